@@ -1,0 +1,104 @@
+//! Sift's domain vocabulary, free of storage and I/O.
+//!
+//! - [`AnnotationState`] and [`Action`]: the explicit review state machine every adapter obeys.
+//! - [`Role`]: what a person may do in a project.
+//! - [`now_rfc3339`]: the one timestamp format Sift writes.
+//!
+//! The store persists these states; the API crate asks [`AnnotationState::apply`] before
+//! every change, so an invalid transition is refused the same way from the CLI, the browser
+//! and the desktop app.
+
+mod review;
+
+pub use review::{Action, AnnotationState, TransitionError};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What a person may do in a project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Labels items and sees only their own work.
+    Annotator,
+    /// Labels, and approves or returns other people's submitted work.
+    Reviewer,
+    /// Everything, including imports, exports, batches and sync.
+    Lead,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Annotator => "annotator",
+            Role::Reviewer => "reviewer",
+            Role::Lead => "lead",
+        }
+    }
+
+    /// Reviewers and leads may review.
+    pub fn can_review(self) -> bool {
+        matches!(self, Role::Reviewer | Role::Lead)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "annotator" => Ok(Role::Annotator),
+            "reviewer" => Ok(Role::Reviewer),
+            "lead" => Ok(Role::Lead),
+            other => Err(format!("unknown role {other:?} (expected annotator, reviewer or lead)")),
+        }
+    }
+}
+
+/// The current UTC time as RFC 3339 with microseconds, e.g. `2026-11-21T17:04:48.123456Z`.
+pub fn now_rfc3339() -> String {
+    format_rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// Formats a timestamp the way Sift stores and exports it.
+pub fn format_rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_micros() {
+        let t = time::macros::datetime!(2020-10-18 22:18:13.527256 +02:00);
+        assert_eq!(format_rfc3339(t), "2020-10-18T20:18:13.527256Z");
+        let now = now_rfc3339();
+        assert!(time::OffsetDateTime::parse(&now, &time::format_description::well_known::Rfc3339).is_ok());
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in [Role::Annotator, Role::Reviewer, Role::Lead] {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
+        }
+        assert!("admin".parse::<Role>().is_err());
+        assert!(!Role::Annotator.can_review());
+    }
+}

@@ -1,0 +1,101 @@
+//! The one error shape that leaves Sift's core: a stable machine-readable [`Code`] plus a
+//! human message.
+//!
+//! Every adapter (the `sift` CLI, the `sift serve` HTTP handlers and the Tauri commands)
+//! turns the API crate's errors into an [`ApiError`] at its boundary. The UI switches on
+//! [`Code`], never on message text, so codes are part of the public contract: add new ones,
+//! never rename or reuse one.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of failure happened, as the UI and scripts see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// The caller sent something malformed: a bad manifest line, an invalid payload, a bad flag.
+    InvalidInput,
+    /// The thing asked for does not exist (item, annotator, batch, project).
+    NotFound,
+    /// The request conflicts with the current state (e.g. approving an old annotation version).
+    Conflict,
+    /// No or unknown credentials.
+    Unauthenticated,
+    /// Known caller, but not allowed to do this (another annotator's draft, a path outside the media roots).
+    Forbidden,
+    /// An optional runtime (ONNX Runtime, a display, an S3 endpoint) is missing or unreachable.
+    Unavailable,
+    /// Reading or writing a file failed.
+    Io,
+    /// A bug or an unexpected state inside Sift.
+    Internal,
+}
+
+impl Code {
+    /// The stable string form used in JSON and in CLI `--json` output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidInput => "invalid_input",
+            Code::NotFound => "not_found",
+            Code::Conflict => "conflict",
+            Code::Unauthenticated => "unauthenticated",
+            Code::Forbidden => "forbidden",
+            Code::Unavailable => "unavailable",
+            Code::Io => "io",
+            Code::Internal => "internal",
+        }
+    }
+
+    /// Whether the failure is the user's to fix (exit code 1) rather than Sift's (exit code 2).
+    pub fn is_user_error(self) -> bool {
+        !matches!(self, Code::Internal)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The boundary error: `{ "code": "...", "message": "..." }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+/// Implemented by library errors that know which [`Code`] they map to.
+pub trait ErrorCode {
+    fn code(&self) -> Code;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_code_and_message() {
+        let e = ApiError::new(Code::NotFound, "no item 7");
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"code":"not_found","message":"no item 7"}"#);
+        for code in [Code::InvalidInput, Code::Conflict, Code::Forbidden, Code::Internal] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn only_internal_is_not_a_user_error() {
+        assert!(Code::InvalidInput.is_user_error());
+        assert!(!Code::Internal.is_user_error());
+    }
+}
