@@ -1,0 +1,294 @@
+//! SageMaker Ground Truth manifest lines.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::hash::{ContentHash, content_hash_of_pairs};
+
+/// One checked input line.
+#[derive(Debug)]
+pub struct GtRecord<'a> {
+    /// The object's JSON text: the line itself, byte for byte, unless it carried label
+    /// columns, which are removed (the other values keep their original bytes).
+    pub content: Cow<'a, str>,
+    /// Hash of the content, for deduplication.
+    pub hash: ContentHash,
+    /// The decoded `source-ref`, if the line has one.
+    pub source_ref: Option<Cow<'a, str>>,
+    /// The label attribute and its metadata, when the line is an output line.
+    pub labels: Option<LabelColumns<'a>>,
+}
+
+/// The `<label-attribute>` and `<label-attribute>-metadata` values of an output line.
+#[derive(Debug, Clone, Copy)]
+pub struct LabelColumns<'a> {
+    pub value: &'a RawValue,
+    pub metadata: Option<&'a RawValue>,
+}
+
+/// Why a line is not a valid Ground Truth input line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    #[error("expected a JSON object, found {0}")]
+    NotAnObject(&'static str),
+    #[error("has both \"source\" and \"source-ref\"; a line needs exactly one")]
+    BothSources,
+    #[error("has neither \"source\" nor \"source-ref\"; a line needs exactly one")]
+    NoSource,
+    #[error("field {0:?}: names may not start with '$'")]
+    DollarKey(String),
+    #[error("field {0:?} appears more than once")]
+    DuplicateKey(String),
+    #[error("field {field:?}: {reason}")]
+    BadField { field: String, reason: String },
+}
+
+/// Checks one line and splits off its label columns when `label_attribute` names them.
+pub fn parse_gt_line<'a>(
+    text: &'a str,
+    label_attribute: Option<&str>,
+    scratch: &mut Vec<u8>,
+) -> Result<GtRecord<'a>, LineError> {
+    let pairs = parse_object(text)?;
+    check_keys(&pairs)?;
+
+    let mut source = None;
+    let mut source_ref = None;
+    let mut label_value = None;
+    let mut label_meta = None;
+    for (k, v) in &pairs {
+        match k.as_ref() {
+            "source" => source = Some(*v),
+            "source-ref" => source_ref = Some(*v),
+            k if Some(k) == label_attribute => label_value = Some(*v),
+            k if label_attribute.is_some_and(|l| k.strip_suffix("-metadata") == Some(l)) => {
+                label_meta = Some(*v)
+            }
+            _ => {}
+        }
+    }
+    let source_ref = match (source, source_ref) {
+        (Some(_), Some(_)) => return Err(LineError::BothSources),
+        (None, None) => return Err(LineError::NoSource),
+        (Some(s), None) => {
+            if !s.get().starts_with('"') {
+                return Err(bad("source", "must be a string of text"));
+            }
+            None
+        }
+        (None, Some(r)) => {
+            let decoded: Cow<'a, str> =
+                serde_json::from_str(r.get()).map_err(|_| bad("source-ref", "must be a string URI or path"))?;
+            if decoded.trim().is_empty() {
+                return Err(bad("source-ref", "must not be empty"));
+            }
+            Some(decoded)
+        }
+    };
+
+    let labels = match (label_value, label_meta) {
+        (None, None) => None,
+        (Some(value), metadata) => Some(LabelColumns { value, metadata }),
+        (None, Some(_)) => {
+            let l = label_attribute.unwrap_or_default();
+            return Err(bad(&format!("{l}-metadata"), &format!("present without the label field {l:?}")));
+        }
+    };
+
+    let (content, hash) = if labels.is_none() {
+        (Cow::Borrowed(text), content_hash_of_pairs(&pairs, scratch))
+    } else {
+        let l = label_attribute.unwrap_or_default();
+        let kept: Vec<(Cow<'a, str>, &'a RawValue)> = pairs
+            .into_iter()
+            .filter(|(k, _)| k.as_ref() != l && k.strip_suffix("-metadata") != Some(l))
+            .collect();
+        let hash = content_hash_of_pairs(&kept, scratch);
+        (Cow::Owned(write_object(&kept)), hash)
+    };
+    Ok(GtRecord { content, hash, source_ref, labels })
+}
+
+fn bad(field: &str, reason: &str) -> LineError {
+    LineError::BadField { field: field.to_owned(), reason: reason.to_owned() }
+}
+
+/// Parses a JSON object into its top-level members, in order, without copying values.
+pub(crate) fn parse_object(text: &str) -> Result<Vec<(Cow<'_, str>, &RawValue)>, LineError> {
+    match text.as_bytes().first() {
+        Some(b'{') => {}
+        Some(b'[') => return Err(LineError::NotAnObject("an array")),
+        Some(b'"') => return Err(LineError::NotAnObject("a string")),
+        Some(b't' | b'f') => return Err(LineError::NotAnObject("a boolean")),
+        Some(b'n') => return Err(LineError::NotAnObject("null")),
+        Some(b'-' | b'0'..=b'9') => return Err(LineError::NotAnObject("a number")),
+        _ => {}
+    }
+    serde_json::from_str::<RawObject<'_>>(text).map(|o| o.0).map_err(|e| LineError::Json(json_error_text(&e)))
+}
+
+/// serde_json's message without its "at line 1" (a manifest line is always line 1 to it).
+fn json_error_text(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => format!("{} at column {}", &msg[..i], e.column()),
+        None => msg,
+    }
+}
+
+fn check_keys(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), LineError> {
+    for (i, (k, _)) in pairs.iter().enumerate() {
+        if k.starts_with('$') {
+            return Err(LineError::DollarKey(k.to_string()));
+        }
+        if pairs[..i].iter().any(|(other, _)| other == k) {
+            return Err(LineError::DuplicateKey(k.to_string()));
+        }
+    }
+    Ok(())
+}
+
+fn write_object(pairs: &[(Cow<'_, str>, &RawValue)]) -> String {
+    let mut out = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum());
+    out.push('{');
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(&mut out, k);
+        out.push(':');
+        out.push_str(v.get());
+    }
+    out.push('}');
+    out
+}
+
+fn push_json_string(out: &mut String, s: &str) {
+    // serde_json's escaping, without a Value.
+    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\"")));
+}
+
+/// Writes `content` (a JSON object's text) with extra members appended, then a newline.
+///
+/// The stored bytes are copied unchanged, so every pass-through value is byte-for-byte the
+/// one that was imported. `columns` are `(key, raw JSON value)` pairs.
+pub fn splice_output_line(content: &str, columns: &[(&str, &str)], out: &mut Vec<u8>) {
+    let body = content.trim_end();
+    let body = body.strip_suffix('}').unwrap_or(body);
+    out.extend_from_slice(body.as_bytes());
+    let mut needs_comma = !body.trim_end().ends_with('{');
+    for (k, v) in columns {
+        if needs_comma {
+            out.push(b',');
+        }
+        needs_comma = true;
+        let mut key = String::with_capacity(k.len() + 2);
+        push_json_string(&mut key, k);
+        out.extend_from_slice(key.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(v.as_bytes());
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+struct RawObject<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+#[derive(serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for RawObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawObject<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+                    let v: &'de RawValue = map.next_value()?;
+                    out.push((k, v));
+                }
+                Ok(RawObject(out))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+                Err(de::Error::custom("expected a JSON object, found an array"))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<GtRecord<'_>, LineError> {
+        parse_gt_line(text, Some("qa"), &mut Vec::new())
+    }
+
+    #[test]
+    fn accepts_source_and_source_ref_lines() {
+        let r = parse(r#"{"source":"Hello","id":7}"#).unwrap();
+        assert!(matches!(r.content, Cow::Borrowed(_)));
+        assert!(r.source_ref.is_none());
+        let r = parse(r#"{"source-ref":"s3://b/a\/b.jpg","meta":{"x":[1,2]}}"#).unwrap();
+        assert_eq!(r.source_ref.as_deref(), Some("s3://b/a/b.jpg"));
+    }
+
+    #[test]
+    fn each_bad_line_has_its_error() {
+        let cases = [
+            (r#"{"source":"a""#, "invalid JSON: EOF while parsing an object at column 13"),
+            (r#"[1,2]"#, "expected a JSON object, found an array"),
+            (r#""text""#, "expected a JSON object, found a string"),
+            (r#"42"#, "expected a JSON object, found a number"),
+            (r#"null"#, "expected a JSON object, found null"),
+            (r#"{"source":"a","source-ref":"b"}"#, "has both \"source\" and \"source-ref\"; a line needs exactly one"),
+            (r#"{"text":"a"}"#, "has neither \"source\" nor \"source-ref\"; a line needs exactly one"),
+            (r#"{"source":"a","$meta":1}"#, "field \"$meta\": names may not start with '$'"),
+            (r#"{"source":"a","source":"b"}"#, "field \"source\" appears more than once"),
+            (r#"{"source":5}"#, "field \"source\": must be a string of text"),
+            (r#"{"source-ref":""}"#, "field \"source-ref\": must not be empty"),
+            (r#"{"source-ref":["a"]}"#, "field \"source-ref\": must be a string URI or path"),
+            (r#"{"source":"a"} x"#, "invalid JSON: trailing characters at column 16"),
+            (r#"{"source":"a","qa-metadata":{}}"#, "field \"qa-metadata\": present without the label field \"qa\""),
+        ];
+        for (line, want) in cases {
+            assert_eq!(parse(line).unwrap_err().to_string(), want, "for {line}");
+        }
+    }
+
+    #[test]
+    fn label_columns_are_split_off_and_do_not_change_the_hash() {
+        let input = r#"{"source":"Hello","k":{"a" : 1}}"#;
+        let output = r#"{"source":"Hello","qa":{"pairs":[]},"k":{"a" : 1},"qa-metadata":{"type":"sift/qa"}}"#;
+        let a = parse(input).unwrap();
+        let b = parse(output).unwrap();
+        assert_eq!(a.hash, b.hash);
+        assert_eq!(b.content, r#"{"source":"Hello","k":{"a" : 1}}"#);
+        let labels = b.labels.unwrap();
+        assert_eq!(labels.value.get(), r#"{"pairs":[]}"#);
+        assert_eq!(labels.metadata.unwrap().get(), r#"{"type":"sift/qa"}"#);
+    }
+
+    #[test]
+    fn splicing_keeps_original_bytes() {
+        let content = r#"{"source":"x", "n": 1.50, "u":"\u00e9"}"#;
+        let mut out = Vec::new();
+        splice_output_line(content, &[("qa", r#"{"a":1}"#), ("qa-metadata", "{}")], &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"source\":\"x\", \"n\": 1.50, \"u\":\"\\u00e9\",\"qa\":{\"a\":1},\"qa-metadata\":{}}\n"
+        );
+        let mut out = Vec::new();
+        splice_output_line("{ }", &[("k", "1")], &mut out);
+        assert_eq!(out, b"{ \"k\":1}\n");
+    }
+}

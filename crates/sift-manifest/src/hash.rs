@@ -1,0 +1,123 @@
+//! Content hashes for deduplication.
+
+use std::fmt;
+
+use serde_json::value::RawValue;
+
+/// A 128-bit BLAKE3 hash of an item's content.
+///
+/// Two lines hash equal when they have the same top-level keys with the same values, in any
+/// key order and with any insignificant whitespace. Values are otherwise compared as written
+/// (`1.0` and `1` differ, as do `"\u0041"` and `"A"`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContentHash(pub [u8; 16]);
+
+impl ContentHash {
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+impl fmt::Display for ContentHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ContentHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ContentHash({self})")
+    }
+}
+
+/// Hashes an object given as its top-level `(key, raw value)` pairs, sorting keys and
+/// dropping whitespace outside strings. `scratch` is reused between calls to avoid
+/// allocations.
+pub fn content_hash_of_pairs<K: AsRef<str>>(pairs: &[(K, &RawValue)], scratch: &mut Vec<u8>) -> ContentHash {
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    order.sort_unstable_by(|&a, &b| pairs[a].0.as_ref().cmp(pairs[b].0.as_ref()));
+    let mut h = blake3::Hasher::new();
+    for i in order {
+        let (k, v) = &pairs[i];
+        let k = k.as_ref().as_bytes();
+        h.update(&(k.len() as u64).to_le_bytes());
+        h.update(k);
+        let v = minified(v.get(), scratch);
+        h.update(&(v.len() as u64).to_le_bytes());
+        h.update(v);
+    }
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    ContentHash(out)
+}
+
+/// `raw` without whitespace outside strings; borrows when there is nothing to drop.
+fn minified<'a>(raw: &'a str, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    let bytes = raw.as_bytes();
+    if !bytes.iter().any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        return bytes;
+    }
+    scratch.clear();
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            scratch.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            if b == b'"' {
+                in_string = true;
+            }
+            scratch.push(b);
+        }
+    }
+    scratch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(json: &str) -> ContentHash {
+        let map: Vec<(String, Box<RawValue>)> =
+            serde_json::from_str::<std::collections::BTreeMap<String, Box<RawValue>>>(json)
+                .unwrap()
+                .into_iter()
+                .collect();
+        let pairs: Vec<(&str, &RawValue)> = map.iter().map(|(k, v)| (k.as_str(), &**v)).collect();
+        content_hash_of_pairs(&pairs, &mut Vec::new())
+    }
+
+    #[test]
+    fn key_order_and_whitespace_do_not_matter() {
+        let a = hash(r#"{"source":"a b","x":[1, 2, {"k": "v w"}]}"#);
+        let b = hash(r#"{ "x" : [1,2,{"k":"v w"}] , "source" : "a b" }"#);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn whitespace_inside_strings_matters() {
+        assert_ne!(hash(r#"{"source":"a b"}"#), hash(r#"{"source":"ab"}"#));
+        assert_ne!(hash(r#"{"source":"a\" b"}"#), hash(r#"{"source":"a\"b"}"#));
+    }
+
+    #[test]
+    fn keys_and_values_cannot_be_confused() {
+        assert_ne!(hash(r#"{"ab":"c"}"#), hash(r#"{"a":"bc"}"#));
+    }
+
+    #[test]
+    fn displays_as_hex() {
+        let h = hash(r#"{"source":"a"}"#);
+        assert_eq!(h.to_string().len(), 32);
+    }
+}
