@@ -1,0 +1,261 @@
+//! Saving annotation versions and reviewing them, under the state machine of `sift-core`.
+
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use sift_core::{Action, AnnotationState};
+
+use crate::{Result, Store, StoreError};
+
+/// One annotator's work on one item.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnnotationRow {
+    pub id: i64,
+    pub item_id: i64,
+    pub annotator_id: i64,
+    pub annotator: String,
+    pub state: AnnotationState,
+    pub latest_version: i64,
+    pub submitted_version: Option<i64>,
+    pub time_spent_ms: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One saved version of an annotation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VersionRow {
+    pub version: i64,
+    pub submitted: bool,
+    pub payload: String,
+    pub time_spent_ms: i64,
+    pub created_at: String,
+}
+
+/// A reviewer's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    Returned,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::Returned => "returned",
+        }
+    }
+}
+
+/// A review of one version.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub version: i64,
+    pub reviewer: String,
+    pub decision: Decision,
+    pub comment: Option<String>,
+    /// JSON anchor: `{"span":[s,e]}`, `{"object":"id"}` or `{"time":12.5}`.
+    pub anchor: Option<String>,
+    pub created_at: String,
+}
+
+const ANNOTATION_COLUMNS: &str = "a.id, a.item_id, a.annotator_id, p.name, a.state, a.latest_version,
+     a.submitted_version, a.time_spent_ms, a.created_at, a.updated_at";
+
+fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationRow> {
+    let state: String = r.get(4)?;
+    Ok(AnnotationRow {
+        id: r.get(0)?,
+        item_id: r.get(1)?,
+        annotator_id: r.get(2)?,
+        annotator: r.get(3)?,
+        state: state.parse().map_err(|e: String| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
+        })?,
+        latest_version: r.get(5)?,
+        submitted_version: r.get(6)?,
+        time_spent_ms: r.get(7)?,
+        created_at: r.get(8)?,
+        updated_at: r.get(9)?,
+    })
+}
+
+fn load(conn: &rusqlite::Connection, where_sql: &str, args: impl rusqlite::Params) -> Result<Option<AnnotationRow>> {
+    let sql = format!(
+        "SELECT {ANNOTATION_COLUMNS} FROM annotations a JOIN annotators p ON p.id = a.annotator_id WHERE {where_sql}"
+    );
+    Ok(conn.query_row(&sql, args, annotation_row).optional()?)
+}
+
+impl Store {
+    pub fn annotation(&self, item_id: i64, annotator_id: i64) -> Result<Option<AnnotationRow>> {
+        load(&self.conn, "a.item_id = ?1 AND a.annotator_id = ?2", params![item_id, annotator_id])
+    }
+
+    pub fn annotation_by_id(&self, id: i64) -> Result<Option<AnnotationRow>> {
+        load(&self.conn, "a.id = ?1", [id])
+    }
+
+    /// All annotations of an item, oldest first.
+    pub fn annotations_of_item(&self, item_id: i64) -> Result<Vec<AnnotationRow>> {
+        let sql = format!(
+            "SELECT {ANNOTATION_COLUMNS} FROM annotations a JOIN annotators p ON p.id = a.annotator_id
+             WHERE a.item_id = ?1 ORDER BY a.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([item_id], annotation_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Saves a draft or a submission as a new version. `time_spent_ms` is the time spent
+    /// since the previous save and is added to the annotation's total.
+    pub fn record_work(
+        &mut self,
+        item_id: i64,
+        annotator_id: i64,
+        action: Action,
+        payload: &str,
+        time_spent_ms: i64,
+    ) -> Result<AnnotationRow> {
+        if !matches!(action, Action::SaveDraft | Action::Submit) {
+            return Err(StoreError::Conflict(format!("{action} is a review action")));
+        }
+        let now = sift_core::now_rfc3339();
+        let time_spent_ms = time_spent_ms.max(0);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)", [item_id], |r| r.get(0))?;
+        if !exists {
+            return Err(StoreError::NotFound(format!("item {item_id}")));
+        }
+        let current = load(&tx, "a.item_id = ?1 AND a.annotator_id = ?2", params![item_id, annotator_id])?;
+        let next = AnnotationState::apply(current.as_ref().map(|a| a.state), action)?;
+        let submitted = action == Action::Submit;
+        let annotation_id = match &current {
+            Some(a) => {
+                tx.execute(
+                    "UPDATE annotations SET state = ?2, latest_version = latest_version + 1,
+                        submitted_version = CASE WHEN ?3 THEN latest_version + 1 ELSE submitted_version END,
+                        time_spent_ms = time_spent_ms + ?4, updated_at = ?5
+                     WHERE id = ?1",
+                    params![a.id, next.as_str(), submitted, time_spent_ms, now],
+                )?;
+                a.id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO annotations (item_id, annotator_id, state, latest_version, submitted_version,
+                                              time_spent_ms, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 1, CASE WHEN ?4 THEN 1 END, ?5, ?6, ?6)",
+                    params![item_id, annotator_id, next.as_str(), submitted, time_spent_ms, now],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        let version = current.as_ref().map_or(1, |a| a.latest_version + 1);
+        tx.execute(
+            "INSERT INTO annotation_versions (annotation_id, version, kind, payload, time_spent_ms, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![annotation_id, version, if submitted { "submitted" } else { "draft" }, payload, time_spent_ms, now],
+        )?;
+        if submitted {
+            tx.execute(
+                "INSERT INTO events (at, actor, kind, data)
+                 SELECT ?1, name, 'submitted', json_object('item', ?2, 'version', ?3) FROM annotators WHERE id = ?4",
+                params![now, item_id, version, annotator_id],
+            )?;
+        }
+        let row = load(&tx, "a.id = ?1", [annotation_id])?
+            .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// Approves or returns `version` of an annotation. Only the latest submitted version of
+    /// an annotation waiting for review can be judged.
+    pub fn review(
+        &mut self,
+        annotation_id: i64,
+        version: i64,
+        reviewer_id: i64,
+        decision: Decision,
+        comment: Option<&str>,
+        anchor: Option<&str>,
+    ) -> Result<AnnotationRow> {
+        let now = sift_core::now_rfc3339();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let a = load(&tx, "a.id = ?1", [annotation_id])?
+            .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
+        let action = match decision {
+            Decision::Approved => Action::Approve,
+            Decision::Returned => Action::Return,
+        };
+        let next = AnnotationState::apply(Some(a.state), action)?;
+        if a.submitted_version != Some(version) {
+            return Err(StoreError::Conflict(format!(
+                "version {version} is not the latest submission of this annotation (the latest is {})",
+                a.submitted_version.map_or_else(|| "none".to_owned(), |v| v.to_string())
+            )));
+        }
+        tx.execute(
+            "INSERT INTO reviews (annotation_id, version, reviewer_id, decision, comment, anchor, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![annotation_id, version, reviewer_id, decision.as_str(), comment, anchor, now],
+        )?;
+        tx.execute("UPDATE annotations SET state = ?2, updated_at = ?3 WHERE id = ?1", params![annotation_id, next.as_str(), now])?;
+        tx.execute(
+            "INSERT INTO events (at, actor, kind, data)
+             SELECT ?1, name, ?2, json_object('annotation', ?3, 'version', ?4) FROM annotators WHERE id = ?5",
+            params![now, decision.as_str(), annotation_id, version, reviewer_id],
+        )?;
+        let row = load(&tx, "a.id = ?1", [annotation_id])?
+            .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// Every version of an annotation, oldest first.
+    pub fn versions(&self, annotation_id: i64) -> Result<Vec<VersionRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT version, kind = 'submitted', payload, time_spent_ms, created_at
+             FROM annotation_versions WHERE annotation_id = ?1 ORDER BY version",
+        )?;
+        let rows = stmt.query_map([annotation_id], |r| {
+            Ok(VersionRow {
+                version: r.get(0)?,
+                submitted: r.get(1)?,
+                payload: r.get(2)?,
+                time_spent_ms: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The newest version of an annotation.
+    pub fn latest_version(&self, annotation_id: i64) -> Result<Option<VersionRow>> {
+        Ok(self.versions(annotation_id)?.pop())
+    }
+
+    /// Every review of an annotation, oldest first.
+    pub fn reviews(&self, annotation_id: i64) -> Result<Vec<ReviewRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.id, r.version, p.name, r.decision, r.comment, r.anchor, r.created_at
+             FROM reviews r JOIN annotators p ON p.id = r.reviewer_id
+             WHERE r.annotation_id = ?1 ORDER BY r.id",
+        )?;
+        let rows = stmt.query_map([annotation_id], |r| {
+            let decision: String = r.get(3)?;
+            Ok(ReviewRow {
+                id: r.get(0)?,
+                version: r.get(1)?,
+                reviewer: r.get(2)?,
+                decision: if decision == "approved" { Decision::Approved } else { Decision::Returned },
+                comment: r.get(4)?,
+                anchor: r.get(5)?,
+                created_at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,39 @@
+//! Reading items.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::{Result, Store};
+
+/// One item to label.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ItemRow {
+    pub id: i64,
+    /// The manifest object as imported (JSON text).
+    pub content: String,
+    pub media_ref: Option<String>,
+    pub source_line: i64,
+}
+
+impl Store {
+    pub fn item(&self, id: i64) -> Result<Option<ItemRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, content, media_ref, source_line FROM items WHERE id = ?1",
+                [id],
+                |r| Ok(ItemRow { id: r.get(0)?, content: r.get(1)?, media_ref: r.get(2)?, source_line: r.get(3)? }),
+            )
+            .optional()?)
+    }
+
+    pub fn item_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM items", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Item ids in import order, `limit` of them after `after_id`.
+    pub fn item_ids(&self, after_id: i64, limit: u32) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM items WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let rows = stmt.query_map(params![after_id, limit], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
