@@ -1,0 +1,166 @@
+//! Saving, submitting and reviewing work.
+
+use serde_json::Value;
+use sift_core::Action;
+use sift_store::{AnnotationRow, Decision, ReviewRow};
+use sift_template::{MediaInfo, Mode};
+
+use crate::{Error, Project, Result};
+
+/// An item as an annotator sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ItemView {
+    pub id: i64,
+    pub content: Value,
+    pub media_ref: Option<String>,
+    /// The viewer's own annotation, if they have started one.
+    pub annotation: Option<AnnotationView>,
+}
+
+/// One annotator's work on an item: its state, newest payload and reviews.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AnnotationView {
+    pub id: i64,
+    pub item_id: i64,
+    pub annotator: String,
+    pub state: sift_core::AnnotationState,
+    pub version: i64,
+    pub submitted_version: Option<i64>,
+    pub payload: Value,
+    pub time_spent_ms: i64,
+    pub updated_at: String,
+    pub reviews: Vec<ReviewRow>,
+}
+
+/// A reviewer's decision on one version.
+#[derive(Debug, Clone)]
+pub struct ReviewInput<'a> {
+    pub annotation_id: i64,
+    pub version: i64,
+    pub reviewer: &'a str,
+    pub decision: Decision,
+    pub comment: Option<&'a str>,
+    /// `{"span":[s,e]}`, `{"object":"id"}` or `{"time":12.5}`.
+    pub anchor: Option<Value>,
+}
+
+impl Project {
+    /// An item, with `annotator`'s own work on it.
+    pub fn item(&self, item_id: i64, annotator: Option<&str>) -> Result<ItemView> {
+        let row = self.store.item(item_id)?.ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
+        let content = serde_json::from_str(&row.content).map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
+        let annotation = match annotator {
+            None => None,
+            Some(name) => {
+                let who = self.annotator(name)?;
+                match self.store.annotation(item_id, who.id)? {
+                    Some(a) => Some(self.view(a)?),
+                    None => None,
+                }
+            }
+        };
+        Ok(ItemView { id: row.id, content, media_ref: row.media_ref, annotation })
+    }
+
+    /// Saves work in progress. Drafts may be incomplete but must be well-formed.
+    pub fn save_draft(&mut self, item_id: i64, annotator: &str, payload: &Value, time_spent_ms: i64) -> Result<AnnotationView> {
+        self.record(item_id, annotator, payload, time_spent_ms, Action::SaveDraft)
+    }
+
+    /// Hands work in for review. The payload must meet every rule of the template; the
+    /// error lists every rule it breaks.
+    pub fn submit(&mut self, item_id: i64, annotator: &str, payload: &Value, time_spent_ms: i64) -> Result<AnnotationView> {
+        self.record(item_id, annotator, payload, time_spent_ms, Action::Submit)
+    }
+
+    fn record(&mut self, item_id: i64, annotator: &str, payload: &Value, time_spent_ms: i64, action: Action) -> Result<AnnotationView> {
+        let who = self.annotator(annotator)?;
+        let item = self.store.item(item_id)?.ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
+        let content: Value =
+            serde_json::from_str(&item.content).map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
+        let mode = if action == Action::Submit { Mode::Submit } else { Mode::Draft };
+        let parsed = self
+            .template
+            .parse_payload(payload)
+            .map_err(|v| Error::Invalid(v.iter().map(ToString::to_string).collect()))?;
+        let violations = sift_template::validate(&self.template, &content, &parsed, &MediaInfo::default(), mode);
+        if !violations.is_empty() {
+            return Err(Error::Invalid(violations.iter().map(ToString::to_string).collect()));
+        }
+        let text = parsed.to_json().to_string();
+        let row = self.store.record_work(item_id, who.id, action, &text, time_spent_ms)?;
+        self.view(row)
+    }
+
+    /// Approves or returns a submitted version. Reviewers may not judge their own work.
+    pub fn review(&mut self, input: &ReviewInput<'_>) -> Result<AnnotationView> {
+        let reviewer = self.annotator(input.reviewer)?;
+        if !reviewer.role.can_review() {
+            return Err(Error::Forbidden(format!("{} is an annotator, not a reviewer", reviewer.name)));
+        }
+        let current = self
+            .store
+            .annotation_by_id(input.annotation_id)?
+            .ok_or_else(|| Error::NotFound(format!("annotation {}", input.annotation_id)))?;
+        if current.annotator_id == reviewer.id {
+            return Err(Error::Forbidden("reviewers cannot review their own work".into()));
+        }
+        if input.decision == Decision::Returned && input.comment.is_none_or(|c| c.trim().is_empty()) {
+            return Err(Error::BadRequest("returning work needs a comment that says what to fix".into()));
+        }
+        if let Some(anchor) = &input.anchor {
+            check_anchor(anchor)?;
+        }
+        let anchor = input.anchor.as_ref().map(Value::to_string);
+        let row = self.store.review(
+            input.annotation_id,
+            input.version,
+            reviewer.id,
+            input.decision,
+            input.comment,
+            anchor.as_deref(),
+        )?;
+        self.view(row)
+    }
+
+    fn view(&self, a: AnnotationRow) -> Result<AnnotationView> {
+        let latest = self.store.latest_version(a.id)?;
+        let payload = match &latest {
+            Some(v) => serde_json::from_str(&v.payload).map_err(|e| Error::Internal(format!("annotation {}: {e}", a.id)))?,
+            None => Value::Null,
+        };
+        Ok(AnnotationView {
+            id: a.id,
+            item_id: a.item_id,
+            annotator: a.annotator,
+            state: a.state,
+            version: a.latest_version,
+            submitted_version: a.submitted_version,
+            payload,
+            time_spent_ms: a.time_spent_ms,
+            updated_at: a.updated_at,
+            reviews: self.store.reviews(a.id)?,
+        })
+    }
+}
+
+fn check_anchor(anchor: &Value) -> Result<()> {
+    let ok = match anchor {
+        Value::Object(m) if m.len() == 1 => match m.iter().next() {
+            Some((k, v)) if k == "span" => {
+                v.as_array().is_some_and(|a| a.len() == 2 && a.iter().all(|x| x.as_u64().is_some()))
+            }
+            Some((k, v)) if k == "object" => v.is_string(),
+            Some((k, v)) if k == "time" => v.as_f64().is_some_and(|t| t.is_finite() && t >= 0.0),
+            _ => false,
+        },
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadRequest(
+            "review anchor must be {\"span\":[start,end]}, {\"object\":\"id\"} or {\"time\":seconds}".into(),
+        ))
+    }
+}

@@ -1,0 +1,64 @@
+//! Resolving media references from manifests.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Where an item's media lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum MediaRef {
+    /// A remote object (`s3://`, `http(s)://`, `gs://`): stored as written, not checked.
+    Remote(String),
+    /// A local file, made absolute against the manifest's folder.
+    Local(PathBuf),
+}
+
+impl MediaRef {
+    pub(crate) fn as_stored(&self) -> String {
+        match self {
+            MediaRef::Remote(s) => s.clone(),
+            MediaRef::Local(p) => p.to_string_lossy().into_owned(),
+        }
+    }
+}
+
+/// Resolves `reference` (a URI or a path) against `base`, the manifest's folder.
+pub(crate) fn resolve(reference: &str, base: &Path) -> MediaRef {
+    let lower = reference.get(..8).unwrap_or(reference).to_ascii_lowercase();
+    if ["s3://", "http://", "https://", "gs://"].iter().any(|p| lower.starts_with(p)) {
+        return MediaRef::Remote(reference.to_owned());
+    }
+    let path = reference.strip_prefix("file://").unwrap_or(reference);
+    let path = Path::new(path);
+    let joined = if path.is_absolute() { path.to_owned() } else { base.join(path) };
+    MediaRef::Local(normalize(&joined))
+}
+
+/// Removes `.` and resolves `..` lexically (the file may not exist yet).
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_absolute_file_and_remote() {
+        let base = Path::new("/data/manifests");
+        assert_eq!(resolve("img/a.jpg", base), MediaRef::Local("/data/manifests/img/a.jpg".into()));
+        assert_eq!(resolve("../img/./a.jpg", base), MediaRef::Local("/data/img/a.jpg".into()));
+        assert_eq!(resolve("/abs/a.jpg", base), MediaRef::Local("/abs/a.jpg".into()));
+        assert_eq!(resolve("file:///abs/a.jpg", base), MediaRef::Local("/abs/a.jpg".into()));
+        assert_eq!(resolve("S3://bucket/a.jpg", base), MediaRef::Remote("S3://bucket/a.jpg".into()));
+        assert_eq!(resolve("https://x/y.mp4", base), MediaRef::Remote("https://x/y.mp4".into()));
+    }
+}

@@ -1,0 +1,171 @@
+//! Human text or `--json` on standard output; errors on standard error.
+
+use serde::Serialize;
+use sift_api::{AnnotatorRow, ExportReport, ImportReport, ProjectInfo, StatusReport};
+use sift_error::{ApiError, Code};
+
+pub struct Out {
+    json: bool,
+}
+
+impl Out {
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    /// With `--json`, standard output is for the result alone.
+    pub fn quiet_progress(&self) -> bool {
+        self.json
+    }
+
+    fn emit<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            match serde_json::to_string_pretty(value) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("error: cannot write JSON output: {e}"),
+            }
+        } else {
+            print!("{}", text());
+        }
+    }
+
+    pub fn error(&self, err: &anyhow::Error, code: Code) {
+        if self.json {
+            let api = ApiError::new(code, format!("{err:#}"));
+            if let Ok(s) = serde_json::to_string(&serde_json::json!({ "error": api })) {
+                println!("{s}");
+            }
+        }
+        eprintln!("error: {err}");
+        for cause in err.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+        if std::env::var_os("SIFT_BACKTRACE").is_some_and(|v| v != "0") {
+            eprintln!("\n{}", err.backtrace());
+        }
+    }
+
+    pub fn init(&self, info: &ProjectInfo) {
+        self.emit(info, || {
+            format!(
+                "Created project {:?} ({} template {:?}) at {}\nNext: sift import MANIFEST --project {}\n",
+                info.name,
+                info.kind,
+                info.template,
+                info.path.display(),
+                info.path.parent().map_or_else(|| ".".into(), |p| p.display().to_string())
+            )
+        });
+    }
+
+    pub fn status(&self, s: &StatusReport) {
+        self.emit(s, || {
+            let mut t = format!(
+                "Project {:?} — {} template {:?}\n  items       {:>9}\n  unlabeled   {:>9}\n",
+                s.project.name, s.project.kind, s.project.template, s.counts.items, s.counts.unlabeled
+            );
+            for state in ["draft", "submitted", "returned", "approved"] {
+                let n = s.counts.annotations.get(state).copied().unwrap_or(0);
+                t.push_str(&format!("  {state:<11} {n:>9}\n"));
+            }
+            if s.counts.by_annotator.is_empty() {
+                t.push_str("No annotators yet: add one with `sift annotator add NAME`.\n");
+            } else {
+                t.push_str("\n  annotator            role        draft submitted approved returned   hours\n");
+                for a in &s.counts.by_annotator {
+                    let n = |k: &str| a.states.get(k).copied().unwrap_or(0);
+                    t.push_str(&format!(
+                        "  {:<20} {:<9} {:>7} {:>9} {:>8} {:>8} {:>7.2}\n",
+                        a.name,
+                        a.role,
+                        n("draft"),
+                        n("submitted"),
+                        n("approved"),
+                        n("returned"),
+                        a.time_spent_ms as f64 / 3_600_000.0
+                    ));
+                }
+            }
+            t
+        });
+    }
+
+    pub fn import(&self, r: &ImportReport) {
+        self.emit(r, || {
+            if r.lines == 0 {
+                return format!("{}: no items found (the file is empty); nothing was imported\n", r.file);
+            }
+            let mut t = format!(
+                "Imported {} ({}): {} lines, {} new items, {} duplicates skipped",
+                r.file, r.format, r.lines, r.added, r.duplicates
+            );
+            if r.labels_added > 0 {
+                t.push_str(&format!(", {} existing labels", r.labels_added));
+            }
+            t.push('\n');
+            if r.skipped > 0 {
+                t.push_str(&format!("{} invalid lines skipped:\n", r.skipped));
+                for s in &r.skipped_lines {
+                    t.push_str(&format!("  {}:{}: {}\n", r.file, s.line, s.reason));
+                }
+                if r.skipped as usize > r.skipped_lines.len() {
+                    t.push_str(&format!("  ... and {} more (all were printed as warnings)\n", r.skipped as usize - r.skipped_lines.len()));
+                }
+            }
+            if r.missing_media > 0 {
+                t.push_str(&format!("{} items point to media files that do not exist (yet):\n", r.missing_media));
+                for s in r.missing_media_lines.iter().take(20) {
+                    t.push_str(&format!("  {}:{}: {}\n", r.file, s.line, s.reason));
+                }
+            }
+            t
+        });
+    }
+
+    pub fn export(&self, r: &ExportReport) {
+        self.emit(r, || {
+            format!(
+                "Exported {} records ({}) to {}\n",
+                r.records,
+                r.format,
+                r.path.as_ref().map_or_else(|| "standard output".into(), |p| p.display().to_string())
+            )
+        });
+    }
+
+    pub fn annotator_added(&self, a: &AnnotatorRow, token: &str) {
+        #[derive(Serialize)]
+        struct Added<'a> {
+            annotator: &'a AnnotatorRow,
+            token: &'a str,
+        }
+        self.emit(&Added { annotator: a, token }, || {
+            format!("Added {} {:?}. Access token (shown once, keep it secret):\n{token}\n", a.role, a.name)
+        });
+    }
+
+    pub fn token(&self, name: &str, token: &str) {
+        self.emit(&serde_json::json!({ "name": name, "token": token }), || {
+            format!("New access token for {name:?} (the old one no longer works):\n{token}\n")
+        });
+    }
+
+    pub fn annotators(&self, list: &[AnnotatorRow]) {
+        self.emit(&list, || {
+            if list.is_empty() {
+                return "No annotators yet: add one with `sift annotator add NAME`.\n".into();
+            }
+            let mut t = String::from("name                 role       token  since\n");
+            for a in list {
+                t.push_str(&format!(
+                    "{:<20} {:<10} {:<6} {}\n",
+                    a.name,
+                    a.role,
+                    if a.has_token { "yes" } else { "no" },
+                    a.created_at
+                ));
+            }
+            t
+        });
+    }
+}
