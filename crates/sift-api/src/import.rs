@@ -32,6 +32,39 @@ pub struct ImportOptions {
     pub require_media: bool,
     /// Who is importing (for the event log).
     pub actor: Option<String>,
+    /// The file's format; `None` decides from the extension and the first byte.
+    pub format: Option<ImportFormat>,
+}
+
+/// Manifest formats `sift import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportFormat {
+    /// SageMaker Ground Truth JSON Lines (input or output manifests).
+    Gt,
+    /// A Label Studio JSON export (an array of tasks).
+    LabelStudio,
+}
+
+impl std::str::FromStr for ImportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "gt" => Ok(ImportFormat::Gt),
+            "label-studio" => Ok(ImportFormat::LabelStudio),
+            other => Err(format!("unknown import format {other:?} (expected gt or label-studio)")),
+        }
+    }
+}
+
+/// JSON Lines extensions are always Ground Truth; other files are sniffed (`[` means a
+/// Label Studio task array).
+fn detect_format(file: &Path, head: &[u8]) -> ManifestFormat {
+    let ext = file.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("jsonl" | "ndjson" | "manifest") => ManifestFormat::GroundTruth,
+        _ => sniff_format(head),
+    }
 }
 
 impl Default for ImportOptions {
@@ -41,6 +74,7 @@ impl Default for ImportOptions {
             max_line_bytes: sift_manifest::DEFAULT_MAX_LINE_BYTES,
             require_media: false,
             actor: None,
+            format: None,
         }
     }
 }
@@ -113,7 +147,11 @@ impl Project {
         let total = f.metadata().map(|m| m.len()).ok();
         let mut reader = BufReader::with_capacity(256 * 1024, f);
         let head = reader.fill_buf().map_err(|e| Error::io("cannot read manifest", file, e))?;
-        let format = sniff_format(head);
+        let format = match opts.format {
+            Some(ImportFormat::Gt) => ManifestFormat::GroundTruth,
+            Some(ImportFormat::LabelStudio) => ManifestFormat::LabelStudio,
+            None => detect_format(file, head),
+        };
         let base = file
             .canonicalize()
             .ok()

@@ -23,7 +23,7 @@ use sift_template::Template;
 pub use annotate::{AnnotationView, ItemView, ReviewInput};
 pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport};
-pub use import::{ImportOptions, ImportReport, SkippedLine};
+pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use progress::{NoProgress, Progress};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, StatusCounts};

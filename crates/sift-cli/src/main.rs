@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use sift_api::{ExportFormat, ExportOptions, ImportOptions, Project, Role};
+use sift_api::{ExportFormat, ExportOptions, ImportFormat, ImportOptions, Project, Role};
 use sift_error::{Code, ErrorCode};
 
 use crate::output::Out;
@@ -78,6 +78,9 @@ enum Command {
         /// Longest accepted line, in bytes.
         #[arg(long, default_value_t = sift_manifest_limit())]
         max_line_bytes: usize,
+        /// gt or label-studio (default: .jsonl/.manifest files are gt, others are sniffed).
+        #[arg(long)]
+        format: Option<ImportFormat>,
     },
     /// Export labelled items (submitted and approved by default).
     #[command(after_help = "Examples:\n  sift export -p reviews -o labels.jsonl\n  sift export -p reviews -o approved.jsonl --approved --batch week-42")]
@@ -164,9 +167,10 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             out.init(&project.info()?);
         }
         Command::Status { project } => out.status(&open(&project)?.status()?),
-        Command::Import { file, project, skip_invalid, require_media, max_line_bytes } => {
+        Command::Import { file, project, skip_invalid, require_media, max_line_bytes, format } => {
             let mut project = open(&project)?;
-            let opts = ImportOptions { skip_invalid, require_media, max_line_bytes, actor: std::env::var("USER").ok() };
+            let actor = std::env::var("USER").ok();
+            let opts = ImportOptions { skip_invalid, require_media, max_line_bytes, actor, format };
             let report = project.import(&file, &opts, &Bar::new(out.quiet_progress()))?;
             out.import(&report);
         }

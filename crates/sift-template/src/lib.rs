@@ -1,1 +1,37 @@
-//! placeholder
+//! Sift labeling templates, annotation payloads and training-ready exports.
+//!
+//! This crate is the single source of truth for what a labeling task asks for and what an
+//! annotation must contain, so the desktop app, the browser UI and the CLI enforce the same
+//! rules. It is a pure library: no I/O, no storage.
+//!
+//! * [`parse_template`] reads a template (TOML, see `labeling-templates/README.md`) for one of
+//!   the four task kinds ([`Kind`]): Q&A pairs about a passage, ranking model responses,
+//!   image captioning and video captioning. Every problem is reported with its key path.
+//! * [`Payload`] is the typed annotation of one item, serialized as JSON and parsed with
+//!   [`Template::parse_payload`].
+//! * [`validate()`] checks a payload against its template and item in [`Mode::Draft`] (structure
+//!   only) or [`Mode::Submit`] (every rule), returning every [`Violation`].
+//! * [`export`] turns submitted annotations into training-ready records: SFT, preference
+//!   pairs, captions JSONL, COCO captions and Label Studio tasks (with the inverse import).
+//!
+//! Offsets and lengths are counted in Unicode scalar values; see [`text`].
+
+pub mod export;
+mod item;
+mod path;
+pub mod payload;
+pub mod template;
+pub mod text;
+pub mod validate;
+
+pub use item::Response;
+pub use payload::{
+    ImageObject, ImagePayload, Payload, QaPair, QaPayload, RankingPayload, Relationship, Span, VideoEvent,
+    VideoPayload, parse_payload,
+};
+pub use template::{
+    Action, Chord, Classification, Dimension, Direction, FieldBinding, ImageFields, ImageRules, Kind,
+    QaFields, QaRules, RankingFields, RankingRules, Requirement, Shortcuts, Spec, Template, TemplateError,
+    TemplateErrors, VideoFields, VideoRules, parse_template,
+};
+pub use validate::{Code, MediaInfo, Mode, Violation, check, validate};
