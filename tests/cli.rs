@@ -13,9 +13,17 @@ fn every_subcommand_has_help_with_examples() {
         vec!["export", "--help"],
         vec!["annotator", "add", "--help"],
     ] {
-        sift().args(&args).assert().success().stdout(predicate::str::contains("Example"));
+        sift()
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
     }
-    sift().args(["annotator", "--help"]).assert().success().stdout(predicate::str::contains("add"));
+    sift()
+        .args(["annotator", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("add"));
 }
 
 #[test]
@@ -34,14 +42,26 @@ fn init_import_status_export() {
         .success()
         .stdout(predicate::str::contains("25 new items"));
 
-    let out = sift().args(["status", "--json", "-p"]).arg(&proj).assert().success().get_output().stdout.clone();
+    let out = sift()
+        .args(["status", "--json", "-p"])
+        .arg(&proj)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let status: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(status["items"], 25);
     assert_eq!(status["unlabeled"], 25);
     assert_eq!(status["project"]["kind"], "qa");
 
     // SIFT_PROJECT stands in for --project.
-    sift().arg("status").env("SIFT_PROJECT", &proj).assert().success().stdout(predicate::str::contains("25"));
+    sift()
+        .arg("status")
+        .env("SIFT_PROJECT", &proj)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("25"));
 
     let out_file = dir.path().join("out.jsonl");
     sift()
@@ -61,12 +81,29 @@ fn json_output_is_machine_readable() {
     let proj = init_project(dir.path(), "ranking.toml");
     let manifest = dir.path().join("m.jsonl");
     std::fs::write(&manifest, "{\"source\":\"a\"}\n{\"source\":\"a\"}\n").unwrap();
-    let out = sift().args(["import", "--json"]).arg(&manifest).arg("-p").arg(&proj).output().unwrap();
+    let out = sift()
+        .args(["import", "--json"])
+        .arg(&manifest)
+        .arg("-p")
+        .arg(&proj)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((report["lines"].as_u64(), report["added"].as_u64(), report["duplicates"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (
+            report["lines"].as_u64(),
+            report["added"].as_u64(),
+            report["duplicates"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
 
-    let out = sift().args(["annotator", "add", "ann-1", "--json", "-p"]).arg(&proj).output().unwrap();
+    let out = sift()
+        .args(["annotator", "add", "ann-1", "--json", "-p"])
+        .arg(&proj)
+        .output()
+        .unwrap();
     let added: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(added["token"].as_str().unwrap().starts_with("sift_"));
     assert_eq!(added["annotator"]["role"], "annotator");
@@ -108,7 +145,11 @@ fn exit_codes_and_error_messages() {
         .stderr(predicate::str::contains("already holds a Sift project"));
 
     // --json errors are a {code, message} object on stdout.
-    let out = sift().args(["import", "--json", "nope.jsonl", "-p"]).arg(&proj).output().unwrap();
+    let out = sift()
+        .args(["import", "--json", "nope.jsonl", "-p"])
+        .arg(&proj)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(err["error"]["code"], "io");
@@ -129,7 +170,11 @@ fn exit_codes_and_error_messages() {
 fn annotators_get_tokens_that_are_never_stored() {
     let dir = tempfile::tempdir().unwrap();
     let proj = init_project(dir.path(), "qa.toml");
-    let out = sift().args(["annotator", "add", "alice", "--role", "reviewer", "-p"]).arg(&proj).output().unwrap();
+    let out = sift()
+        .args(["annotator", "add", "alice", "--role", "reviewer", "-p"])
+        .arg(&proj)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let token = text.lines().last().unwrap().trim().to_owned();
@@ -138,10 +183,22 @@ fn annotators_get_tokens_that_are_never_stored() {
     let bytes = std::fs::read(proj.join("project.sift")).unwrap();
     let wal = std::fs::read(proj.join("project.sift-wal")).unwrap_or_default();
     for hay in [&bytes, &wal] {
-        assert!(!hay.windows(token.len()).any(|w| w == token.as_bytes()), "token stored in the project file");
+        assert!(
+            !hay.windows(token.len()).any(|w| w == token.as_bytes()),
+            "token stored in the project file"
+        );
     }
-    sift().args(["annotator", "add", "alice", "-p"]).arg(&proj).assert().code(1).stderr(predicate::str::contains("already exists"));
-    sift().args(["annotator", "add", "bad name!", "-p"]).arg(&proj).assert().code(1);
+    sift()
+        .args(["annotator", "add", "alice", "-p"])
+        .arg(&proj)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
+    sift()
+        .args(["annotator", "add", "bad name!", "-p"])
+        .arg(&proj)
+        .assert()
+        .code(1);
     sift()
         .args(["annotator", "list", "-p"])
         .arg(&proj)
@@ -156,7 +213,17 @@ fn progress_bars_stay_silent_when_not_a_terminal() {
     let proj = init_project(dir.path(), "qa.toml");
     let manifest = dir.path().join("m.jsonl");
     write_text_manifest(&manifest, 2000);
-    let out = sift().arg("import").arg(&manifest).arg("-p").arg(&proj).output().unwrap();
+    let out = sift()
+        .arg("import")
+        .arg(&manifest)
+        .arg("-p")
+        .arg(&proj)
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "nothing on stderr when piped");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "nothing on stderr when piped"
+    );
 }

@@ -28,7 +28,13 @@ fn sigkill_mid_import_leaves_none_or_all() {
 
     // A first, complete run tells how long an import takes here.
     let reference = dir.path().join("reference");
-    sift().arg("init").arg(&reference).arg("--template").arg(template("qa.toml")).assert().success();
+    sift()
+        .arg("init")
+        .arg(&reference)
+        .arg("--template")
+        .arg(template("qa.toml"))
+        .assert()
+        .success();
     let t0 = Instant::now();
     let status = start_import(&manifest, &reference).wait().unwrap();
     let full = t0.elapsed();
@@ -38,7 +44,13 @@ fn sigkill_mid_import_leaves_none_or_all() {
     let mut killed_mid_way = 0;
     for (i, fraction) in [0.05, 0.25, 0.5, 0.75, 0.9, 0.97].iter().enumerate() {
         let proj = dir.path().join(format!("p{i}"));
-        sift().arg("init").arg(&proj).arg("--template").arg(template("qa.toml")).assert().success();
+        sift()
+            .arg("init")
+            .arg(&proj)
+            .arg("--template")
+            .arg(template("qa.toml"))
+            .assert()
+            .success();
         let mut child = start_import(&manifest, &proj);
         std::thread::sleep(full.mul_f64(*fraction));
         if child.try_wait().unwrap().is_none() {
@@ -48,15 +60,32 @@ fn sigkill_mid_import_leaves_none_or_all() {
         let _ = child.wait();
 
         // The project opens (sift status succeeds) and is consistent.
-        let out = sift().args(["status", "--json", "-p"]).arg(&proj).output().unwrap();
-        assert!(out.status.success(), "status after kill at {fraction}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = sift()
+            .args(["status", "--json", "-p"])
+            .arg(&proj)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "status after kill at {fraction}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let items = s["items"].as_i64().unwrap();
-        assert!(items == 0 || items == LINES as i64, "kill at {fraction}: {items} items (partial import)");
+        assert!(
+            items == 0 || items == LINES as i64,
+            "kill at {fraction}: {items} items (partial import)"
+        );
         let imports = count_rows(&proj, "imports");
-        assert_eq!(imports, i64::from(items > 0), "import record must match the items");
+        assert_eq!(
+            imports,
+            i64::from(items > 0),
+            "import record must match the items"
+        );
         let conn = rusqlite::Connection::open(proj.join("project.sift")).unwrap();
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(check, "ok");
         drop(conn);
 
@@ -65,6 +94,9 @@ fn sigkill_mid_import_leaves_none_or_all() {
         assert!(status.success());
         assert_eq!(count_rows(&proj, "items"), LINES as i64);
     }
-    assert!(killed_mid_way >= 3, "only {killed_mid_way} kills landed while the import ran ({full:?} per import)");
+    assert!(
+        killed_mid_way >= 3,
+        "only {killed_mid_way} kills landed while the import ran ({full:?} per import)"
+    );
     let _ = Duration::ZERO;
 }

@@ -7,12 +7,20 @@ use sift_tests::*;
 /// (file, the error's line, expected reason)
 const REJECTED: &[(&str, u64, &str)] = &[
     ("truncated.jsonl", 2, "invalid JSON: EOF while parsing a string"),
-    ("invalid-utf8.jsonl", 2, "not valid UTF-8 (first bad byte at column 16)"),
+    (
+        "invalid-utf8.jsonl",
+        2,
+        "not valid UTF-8 (first bad byte at column 16)",
+    ),
     ("not-object.jsonl", 1, "expected a JSON object, found an array"),
     ("scalar.jsonl", 2, "expected a JSON object, found a string"),
     ("both-sources.jsonl", 1, "has both \"source\" and \"source-ref\""),
     ("no-source.jsonl", 1, "has neither \"source\" nor \"source-ref\""),
-    ("dollar-key.jsonl", 1, "field \"$where\": names may not start with '$'"),
+    (
+        "dollar-key.jsonl",
+        1,
+        "field \"$where\": names may not start with '$'",
+    ),
 ];
 
 #[test]
@@ -21,7 +29,13 @@ fn each_bad_manifest_gives_its_error_and_imports_nothing() {
     let proj = init_project(dir.path(), "qa.toml");
     for (file, line, reason) in REJECTED {
         let path = fixture("manifests").join(file);
-        let out = sift().arg("import").arg(&path).arg("-p").arg(&proj).output().unwrap();
+        let out = sift()
+            .arg("import")
+            .arg(&path)
+            .arg("-p")
+            .arg(&proj)
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{file}: {stderr}");
         let want = format!("{}:{line}: {reason}", path.display());
@@ -47,10 +61,19 @@ fn bom_and_crlf_are_accepted() {
     let out = dir.path().join("out.jsonl");
     // The stored line has neither the BOM nor the CR.
     let conn = rusqlite::Connection::open(proj.join("project.sift")).unwrap();
-    let first: String = conn.query_row("SELECT content FROM items ORDER BY id LIMIT 1", [], |r| r.get(0)).unwrap();
+    let first: String = conn
+        .query_row("SELECT content FROM items ORDER BY id LIMIT 1", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(first, r#"{"source":"first passage","id":1}"#);
     drop(conn);
-    sift().arg("export").arg("-p").arg(&proj).arg("-o").arg(&out).assert().success();
+    sift()
+        .arg("export")
+        .arg("-p")
+        .arg(&proj)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
 }
 
 #[test]
@@ -111,7 +134,10 @@ fn a_10_mb_line_is_over_the_limit() {
         .arg(&proj)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(format!("{}:2: longer than the limit of 8388608 bytes", path.display())));
+        .stderr(predicate::str::contains(format!(
+            "{}:2: longer than the limit of 8388608 bytes",
+            path.display()
+        )));
     assert_eq!(count_rows(&proj, "items"), 0);
     // The limit is a documented option.
     sift()
@@ -130,7 +156,14 @@ fn skip_invalid_imports_the_rest_and_lists_every_skipped_line() {
     let dir = tempfile::tempdir().unwrap();
     let proj = init_project(dir.path(), "qa.toml");
     let path = fixture("manifests/mixed.jsonl");
-    let out = sift().arg("import").arg(&path).arg("-p").arg(&proj).arg("--skip-invalid").output().unwrap();
+    let out = sift()
+        .arg("import")
+        .arg(&path)
+        .arg("-p")
+        .arg(&proj)
+        .arg("--skip-invalid")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("7 lines, 2 new items"), "{stdout}");
@@ -161,11 +194,20 @@ fn relative_media_resolves_against_the_manifest_folder_and_missing_media_is_repo
         "{\"source-ref\":\"img/a.jpg\"}\n{\"source-ref\":\"img/missing.jpg\"}\n{\"source-ref\":\"s3://bucket/b.jpg\"}\n",
     )
     .unwrap();
-    let out = sift().arg("import").arg(&manifest).arg("-p").arg(&proj).output().unwrap();
+    let out = sift()
+        .arg("import")
+        .arg(&manifest)
+        .arg("-p")
+        .arg(&proj)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("3 new items"), "{stdout}");
-    assert!(stdout.contains(&format!("{}:2: media file not found", manifest.display())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{}:2: media file not found", manifest.display())),
+        "{stdout}"
+    );
     let conn = rusqlite::Connection::open(proj.join("project.sift")).unwrap();
     let refs: Vec<String> = conn
         .prepare("SELECT media_ref FROM items ORDER BY id")
@@ -181,7 +223,13 @@ fn relative_media_resolves_against_the_manifest_folder_and_missing_media_is_repo
 
     // --require-media turns the warning into an error.
     let proj2 = dir.path().join("strict");
-    sift().arg("init").arg(&proj2).arg("--template").arg(template("image-caption.toml")).assert().success();
+    sift()
+        .arg("init")
+        .arg(&proj2)
+        .arg("--template")
+        .arg(template("image-caption.toml"))
+        .assert()
+        .success();
     sift()
         .arg("import")
         .arg(&manifest)
@@ -210,7 +258,10 @@ fn label_studio_exports_import_too() {
         .arg(&proj)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(format!("{}:4: field \"data\" is missing", path.display())));
+        .stderr(predicate::str::contains(format!(
+            "{}:4: field \"data\" is missing",
+            path.display()
+        )));
     sift()
         .arg("import")
         .arg(&path)

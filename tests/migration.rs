@@ -28,10 +28,14 @@ fn a_version_1_project_opens_and_keeps_its_work() {
     // The upgraded project keeps working: new imports and exports.
     let manifest = dir.path().join("more.jsonl");
     write_text_manifest(&manifest, 5);
-    let report = project.import(&manifest, &Default::default(), &NoProgress).unwrap();
+    let report = project
+        .import(&manifest, &Default::default(), &NoProgress)
+        .unwrap();
     assert_eq!(report.added, 5);
     let out = dir.path().join("out.jsonl");
-    let exported = project.export_to_path(&out, &Default::default(), &NoProgress).unwrap();
+    let exported = project
+        .export_to_path(&out, &Default::default(), &NoProgress)
+        .unwrap();
     assert_eq!(exported.records, 2);
     let returned = project.item(3, Some("ann")).unwrap();
     let reviews = &returned.annotation.unwrap().reviews;

@@ -44,7 +44,9 @@ fn pass_through_keys_survive_import_annotate_export() {
 
     let proj_dir = dir.path().join("proj");
     let mut project = sift_api::init_project(&proj_dir, &template("qa.toml"), None).unwrap();
-    let report = project.import(&manifest, &Default::default(), &NoProgress).unwrap();
+    let report = project
+        .import(&manifest, &Default::default(), &NoProgress)
+        .unwrap();
     assert_eq!(report.added, 2);
     project.add_annotator("ann", Role::Annotator).unwrap();
     project.add_annotator("rev", Role::Reviewer).unwrap();
@@ -54,9 +56,18 @@ fn pass_through_keys_survive_import_annotate_export() {
     assert!(err.to_string().contains("pairs"), "{err}");
     assert_eq!(count_rows(&proj_dir, "annotation_versions"), 0);
 
-    project.save_draft(1, "ann", &json!({"pairs": [{"question": "half-written"}]}), 30_000).unwrap();
+    project
+        .save_draft(
+            1,
+            "ann",
+            &json!({"pairs": [{"question": "half-written"}]}),
+            30_000,
+        )
+        .unwrap();
     let submitted = project.submit(1, "ann", &valid_qa(), 60_000).unwrap();
-    project.save_draft(2, "ann", &json!({"pairs": []}), 5_000).unwrap();
+    project
+        .save_draft(2, "ann", &json!({"pairs": []}), 5_000)
+        .unwrap();
     project
         .review(&ReviewInput {
             annotation_id: submitted.id,
@@ -70,7 +81,14 @@ fn pass_through_keys_survive_import_annotate_export() {
     drop(project);
 
     let out = dir.path().join("out.jsonl");
-    sift().arg("export").arg("-p").arg(&proj_dir).arg("-o").arg(&out).assert().success();
+    sift()
+        .arg("export")
+        .arg("-p")
+        .arg(&proj_dir)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1, "only the submitted item is exported: {text}");
@@ -93,17 +111,35 @@ fn pass_through_keys_survive_import_annotate_export() {
     assert_eq!(meta["job-name"], "qa-passages");
     assert!(meta["creation-date"].as_str().unwrap().ends_with('Z'));
     // The whole line is the input line plus the two label columns, in the input's bytes.
-    assert!(lines[0].starts_with(&line1[..line1.len() - 1]), "input bytes not kept as a prefix");
+    assert!(
+        lines[0].starts_with(&line1[..line1.len() - 1]),
+        "input bytes not kept as a prefix"
+    );
 
     // Export is deterministic.
     let again = dir.path().join("again.jsonl");
-    sift().arg("export").arg("-p").arg(&proj_dir).arg("-o").arg(&again).assert().success();
+    sift()
+        .arg("export")
+        .arg("-p")
+        .arg(&proj_dir)
+        .arg("-o")
+        .arg(&again)
+        .assert()
+        .success();
     let strip_dates = |s: String| s; // no time-dependent field changes between exports
     assert_eq!(strip_dates(std::fs::read_to_string(&again).unwrap()), text);
 
     // Filters.
     let approved = dir.path().join("approved.jsonl");
-    sift().arg("export").arg("-p").arg(&proj_dir).arg("-o").arg(&approved).arg("--approved").assert().success();
+    sift()
+        .arg("export")
+        .arg("-p")
+        .arg(&proj_dir)
+        .arg("-o")
+        .arg(&approved)
+        .arg("--approved")
+        .assert()
+        .success();
     assert_eq!(read_jsonl(&approved).len(), 1);
     sift()
         .arg("export")
@@ -124,12 +160,26 @@ fn pass_through_keys_survive_import_annotate_export() {
     assert_eq!(status.counts.annotations["approved"], 1);
     drop(second);
     let out2 = dir.path().join("out2.jsonl");
-    sift().arg("export").arg("-p").arg(&proj2).arg("-o").arg(&out2).assert().success();
+    sift()
+        .arg("export")
+        .arg("-p")
+        .arg(&proj2)
+        .arg("-o")
+        .arg(&out2)
+        .assert()
+        .success();
     let back = raw_members(std::fs::read_to_string(&out2).unwrap().trim_end());
     for (k, v) in &input {
-        assert_eq!(back.get(k), Some(v), "pass-through key {k:?} changed on the second trip");
+        assert_eq!(
+            back.get(k),
+            Some(v),
+            "pass-through key {k:?} changed on the second trip"
+        );
     }
-    assert_eq!(serde_json::from_str::<Value>(&back["qa-pairs"]).unwrap(), valid_qa());
+    assert_eq!(
+        serde_json::from_str::<Value>(&back["qa-pairs"]).unwrap(),
+        valid_qa()
+    );
 
     // Re-importing the input into the first project adds nothing.
     let mut first = Project::open(&proj_dir).unwrap();
@@ -144,7 +194,14 @@ fn a_failed_export_leaves_the_previous_file() {
     let out = dir.path().join("keep.jsonl");
     std::fs::write(&out, "previous export\n").unwrap();
     // Exporting into a folder that does not exist fails before touching anything.
-    sift().arg("export").arg("-p").arg(&proj).arg("-o").arg(dir.path().join("no/such/dir/x.jsonl")).assert().code(1);
+    sift()
+        .arg("export")
+        .arg("-p")
+        .arg(&proj)
+        .arg("-o")
+        .arg(dir.path().join("no/such/dir/x.jsonl"))
+        .assert()
+        .code(1);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous export\n");
     // No temporary files are left behind.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -171,7 +228,9 @@ fn ground_truth_consolidated_output_is_accepted() {
     });
     let manifest = dir.path().join("gt-output.jsonl");
     std::fs::write(&manifest, format!("{line}\n")).unwrap();
-    let report = project.import(&manifest, &Default::default(), &NoProgress).unwrap();
+    let report = project
+        .import(&manifest, &Default::default(), &NoProgress)
+        .unwrap();
     assert_eq!((report.added, report.labels_added), (1, 2));
     let status = project.status().unwrap();
     assert_eq!(status.counts.annotations["submitted"], 2);
@@ -183,6 +242,12 @@ fn ground_truth_consolidated_output_is_accepted() {
         "{\"source\":\"x\",\"qa-pairs\":{\"annotationsFromAllWorkers\":[{\"workerId\":\"w\",\"annotationData\":{\"content\":\"{not json\"}}]}}\n",
     )
     .unwrap();
-    let err = project.import(&bad, &Default::default(), &NoProgress).unwrap_err();
-    assert!(err.to_string().contains("bad.jsonl:1: field \"qa-pairs\": annotationsFromAllWorkers[0].annotationData.content"), "{err}");
+    let err = project
+        .import(&bad, &Default::default(), &NoProgress)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("bad.jsonl:1: field \"qa-pairs\": annotationsFromAllWorkers[0].annotationData.content"),
+        "{err}"
+    );
 }

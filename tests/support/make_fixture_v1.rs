@@ -33,7 +33,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a1 = p.submit(1, "ann", &payload, 1000)?;
     p.submit(2, "ann", &payload, 2000)?;
     let a3 = p.submit(3, "ann", &payload, 3000)?;
-    p.review(&ReviewInput { annotation_id: a1.id, version: a1.version, reviewer: "rev", decision: Decision::Approved, comment: None, anchor: None })?;
+    p.review(&ReviewInput {
+        annotation_id: a1.id,
+        version: a1.version,
+        reviewer: "rev",
+        decision: Decision::Approved,
+        comment: None,
+        anchor: None,
+    })?;
     p.review(&ReviewInput {
         annotation_id: a3.id,
         version: a3.version,

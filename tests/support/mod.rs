@@ -7,7 +7,10 @@ pub use assert_cmd::Command;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_owned()
 }
 
 /// A template file from `labeling-templates/`.
@@ -23,7 +26,10 @@ pub fn fixture(name: &str) -> PathBuf {
 /// Path of the `sift` binary built alongside these tests (`cargo test --workspace` builds it).
 pub fn sift_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
     let bin = dir.join(format!("sift{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.is_file(),
@@ -36,14 +42,22 @@ pub fn sift_bin() -> PathBuf {
 /// A `sift` command with a clean environment for reproducible output.
 pub fn sift() -> Command {
     let mut cmd = Command::new(sift_bin());
-    cmd.env_remove("SIFT_PROJECT").env_remove("SIFT_BACKTRACE").env("NO_COLOR", "1");
+    cmd.env_remove("SIFT_PROJECT")
+        .env_remove("SIFT_BACKTRACE")
+        .env("NO_COLOR", "1");
     cmd
 }
 
 /// A fresh project folder `proj` inside `dir`, made with `sift init` from a template.
 pub fn init_project(dir: &Path, template_name: &str) -> PathBuf {
     let proj = dir.join("proj");
-    sift().arg("init").arg(&proj).arg("--template").arg(template(template_name)).assert().success();
+    sift()
+        .arg("init")
+        .arg(&proj)
+        .arg("--template")
+        .arg(template(template_name))
+        .assert()
+        .success();
     proj
 }
 
@@ -54,7 +68,8 @@ pub fn count_rows(project_dir: &Path, table: &str) -> i64 {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
     .expect("open project file");
-    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).expect("count rows")
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count rows")
 }
 
 /// Writes `n` distinct Ground Truth text lines with pass-through keys.

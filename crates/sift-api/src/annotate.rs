@@ -47,8 +47,12 @@ pub struct ReviewInput<'a> {
 impl Project {
     /// An item, with `annotator`'s own work on it.
     pub fn item(&self, item_id: i64, annotator: Option<&str>) -> Result<ItemView> {
-        let row = self.store.item(item_id)?.ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
-        let content = serde_json::from_str(&row.content).map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
+        let row = self
+            .store
+            .item(item_id)?
+            .ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
+        let content = serde_json::from_str(&row.content)
+            .map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
         let annotation = match annotator {
             None => None,
             Some(name) => {
@@ -59,36 +63,72 @@ impl Project {
                 }
             }
         };
-        Ok(ItemView { id: row.id, content, media_ref: row.media_ref, annotation })
+        Ok(ItemView {
+            id: row.id,
+            content,
+            media_ref: row.media_ref,
+            annotation,
+        })
     }
 
     /// Saves work in progress. Drafts may be incomplete but must be well-formed.
-    pub fn save_draft(&mut self, item_id: i64, annotator: &str, payload: &Value, time_spent_ms: i64) -> Result<AnnotationView> {
+    pub fn save_draft(
+        &mut self,
+        item_id: i64,
+        annotator: &str,
+        payload: &Value,
+        time_spent_ms: i64,
+    ) -> Result<AnnotationView> {
         self.record(item_id, annotator, payload, time_spent_ms, Action::SaveDraft)
     }
 
     /// Hands work in for review. The payload must meet every rule of the template; the
     /// error lists every rule it breaks.
-    pub fn submit(&mut self, item_id: i64, annotator: &str, payload: &Value, time_spent_ms: i64) -> Result<AnnotationView> {
+    pub fn submit(
+        &mut self,
+        item_id: i64,
+        annotator: &str,
+        payload: &Value,
+        time_spent_ms: i64,
+    ) -> Result<AnnotationView> {
         self.record(item_id, annotator, payload, time_spent_ms, Action::Submit)
     }
 
-    fn record(&mut self, item_id: i64, annotator: &str, payload: &Value, time_spent_ms: i64, action: Action) -> Result<AnnotationView> {
+    fn record(
+        &mut self,
+        item_id: i64,
+        annotator: &str,
+        payload: &Value,
+        time_spent_ms: i64,
+        action: Action,
+    ) -> Result<AnnotationView> {
         let who = self.annotator(annotator)?;
-        let item = self.store.item(item_id)?.ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
-        let content: Value =
-            serde_json::from_str(&item.content).map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
-        let mode = if action == Action::Submit { Mode::Submit } else { Mode::Draft };
+        let item = self
+            .store
+            .item(item_id)?
+            .ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
+        let content: Value = serde_json::from_str(&item.content)
+            .map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
+        let mode = if action == Action::Submit {
+            Mode::Submit
+        } else {
+            Mode::Draft
+        };
         let parsed = self
             .template
             .parse_payload(payload)
             .map_err(|v| Error::Invalid(v.iter().map(ToString::to_string).collect()))?;
-        let violations = sift_template::validate(&self.template, &content, &parsed, &MediaInfo::default(), mode);
+        let violations =
+            sift_template::validate(&self.template, &content, &parsed, &MediaInfo::default(), mode);
         if !violations.is_empty() {
-            return Err(Error::Invalid(violations.iter().map(ToString::to_string).collect()));
+            return Err(Error::Invalid(
+                violations.iter().map(ToString::to_string).collect(),
+            ));
         }
         let text = parsed.to_json().to_string();
-        let row = self.store.record_work(item_id, who.id, action, &text, time_spent_ms)?;
+        let row = self
+            .store
+            .record_work(item_id, who.id, action, &text, time_spent_ms)?;
         self.view(row)
     }
 
@@ -96,7 +136,10 @@ impl Project {
     pub fn review(&mut self, input: &ReviewInput<'_>) -> Result<AnnotationView> {
         let reviewer = self.annotator(input.reviewer)?;
         if !reviewer.role.can_review() {
-            return Err(Error::Forbidden(format!("{} is an annotator, not a reviewer", reviewer.name)));
+            return Err(Error::Forbidden(format!(
+                "{} is an annotator, not a reviewer",
+                reviewer.name
+            )));
         }
         let current = self
             .store
@@ -106,7 +149,9 @@ impl Project {
             return Err(Error::Forbidden("reviewers cannot review their own work".into()));
         }
         if input.decision == Decision::Returned && input.comment.is_none_or(|c| c.trim().is_empty()) {
-            return Err(Error::BadRequest("returning work needs a comment that says what to fix".into()));
+            return Err(Error::BadRequest(
+                "returning work needs a comment that says what to fix".into(),
+            ));
         }
         if let Some(anchor) = &input.anchor {
             check_anchor(anchor)?;
@@ -126,7 +171,8 @@ impl Project {
     fn view(&self, a: AnnotationRow) -> Result<AnnotationView> {
         let latest = self.store.latest_version(a.id)?;
         let payload = match &latest {
-            Some(v) => serde_json::from_str(&v.payload).map_err(|e| Error::Internal(format!("annotation {}: {e}", a.id)))?,
+            Some(v) => serde_json::from_str(&v.payload)
+                .map_err(|e| Error::Internal(format!("annotation {}: {e}", a.id)))?,
             None => Value::Null,
         };
         Ok(AnnotationView {
@@ -147,9 +193,9 @@ impl Project {
 fn check_anchor(anchor: &Value) -> Result<()> {
     let ok = match anchor {
         Value::Object(m) if m.len() == 1 => match m.iter().next() {
-            Some((k, v)) if k == "span" => {
-                v.as_array().is_some_and(|a| a.len() == 2 && a.iter().all(|x| x.as_u64().is_some()))
-            }
+            Some((k, v)) if k == "span" => v
+                .as_array()
+                .is_some_and(|a| a.len() == 2 && a.iter().all(|x| x.as_u64().is_some())),
             Some((k, v)) if k == "object" => v.is_string(),
             Some((k, v)) if k == "time" => v.as_f64().is_some_and(|t| t.is_finite() && t >= 0.0),
             _ => false,

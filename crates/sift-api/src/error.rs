@@ -20,7 +20,11 @@ pub enum Error {
     #[error("{file}: {reason}")]
     ManifestFile { file: String, reason: String },
     #[error("{context} {}: {source}", path.display())]
-    Io { context: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        context: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A payload that breaks the template's rules; every violation is listed.
     #[error("the annotation is not valid:\n{}", .0.join("\n"))]
     Invalid(Vec<String>),
@@ -38,7 +42,11 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(context: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { context, path: path.into(), source }
+        Error::Io {
+            context,
+            path: path.into(),
+            source,
+        }
     }
 
     pub fn to_api_error(&self) -> ApiError {
@@ -50,7 +58,9 @@ impl ErrorCode for Error {
     fn code(&self) -> Code {
         match self {
             Error::Store(e) => match e {
-                StoreError::AlreadyExists(_) | StoreError::Conflict(_) | StoreError::Transition(_) => Code::Conflict,
+                StoreError::AlreadyExists(_) | StoreError::Conflict(_) | StoreError::Transition(_) => {
+                    Code::Conflict
+                }
                 StoreError::NotFound(_) => Code::NotFound,
                 StoreError::NotAProject(_) | StoreError::TooNew { .. } => Code::InvalidInput,
                 StoreError::Open { .. } => Code::Io,

@@ -56,7 +56,12 @@ pub struct ExportReport {
 impl Project {
     /// Writes the export to `out` atomically: to a temporary file in the same folder, synced,
     /// then renamed over `out`. A failure leaves any earlier `out` untouched.
-    pub fn export_to_path(&self, out: &Path, opts: &ExportOptions, progress: &dyn Progress) -> Result<ExportReport> {
+    pub fn export_to_path(
+        &self,
+        out: &Path,
+        opts: &ExportOptions,
+        progress: &dyn Progress,
+    ) -> Result<ExportReport> {
         let dir = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
@@ -69,21 +74,40 @@ impl Project {
         let records = self.export_to_writer(&mut w, opts, progress)?;
         w.flush().map_err(|e| Error::io("cannot write", out, e))?;
         drop(w);
-        tmp.as_file().sync_all().map_err(|e| Error::io("cannot sync", out, e))?;
-        tmp.persist(out).map_err(|e| Error::io("cannot move the export into place at", out, e.error))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io("cannot sync", out, e))?;
+        tmp.persist(out)
+            .map_err(|e| Error::io("cannot move the export into place at", out, e.error))?;
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
         }
-        Ok(ExportReport { path: Some(out.to_owned()), format: opts.format.as_str(), records })
+        Ok(ExportReport {
+            path: Some(out.to_owned()),
+            format: opts.format.as_str(),
+            records,
+        })
     }
 
     /// Streams the export to any writer (e.g. standard output). Returns the record count.
-    pub fn export_to_writer(&self, w: &mut dyn Write, opts: &ExportOptions, progress: &dyn Progress) -> Result<u64> {
+    pub fn export_to_writer(
+        &self,
+        w: &mut dyn Write,
+        opts: &ExportOptions,
+        progress: &dyn Progress,
+    ) -> Result<u64> {
         let counts = self.store.status()?;
         let total = counts.annotations.get("approved").copied().unwrap_or(0)
-            + if opts.approved_only { 0 } else { counts.annotations.get("submitted").copied().unwrap_or(0) };
+            + if opts.approved_only {
+                0
+            } else {
+                counts.annotations.get("submitted").copied().unwrap_or(0)
+            };
         progress.start("exporting", Some(total));
-        let filter = ExportFilter { approved_only: opts.approved_only, batch: opts.batch.as_deref() };
+        let filter = ExportFilter {
+            approved_only: opts.approved_only,
+            batch: opts.batch.as_deref(),
+        };
         let mut gt = GtWriter::new(&self.template);
         let mut n = 0u64;
         let result = self.store.for_each_labelled(&filter, |row| {
@@ -117,7 +141,13 @@ impl GtWriter {
             json_str(template.gt_type()),
             json_str(template.job_name())
         );
-        Self { meta_key: format!("{label}-metadata"), label, meta_prefix, line: Vec::with_capacity(4096), meta: String::new() }
+        Self {
+            meta_key: format!("{label}-metadata"),
+            label,
+            meta_prefix,
+            line: Vec::with_capacity(4096),
+            meta: String::new(),
+        }
     }
 
     fn write(&mut self, row: &ExportRow<'_>, w: &mut dyn Write) -> std::io::Result<()> {

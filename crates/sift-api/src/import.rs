@@ -13,7 +13,8 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use sift_manifest::{
-    GtRecord, LabelStudioError, LineReader, ManifestFormat, parse_gt_line, read_label_studio_tasks, sniff_format,
+    GtRecord, LabelStudioError, LineReader, ManifestFormat, parse_gt_line, read_label_studio_tasks,
+    sniff_format,
 };
 use sift_store::{ImportStats, InsertOutcome, NewImport};
 use sift_template::Template;
@@ -52,7 +53,9 @@ impl std::str::FromStr for ImportFormat {
         match s {
             "gt" => Ok(ImportFormat::Gt),
             "label-studio" => Ok(ImportFormat::LabelStudio),
-            other => Err(format!("unknown import format {other:?} (expected gt or label-studio)")),
+            other => Err(format!(
+                "unknown import format {other:?} (expected gt or label-studio)"
+            )),
         }
     }
 }
@@ -141,12 +144,19 @@ enum Msg {
 
 impl Project {
     /// Imports a Ground Truth JSON Lines manifest or a Label Studio JSON export.
-    pub fn import(&mut self, file: &Path, opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportReport> {
+    pub fn import(
+        &mut self,
+        file: &Path,
+        opts: &ImportOptions,
+        progress: &dyn Progress,
+    ) -> Result<ImportReport> {
         let display = file.display().to_string();
         let f = File::open(file).map_err(|e| Error::io("cannot open manifest", file, e))?;
         let total = f.metadata().map(|m| m.len()).ok();
         let mut reader = BufReader::with_capacity(256 * 1024, f);
-        let head = reader.fill_buf().map_err(|e| Error::io("cannot read manifest", file, e))?;
+        let head = reader
+            .fill_buf()
+            .map_err(|e| Error::io("cannot read manifest", file, e))?;
         let format = match opts.format {
             Some(ImportFormat::Gt) => ManifestFormat::GroundTruth,
             Some(ImportFormat::LabelStudio) => ManifestFormat::LabelStudio,
@@ -170,7 +180,13 @@ impl Project {
         progress.start("importing", total);
         let template = &self.template;
         let label_attribute = template.label_attribute().to_owned();
-        let ctx = ParseCtx { template, base: &base, display: &display, opts, progress };
+        let ctx = ParseCtx {
+            template,
+            base: &base,
+            display: &display,
+            opts,
+            progress,
+        };
         let (tx, rx) = bounded::<Msg>(8);
         let store = &mut self.store;
 
@@ -213,7 +229,11 @@ fn write_all(
         ManifestFormat::GroundTruth => "gt",
         ManifestFormat::LabelStudio => "label-studio",
     };
-    let mut itx = store.begin_import(&NewImport { file: display, format: format_name, media_root: Some(base) })?;
+    let mut itx = store.begin_import(&NewImport {
+        file: display,
+        format: format_name,
+        media_root: Some(base),
+    })?;
     let mut stats = ImportStats::default();
     for msg in rx.iter() {
         let batch = match msg {
@@ -229,12 +249,17 @@ fn write_all(
                         return Err(Error::Manifest {
                             file: display.to_owned(),
                             line: parsed.line,
-                            reason: format!("{reason} (nothing was imported; fix the line or use --skip-invalid)"),
+                            reason: format!(
+                                "{reason} (nothing was imported; fix the line or use --skip-invalid)"
+                            ),
                         });
                     }
                     stats.skipped += 1;
                     if report.skipped_lines.len() < MAX_LISTED {
-                        report.skipped_lines.push(SkippedLine { line: parsed.line, reason });
+                        report.skipped_lines.push(SkippedLine {
+                            line: parsed.line,
+                            reason,
+                        });
                     }
                     continue;
                 }
@@ -242,12 +267,18 @@ fn write_all(
             if let Some(path) = &record.media_missing {
                 report.missing_media += 1;
                 if report.missing_media_lines.len() < MAX_LISTED {
-                    report
-                        .missing_media_lines
-                        .push(SkippedLine { line: parsed.line, reason: format!("media file not found: {path}") });
+                    report.missing_media_lines.push(SkippedLine {
+                        line: parsed.line,
+                        reason: format!("media file not found: {path}"),
+                    });
                 }
             }
-            let outcome = itx.insert_item(&record.content, &record.hash, record.media.as_deref(), parsed.line)?;
+            let outcome = itx.insert_item(
+                &record.content,
+                &record.hash,
+                record.media.as_deref(),
+                parsed.line,
+            )?;
             let item_id = match outcome {
                 InsertOutcome::Added(id) => {
                     stats.added += 1;
@@ -255,7 +286,11 @@ fn write_all(
                 }
                 InsertOutcome::Duplicate => {
                     stats.duplicates += 1;
-                    if record.labels.is_empty() { None } else { itx.item_id_by_hash(&record.hash)? }
+                    if record.labels.is_empty() {
+                        None
+                    } else {
+                        itx.item_id_by_hash(&record.hash)?
+                    }
                 }
             };
             if let Some(item_id) = item_id {
@@ -294,7 +329,8 @@ fn send_batch(tx: &Sender<Msg>, batch: &mut Vec<Parsed>) -> bool {
     if batch.is_empty() {
         return true;
     }
-    tx.send(Msg::Batch(std::mem::replace(batch, Vec::with_capacity(BATCH)))).is_ok()
+    tx.send(Msg::Batch(std::mem::replace(batch, Vec::with_capacity(BATCH))))
+        .is_ok()
 }
 
 fn read_gt(reader: impl BufRead, ctx: &ParseCtx<'_>, label_attribute: &str, tx: &Sender<Msg>) {
@@ -305,10 +341,16 @@ fn read_gt(reader: impl BufRead, ctx: &ParseCtx<'_>, label_attribute: &str, tx: 
     while let Some(next) = lines.next() {
         let parsed = match next {
             Err(e) if !e.is_recoverable() => {
-                let _ = tx.send(Msg::Fatal(Error::ManifestFile { file: ctx.display.to_owned(), reason: e.to_string() }));
+                let _ = tx.send(Msg::Fatal(Error::ManifestFile {
+                    file: ctx.display.to_owned(),
+                    reason: e.to_string(),
+                }));
                 return;
             }
-            Err(e) => Parsed { line: e.line(), record: Err(strip_line_prefix(&e.to_string())) },
+            Err(e) => Parsed {
+                line: e.line(),
+                record: Err(strip_line_prefix(&e.to_string())),
+            },
             Ok(line) => Parsed {
                 line: line.number,
                 record: parse_gt_line(line.text, Some(label_attribute), &mut scratch)
@@ -331,12 +373,16 @@ fn read_gt(reader: impl BufRead, ctx: &ParseCtx<'_>, label_attribute: &str, tx: 
 
 fn note_problem(ctx: &ParseCtx<'_>, parsed: &Parsed) {
     match &parsed.record {
-        Err(reason) if ctx.opts.skip_invalid => {
-            ctx.progress.note(&format!("{}:{}: skipped: {reason}", ctx.display, parsed.line))
-        }
-        Ok(Record { media_missing: Some(path), .. }) => {
-            ctx.progress.note(&format!("{}:{}: media file not found: {path}", ctx.display, parsed.line))
-        }
+        Err(reason) if ctx.opts.skip_invalid => ctx
+            .progress
+            .note(&format!("{}:{}: skipped: {reason}", ctx.display, parsed.line)),
+        Ok(Record {
+            media_missing: Some(path),
+            ..
+        }) => ctx.progress.note(&format!(
+            "{}:{}: media file not found: {path}",
+            ctx.display, parsed.line
+        )),
         _ => {}
     }
 }
@@ -366,7 +412,13 @@ fn gt_record(
         None => Vec::new(),
         Some(cols) => labels_from_gt(ctx.template, label_attribute, cols.value, cols.metadata)?,
     };
-    Ok(Record { content: r.content.into_owned(), hash: r.hash.0, media, media_missing, labels })
+    Ok(Record {
+        content: r.content.into_owned(),
+        hash: r.hash.0,
+        media,
+        media_missing,
+        labels,
+    })
 }
 
 fn field_string(content: &str, field: &str) -> std::result::Result<Option<String>, String> {
@@ -382,7 +434,9 @@ fn resolve_media(
     value: Option<&str>,
     ctx: &ParseCtx<'_>,
 ) -> std::result::Result<(Option<String>, Option<String>), String> {
-    let Some(value) = value else { return Ok((None, None)) };
+    let Some(value) = value else {
+        return Ok((None, None));
+    };
     let resolved = media::resolve(value, ctx.base);
     let missing = match &resolved {
         MediaRef::Local(p) if !p.is_file() => Some(p.display().to_string()),
@@ -405,26 +459,41 @@ fn labels_from_gt(
 ) -> std::result::Result<Vec<LabelImport>, String> {
     let field = |reason: String| format!("field {label_attribute:?}: {reason}");
     let meta: Value = match metadata {
-        Some(m) => serde_json::from_str(m.get()).map_err(|e| format!("field \"{label_attribute}-metadata\": {e}"))?,
+        Some(m) => {
+            serde_json::from_str(m.get()).map_err(|e| format!("field \"{label_attribute}-metadata\": {e}"))?
+        }
         None => Value::Null,
     };
     let meta_str = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
     let created_at = meta_str("creation-date");
     let approved = meta_str("review-state").as_deref() == Some("approved");
-    let reviewer = if approved { Some(meta_str("reviewer").unwrap_or_else(|| "imported".into())) } else { None };
+    let reviewer = if approved {
+        Some(meta_str("reviewer").unwrap_or_else(|| "imported".into()))
+    } else {
+        None
+    };
     let value: Value = serde_json::from_str(value.get()).map_err(|e| field(e.to_string()))?;
 
     if let Some(workers) = value.get("annotationsFromAllWorkers") {
-        let workers = workers.as_array().ok_or_else(|| field("annotationsFromAllWorkers must be a list".into()))?;
+        let workers = workers
+            .as_array()
+            .ok_or_else(|| field("annotationsFromAllWorkers must be a list".into()))?;
         let mut out = Vec::with_capacity(workers.len());
         for (i, w) in workers.iter().enumerate() {
             let worker = w.get("workerId").and_then(Value::as_str).unwrap_or("imported");
             let content = w
                 .pointer("/annotationData/content")
                 .and_then(Value::as_str)
-                .ok_or_else(|| field(format!("annotationsFromAllWorkers[{i}].annotationData.content is missing")))?;
-            let payload: Value = serde_json::from_str(content)
-                .map_err(|e| field(format!("annotationsFromAllWorkers[{i}].annotationData.content: {e}")))?;
+                .ok_or_else(|| {
+                    field(format!(
+                        "annotationsFromAllWorkers[{i}].annotationData.content is missing"
+                    ))
+                })?;
+            let payload: Value = serde_json::from_str(content).map_err(|e| {
+                field(format!(
+                    "annotationsFromAllWorkers[{i}].annotationData.content: {e}"
+                ))
+            })?;
             out.push(LabelImport {
                 annotator: annotator_name(worker),
                 payload: checked_payload(template, &payload).map_err(|e| field(e))?,
@@ -445,17 +514,31 @@ fn labels_from_gt(
 fn annotator_name(raw: &str) -> String {
     let cleaned: String = raw
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(64)
         .collect();
-    if cleaned.is_empty() { "imported".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "imported".into()
+    } else {
+        cleaned
+    }
 }
 
 /// Parses a payload for the template's kind and returns its canonical JSON text.
 fn checked_payload(template: &Template, payload: &Value) -> std::result::Result<String, String> {
     match template.parse_payload(payload) {
         Ok(p) => Ok(p.to_json().to_string()),
-        Err(violations) => Err(violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
+        Err(violations) => Err(violations
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")),
     }
 }
 
@@ -464,9 +547,18 @@ fn read_ls(reader: impl BufRead, ctx: &ParseCtx<'_>, tx: &Sender<Msg>) {
     let media_field = ctx.template.media_field().map(str::to_owned);
     let result = read_label_studio_tasks::<_, std::io::Error, _>(reader, |task| {
         let parsed = match task {
-            Err(LabelStudioError::Task { line, message, .. }) => Parsed { line, record: Err(message) },
-            Err(other) => Parsed { line: 0, record: Err(other.to_string()) },
-            Ok(task) => Parsed { line: task.line, record: ls_record(task, ctx, media_field.as_deref()) },
+            Err(LabelStudioError::Task { line, message, .. }) => Parsed {
+                line,
+                record: Err(message),
+            },
+            Err(other) => Parsed {
+                line: 0,
+                record: Err(other.to_string()),
+            },
+            Ok(task) => Parsed {
+                line: task.line,
+                record: ls_record(task, ctx, media_field.as_deref()),
+            },
         };
         note_problem(ctx, &parsed);
         batch.push(parsed);
@@ -484,10 +576,15 @@ fn read_ls(reader: impl BufRead, ctx: &ParseCtx<'_>, tx: &Sender<Msg>) {
             send_batch(tx, &mut batch);
             let reason = e.to_string();
             let _ = tx.send(Msg::Fatal(match e {
-                LabelStudioError::Syntax { line, message } => {
-                    Error::Manifest { file: ctx.display.to_owned(), line, reason: format!("invalid JSON: {message}") }
-                }
-                _ => Error::ManifestFile { file: ctx.display.to_owned(), reason },
+                LabelStudioError::Syntax { line, message } => Error::Manifest {
+                    file: ctx.display.to_owned(),
+                    line,
+                    reason: format!("invalid JSON: {message}"),
+                },
+                _ => Error::ManifestFile {
+                    file: ctx.display.to_owned(),
+                    reason,
+                },
             }));
         }
     }
@@ -510,9 +607,13 @@ fn ls_record(
             continue;
         }
         let result = ann.get("result").unwrap_or(&Value::Null);
-        let payload =
-            sift_template::export::from_label_studio(ctx.template, &data, result, &sift_template::MediaInfo::default())
-                .map_err(|e| format!("annotations[{i}]: {e}"))?;
+        let payload = sift_template::export::from_label_studio(
+            ctx.template,
+            &data,
+            result,
+            &sift_template::MediaInfo::default(),
+        )
+        .map_err(|e| format!("annotations[{i}]: {e}"))?;
         let who = match ann.get("completed_by") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => format!("ls-{n}"),
@@ -531,5 +632,11 @@ fn ls_record(
             reviewer: None,
         });
     }
-    Ok(Record { content: task.data, hash: task.hash.0, media, media_missing, labels })
+    Ok(Record {
+        content: task.data,
+        hash: task.hash.0,
+        media,
+        media_missing,
+        labels,
+    })
 }

@@ -67,7 +67,10 @@ pub fn init_project(dir: &Path, template_file: &Path, name: Option<&str>) -> Res
     std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create project folder", dir, e))?;
     let file = dir.join(PROJECT_FILE);
     if file.exists() {
-        return Err(Error::Conflict(format!("{} already holds a Sift project", dir.display())));
+        return Err(Error::Conflict(format!(
+            "{} already holds a Sift project",
+            dir.display()
+        )));
     }
     let dir_name = dir
         .canonicalize()
@@ -117,7 +120,10 @@ impl Project {
         let file = resolve_project_path(path)?;
         let store = Store::open(&file)?;
         let row = store.project()?;
-        let template = load_template(&row.template_text, &format!("{} (template snapshot)", file.display()))?;
+        let template = load_template(
+            &row.template_text,
+            &format!("{} (template snapshot)", file.display()),
+        )?;
         Ok(Project { store, template })
     }
 
@@ -139,7 +145,10 @@ impl Project {
     }
 
     pub fn status(&self) -> Result<StatusReport> {
-        Ok(StatusReport { project: self.info()?, counts: self.store.status()? })
+        Ok(StatusReport {
+            project: self.info()?,
+            counts: self.store.status()?,
+        })
     }
 
     /// Adds a person and returns them with their new access token. Only a hash of the
@@ -147,14 +156,17 @@ impl Project {
     pub fn add_annotator(&self, name: &str, role: Role) -> Result<(AnnotatorRow, String)> {
         validate_person_name(name)?;
         let token = new_token()?;
-        let row = self.store.add_annotator(name, role, Some(token_hash(&token).as_slice()))?;
+        let row = self
+            .store
+            .add_annotator(name, role, Some(token_hash(&token).as_slice()))?;
         Ok((row, token))
     }
 
     /// Issues a new token for a person; the old one stops working.
     pub fn reset_token(&self, name: &str) -> Result<String> {
         let token = new_token()?;
-        self.store.set_annotator_token(name, token_hash(&token).as_slice())?;
+        self.store
+            .set_annotator_token(name, token_hash(&token).as_slice())?;
         Ok(token)
     }
 
@@ -170,7 +182,9 @@ impl Project {
     }
 
     pub(crate) fn annotator(&self, name: &str) -> Result<AnnotatorRow> {
-        self.store.annotator_by_name(name)?.ok_or_else(|| Error::NotFound(format!("annotator {name:?}")))
+        self.store
+            .annotator_by_name(name)?
+            .ok_or_else(|| Error::NotFound(format!("annotator {name:?}")))
     }
 
     /// Runs SQLite's integrity check on the project file.
@@ -182,7 +196,9 @@ impl Project {
 fn validate_person_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
     if ok {
         Ok(())
     } else {

@@ -23,12 +23,19 @@ impl MediaRef {
 /// Resolves `reference` (a URI or a path) against `base`, the manifest's folder.
 pub(crate) fn resolve(reference: &str, base: &Path) -> MediaRef {
     let lower = reference.get(..8).unwrap_or(reference).to_ascii_lowercase();
-    if ["s3://", "http://", "https://", "gs://"].iter().any(|p| lower.starts_with(p)) {
+    if ["s3://", "http://", "https://", "gs://"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
         return MediaRef::Remote(reference.to_owned());
     }
     let path = reference.strip_prefix("file://").unwrap_or(reference);
     let path = Path::new(path);
-    let joined = if path.is_absolute() { path.to_owned() } else { base.join(path) };
+    let joined = if path.is_absolute() {
+        path.to_owned()
+    } else {
+        base.join(path)
+    };
     MediaRef::Local(normalize(&joined))
 }
 
@@ -54,11 +61,26 @@ mod tests {
     #[test]
     fn resolves_relative_absolute_file_and_remote() {
         let base = Path::new("/data/manifests");
-        assert_eq!(resolve("img/a.jpg", base), MediaRef::Local("/data/manifests/img/a.jpg".into()));
-        assert_eq!(resolve("../img/./a.jpg", base), MediaRef::Local("/data/img/a.jpg".into()));
+        assert_eq!(
+            resolve("img/a.jpg", base),
+            MediaRef::Local("/data/manifests/img/a.jpg".into())
+        );
+        assert_eq!(
+            resolve("../img/./a.jpg", base),
+            MediaRef::Local("/data/img/a.jpg".into())
+        );
         assert_eq!(resolve("/abs/a.jpg", base), MediaRef::Local("/abs/a.jpg".into()));
-        assert_eq!(resolve("file:///abs/a.jpg", base), MediaRef::Local("/abs/a.jpg".into()));
-        assert_eq!(resolve("S3://bucket/a.jpg", base), MediaRef::Remote("S3://bucket/a.jpg".into()));
-        assert_eq!(resolve("https://x/y.mp4", base), MediaRef::Remote("https://x/y.mp4".into()));
+        assert_eq!(
+            resolve("file:///abs/a.jpg", base),
+            MediaRef::Local("/abs/a.jpg".into())
+        );
+        assert_eq!(
+            resolve("S3://bucket/a.jpg", base),
+            MediaRef::Remote("S3://bucket/a.jpg".into())
+        );
+        assert_eq!(
+            resolve("https://x/y.mp4", base),
+            MediaRef::Remote("https://x/y.mp4".into())
+        );
     }
 }

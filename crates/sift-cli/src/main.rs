@@ -63,7 +63,9 @@ enum Command {
         project: ProjectArg,
     },
     /// Import a SageMaker Ground Truth manifest (JSON Lines) or a Label Studio JSON export.
-    #[command(after_help = "Import is all or nothing: the first invalid line stops it and nothing is imported,\nunless --skip-invalid is given. Re-importing the same lines adds nothing.\n\nExamples:\n  sift import manifests/batch-01.jsonl -p reviews\n  sift import export.json -p reviews --skip-invalid")]
+    #[command(
+        after_help = "Import is all or nothing: the first invalid line stops it and nothing is imported,\nunless --skip-invalid is given. Re-importing the same lines adds nothing.\n\nExamples:\n  sift import manifests/batch-01.jsonl -p reviews\n  sift import export.json -p reviews --skip-invalid"
+    )]
     Import {
         /// The manifest file.
         file: PathBuf,
@@ -83,7 +85,9 @@ enum Command {
         format: Option<ImportFormat>,
     },
     /// Export labelled items (submitted and approved by default).
-    #[command(after_help = "Examples:\n  sift export -p reviews -o labels.jsonl\n  sift export -p reviews -o approved.jsonl --approved --batch week-42")]
+    #[command(
+        after_help = "Examples:\n  sift export -p reviews -o labels.jsonl\n  sift export -p reviews -o approved.jsonl --approved --batch week-42"
+    )]
     Export {
         #[command(flatten)]
         project: ProjectArg,
@@ -142,7 +146,11 @@ fn main() -> ExitCode {
         Err(err) => {
             let code = classify(&err);
             out.error(&err, code);
-            if code.is_user_error() { ExitCode::from(1) } else { ExitCode::from(2) }
+            if code.is_user_error() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -151,7 +159,10 @@ fn main() -> ExitCode {
 fn classify(err: &anyhow::Error) -> Code {
     err.chain()
         .find_map(|e| e.downcast_ref::<sift_api::Error>().map(ErrorCode::code))
-        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<std::io::Error>().map(|_| Code::Io)))
+        .or_else(|| {
+            err.chain()
+                .find_map(|e| e.downcast_ref::<std::io::Error>().map(|_| Code::Io))
+        })
         .unwrap_or(Code::Internal)
 }
 
@@ -167,16 +178,39 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             out.init(&project.info()?);
         }
         Command::Status { project } => out.status(&open(&project)?.status()?),
-        Command::Import { file, project, skip_invalid, require_media, max_line_bytes, format } => {
+        Command::Import {
+            file,
+            project,
+            skip_invalid,
+            require_media,
+            max_line_bytes,
+            format,
+        } => {
             let mut project = open(&project)?;
             let actor = std::env::var("USER").ok();
-            let opts = ImportOptions { skip_invalid, require_media, max_line_bytes, actor, format };
+            let opts = ImportOptions {
+                skip_invalid,
+                require_media,
+                max_line_bytes,
+                actor,
+                format,
+            };
             let report = project.import(&file, &opts, &Bar::new(out.quiet_progress()))?;
             out.import(&report);
         }
-        Command::Export { project, output, format, approved, batch } => {
+        Command::Export {
+            project,
+            output,
+            format,
+            approved,
+            batch,
+        } => {
             let project = open(&project)?;
-            let opts = ExportOptions { format, approved_only: approved, batch };
+            let opts = ExportOptions {
+                format,
+                approved_only: approved,
+                batch,
+            };
             if output.as_os_str() == "-" {
                 let stdout = std::io::stdout();
                 let mut lock = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
@@ -190,7 +224,9 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             let (row, token) = open(&project)?.add_annotator(&name, role)?;
             out.annotator_added(&row, &token);
         }
-        Command::Annotator(AnnotatorCommand::List { project }) => out.annotators(&open(&project)?.annotators()?),
+        Command::Annotator(AnnotatorCommand::List { project }) => {
+            out.annotators(&open(&project)?.annotators()?)
+        }
         Command::Annotator(AnnotatorCommand::ResetToken { name, project }) => {
             let token = open(&project)?.reset_token(&name)?;
             out.token(&name, &token);

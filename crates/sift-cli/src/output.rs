@@ -53,7 +53,9 @@ impl Out {
                 info.kind,
                 info.template,
                 info.path.display(),
-                info.path.parent().map_or_else(|| ".".into(), |p| p.display().to_string())
+                info.path
+                    .parent()
+                    .map_or_else(|| ".".into(), |p| p.display().to_string())
             )
         });
     }
@@ -71,7 +73,9 @@ impl Out {
             if s.counts.by_annotator.is_empty() {
                 t.push_str("No annotators yet: add one with `sift annotator add NAME`.\n");
             } else {
-                t.push_str("\n  annotator            role        draft submitted approved returned   hours\n");
+                t.push_str(
+                    "\n  annotator            role        draft submitted approved returned   hours\n",
+                );
                 for a in &s.counts.by_annotator {
                     let n = |k: &str| a.states.get(k).copied().unwrap_or(0);
                     t.push_str(&format!(
@@ -93,7 +97,10 @@ impl Out {
     pub fn import(&self, r: &ImportReport) {
         self.emit(r, || {
             if r.lines == 0 {
-                return format!("{}: no items found (the file is empty); nothing was imported\n", r.file);
+                return format!(
+                    "{}: no items found (the file is empty); nothing was imported\n",
+                    r.file
+                );
             }
             let mut t = format!(
                 "Imported {} ({}): {} lines, {} new items, {} duplicates skipped",
@@ -109,11 +116,17 @@ impl Out {
                     t.push_str(&format!("  {}:{}: {}\n", r.file, s.line, s.reason));
                 }
                 if r.skipped as usize > r.skipped_lines.len() {
-                    t.push_str(&format!("  ... and {} more (all were printed as warnings)\n", r.skipped as usize - r.skipped_lines.len()));
+                    t.push_str(&format!(
+                        "  ... and {} more (all were printed as warnings)\n",
+                        r.skipped as usize - r.skipped_lines.len()
+                    ));
                 }
             }
             if r.missing_media > 0 {
-                t.push_str(&format!("{} items point to media files that do not exist (yet):\n", r.missing_media));
+                t.push_str(&format!(
+                    "{} items point to media files that do not exist (yet):\n",
+                    r.missing_media
+                ));
                 for s in r.missing_media_lines.iter().take(20) {
                     t.push_str(&format!("  {}:{}: {}\n", r.file, s.line, s.reason));
                 }
@@ -128,7 +141,9 @@ impl Out {
                 "Exported {} records ({}) to {}\n",
                 r.records,
                 r.format,
-                r.path.as_ref().map_or_else(|| "standard output".into(), |p| p.display().to_string())
+                r.path
+                    .as_ref()
+                    .map_or_else(|| "standard output".into(), |p| p.display().to_string())
             )
         });
     }
@@ -140,7 +155,10 @@ impl Out {
             token: &'a str,
         }
         self.emit(&Added { annotator: a, token }, || {
-            format!("Added {} {:?}. Access token (shown once, keep it secret):\n{token}\n", a.role, a.name)
+            format!(
+                "Added {} {:?}. Access token (shown once, keep it secret):\n{token}\n",
+                a.role, a.name
+            )
         });
     }
 

@@ -16,7 +16,10 @@ pub struct Bar {
 impl Bar {
     pub fn new(quiet: bool) -> Self {
         let visible = !quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
-        Self { bar: Mutex::new(None), visible }
+        Self {
+            bar: Mutex::new(None),
+            visible,
+        }
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut Option<ProgressBar>) -> R) -> R {

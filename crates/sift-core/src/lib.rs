@@ -56,7 +56,9 @@ impl FromStr for Role {
             "annotator" => Ok(Role::Annotator),
             "reviewer" => Ok(Role::Reviewer),
             "lead" => Ok(Role::Lead),
-            other => Err(format!("unknown role {other:?} (expected annotator, reviewer or lead)")),
+            other => Err(format!(
+                "unknown role {other:?} (expected annotator, reviewer or lead)"
+            )),
         }
     }
 }

@@ -146,7 +146,11 @@ mod tests {
         };
         for from in ALL_STATES {
             for a in ALL_ACTIONS {
-                assert_eq!(AnnotationState::apply(from, a).ok(), expected(from, a), "{from:?} {a:?}");
+                assert_eq!(
+                    AnnotationState::apply(from, a).ok(),
+                    expected(from, a),
+                    "{from:?} {a:?}"
+                );
             }
         }
     }
@@ -155,7 +159,10 @@ mod tests {
     fn returning_twice_needs_a_resubmission_in_between() {
         let s = AnnotationState::apply(Some(Submitted), Action::Return).unwrap();
         let err = AnnotationState::apply(Some(s), Action::Return).unwrap_err();
-        assert_eq!(err.to_string(), "cannot return an annotation that is returned for rework");
+        assert_eq!(
+            err.to_string(),
+            "cannot return an annotation that is returned for rework"
+        );
         let s = AnnotationState::apply(Some(s), Action::Submit).unwrap();
         assert_eq!(AnnotationState::apply(Some(s), Action::Return).unwrap(), Returned);
     }

@@ -69,7 +69,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -87,7 +90,12 @@ mod tests {
         let e = ApiError::new(Code::NotFound, "no item 7");
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"code":"not_found","message":"no item 7"}"#);
-        for code in [Code::InvalidInput, Code::Conflict, Code::Forbidden, Code::Internal] {
+        for code in [
+            Code::InvalidInput,
+            Code::Conflict,
+            Code::Forbidden,
+            Code::Internal,
+        ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }

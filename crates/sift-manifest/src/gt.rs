@@ -82,8 +82,8 @@ pub fn parse_gt_line<'a>(
             None
         }
         (None, Some(r)) => {
-            let decoded: Cow<'a, str> =
-                serde_json::from_str(r.get()).map_err(|_| bad("source-ref", "must be a string URI or path"))?;
+            let decoded: Cow<'a, str> = serde_json::from_str(r.get())
+                .map_err(|_| bad("source-ref", "must be a string URI or path"))?;
             if decoded.trim().is_empty() {
                 return Err(bad("source-ref", "must not be empty"));
             }
@@ -96,7 +96,10 @@ pub fn parse_gt_line<'a>(
         (Some(value), metadata) => Some(LabelColumns { value, metadata }),
         (None, Some(_)) => {
             let l = label_attribute.unwrap_or_default();
-            return Err(bad(&format!("{l}-metadata"), &format!("present without the label field {l:?}")));
+            return Err(bad(
+                &format!("{l}-metadata"),
+                &format!("present without the label field {l:?}"),
+            ));
         }
     };
 
@@ -111,11 +114,19 @@ pub fn parse_gt_line<'a>(
         let hash = content_hash_of_pairs(&kept, scratch);
         (Cow::Owned(write_object(&kept)), hash)
     };
-    Ok(GtRecord { content, hash, source_ref, labels })
+    Ok(GtRecord {
+        content,
+        hash,
+        source_ref,
+        labels,
+    })
 }
 
 fn bad(field: &str, reason: &str) -> LineError {
-    LineError::BadField { field: field.to_owned(), reason: reason.to_owned() }
+    LineError::BadField {
+        field: field.to_owned(),
+        reason: reason.to_owned(),
+    }
 }
 
 /// Parses a JSON object into its top-level members, in order, without copying values.
@@ -129,7 +140,9 @@ pub(crate) fn parse_object(text: &str) -> Result<Vec<(Cow<'_, str>, &RawValue)>,
         Some(b'-' | b'0'..=b'9') => return Err(LineError::NotAnObject("a number")),
         _ => {}
     }
-    serde_json::from_str::<RawObject<'_>>(text).map(|o| o.0).map_err(|e| LineError::Json(json_error_text(&e)))
+    serde_json::from_str::<RawObject<'_>>(text)
+        .map(|o| o.0)
+        .map_err(|e| LineError::Json(json_error_text(&e)))
 }
 
 /// serde_json's message without its "at line 1" (a manifest line is always line 1 to it).
@@ -245,20 +258,44 @@ mod tests {
     #[test]
     fn each_bad_line_has_its_error() {
         let cases = [
-            (r#"{"source":"a""#, "invalid JSON: EOF while parsing an object at column 13"),
+            (
+                r#"{"source":"a""#,
+                "invalid JSON: EOF while parsing an object at column 13",
+            ),
             (r#"[1,2]"#, "expected a JSON object, found an array"),
             (r#""text""#, "expected a JSON object, found a string"),
             (r#"42"#, "expected a JSON object, found a number"),
             (r#"null"#, "expected a JSON object, found null"),
-            (r#"{"source":"a","source-ref":"b"}"#, "has both \"source\" and \"source-ref\"; a line needs exactly one"),
-            (r#"{"text":"a"}"#, "has neither \"source\" nor \"source-ref\"; a line needs exactly one"),
-            (r#"{"source":"a","$meta":1}"#, "field \"$meta\": names may not start with '$'"),
-            (r#"{"source":"a","source":"b"}"#, "field \"source\" appears more than once"),
+            (
+                r#"{"source":"a","source-ref":"b"}"#,
+                "has both \"source\" and \"source-ref\"; a line needs exactly one",
+            ),
+            (
+                r#"{"text":"a"}"#,
+                "has neither \"source\" nor \"source-ref\"; a line needs exactly one",
+            ),
+            (
+                r#"{"source":"a","$meta":1}"#,
+                "field \"$meta\": names may not start with '$'",
+            ),
+            (
+                r#"{"source":"a","source":"b"}"#,
+                "field \"source\" appears more than once",
+            ),
             (r#"{"source":5}"#, "field \"source\": must be a string of text"),
             (r#"{"source-ref":""}"#, "field \"source-ref\": must not be empty"),
-            (r#"{"source-ref":["a"]}"#, "field \"source-ref\": must be a string URI or path"),
-            (r#"{"source":"a"} x"#, "invalid JSON: trailing characters at column 16"),
-            (r#"{"source":"a","qa-metadata":{}}"#, "field \"qa-metadata\": present without the label field \"qa\""),
+            (
+                r#"{"source-ref":["a"]}"#,
+                "field \"source-ref\": must be a string URI or path",
+            ),
+            (
+                r#"{"source":"a"} x"#,
+                "invalid JSON: trailing characters at column 16",
+            ),
+            (
+                r#"{"source":"a","qa-metadata":{}}"#,
+                "field \"qa-metadata\": present without the label field \"qa\"",
+            ),
         ];
         for (line, want) in cases {
             assert_eq!(parse(line).unwrap_err().to_string(), want, "for {line}");

@@ -36,7 +36,11 @@ pub enum LabelStudioError<E: std::error::Error + 'static> {
     Syntax { line: u64, message: String },
     /// One task is malformed; the others can still be read.
     #[error("line {line}: task {index}: {message}")]
-    Task { line: u64, index: usize, message: String },
+    Task {
+        line: u64,
+        index: usize,
+        message: String,
+    },
     /// Reading the file failed.
     #[error("reading failed near line {line}: {source}")]
     Io { line: u64, source: io::Error },
@@ -66,10 +70,19 @@ where
     F: FnMut(Result<LabelStudioTask, LabelStudioError<E>>) -> Result<(), E>,
 {
     let lines = Rc::new(Cell::new(1u64));
-    let counting = CountingReader { inner: reader, lines: Rc::clone(&lines), skip_bom: true };
+    let counting = CountingReader {
+        inner: reader,
+        lines: Rc::clone(&lines),
+        skip_bom: true,
+    };
     let mut de = serde_json::Deserializer::from_reader(counting);
     let mut failure: Option<E> = None;
-    let seed = TaskSeq { lines: Rc::clone(&lines), on_task: &mut on_task, failure: &mut failure, count: 0 };
+    let seed = TaskSeq {
+        lines: Rc::clone(&lines),
+        on_task: &mut on_task,
+        failure: &mut failure,
+        count: 0,
+    };
     let result = seed.deserialize(&mut de).and_then(|n| de.end().map(|()| n));
     if let Some(e) = failure {
         return Err(LabelStudioError::Callback(e));
@@ -77,11 +90,19 @@ where
     result.map_err(|e| {
         if e.is_io() {
             let source = io::Error::other(e.to_string());
-            LabelStudioError::Io { line: lines.get(), source }
+            LabelStudioError::Io {
+                line: lines.get(),
+                source,
+            }
         } else {
             let msg = e.to_string();
-            let msg = msg.rfind(" at line ").map_or(msg.clone(), |i| msg[..i].to_owned());
-            LabelStudioError::Syntax { line: e.line() as u64, message: msg }
+            let msg = msg
+                .rfind(" at line ")
+                .map_or(msg.clone(), |i| msg[..i].to_owned());
+            LabelStudioError::Syntax {
+                line: e.line() as u64,
+                message: msg,
+            }
         }
     })
 }
@@ -142,7 +163,9 @@ fn task_from_raw<E: std::error::Error>(
         return Err(fail("expected a task object".into()));
     }
     let fields: TaskFields = serde_json::from_str(raw.get()).map_err(|e| fail(e.to_string()))?;
-    let data = fields.data.ok_or_else(|| fail("field \"data\" is missing".into()))?;
+    let data = fields
+        .data
+        .ok_or_else(|| fail("field \"data\" is missing".into()))?;
     let pairs = parse_object(data.get()).map_err(|e| fail(format!("field \"data\": {e}")))?;
     let hash = content_hash_of_pairs(&pairs, scratch);
     Ok(LabelStudioTask {
@@ -200,7 +223,10 @@ mod tests {
     fn read(input: &str) -> (Result<usize, String>, Collected) {
         let mut got = Vec::new();
         let r = read_label_studio_tasks::<_, io::Error, _>(std::io::BufReader::new(input.as_bytes()), |t| {
-            got.push(t.map(|t| (t.index, t.line, t.data, t.annotations.len())).map_err(|e| e.to_string()));
+            got.push(
+                t.map(|t| (t.index, t.line, t.data, t.annotations.len()))
+                    .map_err(|e| e.to_string()),
+            );
             Ok(())
         });
         (r.map_err(|e| e.to_string()), got)

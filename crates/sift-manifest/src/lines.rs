@@ -61,7 +61,14 @@ impl<R: BufRead> LineReader<R> {
     }
 
     pub fn with_limit(inner: R, max_line_bytes: usize) -> Self {
-        Self { inner, buf: Vec::with_capacity(4096), line: 0, max: max_line_bytes, bytes_read: 0, done: false }
+        Self {
+            inner,
+            buf: Vec::with_capacity(4096),
+            line: 0,
+            max: max_line_bytes,
+            bytes_read: 0,
+            done: false,
+        }
     }
 
     /// Bytes consumed from the input so far (for progress bars).
@@ -77,8 +84,14 @@ impl<R: BufRead> LineReader<R> {
             Err(e) => return Some(Err(e)),
         };
         Some(match std::str::from_utf8(&self.buf[start..end]) {
-            Ok(text) => Ok(Line { number: self.line, text: text.trim_matches(is_json_ws) }),
-            Err(e) => Err(ReadError::InvalidUtf8 { line: self.line, column: start + e.valid_up_to() + 1 }),
+            Ok(text) => Ok(Line {
+                number: self.line,
+                text: text.trim_matches(is_json_ws),
+            }),
+            Err(e) => Err(ReadError::InvalidUtf8 {
+                line: self.line,
+                column: start + e.valid_up_to() + 1,
+            }),
         })
     }
 
@@ -98,7 +111,10 @@ impl<R: BufRead> LineReader<R> {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(source) => {
                         self.done = true;
-                        return Some(Err(ReadError::Io { line: self.line - 1, source }));
+                        return Some(Err(ReadError::Io {
+                            line: self.line - 1,
+                            source,
+                        }));
                     }
                 };
                 if available.is_empty() {
@@ -128,7 +144,10 @@ impl<R: BufRead> LineReader<R> {
                 return None;
             }
             if too_long {
-                return Some(Err(ReadError::TooLong { line: self.line, limit: self.max }));
+                return Some(Err(ReadError::TooLong {
+                    line: self.line,
+                    limit: self.max,
+                }));
             }
             let mut start = 0;
             let mut end = self.buf.len();
@@ -158,7 +177,10 @@ mod tests {
         let mut r = LineReader::with_limit(input, limit);
         let mut out = Vec::new();
         while let Some(l) = r.next() {
-            out.push(l.map(|l| (l.number, l.text.to_owned())).map_err(|e| e.to_string()));
+            out.push(
+                l.map(|l| (l.number, l.text.to_owned()))
+                    .map_err(|e| e.to_string()),
+            );
         }
         out
     }
@@ -166,7 +188,10 @@ mod tests {
     #[test]
     fn strips_bom_crlf_and_skips_blank_lines() {
         let got = collect(b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n  \n{\"b\":2}", 100);
-        assert_eq!(got, vec![Ok((1, "{\"a\":1}".into())), Ok((4, "{\"b\":2}".into()))]);
+        assert_eq!(
+            got,
+            vec![Ok((1, "{\"a\":1}".into())), Ok((4, "{\"b\":2}".into()))]
+        );
     }
 
     #[test]
@@ -178,7 +203,10 @@ mod tests {
     #[test]
     fn reports_invalid_utf8_and_goes_on() {
         let got = collect(b"{}\n{\"a\":\"\xff\"}\n{}\n", 100);
-        assert_eq!(got[1], Err("line 2: not valid UTF-8 (first bad byte at column 7)".into()));
+        assert_eq!(
+            got[1],
+            Err("line 2: not valid UTF-8 (first bad byte at column 7)".into())
+        );
         assert_eq!(got[2], Ok((3, "{}".into())));
     }
 

@@ -81,7 +81,11 @@ fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationRow> {
     })
 }
 
-fn load(conn: &rusqlite::Connection, where_sql: &str, args: impl rusqlite::Params) -> Result<Option<AnnotationRow>> {
+fn load(
+    conn: &rusqlite::Connection,
+    where_sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Option<AnnotationRow>> {
     let sql = format!(
         "SELECT {ANNOTATION_COLUMNS} FROM annotations a JOIN annotators p ON p.id = a.annotator_id WHERE {where_sql}"
     );
@@ -90,7 +94,11 @@ fn load(conn: &rusqlite::Connection, where_sql: &str, args: impl rusqlite::Param
 
 impl Store {
     pub fn annotation(&self, item_id: i64, annotator_id: i64) -> Result<Option<AnnotationRow>> {
-        load(&self.conn, "a.item_id = ?1 AND a.annotator_id = ?2", params![item_id, annotator_id])
+        load(
+            &self.conn,
+            "a.item_id = ?1 AND a.annotator_id = ?2",
+            params![item_id, annotator_id],
+        )
     }
 
     pub fn annotation_by_id(&self, id: i64) -> Result<Option<AnnotationRow>> {
@@ -123,12 +131,22 @@ impl Store {
         }
         let now = sift_core::now_rfc3339();
         let time_spent_ms = time_spent_ms.max(0);
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)", [item_id], |r| r.get(0))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)",
+            [item_id],
+            |r| r.get(0),
+        )?;
         if !exists {
             return Err(StoreError::NotFound(format!("item {item_id}")));
         }
-        let current = load(&tx, "a.item_id = ?1 AND a.annotator_id = ?2", params![item_id, annotator_id])?;
+        let current = load(
+            &tx,
+            "a.item_id = ?1 AND a.annotator_id = ?2",
+            params![item_id, annotator_id],
+        )?;
         let next = AnnotationState::apply(current.as_ref().map(|a| a.state), action)?;
         let submitted = action == Action::Submit;
         let annotation_id = match &current {
@@ -183,7 +201,9 @@ impl Store {
         anchor: Option<&str>,
     ) -> Result<AnnotationRow> {
         let now = sift_core::now_rfc3339();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let a = load(&tx, "a.id = ?1", [annotation_id])?
             .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
         let action = match decision {
@@ -194,15 +214,27 @@ impl Store {
         if a.submitted_version != Some(version) {
             return Err(StoreError::Conflict(format!(
                 "version {version} is not the latest submission of this annotation (the latest is {})",
-                a.submitted_version.map_or_else(|| "none".to_owned(), |v| v.to_string())
+                a.submitted_version
+                    .map_or_else(|| "none".to_owned(), |v| v.to_string())
             )));
         }
         tx.execute(
             "INSERT INTO reviews (annotation_id, version, reviewer_id, decision, comment, anchor, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![annotation_id, version, reviewer_id, decision.as_str(), comment, anchor, now],
+            params![
+                annotation_id,
+                version,
+                reviewer_id,
+                decision.as_str(),
+                comment,
+                anchor,
+                now
+            ],
         )?;
-        tx.execute("UPDATE annotations SET state = ?2, updated_at = ?3 WHERE id = ?1", params![annotation_id, next.as_str(), now])?;
+        tx.execute(
+            "UPDATE annotations SET state = ?2, updated_at = ?3 WHERE id = ?1",
+            params![annotation_id, next.as_str(), now],
+        )?;
         tx.execute(
             "INSERT INTO events (at, actor, kind, data)
              SELECT ?1, name, ?2, json_object('annotation', ?3, 'version', ?4) FROM annotators WHERE id = ?5",
@@ -250,7 +282,11 @@ impl Store {
                 id: r.get(0)?,
                 version: r.get(1)?,
                 reviewer: r.get(2)?,
-                decision: if decision == "approved" { Decision::Approved } else { Decision::Returned },
+                decision: if decision == "approved" {
+                    Decision::Approved
+                } else {
+                    Decision::Returned
+                },
                 comment: r.get(4)?,
                 anchor: r.get(5)?,
                 created_at: r.get(6)?,

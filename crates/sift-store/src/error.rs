@@ -13,7 +13,9 @@ pub enum StoreError {
     Open { path: PathBuf, source: rusqlite::Error },
     #[error("{0} is not a Sift project file")]
     NotAProject(PathBuf),
-    #[error("this project was written by a newer Sift (schema {found}; this build knows up to {supported}); upgrade Sift to open it")]
+    #[error(
+        "this project was written by a newer Sift (schema {found}; this build knows up to {supported}); upgrade Sift to open it"
+    )]
     TooNew { found: u32, supported: u32 },
     #[error("migration to schema version {version} failed: {source}")]
     Migration { version: u32, source: rusqlite::Error },
@@ -37,7 +39,10 @@ impl StoreError {
     pub(crate) fn open(path: &std::path::Path, source: rusqlite::Error) -> Self {
         match source.sqlite_error_code() {
             Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotAProject(path.to_owned()),
-            _ => StoreError::Open { path: path.to_owned(), source },
+            _ => StoreError::Open {
+                path: path.to_owned(),
+                source,
+            },
         }
     }
 }

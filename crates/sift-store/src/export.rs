@@ -45,7 +45,11 @@ impl Store {
                     .map_err(|_| StoreError::NotFound(format!("batch {name:?}")))?,
             ),
         };
-        let states = if filter.approved_only { "('approved')" } else { "('submitted', 'approved')" };
+        let states = if filter.approved_only {
+            "('approved')"
+        } else {
+            "('submitted', 'approved')"
+        };
         let sql = format!(
             "SELECT i.id, i.content, i.media_ref, v.payload, p.name, a.state, v.version, v.created_at,
                     a.time_spent_ms, rp.name, r.created_at

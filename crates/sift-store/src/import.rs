@@ -48,7 +48,9 @@ impl Store {
     pub fn begin_import(&mut self, import: &NewImport<'_>) -> Result<ImportTx<'_>> {
         // A larger page cache keeps the content-hash index in memory for big imports.
         self.conn.pragma_update(None, "cache_size", -65536)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO imports (file, format, started_at) VALUES (?1, ?2, ?3)",
             params![import.file, import.format, sift_core::now_rfc3339()],
@@ -74,13 +76,25 @@ impl ImportTx<'_> {
         line: u64,
     ) -> Result<InsertOutcome> {
         let mut stmt = self.tx.prepare_cached(INSERT_ITEM)?;
-        let n = stmt.execute(params![content, &hash[..], media_ref, self.import_id, line as i64])?;
-        Ok(if n == 1 { InsertOutcome::Added(self.tx.last_insert_rowid()) } else { InsertOutcome::Duplicate })
+        let n = stmt.execute(params![
+            content,
+            &hash[..],
+            media_ref,
+            self.import_id,
+            line as i64
+        ])?;
+        Ok(if n == 1 {
+            InsertOutcome::Added(self.tx.last_insert_rowid())
+        } else {
+            InsertOutcome::Duplicate
+        })
     }
 
     /// The id of the item with this content hash.
     pub fn item_id_by_hash(&self, hash: &[u8; 16]) -> Result<Option<i64>> {
-        let mut stmt = self.tx.prepare_cached("SELECT id FROM items WHERE content_hash = ?1")?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id FROM items WHERE content_hash = ?1")?;
         Ok(stmt.query_row([&hash[..]], |r| r.get(0)).optional()?)
     }
 
@@ -95,13 +109,19 @@ impl ImportTx<'_> {
         created_at: &str,
         reviewer_id: Option<i64>,
     ) -> Result<bool> {
-        let state = if reviewer_id.is_some() { AnnotationState::Approved } else { AnnotationState::Submitted };
-        let n = self.tx.prepare_cached(
-            "INSERT INTO annotations (item_id, annotator_id, state, latest_version, submitted_version,
+        let state = if reviewer_id.is_some() {
+            AnnotationState::Approved
+        } else {
+            AnnotationState::Submitted
+        };
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO annotations (item_id, annotator_id, state, latest_version, submitted_version,
                                       created_at, updated_at)
              VALUES (?1, ?2, ?3, 1, 1, ?4, ?4) ON CONFLICT(item_id, annotator_id) DO NOTHING",
-        )?
-        .execute(params![item_id, annotator_id, state.as_str(), created_at])?;
+            )?
+            .execute(params![item_id, annotator_id, state.as_str(), created_at])?;
         if n == 0 {
             return Ok(false);
         }
@@ -141,10 +161,21 @@ impl ImportTx<'_> {
     }
 
     /// Records the counts and the event, then commits. Nothing is visible before this.
-    pub fn commit(self, stats: &ImportStats, actor: Option<&str>, details: &serde_json::Value) -> Result<i64> {
+    pub fn commit(
+        self,
+        stats: &ImportStats,
+        actor: Option<&str>,
+        details: &serde_json::Value,
+    ) -> Result<i64> {
         self.tx.execute(
             "UPDATE imports SET lines = ?2, added = ?3, duplicates = ?4, skipped = ?5 WHERE id = ?1",
-            params![self.import_id, stats.lines as i64, stats.added as i64, stats.duplicates as i64, stats.skipped as i64],
+            params![
+                self.import_id,
+                stats.lines as i64,
+                stats.added as i64,
+                stats.duplicates as i64,
+                stats.skipped as i64
+            ],
         )?;
         self.tx.execute(
             "INSERT INTO events (at, actor, kind, data) VALUES (?1, ?2, 'import', ?3)",

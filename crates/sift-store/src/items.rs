@@ -21,18 +21,29 @@ impl Store {
             .query_row(
                 "SELECT id, content, media_ref, source_line FROM items WHERE id = ?1",
                 [id],
-                |r| Ok(ItemRow { id: r.get(0)?, content: r.get(1)?, media_ref: r.get(2)?, source_line: r.get(3)? }),
+                |r| {
+                    Ok(ItemRow {
+                        id: r.get(0)?,
+                        content: r.get(1)?,
+                        media_ref: r.get(2)?,
+                        source_line: r.get(3)?,
+                    })
+                },
             )
             .optional()?)
     }
 
     pub fn item_count(&self) -> Result<u64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM items", [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM items", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
     /// Item ids in import order, `limit` of them after `after_id`.
     pub fn item_ids(&self, after_id: i64, limit: u32) -> Result<Vec<i64>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id FROM items WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM items WHERE id > ?1 ORDER BY id LIMIT ?2")?;
         let rows = stmt.query_map(params![after_id, limit], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

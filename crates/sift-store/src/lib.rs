@@ -80,10 +80,15 @@ impl Store {
         }
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::open(path, e))?;
-        let mut store = Store { conn, path: path.to_owned() };
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
         store.configure()?;
         store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         store.migrate()?;
@@ -104,7 +109,11 @@ impl Store {
                 project.job_name
             ],
         )?;
-        store.append_event(None, "project_created", &serde_json::json!({ "name": project.name }))?;
+        store.append_event(
+            None,
+            "project_created",
+            &serde_json::json!({ "name": project.name }),
+        )?;
         Ok(store)
     }
 
@@ -118,7 +127,10 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::open(path, e))?;
-        let mut store = Store { conn, path: path.to_owned() };
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
         let app_id: i32 = store
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
@@ -143,9 +155,13 @@ impl Store {
 
     fn configure(&mut self) -> Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
-        let mode: String = self.conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode: String = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Unsupported(format!("the file system refused WAL mode (got {mode})")));
+            return Err(StoreError::Unsupported(format!(
+                "the file system refused WAL mode (got {mode})"
+            )));
         }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -155,12 +171,16 @@ impl Store {
     fn migrate(&mut self) -> Result<()> {
         let current = self.schema_version()?;
         if current > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { found: current, supported: SCHEMA_VERSION });
+            return Err(StoreError::TooNew {
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             let version = i as u32 + 1;
             let tx = self.conn.transaction()?;
-            tx.execute_batch(sql).map_err(|e| StoreError::Migration { version, source: e })?;
+            tx.execute_batch(sql)
+                .map_err(|e| StoreError::Migration { version, source: e })?;
             tx.pragma_update(None, "user_version", version)?;
             tx.commit()?;
         }
@@ -199,7 +219,9 @@ impl Store {
 
     /// The newest `limit` events, newest first, as `(at, actor, kind, data)`.
     pub fn recent_events(&self, limit: u32) -> Result<Vec<(String, Option<String>, String, String)>> {
-        let mut stmt = self.conn.prepare("SELECT at, actor, kind, data FROM events ORDER BY id DESC LIMIT ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, actor, kind, data FROM events ORDER BY id DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -208,12 +230,17 @@ impl Store {
     pub fn media_roots(&self) -> Result<Vec<PathBuf>> {
         let mut stmt = self.conn.prepare("SELECT path FROM media_roots ORDER BY path")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(rows.map(|r| r.map(PathBuf::from)).collect::<rusqlite::Result<_>>()?)
+        Ok(rows
+            .map(|r| r.map(PathBuf::from))
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// A project setting (never a secret).
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -228,7 +255,11 @@ impl Store {
     /// Runs SQLite's own consistency check; `Ok(())` when the file is sound.
     pub fn integrity_check(&self) -> Result<()> {
         let res: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        if res == "ok" { Ok(()) } else { Err(StoreError::Corrupt(res)) }
+        if res == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(res))
+        }
     }
 }
 

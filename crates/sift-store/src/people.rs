@@ -39,19 +39,33 @@ impl Store {
             params![name, role.as_str(), token_hash, sift_core::now_rfc3339()],
         )?;
         if inserted == 0 {
-            return Err(StoreError::Conflict(format!("an annotator named {name:?} already exists")));
+            return Err(StoreError::Conflict(format!(
+                "an annotator named {name:?} already exists"
+            )));
         }
-        self.append_event(None, "annotator_added", &serde_json::json!({ "name": name, "role": role }))?;
-        self.annotator_by_name(name)?.ok_or_else(|| StoreError::NotFound(format!("annotator {name:?}")))
+        self.append_event(
+            None,
+            "annotator_added",
+            &serde_json::json!({ "name": name, "role": role }),
+        )?;
+        self.annotator_by_name(name)?
+            .ok_or_else(|| StoreError::NotFound(format!("annotator {name:?}")))
     }
 
     /// Replaces a person's token (the old one stops working).
     pub fn set_annotator_token(&self, name: &str, token_hash: &[u8]) -> Result<()> {
-        let n = self.conn.execute("UPDATE annotators SET token_hash = ?2 WHERE name = ?1", params![name, token_hash])?;
+        let n = self.conn.execute(
+            "UPDATE annotators SET token_hash = ?2 WHERE name = ?1",
+            params![name, token_hash],
+        )?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("annotator {name:?}")));
         }
-        self.append_event(None, "annotator_token_reset", &serde_json::json!({ "name": name }))?;
+        self.append_event(
+            None,
+            "annotator_token_reset",
+            &serde_json::json!({ "name": name }),
+        )?;
         Ok(())
     }
 

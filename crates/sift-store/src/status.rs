@@ -27,7 +27,10 @@ pub struct AnnotatorCounts {
 
 impl Store {
     pub fn status(&self) -> Result<StatusCounts> {
-        let mut s = StatusCounts { items: self.item_count()?, ..Default::default() };
+        let mut s = StatusCounts {
+            items: self.item_count()?,
+            ..Default::default()
+        };
         s.unlabeled = self.conn.query_row(
             "SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)",
             [],
@@ -36,7 +39,9 @@ impl Store {
         for state in ["draft", "submitted", "approved", "returned"] {
             s.annotations.insert(state.to_owned(), 0);
         }
-        let mut stmt = self.conn.prepare("SELECT state, count(*) FROM annotations GROUP BY state")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, count(*) FROM annotations GROUP BY state")?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
             let (state, n) = row?;
             s.annotations.insert(state, n as u64);
@@ -47,19 +52,31 @@ impl Store {
              GROUP BY p.id, a.state ORDER BY p.name",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
         })?;
         for row in rows {
             let (name, role, state, n, ms) = row?;
             if s.by_annotator.last().is_none_or(|a| a.name != name) {
-                s.by_annotator.push(AnnotatorCounts { name, role, ..Default::default() });
+                s.by_annotator.push(AnnotatorCounts {
+                    name,
+                    role,
+                    ..Default::default()
+                });
             }
             if let (Some(last), Some(state)) = (s.by_annotator.last_mut(), state) {
                 last.states.insert(state, n as u64);
                 last.time_spent_ms += ms;
             }
         }
-        s.imports = self.conn.query_row("SELECT count(*) FROM imports", [], |r| r.get::<_, i64>(0))? as u64;
+        s.imports =
+            self.conn
+                .query_row("SELECT count(*) FROM imports", [], |r| r.get::<_, i64>(0))? as u64;
         Ok(s)
     }
 }

@@ -1,0 +1,129 @@
+//! Layering rules, checked on the real dependency graph (`cargo metadata`):
+//! core crates never depend on `tauri`, an HTTP stack, the terminal, ONNX Runtime or the
+//! AWS SDK. Those belong to adapter crates (the CLI, the server, the desktop shell) or to
+//! the one crate that wraps each heavy dependency.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+/// Crates that may be pulled in only by the named workspace crates.
+const RULES: &[(&str, &[&str])] = &[
+    ("tauri", &["sift-desktop"]),
+    ("wry", &["sift-desktop"]),
+    ("axum", &["sift-server", "sift-cli", "sift-desktop"]),
+    ("hyper", &["sift-server", "sift-cli", "sift-desktop", "sift-s3"]),
+    ("reqwest", &["sift-server", "sift-cli", "sift-desktop", "sift-s3"]),
+    ("clap", &["sift-cli"]),
+    ("indicatif", &["sift-cli"]),
+    ("crossterm", &["sift-cli"]),
+    ("ort", &["sift-onnx", "sift-cli", "sift-desktop", "sift-server"]),
+    (
+        "aws-sdk-s3",
+        &["sift-s3", "sift-cli", "sift-desktop", "sift-server"],
+    ),
+];
+
+/// For each workspace crate, the forbidden crates it reaches through normal dependencies.
+fn violations(metadata: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    let name_of: BTreeMap<&str, &str> = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for node in metadata["resolve"]["nodes"].as_array().unwrap() {
+        let deps = node["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| {
+                d["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|k| k["kind"].is_null())
+            })
+            .map(|d| d["pkg"].as_str().unwrap())
+            .collect();
+        edges.insert(node["id"].as_str().unwrap(), deps);
+    }
+    let mut out = BTreeMap::new();
+    for member in metadata["workspace_members"].as_array().unwrap() {
+        let member = member.as_str().unwrap();
+        let member_name = name_of[member];
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![member];
+        while let Some(id) = stack.pop() {
+            for dep in edges.get(id).into_iter().flatten() {
+                if seen.insert(*dep) {
+                    stack.push(dep);
+                }
+            }
+        }
+        for dep in seen {
+            let dep_name = name_of[dep];
+            for (forbidden, allowed) in RULES {
+                if dep_name == *forbidden && !allowed.contains(&member_name) {
+                    out.entry(member_name.to_owned())
+                        .or_insert_with(BTreeSet::new)
+                        .insert(dep_name.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn core_crates_have_no_adapter_dependencies() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(sift_tests::repo_root().join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bad = violations(&metadata);
+    assert!(
+        bad.is_empty(),
+        "layering violations (crate -> forbidden dependencies): {bad:#?}"
+    );
+}
+
+#[test]
+fn the_check_catches_a_core_crate_reaching_tauri() {
+    // sift-store -> helper -> tauri must be reported; sift-desktop -> tauri is allowed.
+    let metadata = serde_json::json!({
+        "packages": [
+            {"id": "store", "name": "sift-store"}, {"id": "helper", "name": "some-helper"},
+            {"id": "tauri", "name": "tauri"}, {"id": "desk", "name": "sift-desktop"},
+            {"id": "clap", "name": "clap"}
+        ],
+        "workspace_members": ["store", "desk"],
+        "resolve": {"nodes": [
+            {"id": "store", "deps": [
+                {"pkg": "helper", "dep_kinds": [{"kind": null}]},
+                {"pkg": "clap", "dep_kinds": [{"kind": "dev"}]}
+            ]},
+            {"id": "helper", "deps": [{"pkg": "tauri", "dep_kinds": [{"kind": null}]}]},
+            {"id": "desk", "deps": [{"pkg": "tauri", "dep_kinds": [{"kind": null}]}]},
+            {"id": "tauri", "deps": []}, {"id": "clap", "deps": []}
+        ]}
+    });
+    let bad = violations(&metadata);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad["sift-store"], BTreeSet::from(["tauri".to_owned()]));
+}
