@@ -21,7 +21,7 @@ DEMO_DIR         ?= $(CACHE)/demo
 # Debian packages the build and the tests need (installed only when missing).
 SYSTEM_PACKAGES  := build-essential pkg-config python3 python3-venv
 
-.PHONY: help setup setup-system setup-python run test lint unit bench clean-cache
+.PHONY: help setup setup-system setup-python setup-rust run test lint unit bench clean-cache
 
 help:
 	@echo "make run    - set up, build and open Sift on the demo project"
@@ -30,7 +30,11 @@ help:
 
 ## ---------------------------------------------------------------- set-up (idempotent)
 
-setup: setup-system setup-python
+setup: setup-system setup-python setup-rust
+
+# All crates for every platform in Cargo.lock, so builds and `cargo metadata --offline` never need the network.
+setup-rust:
+	cargo fetch --locked
 
 setup-system:
 	@scripts/install-system-packages.sh $(SYSTEM_PACKAGES)

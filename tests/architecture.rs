@@ -3,6 +3,8 @@
 //! AWS SDK. Those belong to adapter crates (the CLI, the server, the desktop shell) or to
 //! the one crate that wraps each heavy dependency.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -74,6 +76,12 @@ fn violations(metadata: &Value) -> BTreeMap<String, BTreeSet<String>> {
         }
     }
     out
+}
+
+fn host_triple() -> String {
+    let out = std::process::Command::new("rustc").arg("-vV").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("host: ")).unwrap().trim().to_owned()
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! Black-box tests of the `sift` command line.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
+
 use predicates::prelude::*;
 use sift_tests::*;
 

@@ -1,6 +1,8 @@
 //! `sift import` killed with SIGKILL at several points: the project always opens, holds
 //! either none or all of that import, and the import can be re-run to completion.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
+
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 

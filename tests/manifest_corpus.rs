@@ -1,6 +1,8 @@
 //! Every malformed manifest has its expected outcome: a precise `file:line: reason` error
 //! with nothing imported, or an accepted import.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
+
 use predicates::prelude::*;
 use sift_tests::*;
 

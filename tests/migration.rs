@@ -1,5 +1,7 @@
 //! A project file written by the first schema version opens in this build, with its data.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
+
 use sift_api::{NoProgress, Project};
 use sift_tests::*;
 

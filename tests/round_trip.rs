@@ -1,6 +1,8 @@
 //! Import, annotate through the API, review, export: pass-through keys come out byte for
 //! byte, and the export imports back into a fresh project with its labels.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
+
 use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;

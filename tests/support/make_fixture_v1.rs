@@ -3,6 +3,8 @@
 //! first made: `cargo run -p sift-tests --example make-fixture-v1`. Never regenerate it with
 //! a newer schema.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
+
 use serde_json::json;
 use sift_api::{Decision, NoProgress, ReviewInput, Role};
 

@@ -168,6 +168,15 @@ impl Project {
         self.view(row)
     }
 
+    /// Submitted work waiting for review, oldest first.
+    pub fn pending_reviews(&self, limit: u32) -> Result<Vec<AnnotationView>> {
+        self.store
+            .pending_reviews(limit)?
+            .into_iter()
+            .map(|a| self.view(a))
+            .collect()
+    }
+
     fn view(&self, a: AnnotationRow) -> Result<AnnotationView> {
         let latest = self.store.latest_version(a.id)?;
         let payload = match &latest {

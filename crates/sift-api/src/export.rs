@@ -4,7 +4,12 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
 use sift_store::{ExportFilter, ExportRow};
+use sift_template::export::{self, CocoCaptions, PreferenceOptions, SftOptions};
+use sift_template::{Kind, MediaInfo, Payload};
+
+pub use sift_template::export::SftStyle;
 
 use crate::{Error, Progress, Project, Result};
 
@@ -15,12 +20,47 @@ pub enum ExportFormat {
     /// A SageMaker Ground Truth output manifest (JSON Lines).
     #[default]
     Gt,
+    /// Supervised fine-tuning records from Q&A pairs (JSON Lines).
+    Sft,
+    /// `prompt`/`chosen`/`rejected` pairs implied by rankings (JSON Lines).
+    Preference,
+    /// Media reference, caption and structure for image and video work (JSON Lines).
+    Captions,
+    /// One COCO captions JSON document (images only).
+    CocoCaptions,
+    /// A Label Studio task array, importable back with `sift import`.
+    LabelStudio,
 }
 
 impl ExportFormat {
+    pub const ALL: [ExportFormat; 6] = [
+        ExportFormat::Gt,
+        ExportFormat::Sft,
+        ExportFormat::Preference,
+        ExportFormat::Captions,
+        ExportFormat::CocoCaptions,
+        ExportFormat::LabelStudio,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ExportFormat::Gt => "gt",
+            ExportFormat::Sft => "sft",
+            ExportFormat::Preference => "preference",
+            ExportFormat::Captions => "captions",
+            ExportFormat::CocoCaptions => "coco-captions",
+            ExportFormat::LabelStudio => "label-studio",
+        }
+    }
+
+    /// The template kinds this format applies to (`None`: every kind).
+    fn kinds(self) -> Option<&'static [Kind]> {
+        match self {
+            ExportFormat::Gt | ExportFormat::LabelStudio => None,
+            ExportFormat::Sft => Some(&[Kind::Qa]),
+            ExportFormat::Preference => Some(&[Kind::Ranking]),
+            ExportFormat::Captions => Some(&[Kind::ImageCaption, Kind::VideoCaption]),
+            ExportFormat::CocoCaptions => Some(&[Kind::ImageCaption]),
         }
     }
 }
@@ -28,10 +68,16 @@ impl ExportFormat {
 impl std::str::FromStr for ExportFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gt" => Ok(ExportFormat::Gt),
-            other => Err(format!("unknown export format {other:?} (expected gt)")),
-        }
+        ExportFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
+                format!(
+                    "unknown export format {s:?} (expected one of {})",
+                    names.join(", ")
+                )
+            })
     }
 }
 
@@ -43,6 +89,10 @@ pub struct ExportOptions {
     pub approved_only: bool,
     /// Only items of this batch.
     pub batch: Option<String>,
+    /// `sft`: chat messages (default) or prompt/completion records.
+    pub sft_style: SftStyle,
+    /// `preference`: only these dimensions (all when empty).
+    pub dimensions: Vec<String>,
 }
 
 /// What an export wrote.
@@ -50,6 +100,9 @@ pub struct ExportOptions {
 pub struct ExportReport {
     pub path: Option<PathBuf>,
     pub format: &'static str,
+    /// Annotations read from the project.
+    pub annotations: u64,
+    /// Records written (lines, tasks, or COCO annotations).
     pub records: u64,
 }
 
@@ -71,7 +124,7 @@ impl Project {
             .tempfile_in(&dir)
             .map_err(|e| Error::io("cannot create a file in", &dir, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-        let records = self.export_to_writer(&mut w, opts, progress)?;
+        let mut report = self.export_to_writer(&mut w, opts, progress)?;
         w.flush().map_err(|e| Error::io("cannot write", out, e))?;
         drop(w);
         tmp.as_file()
@@ -82,106 +135,372 @@ impl Project {
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
         }
-        Ok(ExportReport {
-            path: Some(out.to_owned()),
-            format: opts.format.as_str(),
-            records,
-        })
+        report.path = Some(out.to_owned());
+        Ok(report)
     }
 
-    /// Streams the export to any writer (e.g. standard output). Returns the record count.
+    /// Streams the export to any writer (e.g. standard output).
     pub fn export_to_writer(
         &self,
         w: &mut dyn Write,
         opts: &ExportOptions,
         progress: &dyn Progress,
-    ) -> Result<u64> {
-        let counts = self.store.status()?;
-        let total = counts.annotations.get("approved").copied().unwrap_or(0)
-            + if opts.approved_only {
-                0
-            } else {
-                counts.annotations.get("submitted").copied().unwrap_or(0)
-            };
-        progress.start("exporting", Some(total));
+    ) -> Result<ExportReport> {
+        let kind = self.template.kind();
+        if let Some(kinds) = opts.format.kinds()
+            && !kinds.contains(&kind)
+        {
+            let names: Vec<_> = kinds.iter().map(|k| k.as_str()).collect();
+            return Err(Error::BadRequest(format!(
+                "the {} format is for {} projects; this project is {}",
+                opts.format.as_str(),
+                names.join(" or "),
+                kind.as_str()
+            )));
+        }
+        if !opts.dimensions.is_empty() && opts.format != ExportFormat::Preference {
+            return Err(Error::BadRequest(
+                "--dimension applies to the preference format only".into(),
+            ));
+        }
+        progress.start("exporting", Some(self.store.labelled_count(opts.approved_only)?));
         let filter = ExportFilter {
             approved_only: opts.approved_only,
             batch: opts.batch.as_deref(),
         };
-        let mut gt = GtWriter::new(&self.template);
-        let mut n = 0u64;
+        let mut sink = Sink::new(self, opts);
+        let mut annotations = 0u64;
         let result = self.store.for_each_labelled(&filter, |row| {
-            gt.write(&row, w)?;
-            n += 1;
-            if n % 65536 == 0 {
-                progress.set_position(n);
+            sink.row(&row, w)?;
+            annotations += 1;
+            if annotations.is_multiple_of(65536) {
+                progress.set_position(annotations);
             }
-            Ok::<(), std::io::Error>(())
+            Ok::<(), Error>(())
         })?;
+        result?;
+        let records = sink.finish(w)?;
         progress.finish();
-        result.map_err(|e| Error::io("cannot write the export", "output", e))
+        Ok(ExportReport {
+            path: None,
+            format: opts.format.as_str(),
+            annotations,
+            records,
+        })
+    }
+}
+
+/// Where rows go, per format.
+enum Sink<'p> {
+    Gt(GtWriter, u64),
+    Lines {
+        project: &'p Project,
+        opts: &'p ExportOptions,
+        records: u64,
+        media: MediaCache,
+    },
+    Coco {
+        project: &'p Project,
+        coco: CocoCaptions,
+        media: MediaCache,
+    },
+    LabelStudio {
+        project: &'p Project,
+        open: Option<OpenTask>,
+        tasks: u64,
+        media: MediaCache,
+    },
+}
+
+impl<'p> Sink<'p> {
+    fn new(project: &'p Project, opts: &'p ExportOptions) -> Self {
+        match opts.format {
+            ExportFormat::Gt => Sink::Gt(GtWriter::new(&project.template), 0),
+            ExportFormat::CocoCaptions => Sink::Coco {
+                project,
+                coco: CocoCaptions::new(),
+                media: MediaCache::default(),
+            },
+            ExportFormat::LabelStudio => Sink::LabelStudio {
+                project,
+                open: None,
+                tasks: 0,
+                media: MediaCache::default(),
+            },
+            _ => Sink::Lines {
+                project,
+                opts,
+                records: 0,
+                media: MediaCache::default(),
+            },
+        }
+    }
+
+    fn row(&mut self, row: &ExportRow<'_>, w: &mut dyn Write) -> Result<()> {
+        match self {
+            Sink::Gt(gt, n) => {
+                gt.write(row, w).map_err(write_error)?;
+                *n += 1;
+            }
+            Sink::Lines {
+                project,
+                opts,
+                records,
+                media,
+            } => {
+                let (item, payload) = decode(project, row)?;
+                let info = media.info(&project.template, &item, row.media_ref);
+                let t = &project.template;
+                let out = match opts.format {
+                    ExportFormat::Sft => export::sft(
+                        t,
+                        &item,
+                        &payload,
+                        &SftOptions {
+                            style: opts.sft_style,
+                            ..Default::default()
+                        },
+                    ),
+                    ExportFormat::Preference => export::preference(
+                        t,
+                        &item,
+                        &payload,
+                        &PreferenceOptions {
+                            dimensions: (!opts.dimensions.is_empty()).then(|| opts.dimensions.clone()),
+                            ..Default::default()
+                        },
+                    ),
+                    _ => export::captions(t, &item, &payload, &info),
+                }
+                .map_err(|e| item_error(row, &e))?;
+                for record in out {
+                    serde_json::to_writer(&mut *w, &record).map_err(|e| write_error(e.into()))?;
+                    w.write_all(b"\n").map_err(write_error)?;
+                    *records += 1;
+                }
+            }
+            Sink::Coco { project, coco, media } => {
+                let (item, payload) = decode(project, row)?;
+                let info = media.info(&project.template, &item, row.media_ref);
+                coco.add(&project.template, &item, &payload, &info)
+                    .map_err(|e| item_error(row, &e))?;
+            }
+            Sink::LabelStudio {
+                project,
+                open,
+                tasks,
+                media,
+            } => {
+                let (item, payload) = decode(project, row)?;
+                if open.as_ref().is_some_and(|t| t.item_id != row.item_id) {
+                    write_ls_task(project, open.take(), *tasks, w)?;
+                    *tasks += 1;
+                }
+                let annotation_id = row.item_id as u64 * 1000 + row.version as u64;
+                match open {
+                    Some(task) => task.annotations.push((annotation_id, payload)),
+                    None => {
+                        let info = media.info(&project.template, &item, row.media_ref);
+                        *open = Some(OpenTask {
+                            item_id: row.item_id,
+                            item,
+                            info,
+                            annotations: vec![(annotation_id, payload)],
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is still buffered; returns the number of records written.
+    fn finish(self, w: &mut dyn Write) -> Result<u64> {
+        match self {
+            Sink::Gt(_, n) => Ok(n),
+            Sink::Lines { records, .. } => Ok(records),
+            Sink::Coco { coco, .. } => {
+                let n = coco.len() as u64;
+                serde_json::to_writer_pretty(&mut *w, &coco.finish()).map_err(|e| write_error(e.into()))?;
+                w.write_all(b"\n").map_err(write_error)?;
+                Ok(n)
+            }
+            Sink::LabelStudio {
+                project, open, tasks, ..
+            } => {
+                let last = open.is_some();
+                write_ls_task(project, open, tasks, w)?;
+                let n = tasks + u64::from(last);
+                w.write_all(if n == 0 { b"[]\n" } else { b"\n]\n" })
+                    .map_err(write_error)?;
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// A Label Studio task being filled with the annotations of one item.
+struct OpenTask {
+    item_id: i64,
+    item: Value,
+    info: MediaInfo,
+    annotations: Vec<(u64, Payload)>,
+}
+
+fn write_ls_task(project: &Project, task: Option<OpenTask>, written: u64, w: &mut dyn Write) -> Result<()> {
+    let Some(OpenTask {
+        item_id,
+        item,
+        info,
+        annotations,
+    }) = task
+    else {
+        return Ok(());
+    };
+    let refs: Vec<(u64, &Payload)> = annotations.iter().map(|(id, p)| (*id, p)).collect();
+    let value = export::label_studio_task(&project.template, &item, &info, item_id as u64, &refs)
+        .map_err(|e| Error::BadRequest(format!("item {item_id}: {e}")))?;
+    w.write_all(if written == 0 { b"[\n" } else { b",\n" })
+        .map_err(write_error)?;
+    serde_json::to_writer(&mut *w, &value).map_err(|e| write_error(e.into()))
+}
+
+fn decode(project: &Project, row: &ExportRow<'_>) -> Result<(Value, Payload)> {
+    let item: Value = serde_json::from_str(row.content)
+        .map_err(|e| Error::Internal(format!("item {}: stored content is not JSON: {e}", row.item_id)))?;
+    let payload: Value = serde_json::from_str(row.payload)
+        .map_err(|e| Error::Internal(format!("item {}: stored payload is not JSON: {e}", row.item_id)))?;
+    let payload = project.template.parse_payload(&payload).map_err(|v| {
+        Error::BadRequest(format!(
+            "item {} ({}): the saved annotation no longer fits the template: {}",
+            row.item_id,
+            row.annotator,
+            v.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        ))
+    })?;
+    Ok((item, payload))
+}
+
+fn item_error(row: &ExportRow<'_>, e: &sift_template::export::ExportError) -> Error {
+    Error::BadRequest(format!(
+        "item {} (annotated by {}): {e}",
+        row.item_id, row.annotator
+    ))
+}
+
+fn write_error(e: std::io::Error) -> Error {
+    Error::io("cannot write the export", "output", e)
+}
+
+/// Image sizes read from local files (headers only), cached per path.
+#[derive(Default)]
+struct MediaCache {
+    sizes: std::collections::HashMap<String, Option<(f64, f64)>>,
+}
+
+impl MediaCache {
+    fn info(
+        &mut self,
+        template: &sift_template::Template,
+        item: &Value,
+        media_ref: Option<&str>,
+    ) -> MediaInfo {
+        let mut known = MediaInfo::default();
+        if template.kind() == Kind::ImageCaption
+            && let Some(path) = media_ref
+        {
+            let size = *self.sizes.entry(path.to_owned()).or_insert_with(|| {
+                imagesize::size(path)
+                    .ok()
+                    .map(|s| (s.width as f64, s.height as f64))
+            });
+            if let Some((w, h)) = size {
+                known.width = Some(w);
+                known.height = Some(h);
+            }
+        }
+        template.media_info(item, &known).0
     }
 }
 
 /// Writes Ground Truth output lines: the stored input line, byte for byte, plus
-/// `<label>` (the payload) and `<label>-metadata`.
+/// `<label>` (the payload) and `<label>-metadata`. Builds each line in one buffer without
+/// intermediate strings: this loop is what export throughput is made of.
 struct GtWriter {
-    label: String,
-    meta_key: String,
-    meta_prefix: String,
+    /// `,"<label>":`
+    label_key: Vec<u8>,
+    /// `,"<label>-metadata":{"type":...,"job-name":...,"human-annotated":"yes"`
+    meta_prefix: Vec<u8>,
     line: Vec<u8>,
-    meta: String,
 }
 
 impl GtWriter {
     fn new(template: &sift_template::Template) -> Self {
-        let label = template.label_attribute().to_owned();
-        let meta_prefix = format!(
-            "{{\"type\":{},\"job-name\":{},\"human-annotated\":\"yes\"",
-            json_str(template.gt_type()),
-            json_str(template.job_name())
-        );
+        let label = template.label_attribute();
+        let mut label_key = b",".to_vec();
+        push_json_str(&mut label_key, label);
+        label_key.push(b':');
+        let mut meta_prefix = b",".to_vec();
+        push_json_str(&mut meta_prefix, &format!("{label}-metadata"));
+        meta_prefix.extend_from_slice(b":{\"type\":");
+        push_json_str(&mut meta_prefix, template.gt_type());
+        meta_prefix.extend_from_slice(b",\"job-name\":");
+        push_json_str(&mut meta_prefix, template.job_name());
+        meta_prefix.extend_from_slice(b",\"human-annotated\":\"yes\"");
         Self {
-            meta_key: format!("{label}-metadata"),
-            label,
+            label_key,
             meta_prefix,
             line: Vec::with_capacity(4096),
-            meta: String::new(),
         }
     }
 
     fn write(&mut self, row: &ExportRow<'_>, w: &mut dyn Write) -> std::io::Result<()> {
-        use std::fmt::Write as _;
-        let m = &mut self.meta;
-        m.clear();
-        m.push_str(&self.meta_prefix);
-        let _ = write!(
-            m,
-            ",\"creation-date\":{},\"annotator\":{},\"review-state\":{},\"annotation-version\":{},\"time-spent-ms\":{},\"item-id\":{}",
-            json_str(row.submitted_at),
-            json_str(row.annotator),
-            json_str(row.state),
-            row.version,
-            row.time_spent_ms,
-            row.item_id
-        );
+        let l = &mut self.line;
+        l.clear();
+        let body = row.content.trim_end();
+        let body = body.strip_suffix('}').unwrap_or(body);
+        l.extend_from_slice(body.as_bytes());
+        // A stored object always has members (source or source-ref), except `{}` from Label Studio.
+        let label_key = if body.trim_end().ends_with('{') {
+            &self.label_key[1..]
+        } else {
+            &self.label_key[..]
+        };
+        l.extend_from_slice(label_key);
+        l.extend_from_slice(row.payload.as_bytes());
+        l.extend_from_slice(&self.meta_prefix);
+        l.extend_from_slice(b",\"creation-date\":");
+        push_json_str(l, row.submitted_at);
+        l.extend_from_slice(b",\"annotator\":");
+        push_json_str(l, row.annotator);
+        l.extend_from_slice(b",\"review-state\":");
+        push_json_str(l, row.state);
+        l.extend_from_slice(b",\"annotation-version\":");
+        l.extend_from_slice(itoa::Buffer::new().format(row.version).as_bytes());
+        l.extend_from_slice(b",\"time-spent-ms\":");
+        l.extend_from_slice(itoa::Buffer::new().format(row.time_spent_ms).as_bytes());
+        l.extend_from_slice(b",\"item-id\":");
+        l.extend_from_slice(itoa::Buffer::new().format(row.item_id).as_bytes());
         if let Some(r) = row.reviewer {
-            let _ = write!(m, ",\"reviewer\":{}", json_str(r));
+            l.extend_from_slice(b",\"reviewer\":");
+            push_json_str(l, r);
         }
         if let Some(at) = row.reviewed_at {
-            let _ = write!(m, ",\"reviewed-at\":{}", json_str(at));
+            l.extend_from_slice(b",\"reviewed-at\":");
+            push_json_str(l, at);
         }
-        m.push('}');
-        self.line.clear();
-        sift_manifest::splice_output_line(
-            row.content,
-            &[(&self.label, row.payload), (&self.meta_key, &self.meta)],
-            &mut self.line,
-        );
-        w.write_all(&self.line)
+        l.extend_from_slice(b"}}\n");
+        w.write_all(l)
     }
 }
 
-fn json_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+/// Appends `s` as a JSON string; plain text is copied without serde_json's machinery.
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
 }

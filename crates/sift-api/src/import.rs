@@ -496,7 +496,7 @@ fn labels_from_gt(
             })?;
             out.push(LabelImport {
                 annotator: annotator_name(worker),
-                payload: checked_payload(template, &payload).map_err(|e| field(e))?,
+                payload: checked_payload(template, &payload).map_err(&field)?,
                 created_at: created_at.clone(),
                 reviewer: reviewer.clone(),
             });

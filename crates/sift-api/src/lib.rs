@@ -22,7 +22,7 @@ use sift_template::Template;
 
 pub use annotate::{AnnotationView, ItemView, ReviewInput};
 pub use error::{Error, Result};
-pub use export::{ExportFormat, ExportOptions, ExportReport};
+pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use progress::{NoProgress, Progress};
 pub use sift_core::{AnnotationState, Role};
@@ -108,6 +108,30 @@ pub fn resolve_project_path(path: &Path) -> Result<PathBuf> {
         return Ok(path.to_owned());
     }
     Err(Error::NotFound(format!("project {}", path.display())))
+}
+
+/// What `sift template check` reports about a valid template.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TemplateSummary {
+    pub file: String,
+    pub name: String,
+    pub kind: String,
+    pub label_attribute: String,
+    pub shortcuts: usize,
+}
+
+/// Validates a template file; the error lists every problem with its key path.
+pub fn check_template_file(file: &Path) -> Result<TemplateSummary> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::io("cannot read template", file, e))?;
+    let display = file.display().to_string();
+    let t = load_template(&text, &display)?;
+    Ok(TemplateSummary {
+        file: display,
+        name: t.name().to_owned(),
+        kind: t.kind().as_str().to_owned(),
+        label_attribute: t.label_attribute().to_owned(),
+        shortcuts: t.shortcuts().iter().filter(|(_, chord)| chord.is_some()).count(),
+    })
 }
 
 fn load_template(text: &str, origin: &str) -> Result<Template> {

@@ -14,7 +14,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use sift_api::{ExportFormat, ExportOptions, ImportFormat, ImportOptions, Project, Role};
+use sift_api::{
+    Decision, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Project, ReviewInput, Role, SftStyle,
+};
 use sift_error::{Code, ErrorCode};
 
 use crate::output::Out;
@@ -103,7 +105,46 @@ enum Command {
         /// Only items of this batch.
         #[arg(long)]
         batch: Option<String>,
+        /// sft: chat `messages` or `prompt-completion` records.
+        #[arg(long, value_enum, default_value = "messages")]
+        sft_style: SftStyleArg,
+        /// preference: only this ranking dimension (repeat for several).
+        #[arg(long = "dimension")]
+        dimensions: Vec<String>,
     },
+    /// Save or submit an annotation (the labeling UI does this interactively).
+    #[command(after_help = "Example:\n  sift annotate 12 -p qa --as alice --payload-file pair.json --submit")]
+    Annotate {
+        /// Item id.
+        item: i64,
+        #[command(flatten)]
+        project: ProjectArg,
+        /// Who is annotating.
+        #[arg(long = "as")]
+        annotator: String,
+        /// The payload as JSON text.
+        #[arg(
+            long,
+            conflicts_with = "payload_file",
+            required_unless_present = "payload_file"
+        )]
+        payload: Option<String>,
+        /// A file holding the payload JSON (`-` for standard input).
+        #[arg(long)]
+        payload_file: Option<PathBuf>,
+        /// Submit for review (the payload must meet every rule); otherwise save a draft.
+        #[arg(long)]
+        submit: bool,
+        /// Time spent on this save, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        time_spent_ms: i64,
+    },
+    /// Review submitted work: list it, approve it, or return it with a comment.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Check labeling templates.
+    #[command(subcommand)]
+    Template(TemplateCommand),
     /// Manage annotators, reviewers and leads.
     #[command(subcommand)]
     Annotator(AnnotatorCommand),
@@ -132,6 +173,67 @@ enum AnnotatorCommand {
         #[command(flatten)]
         project: ProjectArg,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReviewCommand {
+    /// Submitted annotations waiting for review.
+    #[command(after_help = "Example:\n  sift review pending -p qa --json")]
+    Pending {
+        #[command(flatten)]
+        project: ProjectArg,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Approve the latest submitted version of an annotation.
+    #[command(after_help = "Example:\n  sift review approve 7 --version 2 -p qa --as rita")]
+    Approve {
+        /// Annotation id (from `sift review pending`).
+        annotation: i64,
+        /// The version being approved; approving an older one is refused.
+        #[arg(long)]
+        version: i64,
+        #[command(flatten)]
+        project: ProjectArg,
+        /// The reviewer.
+        #[arg(long = "as")]
+        reviewer: String,
+    },
+    /// Return work to its annotator with a comment saying what to fix.
+    #[command(
+        after_help = "Example:\n  sift review return 7 --version 2 -p qa --as rita --comment 'Cite the span for pair 2' --anchor '{\"span\":[10,42]}'"
+    )]
+    Return {
+        annotation: i64,
+        #[arg(long)]
+        version: i64,
+        #[command(flatten)]
+        project: ProjectArg,
+        #[arg(long = "as")]
+        reviewer: String,
+        #[arg(long)]
+        comment: String,
+        /// Where the comment points: {"span":[s,e]}, {"object":"id"} or {"time":seconds}.
+        #[arg(long)]
+        anchor: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplateCommand {
+    /// Validate a template file; every problem is listed with its key path.
+    #[command(after_help = "Example:\n  sift template check labeling-templates/qa.toml")]
+    Check {
+        /// The template file (TOML).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SftStyleArg {
+    Messages,
+    PromptCompletion,
 }
 
 fn sift_manifest_limit() -> usize {
@@ -204,12 +306,20 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             format,
             approved,
             batch,
+            sft_style,
+            dimensions,
         } => {
             let project = open(&project)?;
+            let sft_style = match sft_style {
+                SftStyleArg::Messages => SftStyle::Messages,
+                SftStyleArg::PromptCompletion => SftStyle::PromptCompletion,
+            };
             let opts = ExportOptions {
                 format,
                 approved_only: approved,
                 batch,
+                sft_style,
+                dimensions,
             };
             if output.as_os_str() == "-" {
                 let stdout = std::io::stdout();
@@ -219,6 +329,77 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             } else {
                 out.export(&project.export_to_path(&output, &opts, &Bar::new(out.quiet_progress()))?);
             }
+        }
+        Command::Annotate {
+            item,
+            project,
+            annotator,
+            payload,
+            payload_file,
+            submit,
+            time_spent_ms,
+        } => {
+            let text = match (payload, payload_file) {
+                (Some(text), _) => text,
+                (None, Some(path)) if path.as_os_str() == "-" => std::io::read_to_string(std::io::stdin())
+                    .context("cannot read the payload from standard input")?,
+                (None, Some(path)) => std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read payload file {}", path.display()))?,
+                (None, None) => anyhow::bail!("give --payload or --payload-file"),
+            };
+            let payload: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| sift_api::Error::BadRequest(format!("the payload is not JSON: {e}")))?;
+            let mut project = open(&project)?;
+            let view = if submit {
+                project.submit(item, &annotator, &payload, time_spent_ms)?
+            } else {
+                project.save_draft(item, &annotator, &payload, time_spent_ms)?
+            };
+            out.annotation(&view);
+        }
+        Command::Review(ReviewCommand::Pending { project, limit }) => {
+            out.pending(&open(&project)?.pending_reviews(limit)?)
+        }
+        Command::Review(ReviewCommand::Approve {
+            annotation,
+            version,
+            project,
+            reviewer,
+        }) => {
+            let input = ReviewInput {
+                annotation_id: annotation,
+                version,
+                reviewer: &reviewer,
+                decision: Decision::Approved,
+                comment: None,
+                anchor: None,
+            };
+            out.annotation(&open(&project)?.review(&input)?);
+        }
+        Command::Review(ReviewCommand::Return {
+            annotation,
+            version,
+            project,
+            reviewer,
+            comment,
+            anchor,
+        }) => {
+            let anchor = anchor
+                .map(|a| serde_json::from_str(&a))
+                .transpose()
+                .map_err(|e| sift_api::Error::BadRequest(format!("--anchor is not JSON: {e}")))?;
+            let input = ReviewInput {
+                annotation_id: annotation,
+                version,
+                reviewer: &reviewer,
+                decision: Decision::Returned,
+                comment: Some(&comment),
+                anchor,
+            };
+            out.annotation(&open(&project)?.review(&input)?);
+        }
+        Command::Template(TemplateCommand::Check { file }) => {
+            out.template_check(&sift_api::check_template_file(&file)?);
         }
         Command::Annotator(AnnotatorCommand::Add { name, project, role }) => {
             let (row, token) = open(&project)?.add_annotator(&name, role)?;

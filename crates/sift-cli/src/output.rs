@@ -1,7 +1,9 @@
 //! Human text or `--json` on standard output; errors on standard error.
 
 use serde::Serialize;
-use sift_api::{AnnotatorRow, ExportReport, ImportReport, ProjectInfo, StatusReport};
+use sift_api::{
+    AnnotationView, AnnotatorRow, ExportReport, ImportReport, ProjectInfo, StatusReport, TemplateSummary,
+};
 use sift_error::{ApiError, Code};
 
 pub struct Out {
@@ -138,9 +140,10 @@ impl Out {
     pub fn export(&self, r: &ExportReport) {
         self.emit(r, || {
             format!(
-                "Exported {} records ({}) to {}\n",
+                "Exported {} records ({}) from {} annotations to {}\n",
                 r.records,
                 r.format,
+                r.annotations,
                 r.path
                     .as_ref()
                     .map_or_else(|| "standard output".into(), |p| p.display().to_string())
@@ -184,6 +187,54 @@ impl Out {
                 ));
             }
             t
+        });
+    }
+
+    pub fn annotation(&self, a: &AnnotationView) {
+        self.emit(a, || {
+            let mut t = format!(
+                "annotation {} (item {}, {}): {} at version {}\n",
+                a.id, a.item_id, a.annotator, a.state, a.version
+            );
+            if let Some(r) = a.reviews.last() {
+                t.push_str(&format!(
+                    "  last review: {:?} by {} on version {}{}\n",
+                    r.decision,
+                    r.reviewer,
+                    r.version,
+                    r.comment.as_ref().map(|c| format!(": {c}")).unwrap_or_default()
+                ));
+            }
+            t
+        });
+    }
+
+    pub fn pending(&self, list: &[AnnotationView]) {
+        self.emit(&list, || {
+            if list.is_empty() {
+                return "Nothing is waiting for review.\n".into();
+            }
+            let mut t = String::from("annotation  item  version  annotator            submitted\n");
+            for a in list {
+                t.push_str(&format!(
+                    "{:>10} {:>5} {:>8}  {:<20} {}\n",
+                    a.id,
+                    a.item_id,
+                    a.submitted_version.unwrap_or(a.version),
+                    a.annotator,
+                    a.updated_at
+                ));
+            }
+            t
+        });
+    }
+
+    pub fn template_check(&self, t: &TemplateSummary) {
+        self.emit(t, || {
+            format!(
+                "{}: ok — {} template {:?} (label attribute {:?}, {} shortcuts)\n",
+                t.file, t.kind, t.name, t.label_attribute, t.shortcuts
+            )
         });
     }
 }

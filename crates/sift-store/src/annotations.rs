@@ -246,6 +246,17 @@ impl Store {
         Ok(row)
     }
 
+    /// Submitted annotations waiting for review, oldest submission first.
+    pub fn pending_reviews(&self, limit: u32) -> Result<Vec<AnnotationRow>> {
+        let sql = format!(
+            "SELECT {ANNOTATION_COLUMNS} FROM annotations a JOIN annotators p ON p.id = a.annotator_id
+             WHERE a.state = 'submitted' ORDER BY a.updated_at, a.id LIMIT ?1"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([limit], annotation_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every version of an annotation, oldest first.
     pub fn versions(&self, annotation_id: i64) -> Result<Vec<VersionRow>> {
         let mut stmt = self.conn.prepare(

@@ -65,6 +65,16 @@ pub struct ProjectRow {
     pub job_name: String,
 }
 
+/// One entry of the append-only event log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EventRow {
+    pub at: String,
+    pub actor: Option<String>,
+    pub kind: String,
+    /// JSON details.
+    pub data: String,
+}
+
 /// An open project file.
 #[derive(Debug)]
 pub struct Store {
@@ -217,12 +227,19 @@ impl Store {
         Ok(())
     }
 
-    /// The newest `limit` events, newest first, as `(at, actor, kind, data)`.
-    pub fn recent_events(&self, limit: u32) -> Result<Vec<(String, Option<String>, String, String)>> {
+    /// The newest `limit` events, newest first.
+    pub fn recent_events(&self, limit: u32) -> Result<Vec<EventRow>> {
         let mut stmt = self
             .conn
             .prepare("SELECT at, actor, kind, data FROM events ORDER BY id DESC LIMIT ?1")?;
-        let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok(EventRow {
+                at: r.get(0)?,
+                actor: r.get(1)?,
+                kind: r.get(2)?,
+                data: r.get(3)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
