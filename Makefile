@@ -61,7 +61,7 @@ lint:
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
 unit:
-	PATH="$(VENV)/bin:$$PATH" cargo test --workspace --locked --no-fail-fast
+	SIFT_PYTHON="$(PYTHON)" cargo test --workspace --locked --no-fail-fast
 
 test: setup lint unit
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use sift_core::Action;
 use sift_store::{AnnotationRow, Decision, ReviewRow};
-use sift_template::{MediaInfo, Mode};
+use sift_template::Mode;
 
 use crate::{Error, Project, Result};
 
@@ -118,8 +118,9 @@ impl Project {
             .template
             .parse_payload(payload)
             .map_err(|v| Error::Invalid(v.iter().map(ToString::to_string).collect()))?;
-        let violations =
-            sift_template::validate(&self.template, &content, &parsed, &MediaInfo::default(), mode);
+        let media =
+            crate::media::MediaFacts::default().info(&self.template, &content, item.media_ref.as_deref());
+        let violations = sift_template::validate(&self.template, &content, &parsed, &media, mode);
         if !violations.is_empty() {
             return Err(Error::Invalid(
                 violations.iter().map(ToString::to_string).collect(),
@@ -166,6 +167,13 @@ impl Project {
             anchor.as_deref(),
         )?;
         self.view(row)
+    }
+
+    /// What `annotator` should work on next: returned work first, then drafts, then
+    /// assigned items, then new ones.
+    pub fn queue(&self, annotator: &str, limit: u32) -> Result<Vec<sift_store::QueueEntry>> {
+        let who = self.annotator(annotator)?;
+        Ok(self.store.queue(who.id, limit)?)
     }
 
     /// Submitted work waiting for review, oldest first.

@@ -11,6 +11,7 @@ use sift_template::{Kind, MediaInfo, Payload};
 
 pub use sift_template::export::SftStyle;
 
+use crate::media::MediaFacts;
 use crate::{Error, Progress, Project, Result};
 
 /// Output formats.
@@ -197,18 +198,18 @@ enum Sink<'p> {
         project: &'p Project,
         opts: &'p ExportOptions,
         records: u64,
-        media: MediaCache,
+        media: MediaFacts,
     },
     Coco {
         project: &'p Project,
         coco: CocoCaptions,
-        media: MediaCache,
+        media: MediaFacts,
     },
     LabelStudio {
         project: &'p Project,
         open: Option<OpenTask>,
         tasks: u64,
-        media: MediaCache,
+        media: MediaFacts,
     },
 }
 
@@ -219,19 +220,19 @@ impl<'p> Sink<'p> {
             ExportFormat::CocoCaptions => Sink::Coco {
                 project,
                 coco: CocoCaptions::new(),
-                media: MediaCache::default(),
+                media: MediaFacts::default(),
             },
             ExportFormat::LabelStudio => Sink::LabelStudio {
                 project,
                 open: None,
                 tasks: 0,
-                media: MediaCache::default(),
+                media: MediaFacts::default(),
             },
             _ => Sink::Lines {
                 project,
                 opts,
                 records: 0,
-                media: MediaCache::default(),
+                media: MediaFacts::default(),
             },
         }
     }
@@ -390,37 +391,6 @@ fn item_error(row: &ExportRow<'_>, e: &sift_template::export::ExportError) -> Er
 
 fn write_error(e: std::io::Error) -> Error {
     Error::io("cannot write the export", "output", e)
-}
-
-/// Image sizes read from local files (headers only), cached per path.
-#[derive(Default)]
-struct MediaCache {
-    sizes: std::collections::HashMap<String, Option<(f64, f64)>>,
-}
-
-impl MediaCache {
-    fn info(
-        &mut self,
-        template: &sift_template::Template,
-        item: &Value,
-        media_ref: Option<&str>,
-    ) -> MediaInfo {
-        let mut known = MediaInfo::default();
-        if template.kind() == Kind::ImageCaption
-            && let Some(path) = media_ref
-        {
-            let size = *self.sizes.entry(path.to_owned()).or_insert_with(|| {
-                imagesize::size(path)
-                    .ok()
-                    .map(|s| (s.width as f64, s.height as f64))
-            });
-            if let Some((w, h)) = size {
-                known.width = Some(w);
-                known.height = Some(h);
-            }
-        }
-        template.media_info(item, &known).0
-    }
 }
 
 /// Writes Ground Truth output lines: the stored input line, byte for byte, plus

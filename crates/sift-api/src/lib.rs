@@ -26,7 +26,7 @@ pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use progress::{NoProgress, Progress};
 pub use sift_core::{AnnotationState, Role};
-pub use sift_store::{AnnotatorRow, Decision, StatusCounts};
+pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
 
 /// The project file's name inside a project folder.
 pub const PROJECT_FILE: &str = "project.sift";

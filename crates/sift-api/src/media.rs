@@ -54,6 +54,38 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Facts about an item's media that validation and exports need: image sizes are read
+/// from the file's header (cached per path); manifest fields fill in the rest.
+#[derive(Debug, Default)]
+pub(crate) struct MediaFacts {
+    sizes: std::collections::HashMap<String, Option<(f64, f64)>>,
+}
+
+impl MediaFacts {
+    pub(crate) fn info(
+        &mut self,
+        template: &sift_template::Template,
+        item: &serde_json::Value,
+        media_ref: Option<&str>,
+    ) -> sift_template::MediaInfo {
+        let mut known = sift_template::MediaInfo::default();
+        if template.kind() == sift_template::Kind::ImageCaption
+            && let Some(path) = media_ref
+        {
+            let size = *self.sizes.entry(path.to_owned()).or_insert_with(|| {
+                imagesize::size(path)
+                    .ok()
+                    .map(|s| (s.width as f64, s.height as f64))
+            });
+            if let Some((w, h)) = size {
+                known.width = Some(w);
+                known.height = Some(h);
+            }
+        }
+        template.media_info(item, &known).0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ mod export;
 mod import;
 mod items;
 mod people;
+mod queue;
 mod status;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use export::{ExportFilter, ExportRow};
 pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport};
 pub use items::ItemRow;
 pub use people::AnnotatorRow;
+pub use queue::{QueueEntry, QueueReason};
 pub use sift_core::{AnnotationState, Role};
 pub use status::{AnnotatorCounts, StatusCounts};
 
@@ -36,7 +38,10 @@ pub use status::{AnnotatorCounts, StatusCounts};
 pub const APPLICATION_ID: i32 = 0x5349_4654;
 
 /// The migrations, in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_queue_indexes.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

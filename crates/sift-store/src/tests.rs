@@ -344,3 +344,71 @@ fn status_counts_by_state_and_annotator() {
     assert_eq!(s.by_annotator[0].time_spent_ms, 3000);
     assert!(s.by_annotator[1].states.is_empty());
 }
+
+#[test]
+fn returned_work_heads_its_annotators_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    import_lines(
+        &mut store,
+        &[
+            (r#"{"source":"a"}"#, 1),
+            (r#"{"source":"b"}"#, 2),
+            (r#"{"source":"c"}"#, 3),
+            (r#"{"source":"d"}"#, 4),
+        ],
+    );
+    let ann = store.add_annotator("ann", Role::Annotator, None).unwrap();
+    let other = store.add_annotator("other", Role::Annotator, None).unwrap();
+    let rev = store.add_annotator("rev", Role::Reviewer, None).unwrap();
+    let a3 = store.record_work(3, ann.id, Action::Submit, "{}", 0).unwrap();
+    store.record_work(2, ann.id, Action::SaveDraft, "{}", 0).unwrap();
+    store
+        .record_work(4, other.id, Action::SaveDraft, "{}", 0)
+        .unwrap();
+    let reasons = |q: Vec<QueueEntry>| q.into_iter().map(|e| (e.item_id, e.reason)).collect::<Vec<_>>();
+    assert_eq!(
+        reasons(store.queue(ann.id, 10).unwrap()),
+        vec![(2, QueueReason::Draft), (1, QueueReason::New)]
+    );
+    store
+        .review(a3.id, 1, rev.id, Decision::Returned, Some("fix"), None)
+        .unwrap();
+    assert_eq!(
+        reasons(store.queue(ann.id, 10).unwrap()),
+        vec![
+            (3, QueueReason::Returned),
+            (2, QueueReason::Draft),
+            (1, QueueReason::New)
+        ]
+    );
+    assert_eq!(store.queue(ann.id, 1).unwrap().len(), 1);
+    assert_eq!(
+        reasons(store.queue(other.id, 10).unwrap()),
+        vec![(4, QueueReason::Draft), (1, QueueReason::New)]
+    );
+}
+
+#[test]
+fn migrations_are_applied_in_order_from_any_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sift");
+    // A file at schema version 1 only.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "application_id", APPLICATION_ID)
+        .unwrap();
+    conn.execute_batch(MIGRATIONS[0]).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let n: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'assignments_by_item'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
