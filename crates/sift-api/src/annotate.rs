@@ -8,17 +8,18 @@ use sift_template::Mode;
 use crate::{Error, Project, Result};
 
 /// An item as an annotator sees it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ItemView {
     pub id: i64,
     pub content: Value,
-    pub media_ref: Option<String>,
+    /// Where the UI loads the item's media from (`None` for text-only items).
+    pub media_url: Option<String>,
     /// The viewer's own annotation, if they have started one.
     pub annotation: Option<AnnotationView>,
 }
 
 /// One annotator's work on an item: its state, newest payload and reviews.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct AnnotationView {
     pub id: i64,
     pub item_id: i64,
@@ -63,10 +64,14 @@ impl Project {
                 }
             }
         };
+        let media_url = row
+            .media_ref
+            .as_ref()
+            .map(|_| format!("{}/items/{}", self.media_base, row.id));
         Ok(ItemView {
             id: row.id,
             content,
-            media_ref: row.media_ref,
+            media_url,
             annotation,
         })
     }
@@ -114,17 +119,12 @@ impl Project {
         } else {
             Mode::Draft
         };
-        let parsed = self
-            .template
-            .parse_payload(payload)
-            .map_err(|v| Error::Invalid(v.iter().map(ToString::to_string).collect()))?;
+        let parsed = self.template.parse_payload(payload).map_err(Error::Invalid)?;
         let media =
             crate::media::MediaFacts::default().info(&self.template, &content, item.media_ref.as_deref());
         let violations = sift_template::validate(&self.template, &content, &parsed, &media, mode);
         if !violations.is_empty() {
-            return Err(Error::Invalid(
-                violations.iter().map(ToString::to_string).collect(),
-            ));
+            return Err(Error::Invalid(violations));
         }
         let text = parsed.to_json().to_string();
         let row = self
@@ -185,7 +185,7 @@ impl Project {
             .collect()
     }
 
-    fn view(&self, a: AnnotationRow) -> Result<AnnotationView> {
+    pub(crate) fn view(&self, a: AnnotationRow) -> Result<AnnotationView> {
         let latest = self.store.latest_version(a.id)?;
         let payload = match &latest {
             Some(v) => serde_json::from_str(&v.payload)

@@ -26,12 +26,14 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A payload that breaks the template's rules; every violation is listed.
-    #[error("the annotation is not valid:\n{}", .0.join("\n"))]
-    Invalid(Vec<String>),
+    #[error("the annotation is not valid:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<sift_template::Violation>),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0} not found")]
     NotFound(String),
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -77,9 +79,20 @@ impl ErrorCode for Error {
             | Error::BadRequest(_) => Code::InvalidInput,
             Error::Io { .. } => Code::Io,
             Error::NotFound(_) => Code::NotFound,
+            Error::Unauthenticated(_) => Code::Unauthenticated,
             Error::Forbidden(_) => Code::Forbidden,
             Error::Conflict(_) => Code::Conflict,
             Error::Internal(_) => Code::Internal,
+        }
+    }
+}
+
+impl Error {
+    /// The rules a rejected payload breaks, for adapters that show them field by field.
+    pub fn violations(&self) -> Option<&[sift_template::Violation]> {
+        match self {
+            Error::Invalid(v) => Some(v),
+            _ => None,
         }
     }
 }

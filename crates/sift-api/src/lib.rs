@@ -9,11 +9,13 @@
 //! Long operations report through [`Progress`] so each adapter can draw its own progress.
 
 mod annotate;
+pub mod commands;
 mod error;
 mod export;
 mod import;
 mod media;
 mod progress;
+mod session;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,7 @@ pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use progress::{NoProgress, Progress};
+pub use session::{Caller, Me, QueueView, ReviewTask};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
 
@@ -32,7 +35,7 @@ pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCoun
 pub const PROJECT_FILE: &str = "project.sift";
 
 /// What `sift status` and the app's header show.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ProjectInfo {
     pub name: String,
     pub path: PathBuf,
@@ -44,7 +47,7 @@ pub struct ProjectInfo {
 }
 
 /// A project's counts plus what it is.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct StatusReport {
     pub project: ProjectInfo,
     #[serde(flatten)]
@@ -56,6 +59,8 @@ pub struct StatusReport {
 pub struct Project {
     store: Store,
     template: Template,
+    /// Prefix of the media URLs in item views (set by the adapter that serves media).
+    media_base: String,
 }
 
 /// Creates a project folder `dir` (which may exist but must not hold a project) from a
@@ -89,7 +94,11 @@ pub fn init_project(dir: &Path, template_file: &Path, name: Option<&str>) -> Res
             job_name: template.job_name(),
         },
     )?;
-    Ok(Project { store, template })
+    Ok(Project {
+        store,
+        template,
+        media_base: String::from("/media"),
+    })
 }
 
 /// Finds the project file for a path that names either a project folder or the file.
@@ -134,6 +143,12 @@ pub fn check_template_file(file: &Path) -> Result<TemplateSummary> {
     })
 }
 
+/// A template file as the UI receives it (instructions, fields, rules, shortcuts).
+pub fn template_file_json(file: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::io("cannot read template", file, e))?;
+    Ok(load_template(&text, &file.display().to_string())?.to_json())
+}
+
 fn load_template(text: &str, origin: &str) -> Result<Template> {
     sift_template::parse_template(text, origin).map_err(|e| Error::Template(e.to_string()))
 }
@@ -148,7 +163,11 @@ impl Project {
             &row.template_text,
             &format!("{} (template snapshot)", file.display()),
         )?;
-        Ok(Project { store, template })
+        Ok(Project {
+            store,
+            template,
+            media_base: String::from("/media"),
+        })
     }
 
     pub fn template(&self) -> &Template {
@@ -202,7 +221,7 @@ impl Project {
     pub fn authenticate(&self, token: &str) -> Result<AnnotatorRow> {
         self.store
             .annotator_by_token_hash(token_hash(token).as_slice())?
-            .ok_or_else(|| Error::Forbidden("unknown or revoked access token".into()))
+            .ok_or_else(|| Error::Unauthenticated("unknown or revoked access token".into()))
     }
 
     pub(crate) fn annotator(&self, name: &str) -> Result<AnnotatorRow> {

@@ -148,6 +148,23 @@ enum Command {
     /// Manage annotators, reviewers and leads.
     #[command(subcommand)]
     Annotator(AnnotatorCommand),
+    /// Serve the labeling UI to browsers (127.0.0.1 unless --host says otherwise).
+    #[command(
+        after_help = "Every request needs an annotator's token: create one with `sift annotator add NAME`.\n\nExamples:\n  sift serve -p reviews\n  sift serve -p reviews --host 0.0.0.0 --port 8080   # a trusted LAN only"
+    )]
+    Serve {
+        #[command(flatten)]
+        project: ProjectArg,
+        /// Address to listen on. Anything but loopback exposes the project to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Port (0 picks a free one).
+        #[arg(long, default_value_t = 7878)]
+        port: u16,
+        /// The built UI folder (default: the one installed with Sift, or ui/dist in a checkout).
+        #[arg(long)]
+        ui: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,6 +245,11 @@ enum TemplateCommand {
         /// The template file (TOML).
         file: PathBuf,
     },
+    /// Print a template as the labeling UI receives it (JSON).
+    Show {
+        /// The template file (TOML).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -266,6 +288,56 @@ fn classify(err: &anyhow::Error) -> Code {
                 .find_map(|e| e.downcast_ref::<std::io::Error>().map(|_| Code::Io))
         })
         .unwrap_or(Code::Internal)
+}
+
+fn serve(
+    project: ProjectArg,
+    host: std::net::IpAddr,
+    port: u16,
+    ui: Option<PathBuf>,
+    out: &Out,
+) -> anyhow::Result<()> {
+    if !host.is_loopback() {
+        eprintln!(
+            "warning: listening on {host}: anyone who can reach this machine can reach Sift. \
+             Tokens protect every request, but traffic is not encrypted; use this on a trusted network only."
+        );
+    }
+    let ui_dir = ui.or_else(sift_server::default_ui_dir);
+    if ui_dir.is_none() {
+        eprintln!("warning: the labeling UI is not built (run `make ui`); serving the API only");
+    }
+    let config = sift_server::ServerConfig {
+        project: project.project,
+        addr: (host, port).into(),
+        ui_dir,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the server runtime")?;
+    runtime.block_on(async {
+        let bound = sift_server::bind(&config).await?;
+        let addr = bound.local_addr().context("cannot read the bound address")?;
+        out.serving(&format!("http://{addr}/"));
+        bound.run(shutdown_signal()).await?;
+        Ok::<(), anyhow::Error>(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
 fn open(p: &ProjectArg) -> anyhow::Result<Project> {
@@ -398,6 +470,12 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             };
             out.annotation(&open(&project)?.review(&input)?);
         }
+        Command::Template(TemplateCommand::Show { file }) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&sift_api::template_file_json(&file)?)?
+            );
+        }
         Command::Template(TemplateCommand::Check { file }) => {
             out.template_check(&sift_api::check_template_file(&file)?);
         }
@@ -405,6 +483,12 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             let (row, token) = open(&project)?.add_annotator(&name, role)?;
             out.annotator_added(&row, &token);
         }
+        Command::Serve {
+            project,
+            host,
+            port,
+            ui,
+        } => serve(project, host, port, ui, out)?,
         Command::Annotator(AnnotatorCommand::List { project }) => {
             out.annotators(&open(&project)?.annotators()?)
         }

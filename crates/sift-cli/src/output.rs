@@ -237,4 +237,14 @@ impl Out {
             )
         });
     }
+
+    pub fn serving(&self, url: &str) {
+        self.emit(&serde_json::json!({ "url": url }), || {
+            format!(
+                "Sift is serving at {url}\nSign in with an annotator token (`sift annotator add NAME` prints one),\nor open {url}#token=<token>. Press Ctrl-C to stop.\n"
+            )
+        });
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+    }
 }

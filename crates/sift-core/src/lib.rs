@@ -17,7 +17,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// What a person may do in a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Labels items and sees only their own work.

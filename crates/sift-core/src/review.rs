@@ -19,7 +19,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Where one annotator's work on one item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AnnotationState {
     /// Work in progress, possibly incomplete.

@@ -11,8 +11,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// What kind of failure happened, as the UI and scripts see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "ErrorCode")]
 pub enum Code {
     /// The caller sent something malformed: a bad manifest line, an invalid payload, a bad flag.
     InvalidInput,
@@ -60,7 +61,7 @@ impl fmt::Display for Code {
 }
 
 /// The boundary error: `{ "code": "...", "message": "..." }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
 pub struct ApiError {
     pub code: Code,

@@ -31,7 +31,7 @@ pub struct VersionRow {
 }
 
 /// A reviewer's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approved,
@@ -48,7 +48,7 @@ impl Decision {
 }
 
 /// A review of one version.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ReviewRow {
     pub id: i64,
     pub version: i64,

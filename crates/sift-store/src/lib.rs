@@ -17,6 +17,7 @@ mod import;
 mod items;
 mod people;
 mod queue;
+mod scores;
 mod status;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,10 @@ pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport};
 pub use items::ItemRow;
 pub use people::AnnotatorRow;
 pub use queue::{QueueEntry, QueueReason};
+pub use scores::{
+    BatchRow, ModelScoreCounts, ModelVersionRow, NewBatch, NewModelVersion, ScoreRecord, ScoredItem,
+    ScoringRunRow,
+};
 pub use sift_core::{AnnotationState, Role};
 pub use status::{AnnotatorCounts, StatusCounts};
 
@@ -41,6 +46,7 @@ pub const APPLICATION_ID: i32 = 0x5349_4654;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_queue_indexes.sql"),
+    include_str!("migrations/0003_scoring.sql"),
 ];
 
 /// The schema version this build writes.
@@ -58,7 +64,7 @@ pub struct NewProject<'a> {
 }
 
 /// The project row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ProjectRow {
     pub name: String,
     pub created_at: String,

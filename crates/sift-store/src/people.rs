@@ -6,7 +6,7 @@ use sift_core::Role;
 use crate::{Result, Store, StoreError};
 
 /// A person in the project.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct AnnotatorRow {
     pub id: i64,
     pub name: String,

@@ -5,7 +5,7 @@ use rusqlite::params;
 use crate::{Result, Store};
 
 /// Why an item is in someone's queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum QueueReason {
     /// A reviewer returned it: rework comes first.
@@ -14,32 +14,77 @@ pub enum QueueReason {
     Draft,
     /// Assigned to this annotator in a batch (in batch order).
     Assigned,
-    /// Nobody has started it and it is not assigned to anyone else.
+    /// Nobody has started it and it is not assigned to anyone.
     New,
 }
 
 /// One item of a queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct QueueEntry {
     pub item_id: i64,
     pub reason: QueueReason,
+    /// For items of a batch built by `sift queue`: the informativeness score the item was
+    /// ranked by (1 = most uncertain).
+    pub score: Option<f64>,
+    /// The uncertainty strategy of that score (`least-confidence`, `margin`, `ratio`, `entropy`).
+    pub strategy: Option<String>,
 }
 
 impl Store {
+    /// `(remaining, done)` for an annotator: what their full queue holds, and how many
+    /// items they have submitted or had approved.
+    pub fn queue_counts(&self, annotator_id: i64) -> Result<(u64, u64)> {
+        let count = |sql: &str, args: &[i64]| -> Result<u64> {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))? as u64)
+        };
+        let own_open = count(
+            "SELECT count(*) FROM annotations WHERE annotator_id = ?1 AND state IN ('returned', 'draft')",
+            &[annotator_id],
+        )?;
+        let assigned = count(
+            "SELECT count(*) FROM assignments s WHERE s.annotator_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = s.item_id AND a.annotator_id = ?1)",
+            &[annotator_id],
+        )?;
+        let new = count(
+            "SELECT count(*) FROM items i
+             WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
+               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)",
+            &[],
+        )?;
+        let done = count(
+            "SELECT count(*) FROM annotations WHERE annotator_id = ?1 AND state IN ('submitted', 'approved')",
+            &[annotator_id],
+        )?;
+        Ok((own_open + assigned + new, done))
+    }
+
     /// Up to `limit` items for `annotator_id`: returned work first (oldest return first),
-    /// then drafts, then items assigned to them in batch order, then unstarted items no one
-    /// else is assigned, in import order.
+    /// then drafts, then items assigned to them in batch order, then unstarted, unassigned
+    /// items in import order.
     pub fn queue(&self, annotator_id: i64, limit: u32) -> Result<Vec<QueueEntry>> {
         let mut out: Vec<QueueEntry> = Vec::new();
+        // Every query binds the annotator as ?1 and the room left as ?2 (SQLite sizes the
+        // parameter list by its highest index, so a query may use ?2 alone).
         let take = |sql: &str, reason: QueueReason, out: &mut Vec<QueueEntry>| -> Result<()> {
             let left = limit.saturating_sub(out.len() as u32);
             if left == 0 {
                 return Ok(());
             }
             let mut stmt = self.conn.prepare_cached(sql)?;
-            let ids = stmt.query_map(params![annotator_id, left], |r| r.get::<_, i64>(0))?;
-            for id in ids {
-                out.push(QueueEntry { item_id: id?, reason });
+            // A query may add the batch score and strategy as columns 1 and 2.
+            let rows = stmt.query_map(params![annotator_id, left], |r| {
+                let scored = r.as_ref().column_count() > 2;
+                Ok(QueueEntry {
+                    item_id: r.get(0)?,
+                    reason,
+                    score: if scored { r.get(1)? } else { None },
+                    strategy: if scored { r.get(2)? } else { None },
+                })
+            })?;
+            for row in rows {
+                out.push(row?);
             }
             Ok(())
         };
@@ -56,8 +101,9 @@ impl Store {
             &mut out,
         )?;
         take(
-            "SELECT s.item_id FROM assignments s
+            "SELECT s.item_id, b.score, t.strategy FROM assignments s
              JOIN batch_items b ON b.batch_id = s.batch_id AND b.item_id = s.item_id
+             JOIN batches t ON t.id = s.batch_id
              WHERE s.annotator_id = ?1
                AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = s.item_id AND a.annotator_id = ?1)
              ORDER BY s.batch_id, b.position LIMIT ?2",
@@ -67,7 +113,7 @@ impl Store {
         take(
             "SELECT i.id FROM items i
              WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
-               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND s.annotator_id != ?1)
+               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)
              ORDER BY i.id LIMIT ?2",
             QueueReason::New,
             &mut out,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::{Result, Store};
 
 /// Items and annotations by state.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct StatusCounts {
     pub items: u64,
     /// Items nobody has started.
@@ -17,7 +17,7 @@ pub struct StatusCounts {
 }
 
 /// One person's annotations by state.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct AnnotatorCounts {
     pub name: String,
     pub role: String,

@@ -412,3 +412,22 @@ fn migrations_are_applied_in_order_from_any_version() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[test]
+fn queue_counts_match_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    import_lines(
+        &mut store,
+        &[
+            (r#"{"source":"a"}"#, 1),
+            (r#"{"source":"b"}"#, 2),
+            (r#"{"source":"c"}"#, 3),
+        ],
+    );
+    let ann = store.add_annotator("ann", Role::Annotator, None).unwrap();
+    store.record_work(1, ann.id, Action::Submit, "{}", 0).unwrap();
+    store.record_work(2, ann.id, Action::SaveDraft, "{}", 0).unwrap();
+    assert_eq!(store.queue_counts(ann.id).unwrap(), (2, 1));
+    assert_eq!(store.queue(ann.id, 100).unwrap().len(), 2);
+}

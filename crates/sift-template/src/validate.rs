@@ -61,9 +61,10 @@ pub struct MediaInfo {
 }
 
 /// Machine-readable violation codes (serialized in snake_case).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
+#[ts(rename = "ViolationCode")]
 pub enum Code {
     /// The payload JSON does not have the expected shape.
     InvalidPayload,
@@ -208,7 +209,7 @@ impl fmt::Display for Code {
 }
 
 /// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Violation {
     /// Where: a path into the payload (`pairs[2].answer`, `rankings.clarity`), or into the item
     /// when it starts with `item` (`item.source`). Empty for the payload as a whole.

@@ -1,0 +1,196 @@
+//! Use cases as a signed-in person sees them: what the labeling UI calls, through the HTTP
+//! server or the desktop shell. Every method takes the [`Caller`] and enforces who may see
+//! and change what: annotators see and change only their own work; reviewers and leads
+//! review; media is served only from inside the project's media roots.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use sift_core::Role;
+use sift_store::QueueEntry;
+use sift_template::{Mode, Violation};
+
+use crate::annotate::{AnnotationView, ItemView};
+use crate::media::{self, MediaFacts, MediaRef};
+use crate::{Error, Project, ProjectInfo, Result};
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+}
+
+/// The signed-in person and their project.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct Me {
+    pub annotator: Caller,
+    pub project: ProjectInfo,
+    /// Where media is served from, when not from the page's own origin (the desktop app).
+    pub media_base_url: Option<String>,
+}
+
+/// A person's queue and their progress.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct QueueView {
+    pub entries: Vec<QueueEntry>,
+    /// Items this person has finished (submitted or approved) plus what is left for them.
+    pub total_items: u64,
+    /// Items this person has submitted or that were approved.
+    pub done: u64,
+}
+
+/// An annotation with its item, for review.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct ReviewTask {
+    pub annotation: AnnotationView,
+    pub item: ItemView,
+}
+
+impl Project {
+    /// The person a token belongs to.
+    pub fn caller(&self, token: &str) -> Result<Caller> {
+        let row = self.authenticate(token)?;
+        Ok(Caller {
+            name: row.name,
+            role: row.role,
+        })
+    }
+
+    /// A caller by name, for adapters that authenticate by other means (the desktop app's
+    /// local user).
+    pub fn caller_named(&self, name: &str) -> Result<Caller> {
+        let row = self.annotator(name)?;
+        Ok(Caller {
+            name: row.name,
+            role: row.role,
+        })
+    }
+
+    /// Sets the prefix of media URLs handed to the UI (`/media` for the HTTP server).
+    pub fn set_media_base(&mut self, base: impl Into<String>) {
+        self.media_base = base.into();
+    }
+
+    pub fn me(&self, caller: &Caller, media_base_url: Option<String>) -> Result<Me> {
+        Ok(Me {
+            annotator: caller.clone(),
+            project: self.info()?,
+            media_base_url,
+        })
+    }
+
+    /// The template as the UI receives it (instructions, fields, rules, shortcuts).
+    pub fn template_view(&self) -> Value {
+        self.template.to_json()
+    }
+
+    pub fn queue_view(&self, caller: &Caller, limit: u32) -> Result<QueueView> {
+        let who = self.annotator(&caller.name)?;
+        let entries = self.store.queue(who.id, limit.clamp(1, 1000))?;
+        let (remaining, done) = self.store.queue_counts(who.id)?;
+        Ok(QueueView {
+            entries,
+            total_items: remaining + done,
+            done,
+        })
+    }
+
+    /// An item with the caller's own annotation (never anyone else's).
+    pub fn item_for(&self, caller: &Caller, item_id: i64) -> Result<ItemView> {
+        self.item(item_id, Some(&caller.name))
+    }
+
+    /// Every rule the payload does not meet yet, as on submit, without saving anything.
+    pub fn validate_for(&self, _caller: &Caller, item_id: i64, payload: &Value) -> Result<Vec<Violation>> {
+        let item = self
+            .store
+            .item(item_id)?
+            .ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
+        let content: Value = serde_json::from_str(&item.content)
+            .map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
+        let parsed = match self.template.parse_payload(payload) {
+            Ok(p) => p,
+            Err(violations) => return Ok(violations),
+        };
+        let media = MediaFacts::default().info(&self.template, &content, item.media_ref.as_deref());
+        Ok(sift_template::validate(
+            &self.template,
+            &content,
+            &parsed,
+            &media,
+            Mode::Submit,
+        ))
+    }
+
+    /// Submitted work waiting for review (reviewers and leads), without the caller's own.
+    pub fn pending_reviews_for(&self, caller: &Caller, limit: u32) -> Result<Vec<AnnotationView>> {
+        require_reviewer(caller)?;
+        let mut list = self.pending_reviews(limit.clamp(1, 1000))?;
+        list.retain(|a| a.annotator != caller.name);
+        Ok(list)
+    }
+
+    /// An annotation with its item: for its owner, reviewers and leads.
+    pub fn annotation_for(&self, caller: &Caller, annotation_id: i64) -> Result<ReviewTask> {
+        let row = self
+            .store
+            .annotation_by_id(annotation_id)?
+            .ok_or_else(|| Error::NotFound(format!("annotation {annotation_id}")))?;
+        if row.annotator != caller.name && !caller.role.can_review() {
+            return Err(Error::Forbidden(
+                "only its annotator and reviewers can open this annotation".into(),
+            ));
+        }
+        let item = self.item(row.item_id, None)?;
+        Ok(ReviewTask {
+            annotation: self.view(row)?,
+            item,
+        })
+    }
+
+    /// The local file of an item's media, refused unless it lies inside one of the
+    /// project's media roots (after resolving `..` and symbolic links).
+    pub fn media_path_for(&self, _caller: &Caller, item_id: i64) -> Result<PathBuf> {
+        let item = self
+            .store
+            .item(item_id)?
+            .ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
+        let Some(reference) = item.media_ref else {
+            return Err(Error::NotFound(format!("media of item {item_id}")));
+        };
+        let path = match media::resolve(&reference, std::path::Path::new("/")) {
+            MediaRef::Remote(uri) => {
+                return Err(Error::NotFound(format!(
+                    "local copy of {uri} (pull the batch's media first)"
+                )));
+            }
+            MediaRef::Local(p) => p,
+        };
+        let real = path
+            .canonicalize()
+            .map_err(|_| Error::NotFound(format!("media file {}", path.display())))?;
+        let roots = self.store.media_roots()?;
+        let allowed = roots
+            .iter()
+            .filter_map(|r| r.canonicalize().ok())
+            .any(|root| real.starts_with(&root));
+        if !allowed {
+            return Err(Error::Forbidden(format!(
+                "media of item {item_id} is outside the project's media folders"
+            )));
+        }
+        Ok(real)
+    }
+}
+
+fn require_reviewer(caller: &Caller) -> Result<()> {
+    if caller.role.can_review() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "{} is an annotator; reviewing needs the reviewer or lead role",
+            caller.name
+        )))
+    }
+}

@@ -1,0 +1,189 @@
+//! Thin HTTP adapters over `sift-api`.
+
+use std::sync::{Arc, PoisonError};
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+use sift_api::{Caller, Error, Project};
+use sift_error::{Code, ErrorCode};
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::AppState;
+use crate::auth::{self, COOKIE};
+
+type Shared = State<Arc<AppState>>;
+
+/// `{code, message}` (plus `violations` for a rejected payload) with the matching status.
+fn error(e: &Error) -> Response {
+    let code = e.code();
+    let status = match code {
+        Code::InvalidInput if e.violations().is_some() => StatusCode::UNPROCESSABLE_ENTITY,
+        Code::InvalidInput => StatusCode::BAD_REQUEST,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::Conflict => StatusCode::CONFLICT,
+        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Code::Forbidden => StatusCode::FORBIDDEN,
+        Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Code::Io | Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut body = json!({ "code": code, "message": e.to_string() });
+    if let Some(v) = e.violations() {
+        body["violations"] = json!(v);
+    }
+    (status, Json(body)).into_response()
+}
+
+fn refuse(status: StatusCode, code: Code, message: &str) -> Response {
+    (status, Json(json!({ "code": code, "message": message }))).into_response()
+}
+
+/// Runs `f` with the project on a blocking thread, for the caller the headers identify.
+async fn with_caller<T: Send + 'static>(
+    state: Arc<AppState>,
+    headers: &HeaderMap,
+    f: impl FnOnce(&mut Project, &Caller) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Response> {
+    let Some(token) = auth::token(headers) else {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated,
+            "sign in with your access token",
+        ));
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
+        let caller = project.caller(&token)?;
+        f(&mut project, &caller)
+    })
+    .await
+    .map_err(|e| error(&Error::Internal(format!("request task failed: {e}"))))?
+    .map_err(|e| error(&e))
+}
+
+pub(crate) async fn command(
+    State(state): Shared,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if let Err(msg) = auth::same_origin_json(&headers) {
+        return refuse(StatusCode::FORBIDDEN, Code::Forbidden, msg);
+    }
+    let args: Value = if body.trim().is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_str(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    Code::InvalidInput,
+                    &format!("the body is not JSON: {e}"),
+                );
+            }
+        }
+    };
+    match with_caller(state, &headers, move |p, caller| {
+        p.call(caller, &name, args, None)
+    })
+    .await
+    {
+        Ok(v) => Json(v).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct SignIn {
+    token: String,
+}
+
+pub(crate) async fn sign_in(State(state): Shared, headers: HeaderMap, body: String) -> Response {
+    if let Err(msg) = auth::same_origin_json(&headers) {
+        return refuse(StatusCode::FORBIDDEN, Code::Forbidden, msg);
+    }
+    let Ok(SignIn { token }) = serde_json::from_str(&body) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidInput,
+            "expected {\"token\": \"...\"}",
+        );
+    };
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated,
+            "unknown or revoked access token",
+        );
+    }
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap_or(HeaderValue::from_static("")),
+    );
+    match with_caller(state, &h, |p, caller| p.me(caller, None)).await {
+        Ok(me) => {
+            let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000");
+            let mut res = Json(me).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(r) => r,
+    }
+}
+
+pub(crate) async fn sign_out(headers: HeaderMap) -> Response {
+    if let Err(msg) = auth::same_origin_json(&headers) {
+        return refuse(StatusCode::FORBIDDEN, Code::Forbidden, msg);
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    let expired = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&expired) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// An item's media file, with Range support, from inside the project's media roots only.
+pub(crate) async fn media(State(state): Shared, Path(id): Path<i64>, req: Request) -> Response {
+    let headers = req.headers().clone();
+    let path = match with_caller(state, &headers, move |p, caller| p.media_path_for(caller, id)).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match ServeFile::new(path).oneshot(req).await {
+        Ok(mut res) => {
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            );
+            res.map(Body::new)
+        }
+        Err(e) => error(&Error::Internal(format!("cannot read the media file: {e}"))),
+    }
+}
+
+/// The built UI; unknown paths get `index.html` so client-side routes reload.
+pub(crate) async fn ui(State(state): Shared, req: Request) -> Response {
+    let Some(dir) = state.ui_dir.clone() else {
+        return Html(NO_UI).into_response();
+    };
+    let index = dir.join("index.html");
+    let service = ServeDir::new(&dir).fallback(ServeFile::new(index));
+    match service.oneshot(req).await {
+        Ok(res) => res.map(Body::new),
+        Err(e) => error(&Error::Internal(format!("cannot serve the UI: {e}"))),
+    }
+}
+
+const NO_UI: &str = "<!doctype html><meta charset=utf-8><title>Sift</title>\
+<h1>Sift is running</h1><p>The labeling UI has not been built. Run <code>make ui</code> \
+(or <code>npm --prefix ui run build</code>), then restart <code>sift serve</code>. \
+The API answers at <code>/api/&lt;command&gt;</code>.</p>";
