@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the bundled demo projects (once) and tells how to open them.
+# Builds the bundled demo projects (once) and opens the Q&A one in the labeling UI.
 # Usage: scripts/demo.sh SIFT_BINARY DEMO_DIR
 set -euo pipefail
 sift="$1"; demo="$2"
@@ -9,21 +9,30 @@ make_project() { # name template manifest
   if [ ! -f "$dir/project.sift" ]; then
     "$sift" init "$dir" --template "$root/labeling-templates/$2" --name "demo-$1" >/dev/null
     "$sift" import "$root/demo/$3" -p "$dir" >/dev/null
-    "$sift" annotator add demo -p "$dir" --role lead > "$dir/demo-token.txt"
+    "$sift" annotator add demo -p "$dir" --role lead --json \
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' > "$dir/demo-token.txt"
     chmod 600 "$dir/demo-token.txt"
   fi
-  "$sift" status -p "$dir"
-  echo
 }
 mkdir -p "$demo"
 make_project qa qa.toml qa.jsonl
 make_project ranking ranking.toml ranking.jsonl
-cat <<MSG
-Demo projects are ready in $demo.
 
-The labeling window (desktop app and 'sift serve' for the browser) is not built yet; until
-it is, this is what 'make run' will open. Meanwhile every lead task works from the CLI:
-  $sift status -p $demo/qa
-  $sift export -p $demo/qa -o /tmp/qa-labels.jsonl
-  $sift --help
+project="$demo/${SIFT_DEMO:-qa}"
+token="$(cat "$project/demo-token.txt")"
+port="${SIFT_PORT:-7878}"
+url="http://127.0.0.1:$port/#token=$token"
+"$sift" status -p "$project"
+cat <<MSG
+
+Opening the demo project in the labeling UI (the desktop window arrives with the desktop
+shell; until then Sift runs in your browser):
+
+  $url
+
+Other demo projects: $demo/ranking (SIFT_DEMO=ranking make run). Stop with Ctrl-C.
 MSG
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && command -v xdg-open >/dev/null; then
+  (sleep 1; xdg-open "$url" >/dev/null 2>&1 || true) &
+fi
+exec "$sift" serve -p "$project" --port "$port"
