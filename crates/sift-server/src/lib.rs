@@ -49,13 +49,33 @@ pub enum ServeError {
 pub(crate) struct AppState {
     pub(crate) project: Mutex<Project>,
     pub(crate) ui_dir: Option<PathBuf>,
+    pub(crate) media_key: Option<MediaKey>,
+}
+
+/// A per-launch secret that lets `<video>`/`<img>` elements, which cannot send headers,
+/// fetch media as one person: `GET /media/items/<id>?key=<secret>`. The desktop app uses it
+/// for its loopback media server; `sift serve` does not.
+#[derive(Debug, Clone)]
+pub struct MediaKey {
+    pub secret: String,
+    pub annotator: String,
 }
 
 /// The router, for embedding and tests.
 pub fn router(project: Project, ui_dir: Option<PathBuf>) -> Router {
+    router_with_media_key(project, ui_dir, None)
+}
+
+/// The router, also accepting a per-launch media key (see [`MediaKey`]).
+pub fn router_with_media_key(
+    project: Project,
+    ui_dir: Option<PathBuf>,
+    media_key: Option<MediaKey>,
+) -> Router {
     let state = Arc::new(AppState {
         project: Mutex::new(project),
         ui_dir,
+        media_key,
     });
     Router::new()
         .route("/api/session", post(handlers::sign_in).delete(handlers::sign_out))

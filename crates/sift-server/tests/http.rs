@@ -323,3 +323,46 @@ async fn every_response_carries_the_hardening_headers() {
     assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
 }
+
+#[tokio::test]
+async fn a_per_launch_media_key_serves_media_without_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/media/scene-64x48.png"),
+        data.join("a.png"),
+    )
+    .unwrap();
+    std::fs::write(data.join("m.jsonl"), "{\"source-ref\":\"a.png\"}\n").unwrap();
+    let mut p = sift_api::init_project(
+        &dir.path().join("proj"),
+        &repo().join("labeling-templates/image-caption.toml"),
+        None,
+    )
+    .unwrap();
+    p.import(&data.join("m.jsonl"), &Default::default(), &NoProgress)
+        .unwrap();
+    p.add_annotator("me", Role::Lead).unwrap();
+    let key = sift_server::MediaKey {
+        secret: "k3y-abcdef".into(),
+        annotator: "me".into(),
+    };
+    let app = sift_server::router_with_media_key(p, None, Some(key));
+    let get = |q: &'static str| {
+        let app = app.clone();
+        async move {
+            app.oneshot(
+                Request::get(format!("/media/items/1{q}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+            .status()
+        }
+    };
+    assert_eq!(get("?key=k3y-abcdef").await, StatusCode::OK);
+    assert_eq!(get("?key=k3y-abcdeX").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(get("").await, StatusCode::UNAUTHORIZED);
+}
