@@ -19,18 +19,33 @@ SIFT_DEBUG       := $(CARGO_TARGET_DIR)/debug/sift
 DEMO_DIR         ?= $(CACHE)/demo
 
 # Debian packages the build and the tests need (installed only when missing).
-SYSTEM_PACKAGES  := build-essential pkg-config python3 python3-venv
+SYSTEM_PACKAGES  := build-essential pkg-config python3 python3-venv chromium fonts-dejavu-core
 
-.PHONY: help setup setup-system setup-python setup-rust run test lint unit bench clean-cache
+.PHONY: help setup setup-system setup-python setup-rust setup-node run test lint unit ui ui-test e2e types bench clean-cache
 
 help:
 	@echo "make run    - set up, build and open Sift on the demo project"
-	@echo "make test   - run every check CI runs (fmt, clippy, layering, unit and end-to-end tests)"
+	@echo "make test   - run every check CI runs (fmt, clippy, layering, unit, UI and browser end-to-end tests)"
+	@echo "make ui     - build the labeling UI (ui/dist)"
+	@echo "make types  - regenerate the UI's TypeScript API types from Rust"
 	@echo "make bench  - benchmarks against their baselines (needs a few minutes)"
 
 ## ---------------------------------------------------------------- set-up (idempotent)
 
-setup: setup-system setup-python setup-rust
+setup: setup-system setup-python setup-rust setup-node
+
+setup-node:
+	@scripts/ensure-node.sh
+
+# npm packages are reinstalled only when a lockfile changes. (`npm install` honours the
+# lockfile; `npm ci` here refuses the lockfiles npm 11 writes for optional platform packages.)
+ui/node_modules/.stamp: ui/package-lock.json
+	cd ui && npm install --no-audit --no-fund
+	@touch $@
+
+tests/e2e/node_modules/.stamp: tests/e2e/package-lock.json
+	cd tests/e2e && npm install --no-audit --no-fund
+	@touch $@
 
 # All crates for every platform in Cargo.lock, so builds and `cargo metadata --offline` never need the network.
 setup-rust:
@@ -50,9 +65,18 @@ setup-python: $(VENV)/.stamp
 
 ## ---------------------------------------------------------------- run
 
-run: setup
+run: setup ui
 	cargo build --release -p sift-cli
 	@scripts/demo.sh "$(SIFT_RELEASE)" "$(DEMO_DIR)"
+
+## ---------------------------------------------------------------- UI
+
+ui: setup-node ui/node_modules/.stamp
+	cd ui && npm run build
+
+# Regenerates ui/src/lib/bindings from the Rust types (CI fails when they are stale).
+types:
+	SIFT_UPDATE_BINDINGS=1 cargo test -p sift-api --test bindings
 
 ## ---------------------------------------------------------------- test
 
@@ -63,7 +87,15 @@ lint:
 unit:
 	SIFT_PYTHON="$(PYTHON)" cargo test --workspace --locked --no-fail-fast
 
-test: setup lint unit
+ui-test: setup-node ui/node_modules/.stamp
+	cd ui && npm run check && npm test
+
+# Browser end to end: the real `sift serve` and Debian's Chromium; screenshots go to artifacts/.
+e2e: ui tests/e2e/node_modules/.stamp
+	cargo build -p sift-cli
+	cd tests/e2e && npm test
+
+test: setup lint unit ui-test e2e
 
 ## ---------------------------------------------------------------- bench
 

@@ -75,10 +75,10 @@ export async function startServer(project, { port = 0 } = {}) {
   return { url, port: Number(new URL(url).port), stop, process: child };
 }
 
-/** Debian's Chromium, headless, with the flags this machine needs. */
+/** Debian's Chromium, headless, with the flags this machine needs (Playwright gives each
+ * launch a fresh temporary profile). */
 export async function launchBrowser() {
-  const profile = mkdtempSync(join(tmpdir(), "sift-chromium-"));
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -89,15 +89,8 @@ export async function launchBrowser() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
-      `--user-data-dir=${profile}`,
     ],
   });
-  const close = browser.close.bind(browser);
-  browser.close = async () => {
-    await close();
-    rmSync(profile, { recursive: true, force: true });
-  };
-  return browser;
 }
 
 /**

@@ -57,9 +57,8 @@ test("media paths escaping the allowed roots get 403", async () => {
   const p = makeProject({
     template: "image-caption.toml",
     lines: [{ "source-ref": "img/ok.png" }, { "source-ref": "../outside.png" }, { "source-ref": "/etc/passwd" }],
-    files: { "img/ok.png": PNG },
+    files: { "img/ok.png": PNG, "../outside.png": "secret" },
   });
-  writeFileSync(join(p.dir, "outside.png"), "secret");
   const server = await startServer(p.project);
   try {
     const get = (id, range) =>

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { actionFor, buildKeymap, formatChord, isTypingTarget, matches, parseChord } from "../shortcuts";
+import { effectiveShortcuts } from "../template";
+import { TEMPLATES } from "../../test/fake";
+
+const ev = (key: string, code: string, mods: Partial<Record<"altKey" | "ctrlKey" | "shiftKey" | "metaKey", boolean>> = {}) =>
+  new KeyboardEvent("keydown", { key, code, ...mods });
+
+describe("chords", () => {
+  it("parses and resolves Mod per platform", () => {
+    expect(parseChord("Mod+Enter", false)).toMatchObject({ ctrl: true, meta: false, key: "Enter" });
+    expect(parseChord("Mod+Enter", true)).toMatchObject({ ctrl: false, meta: true, key: "Enter" });
+    expect(parseChord("alt+shift+n", false)).toMatchObject({ alt: true, shift: true, key: "N" });
+    expect(parseChord("none")).toBeNull();
+    expect(parseChord("Hyper+X")).toBeNull();
+  });
+
+  it("matches by physical key so Option+C on a Mac still counts", () => {
+    expect(matches(parseChord("Alt+C", true)!, ev("ç", "KeyC", { altKey: true }))).toBe(true);
+    expect(matches(parseChord("Alt+[", false)!, ev("[", "BracketLeft", { altKey: true }))).toBe(true);
+    expect(matches(parseChord("Alt+,", false)!, ev(",", "Comma", { altKey: true }))).toBe(true);
+    expect(matches(parseChord("Mod+=", false)!, ev("=", "Equal", { ctrlKey: true }))).toBe(true);
+    expect(matches(parseChord("Alt+Up", false)!, ev("ArrowUp", "ArrowUp", { altKey: true }))).toBe(true);
+    expect(matches(parseChord("F1", false)!, ev("F1", "F1"))).toBe(true);
+    expect(matches(parseChord("?", false)!, ev("?", "Slash", { shiftKey: true }))).toBe(true);
+    expect(matches(parseChord("Alt+C", false)!, ev("c", "KeyC"))).toBe(false);
+    expect(matches(parseChord("Alt+C", false)!, ev("C", "KeyC", { altKey: true, shiftKey: true }))).toBe(false);
+  });
+
+  it("maps every default action of every template", () => {
+    for (const t of Object.values(TEMPLATES)) {
+      const map = buildKeymap(effectiveShortcuts(t), false);
+      expect(map.length).toBe(Object.keys(t.shortcuts).length);
+      expect(actionFor(map, ev("Enter", "Enter", { ctrlKey: true }))).toBe("submit");
+      expect(actionFor(map, ev("F1", "F1"))).toBe("toggle_instructions");
+    }
+  });
+
+  it("formats chords for people", () => {
+    expect(formatChord("Mod+Enter", false)).toBe("Ctrl+Enter");
+    expect(formatChord("Mod+Enter", true)).toBe("⌘↩");
+    expect(formatChord("Alt+Down", false)).toBe("Alt+↓");
+  });
+
+  it("knows where people type", () => {
+    expect(isTypingTarget(document.createElement("textarea"))).toBe(true);
+    const cb = document.createElement("input");
+    cb.type = "checkbox";
+    expect(isTypingTarget(cb)).toBe(false);
+    expect(isTypingTarget(document.createElement("div"))).toBe(false);
+  });
+});

@@ -1,0 +1,250 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ApiClient } from "../api/client";
+import { ApiError, NetworkError } from "../api/errors";
+import { Autosave } from "../stores/autosave.svelte";
+import { chooseCopy, LocalDrafts } from "../stores/localDrafts";
+import { QueueStore } from "../stores/queue.svelte";
+import { ActiveTimer } from "../stores/timer";
+import type { AnnotationView } from "../bindings";
+import { FakeTransport } from "../../test/fake";
+
+const passages = [{ source: "One." }, { source: "Two." }, { source: "Three." }, { source: "Four." }];
+
+describe("ActiveTimer", () => {
+  it("counts active time and stops counting when idle", () => {
+    let now = 0;
+    const t = new ActiveTimer({ idleMs: 1000, now: () => now });
+    t.activity();
+    now = 500;
+    t.activity();
+    now = 800;
+    expect(t.peek()).toBe(800);
+    now = 5000; // idle since 500: counted up to the last action
+    expect(t.peek()).toBe(500);
+    t.activity(); // back: a new segment starts
+    now = 5300;
+    expect(t.take()).toBe(800);
+    now = 5400;
+    expect(t.take()).toBe(100);
+  });
+
+  it("pauses, and takes back time a failed save had taken", () => {
+    let now = 0;
+    const t = new ActiveTimer({ idleMs: 10_000, now: () => now, pendingMs: 250 });
+    t.activity();
+    now = 1000;
+    t.pause();
+    now = 9000;
+    expect(t.peek()).toBe(1250);
+    const ms = t.take();
+    expect(ms).toBe(1250);
+    t.giveBack(ms);
+    expect(t.peek()).toBe(1250);
+  });
+});
+
+describe("LocalDrafts and restore", () => {
+  const server = (over: Partial<AnnotationView>): AnnotationView => ({
+    id: 1,
+    item_id: 1,
+    annotator: "ann",
+    state: "draft",
+    version: 3,
+    submitted_version: null,
+    payload: {},
+    time_spent_ms: 0,
+    updated_at: "2026-01-01T00:00:10Z",
+    reviews: [],
+    ...over,
+  });
+  const local = (over = {}) => ({ payload: { pairs: [] }, pendingMs: 0, savedAt: Date.parse("2026-01-01T00:00:20Z"), baseVersion: 3, ...over });
+
+  it("stores per project, annotator and item", () => {
+    const a = new LocalDrafts("p:ann");
+    const b = new LocalDrafts("p:bob");
+    a.put(7, local());
+    expect(a.get(7)?.baseVersion).toBe(3);
+    expect(b.get(7)).toBeNull();
+    expect(a.itemIds()).toEqual([7]);
+    a.remove(7);
+    expect(a.get(7)).toBeNull();
+  });
+
+  it("prefers the local copy only when the server copy is older", () => {
+    expect(chooseCopy(null, local())).toBe("local");
+    expect(chooseCopy(server({}), null)).toBe("server");
+    expect(chooseCopy(server({}), local())).toBe("local");
+    expect(chooseCopy(server({ version: 4 }), local())).toBe("server"); // saved since
+    expect(chooseCopy(server({ updated_at: "2026-01-01T00:00:30Z" }), local({ baseVersion: null }))).toBe("server");
+    expect(chooseCopy(server({ state: "submitted" }), local())).toBe("server");
+    expect(chooseCopy(server({ state: "returned" }), local())).toBe("local");
+  });
+});
+
+describe("Autosave", () => {
+  let fake: FakeTransport;
+  let client: ApiClient;
+  let drafts: LocalDrafts;
+  let timer: ActiveTimer;
+  let now: number;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    fake = new FakeTransport("qa", passages);
+    client = new ApiClient(fake);
+    drafts = new LocalDrafts("test");
+    now = 0;
+    timer = new ActiveTimer({ now: () => now });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const make = (over = {}) => new Autosave({ client, itemId: 1, local: drafts, timer, baseVersion: null, debounceMs: 800, retryMs: [1000, 3000], ...over });
+
+  it("debounces changes into one save, with the active time since the last save", async () => {
+    const a = make();
+    timer.activity();
+    now = 1500;
+    a.change({ pairs: [{ question: "Q1" }] });
+    await vi.advanceTimersByTimeAsync(400);
+    a.change({ pairs: [{ question: "Q12" }] });
+    expect(a.status).toBe("dirty");
+    expect(drafts.get(1)?.payload).toEqual({ pairs: [{ question: "Q12" }] }); // kept locally at once
+    await vi.advanceTimersByTimeAsync(799);
+    expect(fake.callsOf("save_draft")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    const saves = fake.callsOf("save_draft");
+    expect(saves).toHaveLength(1);
+    expect(saves[0].args).toEqual({ item_id: 1, payload: { pairs: [{ question: "Q12" }] }, time_spent_ms: 1500 });
+    expect(a.status).toBe("saved");
+    expect(drafts.get(1)).toBeNull();
+    expect(a.baseVersion).toBe(1);
+  });
+
+  it("flushes at once (blur, item change) and with keepalive on page hide", async () => {
+    const a = make();
+    a.change({ pairs: [] });
+    await a.flush();
+    expect(fake.callsOf("save_draft")).toHaveLength(1);
+    a.change({ pairs: [{ question: "x" }] });
+    a.flushOnHide();
+    await vi.advanceTimersByTimeAsync(0);
+    const last = fake.callsOf("save_draft").at(-1)!;
+    expect(last.options?.keepalive).toBe(true);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(fake.callsOf("save_draft")).toHaveLength(2); // the debounce was cancelled
+  });
+
+  it("keeps work locally when offline and retries with backoff", async () => {
+    fake.failAlways("save_draft", new NetworkError());
+    const a = make();
+    timer.activity();
+    now = 2000;
+    a.change({ pairs: [{ question: "offline" }] });
+    await vi.advanceTimersByTimeAsync(800);
+    expect(a.status).toBe("offline");
+    const kept = drafts.get(1)!;
+    expect(kept.payload).toEqual({ pairs: [{ question: "offline" }] });
+    expect(kept.pendingMs).toBe(2000); // the time is not lost either
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(fake.callsOf("save_draft")).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(fake.callsOf("save_draft")).toHaveLength(2);
+    fake.heal("save_draft");
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fake.callsOf("save_draft")).toHaveLength(3);
+    expect(a.status).toBe("saved");
+    expect(fake.callsOf("save_draft")[2].args.time_spent_ms).toBe(2000);
+    expect(drafts.get(1)).toBeNull();
+  });
+
+  it("a newer change during a save wins and stays local until saved", async () => {
+    const a = make();
+    a.change({ n: 1 });
+    const first = a.flush();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(fake.callsOf("save_draft")).toHaveLength(1); // in flight
+    a.change({ n: 2 });
+    await first;
+    expect(a.status).toBe("dirty");
+    expect(drafts.get(1)?.payload).toEqual({ n: 2 });
+    expect(drafts.get(1)?.baseVersion).toBe(1);
+    await vi.advanceTimersByTimeAsync(800);
+    expect(fake.lastPayload()).toEqual({ n: 2 });
+    expect(drafts.get(1)).toBeNull();
+  });
+
+  it("reports a refused draft and asks for sign-in when the session ended", async () => {
+    const onUnauthenticated = vi.fn();
+    const a = make({ onUnauthenticated });
+    fake.failNext("save_draft", new ApiError("invalid_input", "span 9..3 is reversed"));
+    a.change({ x: 1 });
+    await a.flush();
+    expect(a.status).toBe("error");
+    expect(a.error).toContain("reversed");
+    fake.failNext("save_draft", new ApiError("unauthenticated", "signed out"));
+    await a.flush();
+    expect(onUnauthenticated).toHaveBeenCalledOnce();
+    expect(drafts.get(1)?.payload).toEqual({ x: 1 });
+  });
+});
+
+describe("QueueStore", () => {
+  it("navigates, prefetches and serves the next item from the cache", async () => {
+    const fake = new FakeTransport("qa", passages);
+    const q = new QueueStore(new ApiClient(fake), { prefetch: 1 });
+    await q.load();
+    expect(q.position).toEqual({ n: 1, m: 4 });
+    expect(q.current?.item_id).toBe(1);
+    await vi.waitFor(() => expect(q.cached(2)).not.toBeNull());
+    expect(await q.next()).toBe(true);
+    expect(q.current?.item_id).toBe(2);
+    expect(q.cached(2)?.content).toEqual({ source: "Two." });
+    const gets = fake.callsOf("get_item").filter((c) => c.args.item_id === 2);
+    expect(gets).toHaveLength(1);
+    expect(q.previous()).toBe(true);
+    expect(q.current?.item_id).toBe(1);
+    expect(q.previous()).toBe(false);
+  });
+
+  it("skips to the end of the list", async () => {
+    const fake = new FakeTransport("qa", passages);
+    const q = new QueueStore(new ApiClient(fake));
+    await q.load();
+    await q.skip();
+    expect(q.entries.map((e) => e.item_id)).toEqual([2, 3, 4, 1]);
+    expect(q.current?.item_id).toBe(2);
+  });
+
+  it("asks the server for more at the end, then says all done", async () => {
+    const fake = new FakeTransport("qa", passages.slice(0, 2));
+    const client = new ApiClient(fake);
+    const q = new QueueStore(client);
+    await q.load();
+    await client.submit(1, {}, 0);
+    await q.next();
+    await client.submit(2, {}, 0);
+    fake.items.set(3, { source: "New import." });
+    expect(await q.next()).toBe(true);
+    expect(q.current?.item_id).toBe(3);
+    await client.submit(3, {}, 0);
+    expect(await q.next()).toBe(false);
+    expect(q.exhausted).toBe(true);
+    expect(q.current).toBeNull();
+    expect(q.remaining).toBe(0);
+    expect(q.done).toBe(3);
+    q.previous();
+    expect(q.current?.item_id).toBe(3);
+  });
+
+  it("keeps the cache in step with our own saves", async () => {
+    const fake = new FakeTransport("qa", passages);
+    const client = new ApiClient(fake);
+    const q = new QueueStore(client);
+    await q.load();
+    await q.item(1);
+    const saved = await client.saveDraft(1, { pairs: [] }, 10);
+    q.updateAnnotation(saved);
+    expect(q.cached(1)?.annotation?.version).toBe(1);
+  });
+});

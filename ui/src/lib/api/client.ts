@@ -1,0 +1,90 @@
+import type {
+  AnnotationView,
+  ItemView,
+  JsonValue,
+  Me,
+  QueueView,
+  ReviewTask,
+  Violation,
+} from "../bindings";
+import type { TemplateView } from "../template";
+import type { CallOptions, Transport } from "./transport";
+
+export type Decision = "approved" | "returned";
+
+/** Where a review comment points: a passage span, an image object or a video time. */
+export type ReviewAnchor = { span: [number, number] } | { object: string } | { time: number };
+
+/** Every call the UI makes, typed. All go through one `Transport`. */
+export class ApiClient {
+  readonly transport: Transport;
+
+  constructor(transport: Transport) {
+    this.transport = transport;
+  }
+
+  me(): Promise<Me> {
+    return this.transport.call<Me>("me", {});
+  }
+
+  template(): Promise<TemplateView> {
+    return this.transport.call<TemplateView>("template", {});
+  }
+
+  queue(limit?: number): Promise<QueueView> {
+    return this.transport.call<QueueView>("queue", limit === undefined ? {} : { limit });
+  }
+
+  getItem(itemId: number): Promise<ItemView> {
+    return this.transport.call<ItemView>("get_item", { item_id: itemId });
+  }
+
+  saveDraft(itemId: number, payload: JsonValue, timeSpentMs: number, options?: CallOptions): Promise<AnnotationView> {
+    return this.transport.call<AnnotationView>(
+      "save_draft",
+      { item_id: itemId, payload, time_spent_ms: Math.max(0, Math.round(timeSpentMs)) },
+      options,
+    );
+  }
+
+  submit(itemId: number, payload: JsonValue, timeSpentMs: number): Promise<AnnotationView> {
+    return this.transport.call<AnnotationView>("submit", {
+      item_id: itemId,
+      payload,
+      time_spent_ms: Math.max(0, Math.round(timeSpentMs)),
+    });
+  }
+
+  validate(itemId: number, payload: JsonValue): Promise<Violation[]> {
+    return this.transport.call<Violation[]>("validate", { item_id: itemId, payload });
+  }
+
+  pendingReviews(limit?: number): Promise<AnnotationView[]> {
+    return this.transport.call<AnnotationView[]>("pending_reviews", limit === undefined ? {} : { limit });
+  }
+
+  getAnnotation(annotationId: number): Promise<ReviewTask> {
+    return this.transport.call<ReviewTask>("get_annotation", { annotation_id: annotationId });
+  }
+
+  review(
+    annotationId: number,
+    version: number,
+    decision: Decision,
+    comment: string | null,
+    anchor: ReviewAnchor | null,
+  ): Promise<AnnotationView> {
+    return this.transport.call<AnnotationView>("review", {
+      annotation_id: annotationId,
+      version,
+      decision,
+      comment,
+      anchor,
+    });
+  }
+
+  /** URL of an item's media: the server's own when it gave one, else the transport's. */
+  mediaUrl(item: ItemView): string {
+    return item.media_url ?? this.transport.mediaUrl(item.id);
+  }
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import type { AnnotationView, ReviewTask } from "../../bindings";
+import { FakeTransport } from "../../../test/fake";
+import { fireEvent, renderApp, screen, selectText, waitFor } from "../../../test/util";
+
+const PASSAGE = "The bridge opened in 1937. Its towers are 227 m tall.";
+
+function submitted(id: number, itemId: number, payload: AnnotationView["payload"], reviews: AnnotationView["reviews"] = []): AnnotationView {
+  return {
+    id,
+    item_id: itemId,
+    annotator: "bob",
+    state: "submitted",
+    version: 2,
+    submitted_version: 2,
+    payload,
+    time_spent_ms: 90_000,
+    updated_at: "2026-01-01T10:00:00Z",
+    reviews,
+  };
+}
+
+function reviewTask(fake: FakeTransport, id: number, itemId: number, payload: AnnotationView["payload"]): ReviewTask {
+  return { annotation: submitted(id, itemId, payload), item: { id: itemId, content: fake.items.get(itemId)!, media_url: null, annotation: null } };
+}
+
+describe("review mode", () => {
+  it("is offered to reviewers only", async () => {
+    const fake = new FakeTransport("qa", [{ source: PASSAGE }]);
+    await renderApp(fake);
+    expect(screen.queryByTestId("tab-review")).toBeNull();
+  });
+
+  it("approves, and returns only with a comment anchored to a passage span", async () => {
+    const fake = new FakeTransport("qa", [{ source: PASSAGE }, { source: "Other." }], "reviewer");
+    const pairs = { pairs: [{ question: "When did it open?", answer: "1937.", question_type: "factual", spans: [{ start: 0, end: 26 }], entire_passage: false }] };
+    fake.reviewQueue = [reviewTask(fake, 41, 1, pairs), reviewTask(fake, 42, 2, { pairs: [] })];
+    await renderApp(fake);
+    await fireEvent.click(screen.getByTestId("tab-review"));
+    await waitFor(() => expect(screen.getAllByTestId("review-entry")).toHaveLength(2));
+    await waitFor(() => expect(screen.getByTestId("passage")).toHaveTextContent(PASSAGE));
+    // Read-only: the annotator's answers are shown, not editable.
+    expect((screen.getByTestId("pair-question") as HTMLTextAreaElement).readOnly).toBe(true);
+    expect(screen.queryByTestId("cite-button")).toBeNull();
+
+    const ret = screen.getByTestId("review-return");
+    expect(ret).toBeDisabled();
+    const passage = screen.getByTestId("passage");
+    selectText(passage, PASSAGE.indexOf("227"), PASSAGE.indexOf("227") + 7);
+    await fireEvent.mouseUp(passage);
+    await waitFor(() => expect(screen.getByTestId("review-anchor")).toHaveTextContent("“227 m t”"));
+    await fireEvent.input(screen.getByTestId("review-comment-input"), { target: { value: "Cite the height too." } });
+    expect(ret).toBeEnabled();
+    await fireEvent.click(ret);
+    await waitFor(() => expect(fake.callsOf("review")).toHaveLength(1));
+    expect(fake.callsOf("review")[0].args).toEqual({
+      annotation_id: 41,
+      version: 2,
+      decision: "returned",
+      comment: "Cite the height too.",
+      anchor: { span: [42, 49] },
+    });
+    // The next one opens; approve it without a comment.
+    await waitFor(() => expect(screen.getAllByTestId("review-entry")).toHaveLength(1));
+    await waitFor(() => expect(screen.getByTestId("passage")).toHaveTextContent("Other."));
+    await fireEvent.click(screen.getByTestId("review-approve"));
+    await waitFor(() => expect(fake.callsOf("review")).toHaveLength(2));
+    expect(fake.callsOf("review")[1].args).toMatchObject({ annotation_id: 42, decision: "approved", comment: null, anchor: null });
+    await waitFor(() => expect(screen.getByTestId("review-empty")).toBeInTheDocument());
+  });
+
+  it("anchors to an image object by clicking its dot", async () => {
+    const fake = new FakeTransport("image-caption", [{ "source-ref": "a.jpg", width: 100, height: 80 }], "lead");
+    fake.reviewQueue = [
+      reviewTask(fake, 7, 1, { objects: [{ id: "o1", x: 10, y: 10, name: "cat", description: "A cat." }], relationships: [], setting: "", caption: "" }),
+    ];
+    await renderApp(fake);
+    await fireEvent.click(screen.getByTestId("tab-review"));
+    await waitFor(() => expect(screen.getAllByTestId("object-dot")).toHaveLength(1));
+    const dot = screen.getByTestId("object-dot");
+    await fireEvent.pointerDown(dot, { button: 0, clientX: 5, clientY: 5, pointerId: 1 });
+    await fireEvent.pointerUp(dot, { button: 0, clientX: 5, clientY: 5, pointerId: 1 });
+    await waitFor(() => expect(screen.getByTestId("review-anchor")).toHaveTextContent("object o1"));
+    await fireEvent.input(screen.getByTestId("review-comment-input"), { target: { value: "Describe its colour." } });
+    await fireEvent.click(screen.getByTestId("review-return"));
+    await waitFor(() => expect(fake.callsOf("review")[0]?.args.anchor).toEqual({ object: "o1" }));
+  });
+
+  it("anchors to the current video time", async () => {
+    const fake = new FakeTransport("video-caption", [{ "source-ref": "a.mp4", duration: 10 }], "reviewer");
+    fake.reviewQueue = [reviewTask(fake, 8, 1, { events: [{ start: 1, end: 2, description: "x" }], setting: "", caption: "" })];
+    await renderApp(fake);
+    await fireEvent.click(screen.getByTestId("tab-review"));
+    await waitFor(() => expect(screen.getByTestId("video")).toBeInTheDocument());
+    (screen.getByTestId("video") as HTMLVideoElement).currentTime = 3.5;
+    await fireEvent.click(screen.getByTestId("anchor-time"));
+    await fireEvent.click(screen.getByTestId("review-approve"));
+    await waitFor(() => expect(fake.callsOf("review")[0]?.args.anchor).toEqual({ time: 3.5 }));
+  });
+
+  it("shows the reviewer's comment and anchor on returned work, which is editable again", async () => {
+    const fake = new FakeTransport("qa", [{ source: PASSAGE }]);
+    fake.annotations.set(1, {
+      ...submitted(3, 1, { pairs: [{ question: "Q?", answer: "A.", question_type: "", spans: [], entire_passage: false }] }, [
+        { id: 1, version: 2, reviewer: "rita", decision: "returned", comment: "Cite <b>the</b> evidence.", anchor: '{"span":[4,10]}', created_at: "2026-01-01T11:00:00Z" },
+      ]),
+      annotator: "ann",
+      state: "returned",
+    });
+    await renderApp(fake);
+    const banner = screen.getByTestId("review-comment");
+    expect(banner).toHaveTextContent("rita: Cite <b>the</b> evidence.");
+    expect(banner).toHaveTextContent("“bridge”");
+    expect(screen.getByTestId("passage").querySelector("mark.anchored")?.textContent).toBe("bridge");
+    expect(screen.getByTestId("item-state")).toHaveTextContent("Returned");
+    expect((screen.getByTestId("pair-question") as HTMLTextAreaElement).readOnly).toBe(false);
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * The template as the `template` command returns it (`sift template show` prints the same JSON).
+ * Written by hand: the template is not a generated binding.
+ */
+
+export type TemplateKind = "qa" | "ranking" | "image-caption" | "video-caption";
+
+export interface QaRules {
+  min_pairs: number;
+  max_pairs: number;
+  question_types: string[];
+  required_question_types: string[];
+  question_min_chars: number;
+  question_max_chars: number;
+  answer_min_chars: number;
+  answer_max_chars: number;
+  require_spans: boolean;
+  allow_entire_passage: boolean;
+  max_spans_per_pair?: number | null;
+}
+
+export interface RankingDimension {
+  name: string;
+  title?: string | null;
+  description: string;
+  direction?: "more-is-better" | "less-is-better";
+}
+
+export interface RankingClassification {
+  name: string;
+  question: string;
+  options: string[];
+  required?: boolean;
+}
+
+export interface RankingRules {
+  min_responses: number;
+  max_responses?: number | null;
+  allow_ties: boolean;
+  rationale: "off" | "optional" | "required";
+  rationale_max_chars: number;
+  dimensions: RankingDimension[];
+  classifications: RankingClassification[];
+}
+
+export interface ImageRules {
+  min_objects: number;
+  max_objects?: number | null;
+  object_name_max_chars: number;
+  require_object_description: boolean;
+  object_description_max_chars: number;
+  min_relationships: number;
+  require_setting: boolean;
+  setting_max_chars: number;
+  caption_min_words: number;
+  caption_max_words?: number | null;
+  caption_must_mention_objects: boolean;
+}
+
+export interface VideoRules {
+  min_events: number;
+  max_events?: number | null;
+  event_description_max_chars: number;
+  allow_overlapping_events: boolean;
+  require_setting: boolean;
+  setting_max_chars: number;
+  caption_min_words: number;
+  caption_max_words?: number | null;
+}
+
+interface TemplateBase {
+  name: string;
+  version: number;
+  title: string;
+  description?: string | null;
+  /** Markdown. */
+  instructions: string;
+  label_attribute: string;
+  job_name: string;
+  /** Action name → chord ("Mod+Enter", "Alt+C", "F1"), or "none" when unbound. */
+  shortcuts: Record<string, string>;
+}
+
+export interface QaTemplate extends TemplateBase {
+  kind: "qa";
+  fields: { passage: string };
+  rules: QaRules;
+}
+
+export interface RankingTemplate extends TemplateBase {
+  kind: "ranking";
+  fields: { prompt: string; responses: string };
+  rules: RankingRules;
+}
+
+export interface ImageTemplate extends TemplateBase {
+  kind: "image-caption";
+  fields: { image: string; width?: string | null; height?: string | null };
+  rules: ImageRules;
+}
+
+export interface VideoTemplate extends TemplateBase {
+  kind: "video-caption";
+  fields: { video: string; duration?: string | null; frame_rate?: string | null };
+  rules: VideoRules;
+}
+
+export type TemplateView = QaTemplate | RankingTemplate | ImageTemplate | VideoTemplate;
+
+/** Shortcut actions every kind has. */
+export const COMMON_ACTIONS = ["submit", "save_draft", "skip", "toggle_instructions"] as const;
+
+/** Every action per kind with its default chord and what it does (labeling-templates/README.md). */
+export const ACTIONS: Record<TemplateKind | "common", Record<string, { chord: string; label: string }>> = {
+  common: {
+    submit: { chord: "Mod+Enter", label: "Submit the annotation" },
+    save_draft: { chord: "Mod+S", label: "Save as draft" },
+    skip: { chord: "Alt+S", label: "Skip the item" },
+    toggle_instructions: { chord: "F1", label: "Show or hide the instructions" },
+  },
+  qa: {
+    add_pair: { chord: "Alt+N", label: "Add a question/answer pair" },
+    delete_pair: { chord: "Alt+Backspace", label: "Delete the selected pair" },
+    next_pair: { chord: "Alt+Down", label: "Select the next pair" },
+    previous_pair: { chord: "Alt+Up", label: "Select the previous pair" },
+    cite_selection: { chord: "Alt+C", label: "Cite the selected passage text" },
+    toggle_entire_passage: { chord: "Alt+E", label: "Toggle “references entire passage”" },
+    cycle_question_type: { chord: "Alt+T", label: "Cycle the question type" },
+  },
+  ranking: {
+    move_up: { chord: "Alt+Up", label: "Move the selected response up (better)" },
+    move_down: { chord: "Alt+Down", label: "Move the selected response down (worse)" },
+    next_response: { chord: "Alt+J", label: "Select the next response" },
+    previous_response: { chord: "Alt+K", label: "Select the previous response" },
+    next_dimension: { chord: "Alt+Right", label: "Next ranking dimension" },
+    previous_dimension: { chord: "Alt+Left", label: "Previous ranking dimension" },
+    tie_with_next: { chord: "Alt+T", label: "Tie the selected response with the next one" },
+    focus_rationale: { chord: "Alt+R", label: "Go to the rationale" },
+  },
+  "image-caption": {
+    add_object: { chord: "Alt+O", label: "Place a point for a new object" },
+    delete_object: { chord: "Alt+Backspace", label: "Delete the selected object" },
+    next_object: { chord: "Alt+Down", label: "Select the next object" },
+    previous_object: { chord: "Alt+Up", label: "Select the previous object" },
+    add_relationship: { chord: "Alt+R", label: "Add a relationship" },
+    focus_caption: { chord: "Alt+C", label: "Go to the caption" },
+    zoom_in: { chord: "Mod+=", label: "Zoom in" },
+    zoom_out: { chord: "Mod+-", label: "Zoom out" },
+    reset_zoom: { chord: "Mod+0", label: "Fit the image to the view" },
+  },
+  "video-caption": {
+    play_pause: { chord: "Alt+K", label: "Play or pause" },
+    seek_back: { chord: "Alt+J", label: "Jump back 5 seconds" },
+    seek_forward: { chord: "Alt+L", label: "Jump forward 5 seconds" },
+    step_back_frame: { chord: "Alt+,", label: "Step back one frame" },
+    step_forward_frame: { chord: "Alt+.", label: "Step forward one frame" },
+    mark_event_start: { chord: "Alt+[", label: "Start a new event at the current time" },
+    mark_event_end: { chord: "Alt+]", label: "End the selected event at the current time" },
+    delete_event: { chord: "Alt+Backspace", label: "Delete the selected event" },
+    next_event: { chord: "Alt+Down", label: "Select the next event" },
+    previous_event: { chord: "Alt+Up", label: "Select the previous event" },
+    focus_caption: { chord: "Alt+C", label: "Go to the caption" },
+  },
+};
+
+/** The template's chords merged over the defaults of its kind ("none" unbinds). */
+export function effectiveShortcuts(template: TemplateView): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [action, { chord }] of Object.entries({ ...ACTIONS.common, ...ACTIONS[template.kind] })) {
+    out[action] = chord;
+  }
+  for (const [action, chord] of Object.entries(template.shortcuts ?? {})) out[action] = chord;
+  return out;
+}
+
+/** The manifest value of a template field (a key of the item's content object). */
+export function fieldValue(content: unknown, key: string | null | undefined): unknown {
+  if (!key || typeof content !== "object" || content === null || Array.isArray(content)) return undefined;
+  return (content as Record<string, unknown>)[key];
+}

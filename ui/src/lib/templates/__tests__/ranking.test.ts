@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { FakeTransport } from "../../../test/fake";
+import { fireEvent, press, renderApp, screen, waitFor } from "../../../test/util";
+
+const ITEM = {
+  prompt: "Why is the sky blue? <b>bold?</b>",
+  responses: ["Rayleigh scattering.", "It reflects the sea.", "Blue light scatters more."],
+};
+
+const rowsOrder = () => screen.getAllByTestId("rank-row").map((r) => [r.getAttribute("data-response-id"), r.getAttribute("data-rank")]);
+
+describe("ranking template", () => {
+  it("shows the prompt as text and every response", async () => {
+    const fake = new FakeTransport("ranking", [ITEM]);
+    await renderApp(fake);
+    expect(screen.getByTestId("prompt")).toHaveTextContent("Why is the sky blue? <b>bold?</b>");
+    expect(screen.getAllByTestId("response")).toHaveLength(3);
+    expect(screen.getAllByTestId("dimension-tab").map((t) => t.textContent?.trim())).toEqual([
+      "○ Clarity",
+      "○ Accuracy",
+      "○ Harmlessness (least harmful first)",
+    ]);
+  });
+
+  it("ranks with number keys on the focused response, densely and without ties", async () => {
+    const fake = new FakeTransport("ranking", [ITEM]);
+    await renderApp(fake);
+    const [a, b, c] = screen.getAllByTestId("response");
+    a.focus();
+    press("2", {}, a);
+    press("1", {}, b);
+    await waitFor(() => expect(rowsOrder()).toEqual([["1", "1"], ["0", "2"], ["2", ""]]));
+    press("1", {}, c); // takes rank 1; the others make room
+    await waitFor(() => expect(rowsOrder()).toEqual([["2", "1"], ["1", "2"], ["0", "3"]]));
+    expect(screen.getAllByTestId("response-rank").map((r) => r.textContent?.trim())).toEqual(["#3", "#2", "#1"]);
+    await waitFor(() => expect(fake.lastPayload()?.rankings).toEqual({ clarity: { "2": 1, "1": 2, "0": 3 } }), { timeout: 3000 });
+  });
+
+  it("moves the selected response with Alt+Up/Down and switches dimensions with Alt+Left/Right", async () => {
+    const fake = new FakeTransport("ranking", [ITEM]);
+    await renderApp(fake);
+    fireEvent.click(screen.getByRole("button", { name: "Rank in this order" }));
+    await waitFor(() => expect(rowsOrder()).toEqual([["0", "1"], ["1", "2"], ["2", "3"]]));
+    screen.getAllByTestId("rank-row")[2].focus();
+    press("ArrowUp", { alt: true });
+    press("ArrowUp", { alt: true });
+    await waitFor(() => expect(rowsOrder()).toEqual([["2", "1"], ["0", "2"], ["1", "3"]]));
+    press("ArrowRight", { alt: true });
+    await waitFor(() => expect(screen.getAllByTestId("dimension-tab")[1]).toHaveAttribute("aria-selected", "true"));
+    expect(rowsOrder().every(([, rank]) => rank === "")).toBe(true); // accuracy is not ranked yet
+    expect(screen.getAllByTestId("dimension-tab")[0]).toHaveTextContent("✓");
+    // Ties are refused when not allowed.
+    press("t", { alt: true });
+    await waitFor(() => expect(screen.getByTestId("toasts")).toHaveTextContent("Ties are not allowed"));
+  });
+
+  it("records classifications and the rationale (Alt+R focuses it)", async () => {
+    const fake = new FakeTransport("ranking", [ITEM]);
+    await renderApp(fake);
+    const radios = screen.getAllByRole("radio", { name: "yes" });
+    await fireEvent.click(radios[1]);
+    press("r", { alt: true });
+    expect(document.activeElement).toBe(screen.getByTestId("rationale"));
+    await fireEvent.input(screen.getByTestId("rationale"), { target: { value: "A is right." } });
+    await waitFor(
+      () =>
+        expect(fake.lastPayload()).toEqual({
+          rankings: {},
+          classifications: { "1": { factual_error: "yes" } },
+          rationale: "A is right.",
+        }),
+      { timeout: 3000 },
+    );
+  });
+});

@@ -1,0 +1,191 @@
+/** An in-memory Sift for unit tests: one project, one annotator, a queue and a review list. */
+import type {
+  AnnotationView,
+  ItemView,
+  JsonValue,
+  Me,
+  QueueEntry,
+  QueueView,
+  ReviewTask,
+  Violation,
+} from "../lib/bindings";
+import { ApiError, NetworkError } from "../lib/api/errors";
+import type { CallOptions, Transport } from "../lib/api/transport";
+import type { TemplateView } from "../lib/template";
+import qa from "./templates/qa.json";
+import ranking from "./templates/ranking.json";
+import image from "./templates/image-caption.json";
+import video from "./templates/video-caption.json";
+
+export const TEMPLATES = {
+  qa: qa as unknown as TemplateView,
+  ranking: ranking as unknown as TemplateView,
+  "image-caption": image as unknown as TemplateView,
+  "video-caption": video as unknown as TemplateView,
+};
+
+export interface Call {
+  command: string;
+  args: Record<string, any>;
+  options?: CallOptions;
+}
+
+type Failure = Error | ((args: Record<string, any>) => Error | null);
+
+export class FakeTransport implements Transport {
+  template: TemplateView;
+  me: Me;
+  items = new Map<number, JsonValue>();
+  annotations = new Map<number, AnnotationView>();
+  /** Submitted work of other annotators, for review tests. */
+  reviewQueue: ReviewTask[] = [];
+  calls: Call[] = [];
+  /** Violations `validate` answers (and `submit` refuses with, when not empty). */
+  violations: Violation[] = [];
+  #failures = new Map<string, Failure[]>();
+  #failAlways = new Map<string, Failure>();
+  #nextAnnotation = 100;
+  #clock = Date.parse("2026-01-01T00:00:00Z");
+
+  constructor(kind: keyof typeof TEMPLATES, contents: JsonValue[], role: Me["annotator"]["role"] = "annotator") {
+    this.template = TEMPLATES[kind];
+    this.me = {
+      annotator: { name: "ann", role },
+      project: {
+        name: "demo",
+        path: "/tmp/demo",
+        template: this.template.name,
+        kind,
+        label_attribute: this.template.label_attribute,
+        created_at: "2026-01-01T00:00:00Z",
+        schema_version: 1,
+      },
+      media_base_url: null,
+    };
+    contents.forEach((c, i) => this.items.set(i + 1, c));
+  }
+
+  /** The next `command` call fails with `error` (once per call to this method). */
+  failNext(command: string, error: Failure = new NetworkError()): void {
+    const list = this.#failures.get(command) ?? [];
+    list.push(error);
+    this.#failures.set(command, list);
+  }
+
+  /** Every `command` call fails until `heal`. */
+  failAlways(command: string, error: Failure = new NetworkError()): void {
+    this.#failAlways.set(command, error);
+  }
+
+  heal(command: string): void {
+    this.#failAlways.delete(command);
+    this.#failures.delete(command);
+  }
+
+  callsOf(command: string): Call[] {
+    return this.calls.filter((c) => c.command === command);
+  }
+
+  lastPayload(command = "save_draft"): any {
+    const c = this.callsOf(command);
+    return c.length === 0 ? undefined : c[c.length - 1].args.payload;
+  }
+
+  mediaUrl(itemId: number): string {
+    return `/media/items/${itemId}`;
+  }
+
+  async call<T>(command: string, args: object, options?: CallOptions): Promise<T> {
+    const a = JSON.parse(JSON.stringify(args)) as Record<string, any>;
+    this.calls.push({ command, args: a, options });
+    const queued = this.#failures.get(command);
+    const failure = queued && queued.length > 0 ? queued.shift() : this.#failAlways.get(command);
+    if (failure) {
+      const err = typeof failure === "function" ? failure(a) : failure;
+      if (err) throw err;
+    }
+    return this.#answer(command, a) as T;
+  }
+
+  #now(): string {
+    this.#clock += 1000;
+    return new Date(this.#clock).toISOString();
+  }
+
+  #item(id: number): ItemView {
+    const content = this.items.get(id);
+    if (content === undefined) throw new ApiError("not_found", `item ${id}`);
+    return { id, content, media_url: null, annotation: this.annotations.get(id) ?? null };
+  }
+
+  #record(itemId: number, payload: JsonValue, ms: number, submit: boolean): AnnotationView {
+    const prev = this.annotations.get(itemId);
+    if (prev && (prev.state === "submitted" || prev.state === "approved")) {
+      throw new ApiError("conflict", "already submitted");
+    }
+    const version = (prev?.version ?? 0) + 1;
+    const view: AnnotationView = {
+      id: prev?.id ?? this.#nextAnnotation++,
+      item_id: itemId,
+      annotator: this.me.annotator.name,
+      state: submit ? "submitted" : prev?.state === "returned" ? "returned" : "draft",
+      version,
+      submitted_version: submit ? version : (prev?.submitted_version ?? null),
+      payload,
+      time_spent_ms: (prev?.time_spent_ms ?? 0) + ms,
+      updated_at: this.#now(),
+      reviews: prev?.reviews ?? [],
+    };
+    this.annotations.set(itemId, view);
+    return view;
+  }
+
+  #answer(command: string, a: Record<string, any>): unknown {
+    switch (command) {
+      case "me":
+        return this.me;
+      case "template":
+        return this.template;
+      case "queue": {
+        const entries: QueueEntry[] = [];
+        for (const id of this.items.keys()) {
+          const ann = this.annotations.get(id);
+          if (ann && (ann.state === "submitted" || ann.state === "approved")) continue;
+          const reason = ann?.state === "returned" ? "returned" : ann ? "draft" : "new";
+          entries.push({ item_id: id, reason, score: null, strategy: null });
+        }
+        const order = { returned: 0, draft: 1, assigned: 2, new: 3 };
+        entries.sort((x, y) => order[x.reason] - order[y.reason] || x.item_id - y.item_id);
+        const done = [...this.annotations.values()].filter((v) => v.state === "submitted" || v.state === "approved").length;
+        const view: QueueView = { entries: entries.slice(0, a.limit ?? 100), total_items: this.items.size, done };
+        return view;
+      }
+      case "get_item":
+        return this.#item(a.item_id);
+      case "save_draft":
+        return this.#record(a.item_id, a.payload, a.time_spent_ms, false);
+      case "submit":
+        if (this.violations.length > 0) {
+          throw new ApiError("invalid_input", `${this.violations.length} rules are not met`, this.violations);
+        }
+        return this.#record(a.item_id, a.payload, a.time_spent_ms, true);
+      case "validate":
+        return this.violations;
+      case "pending_reviews":
+        return this.reviewQueue.map((t) => t.annotation);
+      case "get_annotation": {
+        const t = this.reviewQueue.find((r) => r.annotation.id === a.annotation_id);
+        if (!t) throw new ApiError("not_found", `annotation ${a.annotation_id}`);
+        return t;
+      }
+      case "review": {
+        const t = this.reviewQueue.find((r) => r.annotation.id === a.annotation_id);
+        if (!t) throw new ApiError("not_found", `annotation ${a.annotation_id}`);
+        if (a.decision === "returned" && !a.comment) throw new ApiError("invalid_input", "returning needs a comment");
+        this.reviewQueue = this.reviewQueue.filter((r) => r !== t);
+        return { ...t.annotation, state: a.decision };
+      }
+    }
+    throw new ApiError("not_found", `unknown command ${command}`);
+  }
+}
