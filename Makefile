@@ -19,7 +19,7 @@ SIFT_DEBUG       := $(CARGO_TARGET_DIR)/debug/sift
 DEMO_DIR         ?= $(CACHE)/demo
 
 # Debian packages the build and the tests need (installed only when missing).
-SYSTEM_PACKAGES  := build-essential pkg-config python3 python3-venv chromium fonts-dejavu-core
+SYSTEM_PACKAGES  := build-essential pkg-config python3 python3-venv chromium fonts-dejavu-core fonts-noto-color-emoji ffmpeg
 
 .PHONY: help setup setup-system setup-python setup-rust setup-node run test lint unit ui ui-test e2e types bench clean-cache
 
