@@ -118,12 +118,13 @@ test("hostile text, file names, instructions and SVG render inert", async () => 
 });
 
 test("hostile template instructions are sanitised", async () => {
-  const { readFileSync, mkdtempSync } = await import("node:fs");
+  const { readFileSync, mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const base = readFileSync(join(ROOT, "labeling-templates", "qa.toml"), "utf8");
   const evil = `\n\n${XSS}\n\n[a javascript link](javascript:window.__pwned=9)\n\n<img src=x onerror="window.__pwned=10">\n`;
   const patched = base.replace(/instructions = """\n/, `instructions = """\n${evil.replaceAll('"""', "")}\n`);
-  const file = join(mkdtempSync(join(tmpdir(), "sift-tpl-")), "evil.toml");
+  const tplDir = mkdtempSync(join(tmpdir(), "sift-tpl-"));
+  const file = join(tplDir, "evil.toml");
   writeFileSync(file, patched);
   const p = makeProject({ template: file, lines: [{ source: "A calm passage." }] });
   const server = await startServer(p.project);
@@ -139,5 +140,6 @@ test("hostile template instructions are sanitised", async () => {
   } finally {
     await server.stop();
     p.cleanup();
+    rmSync(tplDir, { recursive: true, force: true });
   }
 });
