@@ -46,6 +46,18 @@ pub struct LimitArgs {
     pub limit: Option<u32>,
 }
 
+/// `queue`: the first page, or with `after` the next page of new items after that item id.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct QueueArgs {
+    #[serde(default)]
+    #[ts(optional)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub after: Option<i64>,
+}
+
 /// `get_annotation`.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +83,7 @@ pub const COMMANDS: &[&str] = &[
     "me",
     "template",
     "queue",
+    "recent_work",
     "get_item",
     "save_draft",
     "submit",
@@ -108,8 +121,16 @@ impl Project {
             "me" => json(self.me(caller, media_base_url.map(str::to_owned))?),
             "template" => Ok(self.template_view()),
             "queue" => {
+                let a: QueueArgs = args(name, arguments)?;
+                let limit = a.limit.unwrap_or(50);
+                match a.after {
+                    Some(after) => json(self.queue_after(caller, after, limit)?),
+                    None => json(self.queue_view(caller, limit)?),
+                }
+            }
+            "recent_work" => {
                 let a: LimitArgs = args(name, arguments)?;
-                json(self.queue_view(caller, a.limit.unwrap_or(50))?)
+                json(self.recent_work_for(caller, a.limit.unwrap_or(100))?)
             }
             "get_item" => {
                 let a: ItemArgs = args(name, arguments)?;

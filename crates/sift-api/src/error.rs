@@ -40,6 +40,9 @@ pub enum Error {
     Conflict(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// An optional runtime (ONNX Runtime, a CUDA device) is missing or unusable.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl Error {
@@ -83,6 +86,7 @@ impl ErrorCode for Error {
             Error::Forbidden(_) => Code::Forbidden,
             Error::Conflict(_) => Code::Conflict,
             Error::Internal(_) => Code::Internal,
+            Error::Unavailable(_) => Code::Unavailable,
         }
     }
 }

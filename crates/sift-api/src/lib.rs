@@ -15,6 +15,7 @@ mod export;
 mod import;
 mod media;
 mod progress;
+mod scoring;
 mod session;
 
 use std::path::{Path, PathBuf};
@@ -27,9 +28,15 @@ pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use progress::{NoProgress, Progress};
-pub use session::{Caller, Me, QueueView, ReviewTask};
+pub use scoring::{
+    BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, QueueOptions, RunInfo,
+    ScoreFailure, ScoreInput, ScoreOptions, ScoreReport, Scorer, ScorerError, parse_model_spec, score_output,
+};
+pub use session::{Caller, Me, QueueView, ReviewTask, WorkEntry};
+pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
+pub use sift_store::{ModelScoreCounts, ModelVersionRow};
 
 /// The project file's name inside a project folder.
 pub const PROJECT_FILE: &str = "project.sift";

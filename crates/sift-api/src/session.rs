@@ -40,6 +40,16 @@ pub struct QueueView {
     pub done: u64,
 }
 
+/// One item the caller has worked on.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct WorkEntry {
+    pub item_id: i64,
+    pub annotation_id: i64,
+    pub state: sift_core::AnnotationState,
+    pub version: i64,
+    pub updated_at: String,
+}
+
 /// An annotation with its item, for review.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ReviewTask {
@@ -94,6 +104,36 @@ impl Project {
             total_items: remaining + done,
             done,
         })
+    }
+
+    /// The next page of new items after `after_item_id` (see [`QueueView`]); counts as for
+    /// [`Project::queue_view`].
+    pub fn queue_after(&self, caller: &Caller, after_item_id: i64, limit: u32) -> Result<QueueView> {
+        let who = self.annotator(&caller.name)?;
+        let entries = self.store.queue_after(after_item_id, limit.clamp(1, 1000))?;
+        let (remaining, done) = self.store.queue_counts(who.id)?;
+        Ok(QueueView {
+            entries,
+            total_items: remaining + done,
+            done,
+        })
+    }
+
+    /// The caller's own work, most recently changed first, so finished items can be reopened.
+    pub fn recent_work_for(&self, caller: &Caller, limit: u32) -> Result<Vec<WorkEntry>> {
+        let who = self.annotator(&caller.name)?;
+        Ok(self
+            .store
+            .recent_work(who.id, limit.clamp(1, 1000))?
+            .into_iter()
+            .map(|a| WorkEntry {
+                item_id: a.item_id,
+                annotation_id: a.id,
+                state: a.state,
+                version: a.latest_version,
+                updated_at: a.updated_at,
+            })
+            .collect())
     }
 
     /// An item with the caller's own annotation (never anyone else's).

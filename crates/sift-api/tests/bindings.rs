@@ -7,8 +7,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sift_api::commands::{AnnotationArgs, ItemArgs, LimitArgs, ReviewArgs, SaveArgs, ValidateArgs};
-use sift_api::{AnnotationView, ItemView, Me, QueueView, ReviewTask, StatusReport};
+use sift_api::commands::{
+    AnnotationArgs, ItemArgs, LimitArgs, QueueArgs, ReviewArgs, SaveArgs, ValidateArgs,
+};
+use sift_api::{AnnotationView, ItemView, Me, QueueView, ReviewTask, StatusReport, WorkEntry};
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {
@@ -30,6 +32,8 @@ fn export(dir: &Path) {
     SaveArgs::export_all(&cfg).unwrap();
     ValidateArgs::export_all(&cfg).unwrap();
     LimitArgs::export_all(&cfg).unwrap();
+    QueueArgs::export_all(&cfg).unwrap();
+    WorkEntry::export_all(&cfg).unwrap();
     AnnotationArgs::export_all(&cfg).unwrap();
     ReviewArgs::export_all(&cfg).unwrap();
     let mut index =

@@ -8,6 +8,7 @@
 
 mod output;
 mod progress;
+mod scoring;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -148,6 +149,13 @@ enum Command {
     /// Manage annotators, reviewers and leads.
     #[command(subcommand)]
     Annotator(AnnotatorCommand),
+    /// Register and list models for active learning.
+    #[command(subcommand)]
+    Model(scoring::ModelCommand),
+    /// Score the unlabeled pool with a registered model (ONNX Runtime; resumable).
+    Score(scoring::ScoreArgs),
+    /// Make the next batch to label from the scores, most informative first.
+    Queue(scoring::QueueArgs),
     /// Serve the labeling UI to browsers (127.0.0.1 unless --host says otherwise).
     #[command(
         after_help = "Every request needs an annotator's token: create one with `sift annotator add NAME`.\n\nExamples:\n  sift serve -p reviews\n  sift serve -p reviews --host 0.0.0.0 --port 8080   # a trusted LAN only"
@@ -351,7 +359,10 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot create a project in {}", dir.display()))?;
             out.init(&project.info()?);
         }
-        Command::Status { project } => out.status(&open(&project)?.status()?),
+        Command::Status { project } => scoring::status(&open(&project)?, out)?,
+        Command::Model(command) => scoring::model(command, out)?,
+        Command::Score(args) => scoring::score(args, out)?,
+        Command::Queue(args) => scoring::queue(args, out)?,
         Command::Import {
             file,
             project,

@@ -366,3 +366,46 @@ async fn a_per_launch_media_key_serves_media_without_headers() {
     assert_eq!(get("?key=k3y-abcdeX").await, StatusCode::UNAUTHORIZED);
     assert_eq!(get("").await, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_queue_continues_after_its_first_page_and_finished_work_can_be_reopened() {
+    let lines: String = (0..5)
+        .map(|i| format!("{{\"source\":\"Passage number {i}.\"}}\n"))
+        .collect();
+    let f = fixture("qa.toml", &lines, |_| {});
+    let (_, page) = call(&f.app, Some(&f.ann), "queue", json!({"limit": 2})).await;
+    let ids: Vec<i64> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["item_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![1, 2]);
+    assert_eq!(page["total_items"], 5);
+    let (_, next) = call(&f.app, Some(&f.ann), "queue", json!({"limit": 2, "after": 2})).await;
+    let ids: Vec<i64> = next["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["item_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![3, 4],
+        "the next page continues after item 2 instead of starting over"
+    );
+
+    call(
+        &f.app,
+        Some(&f.ann),
+        "save_draft",
+        json!({"item_id": 4, "payload": {"pairs": []}}),
+    )
+    .await;
+    let (status, work) = call(&f.app, Some(&f.ann), "recent_work", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(work[0]["item_id"], 4);
+    assert_eq!(work[0]["state"], "draft");
+    let (_, theirs) = call(&f.app, Some(&f.other), "recent_work", json!({})).await;
+    assert_eq!(theirs, json!([]), "only the caller's own work is listed");
+}

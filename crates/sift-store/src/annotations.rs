@@ -246,6 +246,17 @@ impl Store {
         Ok(row)
     }
 
+    /// An annotator's own work, most recently changed first (to reopen finished items).
+    pub fn recent_work(&self, annotator_id: i64, limit: u32) -> Result<Vec<AnnotationRow>> {
+        let sql = format!(
+            "SELECT {ANNOTATION_COLUMNS} FROM annotations a JOIN annotators p ON p.id = a.annotator_id
+             WHERE a.annotator_id = ?1 ORDER BY a.updated_at DESC, a.id DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![annotator_id, limit], annotation_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Submitted annotations waiting for review, oldest submission first.
     pub fn pending_reviews(&self, limit: u32) -> Result<Vec<AnnotationRow>> {
         let sql = format!(

@@ -34,7 +34,7 @@ pub use people::AnnotatorRow;
 pub use queue::{QueueEntry, QueueReason};
 pub use scores::{
     BatchRow, ModelScoreCounts, ModelVersionRow, NewBatch, NewModelVersion, ScoreRecord, ScoredItem,
-    ScoringRunRow,
+    ScoringRunRow, StoredScore,
 };
 pub use sift_core::{AnnotationState, Role};
 pub use status::{AnnotatorCounts, StatusCounts};

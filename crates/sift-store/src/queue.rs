@@ -121,3 +121,27 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// The next page of never-started, unassigned items after `after_item_id`, in import
+    /// order: how a queue continues once the first page has been worked through.
+    pub fn queue_after(&self, after_item_id: i64, limit: u32) -> Result<Vec<QueueEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.id FROM items i
+             WHERE i.id > ?1
+               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
+               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)
+             ORDER BY i.id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after_item_id, limit], |r| r.get::<_, i64>(0))?;
+        rows.map(|id| {
+            Ok(QueueEntry {
+                item_id: id?,
+                reason: QueueReason::New,
+                score: None,
+                strategy: None,
+            })
+        })
+        .collect()
+    }
+}

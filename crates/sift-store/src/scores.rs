@@ -82,6 +82,9 @@ pub struct ModelScoreCounts {
     pub last_run_at: Option<String>,
 }
 
+/// One stored score row of an item: `(strategy, score, error)`.
+pub type StoredScore = (String, Option<f64>, Option<String>);
+
 /// A scored candidate for a batch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoredItem {
@@ -368,11 +371,7 @@ impl Store {
     }
 
     /// The stored outcome of one item for one model version: `(strategy, score, error)` rows.
-    pub fn item_scores(
-        &self,
-        item_id: i64,
-        model_version_id: i64,
-    ) -> Result<Vec<(String, Option<f64>, Option<String>)>> {
+    pub fn item_scores(&self, item_id: i64, model_version_id: i64) -> Result<Vec<StoredScore>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT strategy, score, error FROM item_scores
              WHERE item_id = ?1 AND model_version_id = ?2 ORDER BY strategy",

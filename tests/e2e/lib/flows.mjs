@@ -5,23 +5,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { ROOT, api } from "./harness.mjs";
 
 export const PNG = join(ROOT, "tests/fixtures/media/scene-64x48.png");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-
-/**
- * A browser with caret browsing on (what F7 turns on in Chromium): the only way a keyboard
- * user can select text in a page that is not editable, such as the Q&A passage.
- */
-export async function launchCaretBrowser() {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync", "--enable-caret-browsing"],
-  });
-}
 
 /**
  * A real 10 s, 25 fps H.264 MP4 (320×240: the fixture PNG scaled, with a yellow square moving
@@ -97,15 +83,18 @@ export async function tabTo(page, selector, { reverse = false, max = 40 } = {}) 
 }
 
 /**
- * Selects `target` in the passage with the keyboard (caret browsing): Tab (or Shift+Tab,
- * `reverse`) to the passage, caret to its start (Ctrl+Right, Ctrl+Left), Ctrl+Right word by word
- * up to the target, then Ctrl+Shift+Right until the target is selected. Chromium's word stops
- * are the ends of words and of punctuation marks, so the selection starts with the space before
- * the target, which the UI trims; Shift+Left gives back punctuation a stop took along. Returns
- * the selected text.
+ * Selects `target` in the passage with the keyboard, in a plain browser (no caret browsing):
+ * the passage is reached with its shortcut Alt+P (or by Tab / Shift+Tab when `via` says so),
+ * Ctrl+Home puts the caret at its start, Ctrl+Right moves word by word up to the target, then
+ * Ctrl+Shift+Right extends until the target is selected. Chromium's word stops are the ends of
+ * words and of punctuation marks, so the selection starts with the space before the target,
+ * which the UI trims; Shift+Left gives back punctuation a stop took along. Returns the
+ * selected text.
  */
-export async function selectPassageText(page, target, { reverse = true } = {}) {
-  await tabTo(page, '[data-testid="passage"]', { reverse, max: 80 });
+export async function selectPassageText(page, target, { via = "shortcut" } = {}) {
+  if (via === "shortcut") await page.keyboard.press("Alt+P");
+  else await tabTo(page, '[data-testid="passage"]', { reverse: via === "shift-tab", max: 80 });
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "passage");
   const caret = () =>
     page.evaluate(() => {
       const s = getSelection();
@@ -116,10 +105,11 @@ export async function selectPassageText(page, target, { reverse = true } = {}) {
       before.setEnd(s.focusNode, s.focusOffset);
       return { inside: true, at: before.toString().length, selected: s.toString(), collapsed: s.isCollapsed };
     });
-  await page.keyboard.press("Control+ArrowRight");
-  await page.keyboard.press("Control+ArrowLeft");
+  await page.keyboard.press("Control+Home");
   const start = await caret();
   if (!start.inside || start.at !== 0 || !start.collapsed) throw new Error(`the caret did not reach the start of the passage: ${JSON.stringify(start)}`);
+  // The caret is drawn, so a keyboard user sees where the selection will start.
+  await page.waitForSelector('[data-testid="passage-caret"]', { state: "visible" });
   const text = await page.$eval('[data-testid="passage"]', (p) => p.textContent);
   const at = text.indexOf(target);
   if (at < 0) throw new Error(`"${target}" is not in the passage`);
@@ -128,6 +118,7 @@ export async function selectPassageText(page, target, { reverse = true } = {}) {
     await page.keyboard.press("Control+ArrowRight");
   }
   for (let c = await caret(); c.selected.trim().length < target.length; c = await caret()) {
+    if (!c.inside) throw new Error(`the selection left the passage while selecting "${target}"`);
     await page.keyboard.press("Control+Shift+ArrowRight");
   }
   // A word stop may take trailing punctuation along ("fog." at the end): give it back.

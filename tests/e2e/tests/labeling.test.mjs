@@ -1,7 +1,7 @@
 // Labeling end to end with the keyboard only: for each of the four templates an annotator
 // completes an item with typing, Tab and the template's shortcuts, submits it with Ctrl+Enter,
-// and the work is then found intact on screen (read-only, in this session), after a reload,
-// in a reviewer's view, and on the server (`get_item`).
+// and the work is then found intact on screen (read-only, in this session), after a reload
+// (reopened from "My work"), in a reviewer's view, and on the server (`get_item`).
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -15,7 +15,6 @@ import {
   IMAGE_ITEM,
   VIDEO_ITEM,
   PNG,
-  launchCaretBrowser,
   makeVideo,
   spanOf,
   tabTo,
@@ -37,12 +36,12 @@ after(async () => {
  * `expected` on screen, on the server after the submit, back in the session (read-only), after
  * a reload and in the reviewer's view.
  */
-async function completeWithKeyboard({ template, kind, line, files = {}, fill, expected, browserFor = () => browser }) {
+async function completeWithKeyboard({ template, kind, line, files = {}, fill, expected }) {
   const p = makeProject({ template, lines: [line], files });
   const server = await startServer(p.project);
   const contexts = [];
   try {
-    const { page, context, events } = await openAs(browserFor(), server.url, p.tokens.ann);
+    const { page, context, events } = await openAs(browser, server.url, p.tokens.ann);
     contexts.push(context);
     await page.waitForSelector('[data-testid="item-state"][data-state="new"]');
 
@@ -70,8 +69,19 @@ async function completeWithKeyboard({ template, kind, line, files = {}, fill, ex
     await page.waitForSelector('[data-testid="all-done"]');
     assert.match(await page.textContent(".progress"), /^1\/1 done$/);
 
+    // "My work" (Alt+W) reopens it: listed as submitted, opened with Enter, read-only, intact.
+    await page.keyboard.press("Alt+W");
+    await page.waitForSelector('[data-testid="my-work-entry"][data-item-id="1"][data-state="submitted"]');
+    assert.equal(await page.textContent('[data-testid="my-work-entry"] [data-testid="my-work-state"]'), "Submitted");
+    await page.waitForFunction(() => document.activeElement?.dataset.testid === "my-work-entry");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('[data-testid="item-state"][data-state="submitted"]');
+    await page.waitForSelector('[data-testid="read-only"]');
+    if (kind === "image-caption") await page.waitForFunction(() => document.querySelector('[data-testid="image"]')?.naturalWidth > 0);
+    assert.deepEqual(await readScreen(kind, page), expected, "the submitted item reopened from My work after the reload");
+
     // A reviewer opening the project now sees the submitted work exactly as it was made.
-    const rev = await openAs(browserFor(), server.url, p.tokens.rev);
+    const rev = await openAs(browser, server.url, p.tokens.rev);
     contexts.push(rev.context);
     await rev.page.click('[data-testid="tab-review"]');
     await rev.page.waitForSelector('[data-testid="review-panel"]');
@@ -87,74 +97,72 @@ async function completeWithKeyboard({ template, kind, line, files = {}, fill, ex
   }
 }
 
-test("Q&A: three pairs written, typed, cited and submitted with the keyboard only", async () => {
-  // Selecting passage text needs caret browsing (F7) for a keyboard-only annotator.
-  const caret = await launchCaretBrowser();
+test("Q&A: three pairs written, typed, cited and submitted with the keyboard only (no caret browsing)", async () => {
   const q = [
     ["When did the Golden Gate Bridge open?", "It opened in 1937."],
     ["Why was the bridge painted orange?", "So that ships could see it in the summer fog."],
     ["What is the passage mainly about?", "The Golden Gate Bridge: when it opened, its towers and its colour."],
   ];
-  try {
-    await completeWithKeyboard({
-      template: "qa.toml",
-      kind: "qa",
-      line: { source: PASSAGE },
-      browserFor: () => caret,
-      async fill(page) {
-        // Pair 1, factual, citing the first sentence.
-        await page.keyboard.press("Alt+N");
-        await page.keyboard.type(q[0][0]);
-        await page.keyboard.press("Tab");
-        await page.keyboard.type(q[0][1]);
-        await page.keyboard.press("Alt+T");
-        assert.equal((await selectPassageText(page, "The Golden Gate Bridge opened in 1937.")).trim(), "The Golden Gate Bridge opened in 1937.");
-        await page.keyboard.press("Alt+C");
-        await page.waitForSelector('[data-index="0"] [data-testid="pair-span"]');
+  const toast = (page) => page.textContent('[data-testid="toasts"]');
+  await completeWithKeyboard({
+    template: "qa.toml",
+    kind: "qa",
+    line: { source: PASSAGE },
+    async fill(page) {
+      // Pair 1, factual, citing the first sentence (Alt+P jumps to the passage).
+      await page.keyboard.press("Alt+N");
+      await page.keyboard.type(q[0][0]);
+      await page.keyboard.press("Tab");
+      await page.keyboard.type(q[0][1]);
+      await page.keyboard.press("Alt+T");
+      assert.equal((await selectPassageText(page, "The Golden Gate Bridge opened in 1937.")).trim(), "The Golden Gate Bridge opened in 1937.");
+      await page.keyboard.press("Alt+C");
+      await page.waitForSelector('[data-index="0"] [data-testid="pair-span"]');
+      assert.match(await toast(page), /Cited “The Golden Gate Bridge[^”]*” for pair 1 \(“When did the Golden Gate Bridge open\?”\)/);
 
-        // Pair 2, inferential, citing two spans.
-        await page.keyboard.press("Alt+N");
-        await page.keyboard.type(q[1][0]);
-        await page.keyboard.press("Tab");
-        await page.keyboard.type(q[1][1]);
-        await page.keyboard.press("Alt+T");
-        await page.keyboard.press("Alt+T");
-        // Shift+Tab back to the passage would pass through pair 1, and focus selects the pair
-        // it enters; so Tab forward, round the end of the page, to the passage.
-        assert.equal((await selectPassageText(page, "so that ships could see the bridge in fog", { reverse: false })).trim(), "so that ships could see the bridge in fog");
-        await page.keyboard.press("Alt+C");
-        await page.waitForSelector('[data-index="1"] [data-testid="pair-span"]');
-        assert.equal((await selectPassageText(page, "fog often hides them in summer")).trim(), "fog often hides them in summer");
-        await page.keyboard.press("Alt+C");
-        await page.waitForFunction(() => document.querySelectorAll('[data-index="1"] [data-testid="pair-span"]').length === 2);
+      // Pair 2, inferential, citing two spans.
+      await page.keyboard.press("Alt+N");
+      await page.keyboard.type(q[1][0]);
+      await page.keyboard.press("Tab");
+      await page.keyboard.type(q[1][1]);
+      await page.keyboard.press("Alt+T");
+      await page.keyboard.press("Alt+T");
+      // Shift+Tab back to the passage passes through pair 1: that must not make pair 1 the
+      // pair the citation goes to.
+      assert.equal((await selectPassageText(page, "so that ships could see the bridge in fog", { via: "shift-tab" })).trim(), "so that ships could see the bridge in fog");
+      assert.equal(await page.textContent('[data-testid="cite-target"]'), "Pair 2");
+      await page.keyboard.press("Alt+C");
+      await page.waitForSelector('[data-index="1"] [data-testid="pair-span"]');
+      assert.equal(await page.$$eval('[data-index="0"] [data-testid="pair-span"]', (s) => s.length), 1, "pair 1 keeps its one span");
+      assert.match(await toast(page), /for pair 2 \(“Why was the bridge painted orange\?”\)/);
+      assert.equal((await selectPassageText(page, "fog often hides them in summer")).trim(), "fog often hides them in summer");
+      await page.keyboard.press("Alt+C");
+      await page.waitForFunction(() => document.querySelectorAll('[data-index="1"] [data-testid="pair-span"]').length === 2);
 
-        // Pair 3, whole passage.
-        await page.keyboard.press("Alt+N");
-        await page.keyboard.type(q[2][0]);
-        await page.keyboard.press("Tab");
-        await page.keyboard.type(q[2][1]);
-        for (let i = 0; i < 3; i++) await page.keyboard.press("Alt+T");
-        await page.keyboard.press("Alt+E");
+      // Pair 3, whole passage.
+      await page.keyboard.press("Alt+N");
+      await page.keyboard.type(q[2][0]);
+      await page.keyboard.press("Tab");
+      await page.keyboard.type(q[2][1]);
+      for (let i = 0; i < 3; i++) await page.keyboard.press("Alt+T");
+      await page.keyboard.press("Alt+E");
 
-        await page.waitForSelector('[data-testid="validation-summary"] .title.ok');
-      },
-      expected: {
-        pairs: [
-          { question: q[0][0], answer: q[0][1], question_type: "factual", spans: [spanOf(PASSAGE, "The Golden Gate Bridge opened in 1937.")], entire_passage: false },
-          {
-            question: q[1][0],
-            answer: q[1][1],
-            question_type: "inferential",
-            spans: [spanOf(PASSAGE, "fog often hides them in summer"), spanOf(PASSAGE, "so that ships could see the bridge in fog")],
-            entire_passage: false,
-          },
-          { question: q[2][0], answer: q[2][1], question_type: "whole-passage", spans: [], entire_passage: true },
-        ],
-      },
-    });
-  } finally {
-    await caret.close();
-  }
+      await page.waitForSelector('[data-testid="validation-summary"] .title.ok');
+    },
+    expected: {
+      pairs: [
+        { question: q[0][0], answer: q[0][1], question_type: "factual", spans: [spanOf(PASSAGE, "The Golden Gate Bridge opened in 1937.")], entire_passage: false },
+        {
+          question: q[1][0],
+          answer: q[1][1],
+          question_type: "inferential",
+          spans: [spanOf(PASSAGE, "fog often hides them in summer"), spanOf(PASSAGE, "so that ships could see the bridge in fog")],
+          entire_passage: false,
+        },
+        { question: q[2][0], answer: q[2][1], question_type: "whole-passage", spans: [], entire_passage: true },
+      ],
+    },
+  });
 });
 
 test("ranking: three dimensions ranked with number keys and Alt+arrows, classified and explained", async () => {

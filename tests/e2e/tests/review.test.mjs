@@ -1,11 +1,12 @@
 // Review loop end to end: a reviewer returns submitted Q&A work with a comment anchored to a
-// passage span (selected with the keyboard), and the annotator finds that comment on top of
-// the item, with the span marked in the passage, and can rework and resubmit it.
+// passage span (selected with the keyboard, without caret browsing), and the annotator finds
+// that comment on top of the item, with the span marked in the passage, and can rework and
+// resubmit it.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { makeProject, startServer, openAs, api } from "../lib/harness.mjs";
-import { PASSAGE, launchCaretBrowser, spanOf, tabTo, selectPassageText, serverItem } from "../lib/flows.mjs";
+import { makeProject, startServer, launchBrowser, openAs, api } from "../lib/harness.mjs";
+import { PASSAGE, spanOf, tabTo, selectPassageText, serverItem } from "../lib/flows.mjs";
 
 const PAYLOAD = {
   pairs: [
@@ -19,8 +20,8 @@ const ANCHOR_TEXT = "so that ships could see the bridge in fog";
 
 let browser;
 before(async () => {
-  // Caret browsing (F7) lets the reviewer select the passage text with the keyboard.
-  browser = await launchCaretBrowser();
+  // A plain browser: the passage itself takes Shift+arrows (no caret browsing needed).
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
@@ -34,13 +35,14 @@ test("a reviewer returns work with a comment anchored to a span; the annotator s
     const submitted = await api(server.url, p.tokens.ann, "submit", { item_id: 1, payload: PAYLOAD, time_spent_ms: 90000 });
     assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
 
-    // The reviewer: Review tab, the submitted work opens; the span is selected with the
-    // keyboard (the Shift+arrow key-up anchors the comment), the comment typed, Return.
+    // The reviewer: Review tab, the submitted work opens; Alt+P goes to the passage, the span
+    // is selected with Ctrl+Shift+arrows (the selection anchors the comment), the comment
+    // typed, Return.
     const rev = await openAs(browser, server.url, p.tokens.rev);
     contexts.push(rev.context);
     await rev.page.click('[data-testid="tab-review"]');
     await rev.page.waitForSelector('[data-testid="review-panel"]');
-    assert.equal((await selectPassageText(rev.page, ANCHOR_TEXT, { reverse: false })).trim(), ANCHOR_TEXT);
+    assert.equal((await selectPassageText(rev.page, ANCHOR_TEXT)).trim(), ANCHOR_TEXT);
     await rev.page.waitForSelector('[data-testid="review-anchor"]');
     assert.equal(await rev.page.textContent('[data-testid="review-anchor"]'), `Points at “${ANCHOR_TEXT}”`);
     await tabTo(rev.page, '[data-testid="review-comment-input"]');

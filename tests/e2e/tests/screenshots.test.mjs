@@ -1,6 +1,9 @@
 // Screenshots of every template mid-task (a saved draft with some content: highlights, ranks,
 // dots, an event on the timeline, and the rules still unmet) in the light and the dark theme,
-// written to artifacts/screenshots/<template>-<theme>.png for people to look at.
+// written to artifacts/screenshots/<template>-<theme>.png for people to look at; plus a few
+// states worth a look (<template>-<state>-<theme>.png): the Q&A passage selected with the
+// keyboard and the "My work" list, the image caption focused with its must-mention checklist
+// in view, and the ranking tabs in a narrow window.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -29,6 +32,23 @@ const CASES = [
         },
       ],
     },
+    async extra(page, theme) {
+      // The passage selected with the keyboard: Alt+P, then Shift+arrows; the caret is drawn.
+      await page.keyboard.press("Alt+P");
+      await page.keyboard.press("Control+Home");
+      for (let i = 0; i < 4; i++) await page.keyboard.press("Control+ArrowRight");
+      for (let i = 0; i < 3; i++) await page.keyboard.press("Control+Shift+ArrowRight");
+      assert.equal((await page.evaluate(() => getSelection().toString())).trim(), "Bridge opened in");
+      await page.waitForSelector('[data-testid="passage-caret"]');
+      await settle(page);
+      await screenshot(page, `qa-keyboard-selection-${theme}`);
+      // "My work" (Alt+W): the draft, with its state.
+      await page.keyboard.press("Alt+W");
+      await page.waitForSelector('[data-testid="my-work-entry"][data-state="draft"]');
+      await settle(page);
+      await screenshot(page, `qa-my-work-${theme}`);
+      await page.keyboard.press("Escape");
+    },
   },
   {
     name: "ranking",
@@ -38,6 +58,18 @@ const CASES = [
       rankings: { clarity: { 0: 2, 1: 3, 2: 1 }, accuracy: { 2: 1 } },
       classifications: { 0: { factual_error: "no" }, 1: { factual_error: "yes" } },
       rationale: "C is correct and complete;",
+    },
+    async extra(page, theme) {
+      // A narrow window: the dimension tabs stay on one row and scroll, with an arrow.
+      await page.setViewportSize({ width: 1024, height: 760 });
+      await page.waitForSelector(".tabs-arrow.right");
+      const rows = await page.$$eval('[data-testid="dimension-tab"]', (tabs) => new Set(tabs.map((t) => Math.round(t.getBoundingClientRect().top))).size);
+      assert.equal(rows, 1, "the dimension tabs are on one row");
+      await page.keyboard.press("Alt+ArrowRight");
+      await page.keyboard.press("Alt+ArrowRight");
+      await page.waitForSelector(".tabs-arrow.left");
+      await settle(page);
+      await screenshot(page, `ranking-narrow-${theme}`);
     },
   },
   {
@@ -55,6 +87,18 @@ const CASES = [
       caption: "A green patch glows in the lower left corner",
     },
     ready: (page) => page.waitForFunction(() => document.querySelector('[data-testid="image"]')?.complete && document.querySelector('[data-testid="image"]').naturalWidth > 0),
+    async extra(page, theme) {
+      // Alt+C: the caption, and its must-mention checklist above the sticky submit bar.
+      await page.keyboard.press("Alt+C");
+      await page.waitForFunction(() => document.activeElement?.dataset.testid === "caption");
+      await page.waitForFunction(() => {
+        const row = document.querySelector('[data-testid="mentions"]').getBoundingClientRect();
+        const bar = document.querySelector(".submit-bar").getBoundingClientRect();
+        return row.bottom <= bar.top && row.top >= 0;
+      });
+      await settle(page);
+      await screenshot(page, `image-caption-caption-${theme}`);
+    },
   },
   {
     name: "video-caption",
@@ -80,6 +124,12 @@ const CASES = [
   },
 ];
 
+/** Fonts loaded and two frames drawn: the page as a person would see it. */
+async function settle(page) {
+  await page.evaluate(() => document.fonts.ready);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
 let browser;
 before(async () => {
   browser = await launchBrowser();
@@ -104,9 +154,9 @@ for (const c of CASES) {
           await c.ready?.(page);
           // The draft's unmet rules are listed, as they are mid-task.
           await page.waitForSelector('[data-testid="validation-summary"] [data-testid="violation"]');
-          await page.evaluate(() => document.fonts.ready);
-          await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+          await settle(page);
           await screenshot(page, `${c.name}-${theme}`);
+          await c.extra?.(page, theme);
           assert.deepEqual(events.errors, [], `${c.name}-${theme}: console errors`);
           assert.deepEqual(events.csp, [], `${c.name}-${theme}: CSP violations`);
         } finally {

@@ -113,6 +113,11 @@ function eventKey(event: KeyboardEvent): string {
   return event.key;
 }
 
+/** Whether two parsed chords are the same key combination. */
+export function sameChord(a: Chord, b: Chord): boolean {
+  return a.ctrl === b.ctrl && a.alt === b.alt && a.shift === b.shift && a.meta === b.meta && a.key === b.key;
+}
+
 /** Whether a keyboard event is this chord. */
 export function matches(chord: Chord, event: KeyboardEvent): boolean {
   if (event.ctrlKey !== chord.ctrl || event.altKey !== chord.alt || event.metaKey !== chord.meta) return false;

@@ -3,6 +3,8 @@
  * Written by hand: the template is not a generated binding.
  */
 
+import { isMac, parseChord, sameChord, type Chord } from "./shortcuts";
+
 export type TemplateKind = "qa" | "ranking" | "image-caption" | "video-caption";
 
 export interface QaRules {
@@ -110,15 +112,27 @@ export type TemplateView = QaTemplate | RankingTemplate | ImageTemplate | VideoT
 /** Shortcut actions every kind has. */
 export const COMMON_ACTIONS = ["submit", "save_draft", "skip", "toggle_instructions"] as const;
 
+export interface ActionInfo {
+  chord: string;
+  label: string;
+  /**
+   * An action of this UI only (not a template action of labeling-templates/README.md): bound
+   * to its chord unless the template defines it or the chord is taken by a template action.
+   */
+  ui?: boolean;
+}
+
 /** Every action per kind with its default chord and what it does (labeling-templates/README.md). */
-export const ACTIONS: Record<TemplateKind | "common", Record<string, { chord: string; label: string }>> = {
+export const ACTIONS: Record<TemplateKind | "common", Record<string, ActionInfo>> = {
   common: {
     submit: { chord: "Mod+Enter", label: "Submit the annotation" },
     save_draft: { chord: "Mod+S", label: "Save as draft" },
     skip: { chord: "Alt+S", label: "Skip the item" },
     toggle_instructions: { chord: "F1", label: "Show or hide the instructions" },
+    open_my_work: { chord: "Alt+W", label: "Open “My work” (reopen earlier items)", ui: true },
   },
   qa: {
+    focus_passage: { chord: "Alt+P", label: "Go to the passage (then Shift+arrows select)", ui: true },
     add_pair: { chord: "Alt+N", label: "Add a question/answer pair" },
     delete_pair: { chord: "Alt+Backspace", label: "Delete the selected pair" },
     next_pair: { chord: "Alt+Down", label: "Select the next pair" },
@@ -163,13 +177,21 @@ export const ACTIONS: Record<TemplateKind | "common", Record<string, { chord: st
   },
 };
 
-/** The template's chords merged over the defaults of its kind ("none" unbinds). */
-export function effectiveShortcuts(template: TemplateView): Record<string, string> {
+/**
+ * The template's chords merged over the defaults of its kind ("none" unbinds). Actions of this
+ * UI only keep their default chord unless the template binds it to one of its own actions.
+ */
+export function effectiveShortcuts(template: TemplateView, mac = isMac()): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [action, { chord }] of Object.entries({ ...ACTIONS.common, ...ACTIONS[template.kind] })) {
-    out[action] = chord;
-  }
+  const actions = { ...ACTIONS.common, ...ACTIONS[template.kind] };
+  for (const [action, { chord, ui }] of Object.entries(actions)) if (!ui) out[action] = chord;
   for (const [action, chord] of Object.entries(template.shortcuts ?? {})) out[action] = chord;
+  const taken = Object.values(out).map((c) => parseChord(c, mac)).filter((c): c is Chord => c !== null);
+  for (const [action, { chord, ui }] of Object.entries(actions)) {
+    if (!ui || action in out) continue;
+    const parsed = parseChord(chord, mac);
+    out[action] = parsed && !taken.some((t) => sameChord(t, parsed)) ? chord : "none";
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@ import type {
   QueueView,
   ReviewTask,
   Violation,
+  WorkEntry,
 } from "../lib/bindings";
 import { ApiError, NetworkError } from "../lib/api/errors";
 import type { CallOptions, Transport } from "../lib/api/transport";
@@ -147,6 +148,16 @@ export class FakeTransport implements Transport {
       case "template":
         return this.template;
       case "queue": {
+        const done = [...this.annotations.values()].filter((v) => v.state === "submitted" || v.state === "approved").length;
+        if (a.after !== undefined) {
+          // The next page of never-started items after `after`, in import order.
+          const fresh: QueueEntry[] = [...this.items.keys()]
+            .filter((id) => id > a.after && !this.annotations.has(id))
+            .sort((x, y) => x - y)
+            .map((id) => ({ item_id: id, reason: "new", score: null, strategy: null }));
+          const view: QueueView = { entries: fresh.slice(0, a.limit ?? 100), total_items: this.items.size, done };
+          return view;
+        }
         const entries: QueueEntry[] = [];
         for (const id of this.items.keys()) {
           const ann = this.annotations.get(id);
@@ -156,9 +167,20 @@ export class FakeTransport implements Transport {
         }
         const order = { returned: 0, draft: 1, assigned: 2, new: 3 };
         entries.sort((x, y) => order[x.reason] - order[y.reason] || x.item_id - y.item_id);
-        const done = [...this.annotations.values()].filter((v) => v.state === "submitted" || v.state === "approved").length;
         const view: QueueView = { entries: entries.slice(0, a.limit ?? 100), total_items: this.items.size, done };
         return view;
+      }
+      case "recent_work": {
+        const mine = [...this.annotations.values()].filter((v) => v.annotator === this.me.annotator.name);
+        mine.sort((x, y) => y.updated_at.localeCompare(x.updated_at) || y.id - x.id);
+        const out: WorkEntry[] = mine.slice(0, a.limit ?? 100).map((v) => ({
+          item_id: v.item_id,
+          annotation_id: v.id,
+          state: v.state,
+          version: v.version,
+          updated_at: v.updated_at,
+        }));
+        return out;
       }
       case "get_item":
         return this.#item(a.item_id);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { actionFor, buildKeymap, formatChord, isTypingTarget, matches, parseChord } from "../shortcuts";
-import { effectiveShortcuts } from "../template";
+import { ACTIONS, effectiveShortcuts } from "../template";
 import { TEMPLATES } from "../../test/fake";
 
 const ev = (key: string, code: string, mods: Partial<Record<"altKey" | "ctrlKey" | "shiftKey" | "metaKey", boolean>> = {}) =>
@@ -27,13 +27,29 @@ describe("chords", () => {
     expect(matches(parseChord("Alt+C", false)!, ev("C", "KeyC", { altKey: true, shiftKey: true }))).toBe(false);
   });
 
-  it("maps every default action of every template", () => {
+  it("maps every default action of every template, plus this UI's own actions", () => {
     for (const t of Object.values(TEMPLATES)) {
-      const map = buildKeymap(effectiveShortcuts(t), false);
-      expect(map.length).toBe(Object.keys(t.shortcuts).length);
+      const map = buildKeymap(effectiveShortcuts(t, false), false);
+      const uiActions = Object.entries({ ...ACTIONS.common, ...ACTIONS[t.kind] }).filter(([, a]) => a.ui);
+      expect(map.length).toBe(Object.keys(t.shortcuts).length + uiActions.length);
       expect(actionFor(map, ev("Enter", "Enter", { ctrlKey: true }))).toBe("submit");
       expect(actionFor(map, ev("F1", "F1"))).toBe("toggle_instructions");
+      expect(actionFor(map, ev("w", "KeyW", { altKey: true }))).toBe("open_my_work");
     }
+    const qa = buildKeymap(effectiveShortcuts(TEMPLATES.qa, false), false);
+    expect(actionFor(qa, ev("p", "KeyP", { altKey: true }))).toBe("focus_passage");
+  });
+
+  it("never lets a UI action take a chord the template uses", () => {
+    const qa = TEMPLATES.qa;
+    // The template binds Alt+P to one of its actions: the passage shortcut steps aside.
+    const taken = effectiveShortcuts({ ...qa, shortcuts: { ...qa.shortcuts, add_pair: "alt+p" } }, false);
+    expect(taken.focus_passage).toBe("none");
+    expect(taken.add_pair).toBe("alt+p");
+    // Mod+W is Ctrl+W off macOS: it does not collide with Alt+W.
+    expect(effectiveShortcuts({ ...qa, shortcuts: { ...qa.shortcuts, skip: "Mod+W" } }, false).open_my_work).toBe("Alt+W");
+    // A template that names the action itself wins.
+    expect(effectiveShortcuts({ ...qa, shortcuts: { ...qa.shortcuts, focus_passage: "Alt+Shift+P" } }, false).focus_passage).toBe("Alt+Shift+P");
   });
 
   it("formats chords for people", () => {

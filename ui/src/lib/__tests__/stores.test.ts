@@ -237,6 +237,59 @@ describe("QueueStore", () => {
     expect(q.current?.item_id).toBe(3);
   });
 
+  it("continues past the first page with the next page of new items, never the first page again", async () => {
+    const six = [...passages, { source: "Five." }, { source: "Six." }];
+    const fake = new FakeTransport("qa", six);
+    const client = new ApiClient(fake);
+    await client.saveDraft(5, { pairs: [] }, 0); // a draft: first in the queue, not a new item
+    const q = new QueueStore(client, { limit: 2, prefetch: 1 });
+    await q.load();
+    expect(q.entries.map((e) => [e.item_id, e.reason])).toEqual([
+      [5, "draft"],
+      [1, "new"],
+    ]);
+    expect(await q.next()).toBe(true);
+    expect(await q.next()).toBe(true); // past the page: new items after item 1
+    expect(q.current?.item_id).toBe(2);
+    expect(await q.next()).toBe(true);
+    expect(q.current?.item_id).toBe(3);
+    expect(await q.next()).toBe(true); // the next page: after item 3
+    expect(q.current?.item_id).toBe(4);
+    expect(await q.next()).toBe(true);
+    expect(q.current?.item_id).toBe(6); // 5 is a draft: already in the list
+    expect(q.position).toEqual({ n: 6, m: 6 });
+    expect(await q.next()).toBe(false);
+    expect(q.exhausted).toBe(true);
+    expect(q.remaining).toBe(6); // nothing submitted: everything is still waiting
+    const queues = fake.callsOf("queue").map((c) => c.args);
+    expect(queues[0]).toEqual({ limit: 2 });
+    // After the first page, only continuations: every later call names where to go on from.
+    expect(queues.slice(1).every((a) => typeof a.after === "number")).toBe(true);
+    expect(queues.slice(1).map((a) => a.after)).toEqual(expect.arrayContaining([1, 3, 6]));
+    // The continuation was fetched ahead, and its first item too: no wait on "next".
+    expect(q.cached(6)).not.toBeNull();
+  });
+
+  it("says all done only when the continuation is empty, and finds items imported since", async () => {
+    const fake = new FakeTransport("qa", passages.slice(0, 1));
+    const client = new ApiClient(fake);
+    const q = new QueueStore(client, { limit: 1 });
+    await q.load();
+    await client.submit(1, {}, 0);
+    fake.items.set(2, { source: "Imported later." });
+    expect(await q.next()).toBe(true); // the prefetched page was empty: asked again
+    expect(q.current?.item_id).toBe(2);
+    await client.submit(2, {}, 0);
+    expect(await q.next()).toBe(false);
+    expect(q.exhausted).toBe(true);
+    expect(q.remaining).toBe(0);
+    // From "All done", next asks for a continuation again, not the first page.
+    fake.items.set(3, { source: "Imported even later." });
+    expect(await q.next()).toBe(true);
+    expect(q.current?.item_id).toBe(3);
+    expect(fake.callsOf("queue").filter((c) => c.args.after === undefined)).toHaveLength(1);
+  });
+
   it("keeps the cache in step with our own saves", async () => {
     const fake = new FakeTransport("qa", passages);
     const client = new ApiClient(fake);

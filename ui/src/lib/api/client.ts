@@ -3,9 +3,11 @@ import type {
   ItemView,
   JsonValue,
   Me,
+  QueueArgs,
   QueueView,
   ReviewTask,
   Violation,
+  WorkEntry,
 } from "../bindings";
 import type { TemplateView } from "../template";
 import type { CallOptions, Transport } from "./transport";
@@ -31,8 +33,17 @@ export class ApiClient {
     return this.transport.call<TemplateView>("template", {});
   }
 
-  queue(limit?: number): Promise<QueueView> {
-    return this.transport.call<QueueView>("queue", limit === undefined ? {} : { limit });
+  /** The first page of the caller's queue, or with `after` the next page of new items after that item id. */
+  queue(limit?: number, after?: number): Promise<QueueView> {
+    const args: QueueArgs = {};
+    if (limit !== undefined) args.limit = limit;
+    if (after !== undefined) args.after = after;
+    return this.transport.call<QueueView>("queue", args);
+  }
+
+  /** The caller's own annotations (any state), most recently changed first. */
+  recentWork(limit?: number): Promise<WorkEntry[]> {
+    return this.transport.call<WorkEntry[]>("recent_work", limit === undefined ? {} : { limit });
   }
 
   getItem(itemId: number): Promise<ItemView> {

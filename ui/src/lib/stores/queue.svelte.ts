@@ -1,4 +1,4 @@
-import type { AnnotationView, ItemView, QueueEntry } from "../bindings";
+import type { AnnotationView, ItemView, QueueEntry, QueueView } from "../bindings";
 import type { ApiClient } from "../api/client";
 
 interface CacheEntry {
@@ -30,7 +30,7 @@ export class QueueStore {
   loaded = $state(false);
   /** The server had nothing more to give: "All done". */
   exhausted = $state(false);
-  /** Items the server still lists as waiting (drafts and returned work included). */
+  /** Items still waiting for this person (drafts, returned work, skipped and new items). */
   remaining = $state(0);
 
   readonly #client: ApiClient;
@@ -39,6 +39,8 @@ export class QueueStore {
   readonly #maxAgeMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<number, CacheEntry>();
+  /** The next page past the end of the list, asked for ahead of time. */
+  #continuation: { after: number; promise: Promise<QueueView> } | null = null;
 
   constructor(client: ApiClient, options: QueueOptions = {}) {
     this.#client = client;
@@ -65,24 +67,25 @@ export class QueueStore {
   async load(): Promise<void> {
     const view = await this.#client.queue(this.#limit);
     this.entries = dedupe(view.entries);
-    this.totalItems = view.total_items;
-    this.done = view.done;
+    this.#counts(view);
     this.index = 0;
     this.exhausted = this.entries.length === 0;
-    this.remaining = this.entries.length;
+    this.#continuation = null;
     this.loaded = true;
     this.prefetch();
   }
 
-  /** Moves to the next item; at the end, asks the server for more. Returns whether one exists. */
+  /**
+   * Moves to the next item; past the end of the list, continues with the server's next page of
+   * new items (never back to the first page). Returns whether one exists.
+   */
   async next(): Promise<boolean> {
-    if (this.exhausted) return this.refresh();
-    if (this.index + 1 < this.entries.length) {
+    if (!this.exhausted && this.index + 1 < this.entries.length) {
       this.index++;
       this.prefetch();
       return true;
     }
-    return this.#refill(this.index + 1);
+    return this.#continue();
   }
 
   /** Moves back one item (from "All done", back to the last one). */
@@ -112,7 +115,7 @@ export class QueueStore {
   async skip(): Promise<boolean> {
     const current = this.current;
     if (!current) return false;
-    if (this.entries.length === 1) return this.#refill(1);
+    if (this.entries.length === 1) return (await this.#continue()) || this.#refill(1);
     const rest = this.entries.filter((_, i) => i !== this.index);
     this.entries = [...rest, current];
     if (this.index >= this.entries.length - 1) this.index = 0;
@@ -131,10 +134,9 @@ export class QueueStore {
    */
   async #refill(at: number): Promise<boolean> {
     const view = await this.#client.queue(this.#limit);
-    this.totalItems = view.total_items;
-    this.done = view.done;
+    this.#counts(view);
+    this.#continuation = null;
     const fresh = dedupe(view.entries);
-    this.remaining = fresh.length;
     const currentId = this.entries[this.index]?.item_id;
     const keep = this.entries.slice(0, at);
     const waitingAgain = new Set(fresh.map((e) => e.item_id));
@@ -154,11 +156,51 @@ export class QueueStore {
     return true;
   }
 
+  /**
+   * Past the end of the list: the next page of new items after the last new item we hold
+   * (`queue {after}`), appended. "All done" only when that page has nothing we do not hold.
+   */
+  async #continue(): Promise<boolean> {
+    const after = this.#lastNewId();
+    const pending = this.#continuation;
+    this.#continuation = null;
+    let view = pending && pending.after === after ? await pending.promise.catch(() => null) : null;
+    // An empty prefetched page may be stale (items imported since): ask again to be sure.
+    if (!view || view.entries.length === 0) view = await this.#client.queue(this.#limit, after);
+    this.#counts(view);
+    const held = new Set(this.entries.map((e) => e.item_id));
+    const appended = dedupe(view.entries).filter((e) => !held.has(e.item_id));
+    if (appended.length === 0) {
+      this.exhausted = true;
+      this.index = Math.max(0, this.entries.length - 1);
+      return false;
+    }
+    const at = this.entries.length;
+    this.entries = [...this.entries, ...appended];
+    this.exhausted = false;
+    this.index = at;
+    this.prefetch();
+    return true;
+  }
+
+  /** The id of the last never-started item in the list (0: none), where the next page starts. */
+  #lastNewId(): number {
+    let last = 0;
+    for (const e of this.entries) if (e.reason === "new" && e.item_id > last) last = e.item_id;
+    return last;
+  }
+
+  #counts(view: QueueView): void {
+    this.totalItems = view.total_items;
+    this.done = view.done;
+    // Everything still waiting for this person: drafts, returned work, skipped and new items.
+    this.remaining = Math.max(0, view.total_items - view.done);
+  }
+
   /** Updates the progress counts only. */
   async refreshCounts(): Promise<void> {
     const view = await this.#client.queue(1);
-    this.totalItems = view.total_items;
-    this.done = view.done;
+    this.#counts(view);
   }
 
   /** The cached item, if fetched and fresh: lets the UI render without waiting. */
@@ -192,6 +234,22 @@ export class QueueStore {
     for (const id of ids) {
       const c = this.#cache.get(id);
       if (!c || this.#now() - c.at > this.#maxAgeMs) void this.#fetch(id).catch(() => undefined);
+    }
+    // Near the end of the list: ask for the next page already, so moving on stays instant.
+    if (this.entries.length > 0 && this.index + this.#prefetch >= this.entries.length - 1) {
+      const after = this.#lastNewId();
+      if (this.#continuation?.after !== after) {
+        const promise = this.#client.queue(this.#limit, after);
+        promise.then(
+          (view) => {
+            for (const e of view.entries.slice(0, this.#prefetch)) {
+              if (!this.#cache.has(e.item_id)) void this.#fetch(e.item_id).catch(() => undefined);
+            }
+          },
+          () => undefined,
+        );
+        this.#continuation = { after, promise };
+      }
     }
   }
 

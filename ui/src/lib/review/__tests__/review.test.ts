@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AnnotationView, ReviewTask } from "../../bindings";
 import { FakeTransport } from "../../../test/fake";
-import { fireEvent, renderApp, screen, selectText, waitFor } from "../../../test/util";
+import { fireEvent, press, renderApp, screen, selectText, waitFor } from "../../../test/util";
 
 const PASSAGE = "The bridge opened in 1937. Its towers are 227 m tall.";
 
@@ -67,6 +67,24 @@ describe("review mode", () => {
     await waitFor(() => expect(fake.callsOf("review")).toHaveLength(2));
     expect(fake.callsOf("review")[1].args).toMatchObject({ annotation_id: 42, decision: "approved", comment: null, anchor: null });
     await waitFor(() => expect(screen.getByTestId("review-empty")).toBeInTheDocument());
+  });
+
+  it("anchors a comment to a span selected with the keyboard alone (Alt+P, Shift+arrows)", async () => {
+    const fake = new FakeTransport("qa", [{ source: PASSAGE }], "reviewer");
+    fake.reviewQueue = [reviewTask(fake, 41, 1, { pairs: [] })];
+    await renderApp(fake);
+    await fireEvent.click(screen.getByTestId("tab-review"));
+    await waitFor(() => expect(screen.getByTestId("passage")).toHaveTextContent(PASSAGE));
+    const passage = screen.getByTestId("passage");
+    press("p", { alt: true });
+    await waitFor(() => expect(document.activeElement).toBe(passage));
+    for (let i = 0; i < PASSAGE.indexOf("227"); i++) press("ArrowRight", {}, passage);
+    press("ArrowRight", { shift: true, ctrl: true }, passage); // "227"
+    press("ArrowRight", { shift: true, ctrl: true }, passage); // " m"
+    await waitFor(() => expect(screen.getByTestId("review-anchor")).toHaveTextContent("“227 m”"));
+    await fireEvent.input(screen.getByTestId("review-comment-input"), { target: { value: "Cite the height." } });
+    await fireEvent.click(screen.getByTestId("review-return"));
+    await waitFor(() => expect(fake.callsOf("review")[0]?.args.anchor).toEqual({ span: [42, 47] }));
   });
 
   it("anchors to an image object by clicking its dot", async () => {

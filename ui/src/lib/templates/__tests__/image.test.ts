@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FakeTransport } from "../../../test/fake";
 import { fireEvent, press, renderApp, screen, waitFor } from "../../../test/util";
 
@@ -62,6 +62,37 @@ describe("image captioning template", () => {
     await waitFor(() => expect([...mentions.querySelectorAll("li")].map((l) => l.getAttribute("data-mentioned"))).toEqual(["true", "true"]));
     await fireEvent.input(caption, { target: { value: "A cat sleeps" } });
     await waitFor(() => expect(mentions.querySelectorAll('[data-mentioned="false"]')).toHaveLength(1));
+    // Going to the caption brings its checklist into view (it sits under the caption).
+    const scrolled = vi.mocked(Element.prototype.scrollIntoView).mock.contexts;
+    expect(scrolled).toContain(mentions.parentElement);
+  });
+
+  it("names objects by their names in the validation summary", async () => {
+    const fake = new FakeTransport("image-caption", [ITEM]);
+    fake.annotations.set(1, {
+      id: 5,
+      item_id: 1,
+      annotator: "ann",
+      state: "draft",
+      version: 1,
+      submitted_version: null,
+      payload: { objects: [{ id: "o1", x: 1, y: 1, name: "cat", description: "" }, { id: "o2", x: 2, y: 2, name: "pink patch", description: "" }], relationships: [], setting: "", caption: "" },
+      time_spent_ms: 0,
+      updated_at: "2026-01-01T00:00:00Z",
+      reviews: [],
+    });
+    fake.violations = [
+      { path: "caption", code: "object_not_mentioned", message: 'the caption does not mention "pink patch" (objects[1])' },
+      { path: "objects[1].description", code: "required", message: "the object description is required" },
+    ];
+    await renderApp(fake);
+    await waitFor(() => expect(screen.getAllByTestId("violation")).toHaveLength(2), { timeout: 3000 });
+    const [caption, description] = screen.getAllByTestId("violation");
+    expect(caption).toHaveTextContent("the caption does not mention “pink patch”");
+    expect(caption.textContent).not.toContain("objects[1]");
+    expect(description).toHaveTextContent("Object “pink patch” · description");
+    await fireEvent.click(description);
+    expect(document.activeElement).toHaveAttribute("data-path", "objects[1].description");
   });
 
   it("deletes the selected object with its relationships", async () => {

@@ -52,6 +52,100 @@ describe("Q&A template", () => {
     expect(cps.slice(6, 8).join("")).toBe("東京");
   });
 
+  it("keeps the current pair when focus only passes through another pair; Alt+P jumps to the passage", async () => {
+    const fake = new FakeTransport("qa", [{ source: PASSAGE }]);
+    await renderApp(fake);
+    press("n", { alt: true });
+    press("n", { alt: true });
+    await waitFor(() => expect(screen.getAllByTestId("pair-card")).toHaveLength(2));
+    const cards = () => screen.getAllByTestId("pair-card");
+    await waitFor(() => expect(cards()[1]).toHaveAttribute("aria-current", "true"));
+    expect(screen.getByTestId("cite-target")).toHaveTextContent("Pair 2");
+
+    // Shift+Tab from pair 2 back to the passage crosses pair 1: focus alone selects nothing.
+    const [q1] = screen.getAllByTestId("pair-question");
+    q1.focus();
+    await fireEvent.focusIn(q1);
+    expect(cards()[1]).toHaveAttribute("aria-current", "true");
+    expect(cards()[0]).not.toHaveAttribute("aria-current");
+
+    // Alt+P: straight to the passage, with a caret at its start.
+    press("p", { alt: true });
+    const passage = screen.getByTestId("passage");
+    await waitFor(() => expect(document.activeElement).toBe(passage));
+    const sel = window.getSelection()!;
+    expect(passage.contains(sel.anchorNode)).toBe(true);
+    expect(sel.isCollapsed).toBe(true);
+
+    selectText(passage, PASSAGE.indexOf("The tower"), PASSAGE.indexOf("The tower") + 9);
+    press("c", { alt: true });
+    await waitFor(() => expect(cards()[1].querySelectorAll("[data-testid='pair-span']")).toHaveLength(1));
+    expect(cards()[0].querySelectorAll("[data-testid='pair-span']")).toHaveLength(0);
+    // The confirmation names the pair and what was cited.
+    expect(screen.getByTestId("toasts")).toHaveTextContent("Cited “The tower” for pair 2");
+
+    // Typing in pair 1 makes it the current pair; so does pressing the pointer in it.
+    await fireEvent.input(q1, { target: { value: "Which city is big?" } });
+    await waitFor(() => expect(cards()[0]).toHaveAttribute("aria-current", "true"));
+    expect(screen.getByTestId("cite-target")).toHaveTextContent("Pair 1");
+    await fireEvent.pointerDown(cards()[1]);
+    await waitFor(() => expect(cards()[1]).toHaveAttribute("aria-current", "true"));
+
+    // A pair shortcut pressed inside a pair acts on that pair (Alt+E in pair 1 ticks pair 1).
+    q1.focus();
+    press("e", { alt: true }, q1);
+    await waitFor(() => expect((screen.getAllByTestId("entire-passage")[0] as HTMLInputElement).checked).toBe(true));
+    expect((screen.getAllByTestId("entire-passage")[1] as HTMLInputElement).checked).toBe(false);
+
+    // The passage shortcut is listed in the ? overlay.
+    press("?", { shift: true, code: "Slash" }, passage);
+    expect(await screen.findByTestId("shortcut-overlay")).toHaveTextContent("Go to the passage");
+  });
+
+  it("selects passage text with the keyboard alone (Shift+arrows by character, Ctrl+Shift+arrows by word) in code points", async () => {
+    const fake = new FakeTransport("qa", [{ source: PASSAGE }]);
+    await renderApp(fake);
+    press("n", { alt: true });
+    await waitFor(() => expect(screen.getAllByTestId("pair-card")).toHaveLength(1));
+    press("p", { alt: true });
+    const passage = screen.getByTestId("passage");
+    await waitFor(() => expect(document.activeElement).toBe(passage));
+
+    const cps = Array.from(PASSAGE);
+    const emoji = cps.indexOf("😀");
+    press("Home", {}, passage);
+    for (let i = 0; i < emoji; i++) press("ArrowRight", {}, passage);
+    press("ArrowRight", { shift: true }, passage); // the emoji is one step
+    expect(window.getSelection()!.toString()).toBe("😀");
+    press("ArrowRight", { shift: true, ctrl: true }, passage); // to the end of "The"
+    press("ArrowRight", { shift: true, ctrl: true }, passage); // to the end of "tower"
+    expect(window.getSelection()!.toString()).toBe("😀 The tower");
+    press("ArrowLeft", { shift: true }, passage); // give one character back
+    expect(window.getSelection()!.toString()).toBe("😀 The towe");
+    press("ArrowRight", { shift: true }, passage);
+    press("c", { alt: true }, passage);
+    const span = await screen.findByTestId("pair-span");
+    expect(span).toHaveAttribute("data-start", String(emoji));
+    expect(span).toHaveAttribute("data-end", String(emoji + Array.from("😀 The tower").length));
+    // The caret stays after the cited text, and the highlight is in place.
+    await waitFor(() => expect(passage.querySelector("mark")?.textContent).toBe("😀 The tower"));
+    expect(document.activeElement).toBe(passage);
+    expect(window.getSelection()!.isCollapsed).toBe(true);
+
+    // Shift+End selects to the end of the line; Escape collapses; Ctrl+A selects only the passage.
+    press("End", { shift: true }, passage);
+    expect(window.getSelection()!.toString()).toBe(" 🗼 opened in 1958.");
+    press("Escape", {}, passage);
+    expect(window.getSelection()!.isCollapsed).toBe(true);
+    press("a", { ctrl: true }, passage);
+    expect(window.getSelection()!.toString()).toBe(PASSAGE);
+    // Moving never leaves the passage.
+    press("End", { ctrl: true }, passage);
+    press("ArrowRight", {}, passage);
+    press("ArrowLeft", { shift: true }, passage);
+    expect(window.getSelection()!.toString()).toBe(".");
+  });
+
   it("adds, edits, reorders and deletes pairs by keyboard; counters follow the rules", async () => {
     const fake = new FakeTransport("qa", [{ source: PASSAGE }]);
     await renderApp(fake);

@@ -72,4 +72,25 @@ describe("ranking template", () => {
       { timeout: 3000 },
     );
   });
+
+  it("shows violations with the response letters and dimension titles of the screen", async () => {
+    const fake = new FakeTransport("ranking", [ITEM]);
+    fake.violations = [
+      { path: "rankings.accuracy.0", code: "missing_response", message: "response `0` is not ranked on `accuracy`" },
+      { path: "classifications.2.factual_error", code: "missing_classification", message: 'answer "Does this response contain a factual error?" for response `2`' },
+    ];
+    await renderApp(fake);
+    press("1", {}, screen.getAllByTestId("response")[0]);
+    await waitFor(() => expect(screen.getAllByTestId("violation")).toHaveLength(2), { timeout: 3000 });
+    const [first, second] = screen.getAllByTestId("violation");
+    expect(first).toHaveTextContent("Ranking · Accuracy · Response A");
+    expect(first).toHaveTextContent("response A is not ranked on Accuracy");
+    expect(first.textContent).not.toContain("`");
+    expect(second).toHaveTextContent("Response C · factual error");
+    expect(second).toHaveTextContent("for response C");
+    // The raw path still drives click-to-focus: the Accuracy tab.
+    expect(first).toHaveAttribute("data-violation-path", "rankings.accuracy.0");
+    await fireEvent.click(first);
+    expect(document.activeElement).toHaveAttribute("data-path", "rankings.accuracy");
+  });
 });

@@ -1,0 +1,363 @@
+//! Active learning on the command line: `sift model add|list`, `sift score`, `sift queue`,
+//! and the per-model lines of `sift status`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Args, Subcommand};
+use sift_api::{NewModel, Project, QueueOptions, ScoreOptions, Strategy};
+use sift_onnx::{Device, ModelConfig, OnnxError, ScorerOptions};
+
+use crate::ProjectArg;
+use crate::output::Out;
+use crate::progress::Bar;
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Register an ONNX model version; its inputs and outputs are checked against the config.
+    #[command(
+        after_help = "The config names the input adapter (image, text, features, ranking) and how to read the\noutput; see docs/active-learning.md. Adding the same name again makes a new version.\n\nExample:\n  sift model add digits.onnx --config digits.toml -p proj"
+    )]
+    Add {
+        /// The model file (.onnx).
+        file: PathBuf,
+        /// The model config (TOML).
+        #[arg(long, short = 'c')]
+        config: PathBuf,
+        /// Registry name (default: the config's `name`, else the file name).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        project: ProjectArg,
+    },
+    /// List registered model versions and how many items each has scored.
+    #[command(after_help = "Example:\n  sift model list -p proj")]
+    List {
+        #[command(flatten)]
+        project: ProjectArg,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Scores every unlabeled item the model version has not scored yet, saving each batch as it\ncompletes: Ctrl-C stops after the current batch, and running the command again resumes.\nItems whose media cannot be read are recorded with the reason and skipped.\n\nExamples:\n  sift score -p proj\n  sift score -p proj --model photos@2 --device cuda --batch-size 64"
+)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    project: ProjectArg,
+    /// NAME or NAME@VERSION (default: the newest model added).
+    #[arg(long, short = 'm')]
+    model: Option<String>,
+    /// auto (CUDA if available, else CPU), cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    device: String,
+    /// Items per model call (default: the config's batch_size, else 32).
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Score at most this many items.
+    #[arg(long)]
+    limit: Option<u64>,
+    /// ONNX Runtime threads per operator on the CPU (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Threads decoding and preprocessing items (default: all cores).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Takes the most informative unlabeled items that are in no batch yet and makes them a batch in\nthat order; with --assign they are dealt out round-robin, and each annotator's queue serves them\nmost informative first. Strategies: least-confidence, margin, ratio, entropy.\n\nExamples:\n  sift queue -p proj --size 100 --strategy margin --assign alice,bob\n  sift queue -p proj --size 50 --strategy entropy --diverse --name week-42"
+)]
+pub struct QueueArgs {
+    #[command(flatten)]
+    project: ProjectArg,
+    /// Items in the batch.
+    #[arg(long, short = 'k')]
+    size: usize,
+    /// least-confidence, margin, ratio or entropy.
+    #[arg(long, short = 's', default_value = "entropy")]
+    strategy: String,
+    /// Spread the batch over different kinds of items ("cluster the uncertain").
+    #[arg(long)]
+    diverse: bool,
+    /// Annotators to assign the batch to, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    assign: Vec<String>,
+    /// Batch name (default: MODEL-vVERSION-STRATEGY-N).
+    #[arg(long)]
+    name: Option<String>,
+    /// NAME or NAME@VERSION whose scores to use (default: the newest version with scores).
+    #[arg(long, short = 'm')]
+    model: Option<String>,
+}
+
+/// Prints `value` as JSON with `--json`, else `text`.
+fn emit<T: serde::Serialize>(out: &Out, value: &T, text: impl FnOnce() -> String) {
+    if out.quiet_progress() {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("error: cannot write JSON output: {e}"),
+        }
+    } else {
+        print!("{}", text());
+    }
+}
+
+/// An adapter error as the API error that picks the exit code and `--json` code.
+fn api_error(e: OnnxError) -> sift_api::Error {
+    match e {
+        OnnxError::RuntimeMissing(m) | OnnxError::Cuda(m) => sift_api::Error::Unavailable(m),
+        OnnxError::Runtime(m) => sift_api::Error::Internal(format!("ONNX Runtime: {m}")),
+        other => sift_api::Error::BadRequest(other.to_string()),
+    }
+}
+
+pub fn model(command: ModelCommand, out: &Out) -> anyhow::Result<()> {
+    match command {
+        ModelCommand::Add {
+            file,
+            config,
+            name,
+            project,
+        } => {
+            let mut project = crate::open(&project)?;
+            let checked = sift_onnx::check_model(&file, &config).map_err(api_error)?;
+            let signature = serde_json::to_string(&checked.signature)?;
+            let info = project.add_model(&NewModel {
+                name: name.unwrap_or(checked.name),
+                model_file: file,
+                config: checked.stored_config,
+                assets: checked.assets,
+                signature: Some(signature),
+            })?;
+            let value = serde_json::json!({
+                "model": info.row.name, "version": info.row.version, "file_hash": info.row.file_hash,
+                "path": info.path, "adapter": checked.adapter, "signature": checked.signature,
+            });
+            emit(out, &value, || {
+                let list = |t: &[sift_onnx::TensorInfo]| {
+                    t.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                };
+                format!(
+                    "Added {} ({} adapter, blake3 {}…) at {}\n  inputs:  {}\n  outputs: {}\nNext: sift score -p PROJECT --model {}\n",
+                    info.label(),
+                    checked.adapter,
+                    info.row.file_hash.get(..12).unwrap_or_default(),
+                    info.path.display(),
+                    list(&checked.signature.inputs),
+                    list(&checked.signature.outputs),
+                    info.label()
+                )
+            });
+        }
+        ModelCommand::List { project } => {
+            let project = crate::open(&project)?;
+            let models = project.models()?;
+            let counts = project.model_scores()?;
+            let rows: Vec<serde_json::Value> = models
+                .iter()
+                .map(|m| {
+                    let c = counts.iter().find(|c| c.model_version_id == m.row.id);
+                    serde_json::json!({
+                        "model": m.row.name, "version": m.row.version, "added_at": m.row.added_at,
+                        "file_hash": m.row.file_hash, "path": m.path,
+                        "items_scored": c.map_or(0, |c| c.items_scored),
+                        "items_failed": c.map_or(0, |c| c.items_failed),
+                    })
+                })
+                .collect();
+            emit(out, &rows, || {
+                if models.is_empty() {
+                    return "No models yet: add one with `sift model add MODEL.onnx --config model.toml`.\n"
+                        .into();
+                }
+                let mut t = format!(
+                    "  {:<28} {:<26} {:>9} {:>7}  hash\n",
+                    "model", "added", "scored", "failed"
+                );
+                for m in &models {
+                    let c = counts.iter().find(|c| c.model_version_id == m.row.id);
+                    t.push_str(&format!(
+                        "  {:<28} {:<26} {:>9} {:>7}  {}\n",
+                        m.label(),
+                        m.row.added_at,
+                        c.map_or(0, |c| c.items_scored),
+                        c.map_or(0, |c| c.items_failed),
+                        m.row.file_hash.get(..12).unwrap_or_default()
+                    ));
+                }
+                t
+            });
+        }
+    }
+    Ok(())
+}
+
+pub fn score(args: ScoreArgs, out: &Out) -> anyhow::Result<()> {
+    let ScoreArgs {
+        project,
+        model,
+        device,
+        batch_size,
+        limit,
+        threads,
+        workers,
+    } = args;
+    let device: Device = device.parse().map_err(api_error)?;
+    let mut project = crate::open(&project)?;
+    let model = project.model(model.as_deref())?;
+    let config = ModelConfig::parse(&model.row.config, &format!("stored config of {}", model.label()))
+        .map_err(api_error)?;
+    let mut scorer = sift_onnx::open_registered(
+        &model.path,
+        &model.row.config,
+        &model.dir,
+        &ScorerOptions {
+            device,
+            intra_threads: threads,
+            workers,
+        },
+    )
+    .map_err(api_error)?;
+    for note in scorer.notes() {
+        eprintln!("{note}");
+    }
+    let batch_size = scorer.batch_size(batch_size.or(config.batch_size).unwrap_or(32));
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = Arc::clone(&cancel);
+        // First Ctrl-C: finish the batch in flight, save, stop. Second: stop now (what was
+        // saved stays; the run is left marked as running).
+        let _ = ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\ncancelling after the current batch (Ctrl-C again to stop at once)…");
+        });
+    }
+    let report = project.score(
+        &model,
+        &mut scorer,
+        &ScoreOptions { batch_size, limit },
+        &Bar::new(out.quiet_progress()),
+        &cancel,
+    )?;
+    emit(out, &report, || {
+        let mut t = format!(
+            "{} {} items with {}@{} on {} ({}) in {:.1} s ({:.0} items/s)",
+            if report.cancelled {
+                "Cancelled after scoring"
+            } else {
+                "Scored"
+            },
+            report.items_scored,
+            report.model,
+            report.version,
+            report.device,
+            report.runtime_version,
+            report.seconds,
+            report.items_per_second
+        );
+        if report.already_scored > 0 {
+            t.push_str(&format!("; {} already scored, skipped", report.already_scored));
+        }
+        t.push('\n');
+        if report.items_failed > 0 {
+            t.push_str(&format!("{} items could not be scored:\n", report.items_failed));
+            for f in report.failures.iter().take(20) {
+                t.push_str(&format!("  item {}: {}\n", f.item_id, f.reason));
+            }
+        }
+        if report.cancelled {
+            t.push_str("Run `sift score` again to resume.\n");
+        } else {
+            t.push_str("Next: sift queue -p PROJECT --size 100 --strategy entropy --assign NAME\n");
+        }
+        t
+    });
+    if report.cancelled {
+        std::process::exit(130);
+    }
+    Ok(())
+}
+
+pub fn queue(args: QueueArgs, out: &Out) -> anyhow::Result<()> {
+    let strategy: Strategy = args
+        .strategy
+        .parse()
+        .map_err(|e: <Strategy as std::str::FromStr>::Err| sift_api::Error::BadRequest(e.to_string()))?;
+    let mut project = crate::open(&args.project)?;
+    let report = project.build_queue(&QueueOptions {
+        size: args.size,
+        strategy,
+        diverse: args.diverse,
+        assign: args
+            .assign
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        name: args.name,
+        model: args.model,
+    })?;
+    emit(out, &report, || {
+        let mut t = format!(
+            "Batch {:?}: {} of {} candidates by {}{} ({}@{}){}\n",
+            report.batch,
+            report.items.len(),
+            report.candidates,
+            report.strategy,
+            if report.diverse { ", diverse" } else { "" },
+            report.model,
+            report.version,
+            if report.assigned_to.is_empty() {
+                String::new()
+            } else {
+                format!(", assigned to {}", report.assigned_to.join(", "))
+            }
+        );
+        t.push_str("      #     item   score\n");
+        for (i, e) in report.items.iter().enumerate() {
+            t.push_str(&format!("  {:>5} {:>8}  {:.4}\n", i + 1, e.item_id, e.score));
+        }
+        t
+    });
+    Ok(())
+}
+
+/// `sift status`: the project's counts, plus which model version scored how many items.
+pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
+    let status = project.status()?;
+    let models = project.model_scores()?;
+    if out.quiet_progress() {
+        let mut value = serde_json::to_value(&status)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("models".into(), serde_json::to_value(&models)?);
+        }
+        emit(out, &value, String::new);
+        return Ok(());
+    }
+    out.status(&status);
+    if !models.is_empty() {
+        println!("\n  model                           scored  failed  runs  last run");
+        for m in &models {
+            println!(
+                "  {:<29} {:>8} {:>7} {:>5}  {}",
+                format!("{}@{}", m.name, m.version),
+                m.items_scored,
+                m.items_failed,
+                m.runs,
+                match (&m.last_run_at, &m.last_device) {
+                    (Some(at), Some(device)) => format!(
+                        "{at} on {device} ({})",
+                        m.last_runtime_version.as_deref().unwrap_or("?")
+                    ),
+                    _ => "never".to_owned(),
+                }
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! What can go wrong when loading the runtime, checking a model or scoring.
+
+/// An error of the ONNX adapter. Every message says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum OnnxError {
+    /// The ONNX Runtime shared library could not be found or loaded.
+    #[error("{0}")]
+    RuntimeMissing(String),
+    /// The CUDA execution provider was asked for and cannot be used.
+    #[error("{0}")]
+    Cuda(String),
+    /// The model config (`model.toml`) is not valid on its own.
+    #[error("{file}: {message}")]
+    Config { file: String, message: String },
+    /// The config and the model file disagree (every disagreement is listed).
+    #[error("the config does not match the model:\n  - {}", .0.join("\n  - "))]
+    Mismatch(Vec<String>),
+    /// The model file cannot be read or is not a valid ONNX model.
+    #[error("cannot load model {path}: {message}")]
+    Model { path: String, message: String },
+    /// A file next to the model (a tokenizer) cannot be used.
+    #[error("{path}: {message}")]
+    Asset { path: String, message: String },
+    /// ONNX Runtime failed while running the model.
+    #[error("ONNX Runtime: {0}")]
+    Runtime(String),
+    /// A device name that is not `auto`, `cpu`, `cuda` or `cuda:N`.
+    #[error("unknown device {0:?}: use auto, cpu, cuda or cuda:N")]
+    Device(String),
+}
