@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark beside its baseline, in one run. Each prints its own figures
+# and ratios; a missed target does not stop the others, and the summary says which missed.
+# Usage: bench/run-all.sh PYTHON SIFT_RELEASE_BINARY
+set -uo pipefail
+python="$1"; sift="$2"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+venv_bin="$(dirname "$python")"
+declare -a results=()
+run() { # name command...
+  local name="$1"; shift
+  echo; echo "================ $name"
+  if "$@"; then results+=("ok      $name"); else results+=("MISSED  $name (exit $?)"); fi
+}
+run "manifest import/export vs Python (json + sqlite3)" "$python" "$root/bench/manifest_bench.py" --sift "$sift"
+run "uncertainty scores + top-k vs numpy (1,000,000 x 10, one thread)" env PATH="$venv_bin:$PATH" "$root/bench/al/run.sh"
+run "end-to-end image scoring vs Python onnxruntime (2,000 JPEGs, CPU)" env PYTHON="$python" "$root/bench/scoring/run.sh"
+run "labeling UI: next item in Chromium (100,000 items)" env SIFT_BIN="$sift" node "$root/bench/ui/next_item.mjs"
+if [ -n "${SIFT_DESKTOP_BIN:-}" ]; then
+  run "desktop: cold start to first item, memory with 100,000 items" env SIFT_BIN="$sift" SIFT_DESKTOP_BIN="$SIFT_DESKTOP_BIN" node "$root/tests/desktop/bench.mjs"
+fi
+echo; echo "================ summary"
+printf '%s\n' "${results[@]}"
+! printf '%s\n' "${results[@]}" | grep -q '^MISSED'

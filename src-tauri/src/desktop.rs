@@ -1,0 +1,202 @@
+//! The desktop app's state: the open project, the local user, the media server and the
+//! recent-projects list. Commands are thin adapters over [`Desktop::call`], which hands them
+//! to `sift_api::Project::call`, the command table `sift serve` dispatches through too.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::Value;
+use sift_api::{Caller, Error, ImportOptions, Me, NoProgress, Project, Role};
+use sift_error::{Code, ErrorCode};
+
+use crate::error::CommandError;
+use crate::media::MediaServer;
+use crate::recent::{RecentList, RecentProject};
+use crate::templates;
+
+/// Everything the commands share.
+#[derive(Debug)]
+pub struct Desktop {
+    user: String,
+    media: MediaServer,
+    recent: RecentList,
+    open: Mutex<Option<OpenProject>>,
+}
+
+#[derive(Debug)]
+struct OpenProject {
+    project: Project,
+    /// The project folder.
+    folder: PathBuf,
+    /// Prefix of media URLs (`http://127.0.0.1:PORT/<secret>/<n>/media`).
+    media_base: String,
+}
+
+/// What `create_project` needs.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewProjectArgs {
+    /// The folder to create the project in (created if missing; must not hold a project).
+    pub folder: PathBuf,
+    /// A bundled template (`qa`, `ranking`, `image-caption`, `video-caption`) or a path to
+    /// a template file.
+    pub template: String,
+    /// The project's name; the folder's name when absent.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A manifest to import right away (Ground Truth JSON Lines or a Label Studio export).
+    #[serde(default)]
+    pub manifest: Option<PathBuf>,
+}
+
+/// The local user's name: the OS account, reduced to what an annotator name may hold.
+pub fn local_user_name() -> String {
+    let raw = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default();
+    sanitize_user_name(&raw)
+}
+
+/// Keeps letters, digits, `-`, `_`, `.` and `@` (at most 64); `local` when nothing is left.
+pub fn sanitize_user_name(raw: &str) -> String {
+    let name: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+        .take(64)
+        .collect();
+    if name.is_empty() { "local".to_owned() } else { name }
+}
+
+impl Desktop {
+    pub fn new(user: impl Into<String>, media: MediaServer, recent: RecentList) -> Self {
+        Self {
+            user: user.into(),
+            media,
+            recent,
+            open: Mutex::new(None),
+        }
+    }
+
+    /// The local user's annotator name.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    pub fn media(&self) -> &MediaServer {
+        &self.media
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<OpenProject>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs one of `sift_api::commands::COMMANDS` for the local user in the open project.
+    pub fn call(&self, name: &str, args: Value) -> Result<Value, CommandError> {
+        let mut open = self.lock();
+        let open = open.as_mut().ok_or_else(CommandError::no_project)?;
+        let caller = open.project.caller_named(&self.user)?;
+        Ok(open.project.call(&caller, name, args, Some(&open.media_base))?)
+    }
+
+    /// Opens the project in `path` (a folder or its `project.sift`), makes the local user
+    /// an annotator in it if they are not one yet (as lead: it is their own machine),
+    /// serves its media, and puts it first in the recent list.
+    pub fn open(&self, path: &Path) -> Result<Me, CommandError> {
+        let file = sift_api::resolve_project_path(path)?;
+        let folder = file
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_else(|| path.to_owned());
+        let folder = folder.canonicalize().unwrap_or(folder);
+        let mut project = Project::open(&file)?;
+        let caller = ensure_user(&project, &self.user)?;
+        let media_project = Project::open(&file)?;
+        let media_base = self.media.mount(media_project, &caller.name);
+        project.set_media_base(media_base.clone());
+        let me = project.me(&caller, Some(media_base.clone()))?;
+        let entry = RecentProject {
+            path: folder.clone(),
+            name: me.project.name.clone(),
+            kind: me.project.kind.clone(),
+            template: me.project.template.clone(),
+            opened_at: 0,
+            exists: true,
+        };
+        if let Err(e) = self.recent.record(entry) {
+            crate::warn(&format!(
+                "cannot update the recent projects list {}: {e}",
+                self.recent.file().display()
+            ));
+        }
+        *self.lock() = Some(OpenProject {
+            project,
+            folder,
+            media_base,
+        });
+        Ok(me)
+    }
+
+    /// Creates a project (and imports a manifest into it when given), then opens it.
+    pub fn create(&self, args: &NewProjectArgs) -> Result<Me, CommandError> {
+        let template = templates::resolve(&args.template)?;
+        let mut project = sift_api::init_project(&args.folder, template.path(), args.name.as_deref())?;
+        if let Some(manifest) = &args.manifest {
+            let opts = ImportOptions {
+                actor: Some(self.user.clone()),
+                ..ImportOptions::default()
+            };
+            project.import(manifest, &opts, &NoProgress)?;
+        }
+        drop(project);
+        self.open(&args.folder)
+    }
+
+    /// Adds projects to the recent list without opening them (oldest first, so the first
+    /// named ends up on top). Folders that hold no project are skipped with a warning.
+    pub fn remember(&self, folders: &[PathBuf]) {
+        for folder in folders.iter().rev() {
+            let found = sift_api::resolve_project_path(folder)
+                .and_then(|file| Ok((Project::open(&file)?.info()?, file)));
+            match found {
+                Ok((info, file)) => {
+                    let dir = file.parent().map_or_else(|| folder.clone(), Path::to_owned);
+                    let _ = self.recent.record(RecentProject {
+                        path: dir.canonicalize().unwrap_or(dir),
+                        name: info.name,
+                        kind: info.kind,
+                        template: info.template,
+                        opened_at: 0,
+                        exists: true,
+                    });
+                }
+                Err(e) => crate::warn(&format!("{}: {e}", folder.display())),
+            }
+        }
+    }
+
+    pub fn recent(&self) -> Vec<RecentProject> {
+        self.recent.entries()
+    }
+
+    /// The open project's name and folder, for the window title.
+    pub fn current(&self) -> Option<(String, PathBuf)> {
+        let open = self.lock();
+        let open = open.as_ref()?;
+        let name = open.project.info().ok()?.name;
+        Some((name, open.folder.clone()))
+    }
+}
+
+/// The caller for `name`, adding them as a lead when the project does not know them yet.
+fn ensure_user(project: &Project, name: &str) -> Result<Caller, Error> {
+    match project.caller_named(name) {
+        Err(Error::NotFound(_)) => match project.add_annotator(name, Role::Lead) {
+            Ok(_) => project.caller_named(name),
+            // Someone (another Sift) added them meanwhile.
+            Err(e) if e.code() == Code::Conflict => project.caller_named(name),
+            Err(e) => Err(e),
+        },
+        other => other,
+    }
+}
