@@ -114,7 +114,7 @@ lint: ui
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
 unit: ui
-	SIFT_PYTHON="$(PYTHON)" cargo test --workspace --locked --no-fail-fast
+	SIFT_PYTHON="$(PYTHON)" SIFT_VENV="$(VENV)" cargo test --workspace --locked --no-fail-fast
 
 ui-test: setup-node ui/node_modules/.stamp
 	cd ui && npm run check && npm test
