@@ -49,6 +49,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_scoring.sql"),
 ];
 
+/// Page size of new project files.
+const PAGE_SIZE: i64 = 16 * 1024;
+
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -110,6 +113,9 @@ impl Store {
             conn,
             path: path.to_owned(),
         };
+        // Must precede the first table and WAL mode. 16 KiB pages make the long scans of
+        // exports and scoring touch four times fewer pages; edits are small either way.
+        store.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         store.configure()?;
         store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         store.migrate()?;
