@@ -99,6 +99,34 @@ impl Project {
         self.record(item_id, annotator, payload, time_spent_ms, Action::Submit)
     }
 
+    /// Parses `payload` for the template and checks it against item `item_id` in `mode`:
+    /// the parsed payload, or every rule it breaks. Saving and live validation share it.
+    pub(crate) fn check_payload(
+        &self,
+        item_id: i64,
+        payload: &Value,
+        mode: Mode,
+    ) -> Result<std::result::Result<sift_template::Payload, Vec<sift_template::Violation>>> {
+        let item = self
+            .store
+            .item(item_id)?
+            .ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
+        let content: Value = serde_json::from_str(&item.content)
+            .map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
+        let parsed = match self.template.parse_payload(payload) {
+            Ok(p) => p,
+            Err(violations) => return Ok(Err(violations)),
+        };
+        let media =
+            crate::media::MediaFacts::default().info(&self.template, &content, item.media_ref.as_deref());
+        let violations = sift_template::validate(&self.template, &content, &parsed, &media, mode);
+        Ok(if violations.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(violations)
+        })
+    }
+
     fn record(
         &mut self,
         item_id: i64,
@@ -108,24 +136,14 @@ impl Project {
         action: Action,
     ) -> Result<AnnotationView> {
         let who = self.annotator(annotator)?;
-        let item = self
-            .store
-            .item(item_id)?
-            .ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
-        let content: Value = serde_json::from_str(&item.content)
-            .map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
         let mode = if action == Action::Submit {
             Mode::Submit
         } else {
             Mode::Draft
         };
-        let parsed = self.template.parse_payload(payload).map_err(Error::Invalid)?;
-        let media =
-            crate::media::MediaFacts::default().info(&self.template, &content, item.media_ref.as_deref());
-        let violations = sift_template::validate(&self.template, &content, &parsed, &media, mode);
-        if !violations.is_empty() {
-            return Err(Error::Invalid(violations));
-        }
+        let parsed = self
+            .check_payload(item_id, payload, mode)?
+            .map_err(Error::Invalid)?;
         let text = parsed.to_json().to_string();
         let row = self
             .store

@@ -11,7 +11,7 @@ use sift_store::QueueEntry;
 use sift_template::{Mode, Violation};
 
 use crate::annotate::{AnnotationView, ItemView};
-use crate::media::{self, MediaFacts, MediaRef};
+use crate::media::{self, MediaRef};
 use crate::{Error, Project, ProjectInfo, Result};
 
 /// Who is calling.
@@ -143,24 +143,10 @@ impl Project {
 
     /// Every rule the payload does not meet yet, as on submit, without saving anything.
     pub fn validate_for(&self, _caller: &Caller, item_id: i64, payload: &Value) -> Result<Vec<Violation>> {
-        let item = self
-            .store
-            .item(item_id)?
-            .ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
-        let content: Value = serde_json::from_str(&item.content)
-            .map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
-        let parsed = match self.template.parse_payload(payload) {
-            Ok(p) => p,
-            Err(violations) => return Ok(violations),
-        };
-        let media = MediaFacts::default().info(&self.template, &content, item.media_ref.as_deref());
-        Ok(sift_template::validate(
-            &self.template,
-            &content,
-            &parsed,
-            &media,
-            Mode::Submit,
-        ))
+        Ok(self
+            .check_payload(item_id, payload, Mode::Submit)?
+            .err()
+            .unwrap_or_default())
     }
 
     /// Submitted work waiting for review (reviewers and leads), without the caller's own.

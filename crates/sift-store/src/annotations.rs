@@ -63,6 +63,16 @@ pub struct ReviewRow {
 const ANNOTATION_COLUMNS: &str = "a.id, a.item_id, a.annotator_id, p.name, a.state, a.latest_version,
      a.submitted_version, a.time_spent_ms, a.created_at, a.updated_at";
 
+fn version_row(r: &Row<'_>) -> rusqlite::Result<VersionRow> {
+    Ok(VersionRow {
+        version: r.get(0)?,
+        submitted: r.get(1)?,
+        payload: r.get(2)?,
+        time_spent_ms: r.get(3)?,
+        created_at: r.get(4)?,
+    })
+}
+
 fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationRow> {
     let state: String = r.get(4)?;
     Ok(AnnotationRow {
@@ -274,21 +284,17 @@ impl Store {
             "SELECT version, kind = 'submitted', payload, time_spent_ms, created_at
              FROM annotation_versions WHERE annotation_id = ?1 ORDER BY version",
         )?;
-        let rows = stmt.query_map([annotation_id], |r| {
-            Ok(VersionRow {
-                version: r.get(0)?,
-                submitted: r.get(1)?,
-                payload: r.get(2)?,
-                time_spent_ms: r.get(3)?,
-                created_at: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map([annotation_id], version_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The newest version of an annotation.
     pub fn latest_version(&self, annotation_id: i64) -> Result<Option<VersionRow>> {
-        Ok(self.versions(annotation_id)?.pop())
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT version, kind = 'submitted', payload, time_spent_ms, created_at
+             FROM annotation_versions WHERE annotation_id = ?1 ORDER BY version DESC LIMIT 1",
+        )?;
+        Ok(stmt.query_row([annotation_id], version_row).optional()?)
     }
 
     /// Every review of an annotation, oldest first.

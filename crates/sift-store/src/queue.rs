@@ -110,14 +110,10 @@ impl Store {
             QueueReason::Assigned,
             &mut out,
         )?;
-        take(
-            "SELECT i.id FROM items i
-             WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
-               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)
-             ORDER BY i.id LIMIT ?2",
-            QueueReason::New,
-            &mut out,
-        )?;
+        let left = limit.saturating_sub(out.len() as u32);
+        if left > 0 {
+            out.extend(self.queue_after(0, left)?);
+        }
         Ok(out)
     }
 }
