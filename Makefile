@@ -25,9 +25,12 @@ SYSTEM_PACKAGES  += libwebkit2gtk-4.1-dev file libxdo-dev libssl-dev libayatana-
                     webkit2gtk-driver xvfb xauth gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
 SIFT_DESKTOP     := $(CARGO_TARGET_DIR)/release/sift-desktop
 TAURI_DRIVER     := $(HOME)/.cargo/bin/tauri-driver
+# Garage, the S3-compatible server the sync tests and benchmark run against (built once, ~16 min).
+GARAGE_VERSION   := 2.5.0
+SIFT_GARAGE      ?= $(HOME)/.cargo/bin/garage
 DEMO_MEDIA       ?= $(CACHE)/demo-media
 
-.PHONY: help setup setup-system setup-python setup-rust setup-node demo-media run serve-demo package test lint unit ui ui-test e2e desktop-test types bench clean-cache
+.PHONY: help setup setup-system setup-python setup-rust setup-node setup-garage demo-media run serve-demo package test lint unit ui ui-test e2e desktop-test types bench clean-cache
 
 help:
 	@echo "make run    - set up, build and open Sift on the demo project"
@@ -40,7 +43,7 @@ help:
 
 ## ---------------------------------------------------------------- set-up (idempotent)
 
-setup: setup-system setup-python setup-rust setup-node
+setup: setup-system setup-python setup-rust setup-node setup-garage
 
 setup-node:
 	@scripts/ensure-node.sh
@@ -72,6 +75,11 @@ setup-rust:
 
 setup-system:
 	@scripts/install-system-packages.sh $(SYSTEM_PACKAGES)
+
+# Garage is built from crates.io only when $(SIFT_GARAGE) is missing (its build has its own target dir).
+setup-garage:
+	@test -x "$(SIFT_GARAGE)" || \
+	  CARGO_TARGET_DIR="$(CACHE)/garage-build" cargo install garage --locked --version $(GARAGE_VERSION)
 
 # The virtual environment is rebuilt only when requirements.txt changes.
 $(VENV)/.stamp: requirements.txt
@@ -114,7 +122,7 @@ lint: ui
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
 unit: ui
-	SIFT_PYTHON="$(PYTHON)" SIFT_VENV="$(VENV)" cargo test --workspace --locked --no-fail-fast
+	SIFT_PYTHON="$(PYTHON)" SIFT_VENV="$(VENV)" SIFT_GARAGE="$(SIFT_GARAGE)" cargo test --workspace --locked --no-fail-fast
 
 ui-test: setup-node ui/node_modules/.stamp
 	cd ui && npm run check && npm test

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod garage;
+
 pub use assert_cmd::Command;
 
 /// The repository root.

@@ -17,6 +17,7 @@ mod media;
 mod progress;
 mod scoring;
 mod session;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -29,14 +30,20 @@ pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use progress::{NoProgress, Progress};
 pub use scoring::{
-    BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, QueueOptions, RunInfo,
-    ScoreFailure, ScoreInput, ScoreOptions, ScoreReport, Scorer, ScorerError, parse_model_spec, score_output,
+    BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, PlainBatchReport,
+    QueueOptions, RunInfo, ScoreFailure, ScoreInput, ScoreOptions, ScoreReport, Scorer, ScorerError,
+    parse_model_spec, score_output,
 };
 pub use session::{Caller, Me, QueueView, ReviewTask, WorkEntry};
 pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
 pub use sift_store::{ModelScoreCounts, ModelVersionRow};
+pub use sync::{
+    DownloadDone, DownloadJob, Fetched, LAYOUT_VERSION, ObjectStore, PutMode, PutOutcome, RemoteError,
+    RemoteErrorKind, RemoteObject, SyncConfig, SyncOptions, SyncReport, SyncRole, SyncStatus, UploadDone,
+    UploadJob, join_project, sha256_file, sha256_hex,
+};
 
 /// The project file's name inside a project folder.
 pub const PROJECT_FILE: &str = "project.sift";

@@ -225,6 +225,15 @@ pub struct BatchReport {
     pub assigned_to: Vec<String>,
 }
 
+/// A batch made in import order ([`Project::create_batch`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlainBatchReport {
+    pub batch_id: i64,
+    pub batch: String,
+    pub items: Vec<i64>,
+    pub assigned_to: Vec<String>,
+}
+
 /// One item of a new batch.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct BatchEntry {
@@ -239,7 +248,7 @@ const MAX_REPORTED_FAILURES: usize = 100;
 
 impl Project {
     /// The project folder (where `models/` lives).
-    fn project_dir(&self) -> PathBuf {
+    pub(crate) fn project_dir(&self) -> PathBuf {
         self.store
             .path()
             .parent()
@@ -568,6 +577,47 @@ impl Project {
             candidates: candidates.len(),
             items,
             assigned_to: opts.assign.clone(),
+        })
+    }
+
+    /// Makes a batch of the next `size` unlabeled items that are in no batch yet, in import
+    /// order — for projects without a model, or to hand out work before the first scoring.
+    pub fn create_batch(
+        &mut self,
+        name: Option<&str>,
+        size: usize,
+        assign: &[String],
+    ) -> Result<PlainBatchReport> {
+        if size == 0 {
+            return Err(Error::BadRequest("--size must be at least 1".into()));
+        }
+        let mut annotators = Vec::with_capacity(assign.len());
+        for who in assign {
+            annotators.push(self.annotator(who)?.id);
+        }
+        let items = self.store.unbatched_unlabeled(size as u32)?;
+        if items.is_empty() {
+            return Err(Error::Conflict(
+                "no unlabeled item is left outside a batch: import more items".into(),
+            ));
+        }
+        let name = match name {
+            Some(n) => n.to_owned(),
+            None => format!("batch-{}", self.store.count_batches_named_like("batch-")? + 1),
+        };
+        let rows: Vec<(i64, Option<f64>)> = items.iter().map(|&id| (id, None)).collect();
+        let batch = self.store.create_batch(&NewBatch {
+            name: &name,
+            strategy: None,
+            model_version_id: None,
+            items: &rows,
+            assign_to: &annotators,
+        })?;
+        Ok(PlainBatchReport {
+            batch_id: batch.id,
+            batch: batch.name,
+            items,
+            assigned_to: assign.to_vec(),
         })
     }
 

@@ -9,6 +9,7 @@
 mod output;
 mod progress;
 mod scoring;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -156,6 +157,12 @@ enum Command {
     Score(scoring::ScoreArgs),
     /// Make the next batch to label from the scores, most informative first.
     Queue(scoring::QueueArgs),
+    /// Make batches of work without a model (import order).
+    #[command(subcommand)]
+    Batch(BatchCommand),
+    /// Hand out batches and collect results through S3 (AWS or S3-compatible, e.g. Garage).
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Serve the labeling UI to browsers (127.0.0.1 unless --host says otherwise).
     #[command(
         after_help = "Every request needs an annotator's token: create one with `sift annotator add NAME`.\n\nExamples:\n  sift serve -p reviews\n  sift serve -p reviews --host 0.0.0.0 --port 8080   # a trusted LAN only"
@@ -172,6 +179,28 @@ enum Command {
         /// The built UI folder (default: the one installed with Sift, or ui/dist in a checkout).
         #[arg(long)]
         ui: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BatchCommand {
+    /// Make a batch of the next unlabeled items outside any batch, in import order, dealt out
+    /// round-robin to annotators (`sift queue` orders a batch by model scores instead).
+    #[command(
+        after_help = "Example:\n  sift batch create -p proj --size 200 --assign alice,bob --name week-42"
+    )]
+    Create {
+        #[command(flatten)]
+        project: ProjectArg,
+        /// Items in the batch.
+        #[arg(long, short = 'k')]
+        size: usize,
+        /// Annotators to assign the items to, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        assign: Vec<String>,
+        /// Batch name (default: batch-N).
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -363,6 +392,27 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
         Command::Model(command) => scoring::model(command, out)?,
         Command::Score(args) => scoring::score(args, out)?,
         Command::Queue(args) => scoring::queue(args, out)?,
+        Command::Sync(command) => sync::run(command, out)?,
+        Command::Batch(BatchCommand::Create {
+            project,
+            size,
+            assign,
+            name,
+        }) => {
+            let report = open(&project)?.create_batch(name.as_deref(), size, &assign)?;
+            out.emit(&report, || {
+                format!(
+                    "batch {}: {} item(s){}\n",
+                    report.batch,
+                    report.items.len(),
+                    if report.assigned_to.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", dealt out to {}", report.assigned_to.join(", "))
+                    }
+                )
+            });
+        }
         Command::Import {
             file,
             project,

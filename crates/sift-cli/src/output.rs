@@ -20,7 +20,7 @@ impl Out {
         self.json
     }
 
-    fn emit<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+    pub(crate) fn emit<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         if self.json {
             match serde_json::to_string_pretty(value) {
                 Ok(s) => println!("{s}"),

@@ -19,6 +19,7 @@ mod people;
 mod queue;
 mod scores;
 mod status;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -38,6 +39,10 @@ pub use scores::{
 };
 pub use sift_core::{AnnotationState, Role};
 pub use status::{AnnotatorCounts, StatusCounts};
+pub use sync::{
+    BatchItemRow, BatchName, Direction, MergeStats, PulledBatch, PulledBatchStats, PulledItem, PulledMedia,
+    RemoteVersion, SegmentMerge, SyncObject, UnpushedVersion,
+};
 
 /// `PRAGMA application_id` of Sift project files ("SIFT").
 pub const APPLICATION_ID: i32 = 0x5349_4654;
@@ -47,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_queue_indexes.sql"),
     include_str!("migrations/0003_scoring.sql"),
+    include_str!("migrations/0004_sync.sql"),
 ];
 
 /// Page size of new project files.

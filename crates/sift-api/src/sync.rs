@@ -1,0 +1,1581 @@
+//! S3 sync between a lead and annotators.
+//!
+//! This module knows the layout and the merge rules but no S3 client: an [`ObjectStore`]
+//! (`sift-s3` implements it with the AWS SDK) moves the bytes. Every key has exactly one
+//! writer, so correctness never rests on conditional writes (Garage ignores them):
+//!
+//! ```text
+//! <prefix>/project.json                          lead: name, template snapshot and its hash
+//! <prefix>/batches/<batch>/manifest.jsonl        lead: the batch's items, one manifest line each
+//! <prefix>/batches/<batch>/assignments.jsonl     lead: header (with the manifest's SHA-256), then
+//!                                                      one line per item: hash, position, annotators, media
+//! <prefix>/media/<sha256>.<ext>                  lead: media, named by content (same key = same bytes)
+//! <prefix>/results/<annotator>/<batch>/<seq>.jsonl
+//!                                                annotator: append-only segments of saved versions,
+//!                                                      each ending with a trailer line
+//! ```
+//!
+//! A pull applies each remote object in one transaction together with the row recording it
+//! as pulled, and the lead merges versions by (item, annotator, version): pulling twice,
+//! pulling a segment that repeats versions, or pulling again after a crash adds nothing twice.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use sift_store::{Direction, PulledBatch, PulledItem, RemoteVersion, SegmentMerge, SyncObject};
+
+use crate::{Error, Progress, Project, Result};
+
+/// Version of the remote layout written in `project.json` and batch headers.
+pub const LAYOUT_VERSION: u32 = 1;
+
+/// Settings keys of the sync configuration (never a secret: credentials come from the AWS chain).
+const SETTINGS_KEY: &str = "sync.config";
+const CONDITIONAL_KEY: &str = "sync.conditional_writes";
+
+/// Who this project is in the sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncRole {
+    /// Hands out batches and collects results.
+    Lead,
+    /// Labels pulled batches and pushes results.
+    Annotator,
+}
+
+/// Where and how a project syncs. Credentials are not part of it: they come from the AWS
+/// chain (environment, shared config and credentials files, the profile, SSO).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SyncConfig {
+    pub bucket: String,
+    /// Key prefix inside the bucket (no leading or trailing `/`), may be empty.
+    #[serde(default)]
+    pub prefix: String,
+    pub region: Option<String>,
+    /// Endpoint URL of an S3-compatible store (`http://127.0.0.1:3900`); `None` for AWS.
+    pub endpoint: Option<String>,
+    /// Path-style addressing (`endpoint/bucket/key`), needed by most self-hosted stores.
+    #[serde(default)]
+    pub path_style: bool,
+    /// AWS profile from the shared config files.
+    pub profile: Option<String>,
+    pub role: SyncRole,
+    /// The annotator this project labels as (annotator role).
+    pub annotator: Option<String>,
+    /// Transfer media with batches (lead: upload; annotator: download).
+    #[serde(default)]
+    pub media: bool,
+}
+
+impl SyncConfig {
+    /// Checks names and the endpoint; refuses credentials embedded in the endpoint URL.
+    pub fn validate(&self) -> Result<()> {
+        let b = &self.bucket;
+        let bucket_ok = (3..=63).contains(&b.len())
+            && b.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            && !b.starts_with(['-', '.'])
+            && !b.ends_with(['-', '.']);
+        if !bucket_ok {
+            return Err(Error::BadRequest(format!(
+                "bucket {b:?}: use 3-63 lowercase letters, digits, '-' or '.'"
+            )));
+        }
+        if !self.prefix.is_empty()
+            && (self.prefix.starts_with('/')
+                || self.prefix.ends_with('/')
+                || self
+                    .prefix
+                    .split('/')
+                    .any(|s| s.is_empty() || s == "." || s == ".."))
+        {
+            return Err(Error::BadRequest(format!(
+                "prefix {:?}: use segments separated by '/', without a leading or trailing '/'",
+                self.prefix
+            )));
+        }
+        if let Some(e) = &self.endpoint {
+            let rest = e
+                .strip_prefix("http://")
+                .or_else(|| e.strip_prefix("https://"))
+                .ok_or_else(|| {
+                    Error::BadRequest(format!("endpoint {e:?}: must start with http:// or https://"))
+                })?;
+            let authority = rest.split('/').next().unwrap_or_default();
+            if authority.contains('@') {
+                return Err(Error::BadRequest(
+                    "endpoint: credentials do not belong in the URL (they would be saved in the project file); \
+                     use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile"
+                        .into(),
+                ));
+            }
+            if authority.is_empty() {
+                return Err(Error::BadRequest(format!("endpoint {e:?}: no host")));
+            }
+        }
+        if self.role == SyncRole::Annotator {
+            let name = self.annotator.as_deref().unwrap_or_default();
+            crate::validate_person_name(name)?;
+        }
+        Ok(())
+    }
+
+    /// `s3://bucket/prefix`.
+    pub fn location(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
+}
+
+/// What went wrong talking to the object store, by what the user can do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteErrorKind {
+    /// Missing, wrong or expired credentials.
+    Credentials,
+    /// Known credentials without the permission.
+    Forbidden,
+    /// The bucket does not exist.
+    NoBucket,
+    /// The endpoint cannot be reached (refused, DNS, timeout).
+    Unreachable,
+    /// The store kept asking to slow down after every retry.
+    Throttled,
+    /// The store kept failing (5xx) after every retry.
+    Server,
+    /// The object is missing.
+    NotFound,
+    /// The bytes do not match their checksum or size.
+    Integrity,
+    /// A local file could not be read or written.
+    Io,
+    /// Anything else.
+    Other,
+}
+
+/// An object-store failure with a message fit for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RemoteError {
+    pub kind: RemoteErrorKind,
+    pub message: String,
+}
+
+impl RemoteError {
+    pub fn new(kind: RemoteErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<RemoteError> for Error {
+    fn from(e: RemoteError) -> Self {
+        match e.kind {
+            RemoteErrorKind::Credentials => Error::Unauthenticated(e.message),
+            RemoteErrorKind::Forbidden => Error::Forbidden(e.message),
+            RemoteErrorKind::NoBucket | RemoteErrorKind::NotFound => Error::NotFound(e.message),
+            RemoteErrorKind::Unreachable | RemoteErrorKind::Throttled | RemoteErrorKind::Server => {
+                Error::Unavailable(e.message)
+            }
+            RemoteErrorKind::Integrity => Error::Conflict(e.message),
+            RemoteErrorKind::Io => Error::Internal(e.message),
+            RemoteErrorKind::Other => Error::Unavailable(e.message),
+        }
+    }
+}
+
+/// A listed object. Keys are relative to the configured prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteObject {
+    pub key: String,
+    pub size: u64,
+    pub etag: Option<String>,
+}
+
+/// A fetched object.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub body: Vec<u8>,
+    pub etag: Option<String>,
+    /// The SHA-256 (hex) the writer recorded in the object's metadata, if any.
+    pub sha256: Option<String>,
+}
+
+/// Whether a write may replace an existing object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutMode {
+    Overwrite,
+    /// Sends `If-None-Match: *` (a guard only: stores such as Garage ignore it).
+    IfAbsent,
+}
+
+/// The result of a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutOutcome {
+    Written {
+        etag: Option<String>,
+    },
+    /// `IfAbsent` and the store refused because the key exists.
+    AlreadyExists,
+}
+
+/// A local file to upload.
+#[derive(Debug, Clone)]
+pub struct UploadJob {
+    pub path: PathBuf,
+    pub key: String,
+    pub size: u64,
+    /// SHA-256 of the file (hex): sent as the object's checksum and recorded in its metadata.
+    pub sha256: String,
+}
+
+/// A finished upload.
+#[derive(Debug, Clone, Default)]
+pub struct UploadDone {
+    pub etag: Option<String>,
+    pub multipart: bool,
+    /// Parts of an interrupted multipart upload that were found on the store and reused.
+    pub resumed_parts: u32,
+}
+
+/// An object to download to a local file (written to a temporary file, verified, renamed).
+#[derive(Debug, Clone)]
+pub struct DownloadJob {
+    pub key: String,
+    pub dest: PathBuf,
+    pub size: u64,
+    /// Expected SHA-256 (hex) of the whole object.
+    pub sha256: String,
+}
+
+/// A finished download.
+#[derive(Debug, Clone, Default)]
+pub struct DownloadDone {
+    /// Bytes already present from an interrupted download (0 when it started afresh).
+    pub resumed_from: u64,
+}
+
+/// Moves bytes to and from one bucket and prefix. `sift-s3` implements it for S3.
+pub trait ObjectStore: Sync {
+    /// `s3://bucket/prefix` and the endpoint, for messages.
+    fn location(&self) -> String;
+    /// Every object whose key starts with `prefix`, in key order.
+    fn list(&self, prefix: &str) -> std::result::Result<Vec<RemoteObject>, RemoteError>;
+    /// A whole object, or `None` when it does not exist.
+    fn get(&self, key: &str) -> std::result::Result<Option<Fetched>, RemoteError>;
+    /// Writes a small object; `sha256` (hex) is sent as its checksum and kept in its metadata.
+    fn put(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        sha256: &str,
+        mode: PutMode,
+    ) -> std::result::Result<PutOutcome, RemoteError>;
+    /// Uploads files concurrently (multipart for large ones, resuming interrupted ones);
+    /// `progress` receives bytes transferred so far. One result per job, in order.
+    fn upload_files(
+        &self,
+        jobs: &[UploadJob],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Vec<std::result::Result<UploadDone, RemoteError>>;
+    /// Downloads objects concurrently, resuming interrupted ones. One result per job, in order.
+    fn download_files(
+        &self,
+        jobs: &[DownloadJob],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Vec<std::result::Result<DownloadDone, RemoteError>>;
+}
+
+/// Options of a push or pull.
+#[derive(Debug, Clone, Default)]
+pub struct SyncOptions {
+    /// Only these batches (lead push); empty: all.
+    pub batches: Vec<String>,
+    /// Transfer media even if the configuration says not to.
+    pub media: bool,
+}
+
+/// What a push or pull moved.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct SyncReport {
+    pub direction: String,
+    pub role: Option<SyncRole>,
+    pub location: String,
+    /// Batches written (lead push) or applied (annotator pull).
+    pub batches: Vec<String>,
+    /// Batches that were already up to date.
+    pub batches_unchanged: u64,
+    /// Items added by pulled batches (annotator).
+    pub items_added: u64,
+    /// Result segments written (annotator push) or merged (lead pull).
+    pub segments: Vec<String>,
+    pub segments_unchanged: u64,
+    /// Annotation versions pushed or merged.
+    pub versions: u64,
+    /// Versions pulled again that were already merged.
+    pub duplicate_versions: u64,
+    pub media_files: u64,
+    pub media_bytes: u64,
+    pub media_unchanged: u64,
+    /// Multipart parts and downloaded bytes reused from interrupted transfers.
+    pub resumed_parts: u64,
+    pub resumed_bytes: u64,
+    /// Whether the store honoured `If-None-Match: *` (`None`: not probed).
+    pub conditional_writes: Option<bool>,
+    /// Problems that did not stop the sync (a rejected line, a failed media file), with where.
+    pub problems: Vec<String>,
+    pub seconds: f64,
+}
+
+/// What is waiting in each direction.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct SyncStatus {
+    pub role: Option<SyncRole>,
+    pub location: String,
+    /// Batches whose remote copy is missing or stale (lead).
+    pub batches_to_push: Vec<String>,
+    /// Versions saved and not pushed (annotator).
+    pub versions_to_push: u64,
+    /// Remote batches not pulled yet or changed since (annotator).
+    pub batches_to_pull: Vec<String>,
+    /// Remote result segments not merged yet (lead).
+    pub segments_to_pull: Vec<String>,
+    /// Pulled items whose media is not on this machine (annotator).
+    pub media_to_pull: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ProjectDoc {
+    sift_sync: u32,
+    name: String,
+    template_hash: String,
+    template_text: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct BatchHeader {
+    sift_batch: u32,
+    batch: String,
+    manifest_sha256: String,
+    items: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct MediaDoc {
+    key: String,
+    size: u64,
+    sha256: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct AssignmentLine {
+    item: String,
+    position: i64,
+    annotators: Vec<String>,
+    #[serde(default)]
+    media: Option<MediaDoc>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SegmentLine<'a> {
+    item: String,
+    version: i64,
+    kind: String,
+    #[serde(borrow)]
+    payload: &'a serde_json::value::RawValue,
+    time_spent_ms: i64,
+    created_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SegmentTrailer {
+    end: TrailerBody,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct TrailerBody {
+    annotator: String,
+    batch: String,
+    lines: u64,
+}
+
+/// Reads the lead's `project.json` and creates an annotator's project from it in `dir`.
+pub fn join_project(dir: &Path, remote: &dyn ObjectStore, config: &SyncConfig) -> Result<Project> {
+    config.validate()?;
+    if config.role != SyncRole::Annotator {
+        return Err(Error::BadRequest(
+            "joining makes an annotator's project: set the annotator".into(),
+        ));
+    }
+    let doc = fetch_project_doc(remote)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create project folder", dir, e))?;
+    let template_file = dir.join(".lead-template.toml");
+    std::fs::write(&template_file, &doc.template_text)
+        .map_err(|e| Error::io("cannot write template", &template_file, e))?;
+    let made = crate::init_project(dir, &template_file, Some(&doc.name));
+    let _ = std::fs::remove_file(&template_file);
+    let project = made?;
+    let annotator = config.annotator.as_deref().unwrap_or_default();
+    project
+        .store
+        .ensure_annotator(annotator, crate::Role::Annotator)?;
+    project.set_sync_config(config)?;
+    Ok(project)
+}
+
+fn fetch_project_doc(remote: &dyn ObjectStore) -> Result<ProjectDoc> {
+    let fetched = remote.get("project.json")?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "{}/project.json (the lead has not pushed this project yet: run `sift sync push` on the lead's side)",
+            remote.location()
+        ))
+    })?;
+    check_sha(&fetched, "project.json", remote)?;
+    let doc: ProjectDoc = serde_json::from_slice(&fetched.body).map_err(|e| Error::ManifestFile {
+        file: format!("{}/project.json", remote.location()),
+        reason: e.to_string(),
+    })?;
+    if doc.sift_sync != LAYOUT_VERSION {
+        return Err(Error::BadRequest(format!(
+            "{}/project.json uses sync layout {}; this Sift reads layout {LAYOUT_VERSION}",
+            remote.location(),
+            doc.sift_sync
+        )));
+    }
+    Ok(doc)
+}
+
+impl Project {
+    /// The sync configuration, if set.
+    pub fn sync_config(&self) -> Result<Option<SyncConfig>> {
+        match self.store.setting(SETTINGS_KEY)? {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Error::Internal(format!("stored sync configuration is unreadable: {e}"))),
+        }
+    }
+
+    /// Saves the sync configuration after checking it.
+    pub fn set_sync_config(&self, config: &SyncConfig) -> Result<()> {
+        config.validate()?;
+        let text = serde_json::to_string(config).map_err(|e| Error::Internal(e.to_string()))?;
+        self.store.set_setting(SETTINGS_KEY, &text)?;
+        self.store.append_event(
+            None,
+            "sync_configured",
+            &serde_json::json!({"location": config.location()}),
+        )?;
+        Ok(())
+    }
+
+    fn require_sync_config(&self) -> Result<SyncConfig> {
+        self.sync_config()?.ok_or_else(|| {
+            Error::BadRequest(
+                "this project has no sync configuration: run `sift sync config --bucket B ...`".into(),
+            )
+        })
+    }
+
+    /// Pushes this side's changes: the lead's batches (and media), or the annotator's saved work.
+    pub fn sync_push(
+        &mut self,
+        remote: &dyn ObjectStore,
+        opts: &SyncOptions,
+        progress: &dyn Progress,
+    ) -> Result<SyncReport> {
+        let config = self.require_sync_config()?;
+        let started = std::time::Instant::now();
+        let mut report = SyncReport {
+            direction: "push".into(),
+            role: Some(config.role),
+            location: remote.location(),
+            ..SyncReport::default()
+        };
+        match config.role {
+            SyncRole::Lead => self.push_lead(remote, &config, opts, progress, &mut report)?,
+            SyncRole::Annotator => self.push_annotator(remote, &config, progress, &mut report)?,
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        self.store.append_event(
+            None,
+            "sync_push",
+            &serde_json::json!({"batches": report.batches.len(), "segments": report.segments.len(),
+                "versions": report.versions, "media_files": report.media_files}),
+        )?;
+        Ok(report)
+    }
+
+    /// Pulls the other side's changes: batches (and media) for an annotator, results for the lead.
+    pub fn sync_pull(
+        &mut self,
+        remote: &dyn ObjectStore,
+        opts: &SyncOptions,
+        progress: &dyn Progress,
+    ) -> Result<SyncReport> {
+        let config = self.require_sync_config()?;
+        let started = std::time::Instant::now();
+        let mut report = SyncReport {
+            direction: "pull".into(),
+            role: Some(config.role),
+            location: remote.location(),
+            ..SyncReport::default()
+        };
+        match config.role {
+            SyncRole::Lead => self.pull_lead(remote, progress, &mut report)?,
+            SyncRole::Annotator => self.pull_annotator(remote, &config, opts, progress, &mut report)?,
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// What is waiting in each direction (reads the remote listing; transfers nothing).
+    pub fn sync_status(&self, remote: &dyn ObjectStore) -> Result<SyncStatus> {
+        let config = self.require_sync_config()?;
+        let mut status = SyncStatus {
+            role: Some(config.role),
+            location: remote.location(),
+            ..SyncStatus::default()
+        };
+        match config.role {
+            SyncRole::Lead => {
+                let listed = listing(remote, "batches/")?;
+                for batch in self.store.batch_names()? {
+                    let files = self.batch_files(batch.id, &batch.name, &BTreeMap::new())?;
+                    let stale = files.iter().any(|(key, body)| {
+                        let sha = sha256_hex(body);
+                        !self.pushed_matches(key, &sha, &listed)
+                    });
+                    if stale {
+                        status.batches_to_push.push(batch.name);
+                    }
+                }
+                for o in remote.list("results/")? {
+                    if parse_segment_key(&o.key).is_some() && !self.pulled_matches(&o)? {
+                        status.segments_to_pull.push(o.key);
+                    }
+                }
+            }
+            SyncRole::Annotator => {
+                let me = self.annotator(config.annotator.as_deref().unwrap_or_default())?;
+                status.versions_to_push = self.store.count_unpushed(me.id)?;
+                for o in remote.list("batches/")? {
+                    if let Some(batch) = o
+                        .key
+                        .strip_prefix("batches/")
+                        .and_then(|k| k.strip_suffix("/assignments.jsonl"))
+                        && !self.pulled_matches(&o)?
+                    {
+                        status.batches_to_pull.push(batch.to_owned());
+                    }
+                }
+                status.media_to_pull = self
+                    .store
+                    .pulled_media()?
+                    .iter()
+                    .filter(|m| !m.local.as_deref().is_some_and(|p| Path::new(p).is_file()))
+                    .count() as u64;
+            }
+        }
+        Ok(status)
+    }
+
+    fn pushed_matches(&self, key: &str, sha: &str, listed: &HashMap<String, RemoteObject>) -> bool {
+        listed.contains_key(key)
+            && self
+                .store
+                .sync_object(key, Direction::Push)
+                .ok()
+                .flatten()
+                .is_some_and(|o| o.sha256 == sha)
+    }
+
+    fn pulled_matches(&self, o: &RemoteObject) -> Result<bool> {
+        Ok(self
+            .store
+            .sync_object(&o.key, Direction::Pull)?
+            .is_some_and(|r| r.size == o.size as i64 && r.etag == o.etag))
+    }
+
+    /// The batch's `manifest.jsonl` and `assignments.jsonl`, in that order.
+    fn batch_files(
+        &self,
+        batch_id: i64,
+        name: &str,
+        media: &BTreeMap<i64, MediaDoc>,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        check_key_segment(name, "batch name")?;
+        let rows = self.store.batch_items_for_sync(batch_id)?;
+        let mut manifest = Vec::new();
+        for r in &rows {
+            manifest.extend_from_slice(r.content.as_bytes());
+            manifest.push(b'\n');
+        }
+        let header = BatchHeader {
+            sift_batch: LAYOUT_VERSION,
+            batch: name.to_owned(),
+            manifest_sha256: sha256_hex(&manifest),
+            items: rows.len() as u64,
+        };
+        let mut assignments = json_line(&header)?;
+        for r in &rows {
+            assignments.extend(json_line(&AssignmentLine {
+                item: hex(&r.content_hash),
+                position: r.position,
+                annotators: r.annotators.clone(),
+                media: media.get(&r.item_id).cloned(),
+            })?);
+        }
+        Ok(vec![
+            (format!("batches/{name}/manifest.jsonl"), manifest),
+            (format!("batches/{name}/assignments.jsonl"), assignments),
+        ])
+    }
+
+    fn push_lead(
+        &mut self,
+        remote: &dyn ObjectStore,
+        config: &SyncConfig,
+        opts: &SyncOptions,
+        progress: &dyn Progress,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let row = self.store.project()?;
+        let doc = ProjectDoc {
+            sift_sync: LAYOUT_VERSION,
+            name: row.name,
+            template_hash: row.template_hash,
+            template_text: row.template_text,
+        };
+        let body = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;
+        let listed = listing(remote, "")?;
+        self.put_if_changed(remote, "project.json", body, &listed)?;
+
+        let mut batches = self.store.batch_names()?;
+        if !opts.batches.is_empty() {
+            for wanted in &opts.batches {
+                if !batches.iter().any(|b| &b.name == wanted) {
+                    return Err(Error::NotFound(format!("batch {wanted:?}")));
+                }
+            }
+            batches.retain(|b| opts.batches.contains(&b.name));
+        }
+        let with_media = config.media || opts.media;
+        for batch in batches {
+            let media = if with_media {
+                self.push_batch_media(remote, batch.id, &listed, progress, report)?
+            } else {
+                BTreeMap::new()
+            };
+            let mut changed = false;
+            // The manifest first, then the assignments that name its hash: a reader never
+            // sees assignments for a manifest that is not there yet.
+            for (key, body) in self.batch_files(batch.id, &batch.name, &media)? {
+                changed |= self.put_if_changed(remote, &key, body, &listed)?;
+            }
+            if changed {
+                report.batches.push(batch.name);
+            } else {
+                report.batches_unchanged += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `body` to `key` unless the recorded push has the same hash and the object is still there.
+    fn put_if_changed(
+        &mut self,
+        remote: &dyn ObjectStore,
+        key: &str,
+        body: Vec<u8>,
+        listed: &HashMap<String, RemoteObject>,
+    ) -> Result<bool> {
+        let sha = sha256_hex(&body);
+        if self.pushed_matches(key, &sha, listed) {
+            return Ok(false);
+        }
+        let size = body.len() as i64;
+        let etag = match remote.put(key, body, &sha, PutMode::Overwrite)? {
+            PutOutcome::Written { etag } => etag,
+            PutOutcome::AlreadyExists => None,
+        };
+        self.store.record_sync_objects(
+            Direction::Push,
+            &[SyncObject {
+                key: key.to_owned(),
+                size,
+                sha256: sha,
+                etag,
+            }],
+        )?;
+        Ok(true)
+    }
+
+    /// Uploads the media of a batch's items that the store does not have yet; returns each
+    /// item's media object.
+    fn push_batch_media(
+        &mut self,
+        remote: &dyn ObjectStore,
+        batch_id: i64,
+        listed: &HashMap<String, RemoteObject>,
+        progress: &dyn Progress,
+        report: &mut SyncReport,
+    ) -> Result<BTreeMap<i64, MediaDoc>> {
+        let rows = self.store.batch_items_for_sync(batch_id)?;
+        let mut media = BTreeMap::new();
+        let mut jobs: Vec<UploadJob> = Vec::new();
+        let mut queued = HashSet::new();
+        let mut hashed = Vec::new();
+        progress.start("hashing media", Some(rows.len() as u64));
+        for (n, r) in rows.iter().enumerate() {
+            progress.set_position(n as u64);
+            let Some(path) = r.media_ref.as_deref().filter(|p| Path::new(p).is_absolute()) else {
+                continue;
+            };
+            let (size, sha) = match self.file_sha256(Path::new(path), &mut hashed) {
+                Ok(found) => found,
+                Err(e) => {
+                    report
+                        .problems
+                        .push(format!("item {}: media {path}: {e}", r.item_id));
+                    continue;
+                }
+            };
+            let key = media_key(&sha, Path::new(path));
+            media.insert(
+                r.item_id,
+                MediaDoc {
+                    key: key.clone(),
+                    size,
+                    sha256: sha.clone(),
+                },
+            );
+            let present = listed.get(&key).is_some_and(|o| o.size == size);
+            if present || !queued.insert(key.clone()) {
+                if present {
+                    report.media_unchanged += 1;
+                }
+                continue;
+            }
+            jobs.push(UploadJob {
+                path: PathBuf::from(path),
+                key,
+                size,
+                sha256: sha,
+            });
+        }
+        progress.finish();
+        if !hashed.is_empty() {
+            self.store.cache_file_hashes(&hashed)?;
+        }
+        if jobs.is_empty() {
+            return Ok(media);
+        }
+        let total: u64 = jobs.iter().map(|j| j.size).sum();
+        progress.start("uploading media", Some(total));
+        let results = remote.upload_files(&jobs, &|b| progress.set_position(b));
+        progress.finish();
+        let mut done = Vec::new();
+        let mut first_error = None;
+        for (job, result) in jobs.iter().zip(results) {
+            match result {
+                Ok(up) => {
+                    report.media_files += 1;
+                    report.media_bytes += job.size;
+                    report.resumed_parts += u64::from(up.resumed_parts);
+                    done.push(SyncObject {
+                        key: job.key.clone(),
+                        size: job.size as i64,
+                        sha256: job.sha256.clone(),
+                        etag: up.etag,
+                    });
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e.clone());
+                    report.problems.push(format!("{}: {e}", job.path.display()));
+                }
+            }
+        }
+        self.store.record_sync_objects(Direction::Push, &done)?;
+        // A batch must never name media that is not on the store: stop before writing it.
+        if let Some(e) = first_error {
+            return Err(Error::from(RemoteError::new(
+                e.kind,
+                format!(
+                    "{} of {} media uploads failed (first: {}); the batch was not pushed. Run the push again: \
+                     finished files are skipped and interrupted ones resume",
+                    jobs.len() - done.len(),
+                    jobs.len(),
+                    e.message
+                ),
+            )));
+        }
+        Ok(media)
+    }
+
+    /// Size and SHA-256 of a local file, from the cache when its size and mtime are unchanged.
+    fn file_sha256(
+        &self,
+        path: &Path,
+        hashed: &mut Vec<(String, i64, i64, String)>,
+    ) -> Result<(u64, String)> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io("cannot read media", path, e))?;
+        let size = meta.len();
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i64);
+        let key = path.to_string_lossy().into_owned();
+        if let Some(sha) = self.store.cached_file_hash(&key, size as i64, mtime)? {
+            return Ok((size, sha));
+        }
+        let sha = sha256_file(path).map_err(|e| Error::io("cannot read media", path, e))?;
+        hashed.push((key, size as i64, mtime, sha.clone()));
+        Ok((size, sha))
+    }
+
+    fn push_annotator(
+        &mut self,
+        remote: &dyn ObjectStore,
+        config: &SyncConfig,
+        progress: &dyn Progress,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let name = config.annotator.clone().unwrap_or_default();
+        let me = self.annotator(&name)?;
+        let versions = self.store.unpushed_versions(me.id)?;
+        if versions.is_empty() {
+            return Ok(());
+        }
+        report.conditional_writes = Some(self.probe_conditional_writes(remote, &name)?);
+        let mut by_batch: BTreeMap<String, Vec<&sift_store::UnpushedVersion>> = BTreeMap::new();
+        for v in &versions {
+            by_batch.entry(v.batch.clone()).or_default().push(v);
+        }
+        progress.start("pushing results", Some(versions.len() as u64));
+        let mut pushed = 0;
+        for (batch, versions) in by_batch {
+            check_key_segment(&batch, "batch name")?;
+            let mut body = Vec::new();
+            for v in &versions {
+                let payload = serde_json::value::RawValue::from_string(v.payload.clone())
+                    .map_err(|e| Error::Internal(format!("stored payload is not JSON: {e}")))?;
+                body.extend(json_line(&SegmentLine {
+                    item: hex(&v.item_hash),
+                    version: v.version,
+                    kind: if v.submitted { "submitted" } else { "draft" }.into(),
+                    payload: &payload,
+                    time_spent_ms: v.time_spent_ms,
+                    created_at: v.created_at.clone(),
+                })?);
+            }
+            body.extend(json_line(&SegmentTrailer {
+                end: TrailerBody {
+                    annotator: name.clone(),
+                    batch: batch.clone(),
+                    lines: versions.len() as u64,
+                },
+            })?);
+            let sha = sha256_hex(&body);
+            let dir = format!("results/{name}/{batch}/");
+            // One writer per folder: the next number after the highest one there.
+            let mut seq = remote
+                .list(&dir)?
+                .iter()
+                .filter_map(|o| {
+                    o.key
+                        .strip_prefix(&dir)?
+                        .strip_suffix(".jsonl")?
+                        .parse::<u64>()
+                        .ok()
+                })
+                .max()
+                .unwrap_or(0)
+                + 1;
+            let (key, etag) = loop {
+                let key = format!("{dir}{seq:06}.jsonl");
+                match remote.put(&key, body.clone(), &sha, PutMode::IfAbsent)? {
+                    PutOutcome::Written { etag } => break (key, etag),
+                    PutOutcome::AlreadyExists => seq += 1,
+                }
+            };
+            let ids: Vec<(i64, i64)> = versions.iter().map(|v| (v.annotation_id, v.version)).collect();
+            self.store.mark_pushed(
+                &SyncObject {
+                    key: key.clone(),
+                    size: body.len() as i64,
+                    sha256: sha,
+                    etag,
+                },
+                &ids,
+            )?;
+            pushed += ids.len() as u64;
+            progress.set_position(pushed);
+            report.versions += ids.len() as u64;
+            report.segments.push(key);
+        }
+        progress.finish();
+        Ok(())
+    }
+
+    /// Whether the store honours `If-None-Match: *`, probed once per project: two guarded
+    /// writes of one key under this annotator's own folder; if both succeed, it is ignored.
+    fn probe_conditional_writes(&mut self, remote: &dyn ObjectStore, annotator: &str) -> Result<bool> {
+        if let Some(v) = self.store.setting(CONDITIONAL_KEY)? {
+            return Ok(v == "honoured");
+        }
+        let key = format!("results/{annotator}/.conditional-write-probe");
+        let body = b"probe\n".to_vec();
+        let sha = sha256_hex(&body);
+        remote.put(&key, body.clone(), &sha, PutMode::Overwrite)?;
+        let honoured = matches!(
+            remote.put(&key, body, &sha, PutMode::IfAbsent)?,
+            PutOutcome::AlreadyExists
+        );
+        self.store
+            .set_setting(CONDITIONAL_KEY, if honoured { "honoured" } else { "ignored" })?;
+        self.store.append_event(
+            None,
+            "sync_conditional_writes",
+            &serde_json::json!({"honoured": honoured, "location": remote.location()}),
+        )?;
+        Ok(honoured)
+    }
+
+    fn pull_lead(
+        &mut self,
+        remote: &dyn ObjectStore,
+        progress: &dyn Progress,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let objects = remote.list("results/")?;
+        progress.start("merging results", Some(objects.len() as u64));
+        for (n, o) in objects.iter().enumerate() {
+            progress.set_position(n as u64);
+            let Some((annotator, batch)) = parse_segment_key(&o.key) else {
+                if !o.key.ends_with("/.conditional-write-probe") {
+                    report
+                        .problems
+                        .push(format!("{}: not a result segment; ignored", o.key));
+                }
+                continue;
+            };
+            if self.pulled_matches(o)? {
+                report.segments_unchanged += 1;
+                continue;
+            }
+            let Some(fetched) = remote.get(&o.key)? else {
+                continue;
+            };
+            let parsed = check_sha(&fetched, &o.key, remote)
+                .and_then(|sha| parse_segment(&fetched.body, &o.key, annotator, batch).map(|v| (sha, v)));
+            let (sha, versions) = match parsed {
+                Ok(found) => found,
+                Err(e) => {
+                    report.problems.push(e.to_string());
+                    continue;
+                }
+            };
+            let stats = self.store.merge_segment(&SegmentMerge {
+                object: SyncObject {
+                    key: o.key.clone(),
+                    size: fetched.body.len() as i64,
+                    sha256: sha,
+                    etag: fetched.etag.clone().or_else(|| o.etag.clone()),
+                },
+                annotator,
+                batch,
+                versions,
+            })?;
+            report.versions += stats.added;
+            report.duplicate_versions += stats.duplicates;
+            report.problems.extend(stats.rejected);
+            report.segments.push(o.key.clone());
+        }
+        progress.finish();
+        Ok(())
+    }
+
+    fn pull_annotator(
+        &mut self,
+        remote: &dyn ObjectStore,
+        config: &SyncConfig,
+        opts: &SyncOptions,
+        progress: &dyn Progress,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let name = config.annotator.clone().unwrap_or_default();
+        let me = self.annotator(&name)?;
+        let doc = fetch_project_doc(remote)?;
+        let local = self.store.project()?;
+        if doc.template_hash != local.template_hash {
+            return Err(Error::Conflict(format!(
+                "the lead's template at {}/project.json differs from this project's; join the project again \
+                 in a new folder to label with the new template",
+                remote.location()
+            )));
+        }
+        let with_media = config.media || opts.media;
+        let media_dir = self.project_dir().join("media");
+        let objects = remote.list("batches/")?;
+        let batches: Vec<&RemoteObject> = objects
+            .iter()
+            .filter(|o| o.key.ends_with("/assignments.jsonl"))
+            .collect();
+        progress.start("pulling batches", Some(batches.len() as u64));
+        for (n, o) in batches.iter().enumerate() {
+            progress.set_position(n as u64);
+            let Some(batch) = o
+                .key
+                .strip_prefix("batches/")
+                .and_then(|k| k.strip_suffix("/assignments.jsonl"))
+                .filter(|b| check_key_segment(b, "batch").is_ok())
+            else {
+                report.problems.push(format!("{}: not a batch; ignored", o.key));
+                continue;
+            };
+            if self.pulled_matches(o)? {
+                report.batches_unchanged += 1;
+                continue;
+            }
+            match self.pull_batch(
+                remote,
+                batch,
+                o,
+                me.id,
+                &name,
+                with_media.then_some(media_dir.as_path()),
+            )? {
+                Some(added) => {
+                    report.items_added += added;
+                    report.batches.push(batch.to_owned());
+                }
+                None => report.batches_unchanged += 1,
+            }
+        }
+        progress.finish();
+        if with_media {
+            self.pull_media(remote, &media_dir, progress, report)?;
+        }
+        Ok(())
+    }
+
+    /// Applies one remote batch; `None` when nothing in it is assigned to this annotator.
+    fn pull_batch(
+        &mut self,
+        remote: &dyn ObjectStore,
+        batch: &str,
+        listed: &RemoteObject,
+        annotator_id: i64,
+        annotator: &str,
+        media_dir: Option<&Path>,
+    ) -> Result<Option<u64>> {
+        let assignments_key = listed.key.clone();
+        let manifest_key = format!("batches/{batch}/manifest.jsonl");
+        let where_ = |key: &str| format!("{}/{key}", remote.location());
+        let Some(fetched) = remote.get(&assignments_key)? else {
+            return Ok(None);
+        };
+        let assignments_sha = check_sha(&fetched, &assignments_key, remote)?;
+        let text = std::str::from_utf8(&fetched.body).map_err(|_| Error::ManifestFile {
+            file: where_(&assignments_key),
+            reason: "not UTF-8".into(),
+        })?;
+        let mut lines = text.lines().enumerate();
+        let header: BatchHeader = match lines.next() {
+            Some((_, l)) => serde_json::from_str(l).map_err(|e| Error::Manifest {
+                file: where_(&assignments_key),
+                line: 1,
+                reason: format!("batch header: {e}"),
+            })?,
+            None => {
+                return Err(Error::ManifestFile {
+                    file: where_(&assignments_key),
+                    reason: "empty".into(),
+                });
+            }
+        };
+        let mut mine = Vec::new();
+        for (i, l) in lines {
+            let a: AssignmentLine = serde_json::from_str(l).map_err(|e| Error::Manifest {
+                file: where_(&assignments_key),
+                line: i as u64 + 1,
+                reason: e.to_string(),
+            })?;
+            if a.annotators.iter().any(|x| x == annotator) {
+                mine.push((i as u64 + 1, a));
+            }
+        }
+        let assignments_object = SyncObject {
+            key: assignments_key.clone(),
+            size: fetched.body.len() as i64,
+            sha256: assignments_sha,
+            etag: fetched.etag.clone().or_else(|| listed.etag.clone()),
+        };
+        if mine.is_empty() {
+            self.store
+                .record_sync_objects(Direction::Pull, std::slice::from_ref(&assignments_object))?;
+            return Ok(None);
+        }
+        let manifest = remote.get(&manifest_key)?.ok_or_else(|| {
+            Error::NotFound(format!(
+                "{} (named by {})",
+                where_(&manifest_key),
+                where_(&assignments_key)
+            ))
+        })?;
+        let manifest_sha = sha256_hex(&manifest.body);
+        if manifest_sha != header.manifest_sha256 {
+            return Err(Error::Conflict(format!(
+                "{} does not match the hash in {} (the lead is pushing this batch right now, or the object is \
+                 damaged); nothing of batch {batch:?} was applied — pull again",
+                where_(&manifest_key),
+                where_(&assignments_key)
+            )));
+        }
+        let manifest_text = std::str::from_utf8(&manifest.body).map_err(|_| Error::ManifestFile {
+            file: where_(&manifest_key),
+            reason: "not UTF-8".into(),
+        })?;
+        let mut by_hash: HashMap<[u8; 16], (u64, &str, Option<String>)> = HashMap::new();
+        let mut scratch = Vec::new();
+        for (i, line) in manifest_text.lines().enumerate() {
+            let rec =
+                sift_manifest::parse_gt_line(line, None, &mut scratch).map_err(|e| Error::Manifest {
+                    file: where_(&manifest_key),
+                    line: i as u64 + 1,
+                    reason: e.to_string(),
+                })?;
+            let source_ref = rec.source_ref.map(|s| s.into_owned());
+            by_hash.insert(rec.hash.0, (i as u64 + 1, line, source_ref));
+        }
+        let mut items = Vec::new();
+        for (line, a) in mine {
+            let hash = parse_hash(&a.item).ok_or_else(|| Error::Manifest {
+                file: where_(&assignments_key),
+                line,
+                reason: format!("field \"item\": {:?} is not a 32-digit hex hash", a.item),
+            })?;
+            let (_, content, source_ref) = by_hash.get(&hash).ok_or_else(|| Error::Manifest {
+                file: where_(&assignments_key),
+                line,
+                reason: format!("item {} is not in {manifest_key}", a.item),
+            })?;
+            let media = match (&a.media, media_dir) {
+                (Some(m), _) => {
+                    if !is_media_key(&m.key) || parse_sha(&m.sha256).is_none() {
+                        return Err(Error::Manifest {
+                            file: where_(&assignments_key),
+                            line,
+                            reason: format!(
+                                "field \"media\": {:?} is not a media object of this layout",
+                                m.key
+                            ),
+                        });
+                    }
+                    Some(m.clone())
+                }
+                (None, _) => None,
+            };
+            // With media: the item points at its local copy; without: at the lead's reference.
+            let media_ref = match (&media, media_dir) {
+                (Some(m), Some(dir)) => {
+                    Some(dir.join(media_file_name(&m.key)).to_string_lossy().into_owned())
+                }
+                _ => source_ref.clone(),
+            };
+            items.push(PulledItem {
+                content: (*content).to_owned(),
+                hash,
+                position: a.position,
+                media_ref,
+                media: media.map(|m| (m.key, m.size as i64, m.sha256)),
+            });
+        }
+        if let Some(dir) = media_dir {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create media folder", dir, e))?;
+            self.store.add_media_root(&dir.to_string_lossy())?;
+        }
+        let source = where_(&manifest_key);
+        let stats = self.store.apply_pulled_batch(&PulledBatch {
+            name: batch,
+            source: &source,
+            annotator_id,
+            items,
+            objects: vec![
+                SyncObject {
+                    key: manifest_key.clone(),
+                    size: manifest.body.len() as i64,
+                    sha256: manifest_sha,
+                    etag: manifest.etag.clone(),
+                },
+                assignments_object,
+            ],
+        })?;
+        Ok(Some(stats.items_added))
+    }
+
+    /// Downloads pulled items' media that is not on this machine yet.
+    fn pull_media(
+        &mut self,
+        remote: &dyn ObjectStore,
+        dir: &Path,
+        progress: &dyn Progress,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let mut jobs = Vec::new();
+        let mut seen = HashSet::new();
+        for sift_store::PulledMedia {
+            key,
+            size,
+            sha256: sha,
+            ..
+        } in self.store.pulled_media()?
+        {
+            let dest = dir.join(media_file_name(&key));
+            if !seen.insert(dest.clone()) {
+                continue;
+            }
+            if std::fs::metadata(&dest).is_ok_and(|m| m.len() == size as u64) {
+                report.media_unchanged += 1;
+                continue;
+            }
+            jobs.push(DownloadJob {
+                key,
+                dest,
+                size: size as u64,
+                sha256: sha,
+            });
+        }
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create media folder", dir, e))?;
+        let total: u64 = jobs.iter().map(|j| j.size).sum();
+        progress.start("downloading media", Some(total));
+        let results = remote.download_files(&jobs, &|b| progress.set_position(b));
+        progress.finish();
+        let mut first_error = None;
+        for (job, result) in jobs.iter().zip(results) {
+            match result {
+                Ok(done) => {
+                    report.media_files += 1;
+                    report.media_bytes += job.size;
+                    report.resumed_bytes += done.resumed_from;
+                }
+                Err(e) => {
+                    report.problems.push(format!("{}: {e}", job.key));
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(Error::from(RemoteError::new(
+                e.kind,
+                format!(
+                    "{} media downloads failed (first: {}); the batches were pulled. Run the pull again: \
+                     finished files are kept and interrupted ones resume",
+                    report.problems.len(),
+                    e.message
+                ),
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn listing(remote: &dyn ObjectStore, prefix: &str) -> Result<HashMap<String, RemoteObject>> {
+    Ok(remote
+        .list(prefix)?
+        .into_iter()
+        .map(|o| (o.key.clone(), o))
+        .collect())
+}
+
+/// Verifies a fetched object against the SHA-256 its writer recorded; returns the hash.
+fn check_sha(fetched: &Fetched, key: &str, remote: &dyn ObjectStore) -> Result<String> {
+    let sha = sha256_hex(&fetched.body);
+    if let Some(expected) = &fetched.sha256
+        && !expected.eq_ignore_ascii_case(&sha)
+    {
+        return Err(Error::from(RemoteError::new(
+            RemoteErrorKind::Integrity,
+            format!(
+                "{}/{key}: content does not match its recorded SHA-256 (damaged or half-written); not applied",
+                remote.location()
+            ),
+        )));
+    }
+    Ok(sha)
+}
+
+/// `results/<annotator>/<batch>/<seq>.jsonl` → (annotator, batch).
+fn parse_segment_key(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix("results/")?;
+    let mut parts = rest.split('/');
+    let annotator = parts.next()?;
+    let batch = parts.next()?;
+    let file = parts.next()?;
+    if parts.next().is_some()
+        || crate::validate_person_name(annotator).is_err()
+        || check_key_segment(batch, "").is_err()
+    {
+        return None;
+    }
+    let seq = file.strip_suffix(".jsonl")?;
+    (!seq.is_empty() && seq.bytes().all(|b| b.is_ascii_digit())).then_some((annotator, batch))
+}
+
+/// Reads a segment: version lines, then a trailer naming its writer and line count. A
+/// segment without its trailer is incomplete and rejected as a whole.
+fn parse_segment(body: &[u8], key: &str, annotator: &str, batch: &str) -> Result<Vec<RemoteVersion>> {
+    let bad = |line: u64, reason: String| Error::Manifest {
+        file: key.to_owned(),
+        line,
+        reason,
+    };
+    let text = std::str::from_utf8(body).map_err(|_| bad(0, "not UTF-8".into()))?;
+    let lines: Vec<&str> = text.lines().collect();
+    let trailer: SegmentTrailer = lines
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .ok_or_else(|| {
+            bad(
+                lines.len() as u64,
+                "no trailer line: the segment is incomplete; not merged".into(),
+            )
+        })?;
+    if trailer.end.annotator != annotator
+        || trailer.end.batch != batch
+        || trailer.end.lines != lines.len() as u64 - 1
+    {
+        return Err(bad(
+            lines.len() as u64,
+            format!(
+                "trailer says {} lines of {}/{}, the segment has {} lines under {annotator}/{batch}; not merged",
+                trailer.end.lines,
+                trailer.end.annotator,
+                trailer.end.batch,
+                lines.len() - 1
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(lines.len() - 1);
+    for (i, l) in lines[..lines.len() - 1].iter().enumerate() {
+        let line = i as u64 + 1;
+        let s: SegmentLine<'_> = serde_json::from_str(l).map_err(|e| bad(line, e.to_string()))?;
+        let item_hash = parse_hash(&s.item)
+            .ok_or_else(|| bad(line, format!("field \"item\": {:?} is not a hash", s.item)))?;
+        let submitted = match s.kind.as_str() {
+            "submitted" => true,
+            "draft" => false,
+            other => {
+                return Err(bad(
+                    line,
+                    format!("field \"kind\": {other:?} is not draft or submitted"),
+                ));
+            }
+        };
+        if s.version < 1 {
+            return Err(bad(
+                line,
+                format!("field \"version\": {} is not a version number", s.version),
+            ));
+        }
+        if !s.payload.get().trim_start().starts_with('{') {
+            return Err(bad(line, "field \"payload\": not a JSON object".into()));
+        }
+        out.push(RemoteVersion {
+            item_hash,
+            version: s.version,
+            submitted,
+            payload: s.payload.get().to_owned(),
+            time_spent_ms: s.time_spent_ms,
+            created_at: s.created_at,
+            line,
+        });
+    }
+    Ok(out)
+}
+
+/// Batch and annotator names become key segments: keep them to a safe alphabet.
+fn check_key_segment(name: &str, what: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadRequest(format!(
+            "{what} {name:?} cannot be synced: use letters, digits, '-', '_', '.' or '@'"
+        )))
+    }
+}
+
+/// `media/<sha256>.<ext>` (the extension kept when it is short and plain).
+fn media_key(sha: &str, path: &Path) -> String {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map(str::to_ascii_lowercase);
+    match ext {
+        Some(ext) => format!("media/{sha}.{ext}"),
+        None => format!("media/{sha}"),
+    }
+}
+
+fn is_media_key(key: &str) -> bool {
+    key.strip_prefix("media/").is_some_and(|name| {
+        let (sha, ext) = name.split_once('.').unwrap_or((name, ""));
+        parse_sha(sha).is_some() && ext.len() <= 8 && ext.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+fn media_file_name(key: &str) -> &str {
+    key.rsplit('/').next().unwrap_or(key)
+}
+
+fn parse_hash(s: &str) -> Option<[u8; 16]> {
+    let bytes = unhex(s)?;
+    bytes.try_into().ok()
+}
+
+fn parse_sha(s: &str) -> Option<[u8; 32]> {
+    let bytes = unhex(s)?;
+    bytes.try_into().ok()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn json_line<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    let mut v = serde_json::to_vec(value).map_err(|e| Error::Internal(e.to_string()))?;
+    v.push(b'\n');
+    Ok(v)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// SHA-256 of bytes, as hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of a file, as hex (read in 1 MiB blocks).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_keys_name_their_writer() {
+        assert_eq!(
+            parse_segment_key("results/alice/b-1/000001.jsonl"),
+            Some(("alice", "b-1"))
+        );
+        assert_eq!(parse_segment_key("results/alice/b-1/x.jsonl"), None);
+        assert_eq!(parse_segment_key("results/../b/000001.jsonl"), None);
+        assert_eq!(parse_segment_key("results/alice/b/c/000001.jsonl"), None);
+        assert_eq!(parse_segment_key("results/alice/.conditional-write-probe"), None);
+    }
+
+    #[test]
+    fn a_segment_without_its_trailer_is_rejected() {
+        let line = r#"{"item":"00112233445566778899aabbccddeeff","version":1,"kind":"submitted","payload":{},"time_spent_ms":5,"created_at":"t"}"#;
+        let full = format!("{line}\n{{\"end\":{{\"annotator\":\"a\",\"batch\":\"b\",\"lines\":1}}}}\n");
+        assert_eq!(
+            parse_segment(full.as_bytes(), "k", "a", "b")
+                .map(|v| v.len())
+                .ok(),
+            Some(1)
+        );
+        let cut = format!("{line}\n");
+        let err = parse_segment(cut.as_bytes(), "k", "a", "b")
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("incomplete")));
+        // A trailer that claims another writer is not trusted either.
+        let other =
+            format!("{line}\n{{\"end\":{{\"annotator\":\"mallory\",\"batch\":\"b\",\"lines\":1}}}}\n");
+        assert!(parse_segment(other.as_bytes(), "k", "a", "b").is_err());
+    }
+
+    #[test]
+    fn config_refuses_secrets_and_bad_names() {
+        let mut c = SyncConfig {
+            bucket: "sift-data".into(),
+            prefix: "team/a".into(),
+            region: Some("garage".into()),
+            endpoint: Some("http://127.0.0.1:3900".into()),
+            path_style: true,
+            profile: None,
+            role: SyncRole::Lead,
+            annotator: None,
+            media: false,
+        };
+        assert!(c.validate().is_ok());
+        c.endpoint = Some("http://AKIA:secret@127.0.0.1:3900".into());
+        assert!(c.validate().unwrap_err().to_string().contains("credentials"));
+        c.endpoint = None;
+        c.prefix = "/abs/".into();
+        assert!(c.validate().is_err());
+        c.prefix = String::new();
+        c.bucket = "Bad_Bucket".into();
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn media_keys_are_content_addressed() {
+        let sha = "ab".repeat(32);
+        assert_eq!(
+            media_key(&sha, Path::new("/x/photo.JPG")),
+            format!("media/{sha}.jpg")
+        );
+        assert_eq!(media_key(&sha, Path::new("/x/noext")), format!("media/{sha}"));
+        assert!(is_media_key(&format!("media/{sha}.jpg")));
+        assert!(!is_media_key("media/../../etc/passwd"));
+        assert!(!is_media_key(&format!("media/{sha}.j/pg")));
+    }
+}

@@ -1,0 +1,356 @@
+//! S3 sync on the command line: `sift sync config|join|push|pull|status`.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use sift_api::{Project, SyncConfig, SyncOptions, SyncReport, SyncRole, SyncStatus};
+use sift_s3::{S3Store, Tuning};
+
+use crate::ProjectArg;
+use crate::output::Out;
+use crate::progress::Bar;
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Show or set where this project syncs (bucket, prefix, endpoint...). Credentials are
+    /// never stored: they come from the AWS chain (environment, ~/.aws files, profile, SSO).
+    #[command(
+        after_help = "Examples:\n  sift sync config -p proj --bucket labels --prefix team-a --region eu-west-1\n  sift sync config -p proj --bucket labels --endpoint http://127.0.0.1:3900 --region garage --path-style --media"
+    )]
+    Config {
+        #[command(flatten)]
+        project: ProjectArg,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Create an annotator's project from a lead's pushed project.
+    #[command(
+        after_help = "Example:\n  sift sync join ~/labels/team-a --bucket labels --prefix team-a --annotator alice --media\n\nThen label, and run `sift sync push -p ~/labels/team-a` to hand the work back."
+    )]
+    Join {
+        /// Folder for the new project.
+        dir: PathBuf,
+        /// Who labels in this project (must match the lead's assignments).
+        #[arg(long)]
+        annotator: String,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Lead: upload batches (and media with --media). Annotator: upload saved work.
+    #[command(
+        after_help = "Examples:\n  sift sync push -p proj\n  sift sync push -p proj --batch week-42 --media"
+    )]
+    Push {
+        #[command(flatten)]
+        project: ProjectArg,
+        /// Only this batch (lead; repeat for several).
+        #[arg(long = "batch")]
+        batches: Vec<String>,
+        /// Transfer media too.
+        #[arg(long)]
+        media: bool,
+    },
+    /// Annotator: download assigned batches (and media). Lead: merge annotators' results.
+    #[command(after_help = "Examples:\n  sift sync pull -p proj\n  sift sync pull -p proj --media --json")]
+    Pull {
+        #[command(flatten)]
+        project: ProjectArg,
+        /// Transfer media too.
+        #[arg(long)]
+        media: bool,
+    },
+    /// What is waiting to be pushed and pulled.
+    #[command(after_help = "Example:\n  sift sync status -p proj --json")]
+    Status {
+        #[command(flatten)]
+        project: ProjectArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// Bucket name.
+    #[arg(long)]
+    bucket: Option<String>,
+    /// Key prefix inside the bucket.
+    #[arg(long)]
+    prefix: Option<String>,
+    /// Region (AWS region, or what the store expects: `garage` for Garage).
+    #[arg(long)]
+    region: Option<String>,
+    /// Endpoint URL of an S3-compatible store.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Path-style addressing (most self-hosted stores need it).
+    #[arg(long)]
+    path_style: bool,
+    /// AWS profile from ~/.aws/config.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Transfer media with batches by default.
+    #[arg(long)]
+    media: bool,
+}
+
+impl RemoteArgs {
+    fn apply(
+        self,
+        base: Option<SyncConfig>,
+        role: SyncRole,
+        annotator: Option<String>,
+    ) -> anyhow::Result<SyncConfig> {
+        let mut c = base.unwrap_or(SyncConfig {
+            bucket: String::new(),
+            prefix: String::new(),
+            region: None,
+            endpoint: None,
+            path_style: false,
+            profile: None,
+            role,
+            annotator: None,
+            media: false,
+        });
+        if let Some(b) = self.bucket {
+            c.bucket = b;
+        }
+        if let Some(p) = self.prefix {
+            c.prefix = p.trim_matches('/').to_owned();
+        }
+        c.region = self.region.or(c.region);
+        c.endpoint = self.endpoint.or(c.endpoint);
+        c.profile = self.profile.or(c.profile);
+        c.path_style |= self.path_style;
+        c.media |= self.media;
+        c.annotator = annotator.or(c.annotator);
+        anyhow::ensure!(!c.bucket.is_empty(), "no bucket: pass --bucket");
+        Ok(c)
+    }
+}
+
+fn connect(config: &SyncConfig) -> anyhow::Result<S3Store> {
+    S3Store::connect(config, Tuning::from_env())
+        .map_err(sift_api::Error::from)
+        .context("cannot set up S3")
+}
+
+fn remote_for(project: &Project) -> anyhow::Result<S3Store> {
+    let config = project.sync_config()?.ok_or_else(|| {
+        sift_api::Error::BadRequest(
+            "this project has no sync configuration: run `sift sync config --bucket B ...`".into(),
+        )
+    })?;
+    connect(&config)
+}
+
+pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
+    match command {
+        SyncCommand::Config { project, remote } => {
+            let p = Project::open(&project.project)?;
+            let current = p.sync_config()?;
+            let untouched = remote.bucket.is_none()
+                && remote.prefix.is_none()
+                && remote.region.is_none()
+                && remote.endpoint.is_none()
+                && remote.profile.is_none()
+                && !remote.path_style
+                && !remote.media;
+            let config = match (untouched, current) {
+                (true, Some(c)) => c,
+                (true, None) => anyhow::bail!(sift_api::Error::BadRequest(
+                    "no sync configuration yet: pass --bucket (and --endpoint, --region... as needed)".into()
+                )),
+                (false, current) => {
+                    let role = current.as_ref().map_or(SyncRole::Lead, |c| c.role);
+                    let c = remote.apply(current, role, None)?;
+                    p.set_sync_config(&c)?;
+                    c
+                }
+            };
+            out.emit(&config, || config_text(&config));
+        }
+        SyncCommand::Join {
+            dir,
+            annotator,
+            remote,
+        } => {
+            let config = remote.apply(None, SyncRole::Annotator, Some(annotator))?;
+            config.validate()?;
+            let store = connect(&config)?;
+            let mut p = sift_api::join_project(&dir, &store, &config)
+                .with_context(|| format!("cannot join {} in {}", config.location(), dir.display()))?;
+            let report = p.sync_pull(&store, &SyncOptions::default(), &Bar::new(out.quiet_progress()))?;
+            out.emit(&report, || {
+                format!(
+                    "joined {} in {}\n{}",
+                    config.location(),
+                    dir.display(),
+                    report_text(&report)
+                )
+            });
+        }
+        SyncCommand::Push {
+            project,
+            batches,
+            media,
+        } => {
+            let mut p = Project::open(&project.project)?;
+            let store = remote_for(&p)?;
+            let report = p.sync_push(
+                &store,
+                &SyncOptions { batches, media },
+                &Bar::new(out.quiet_progress()),
+            )?;
+            out.emit(&report, || report_text(&report));
+            fail_on_problems(&report)?;
+        }
+        SyncCommand::Pull { project, media } => {
+            let mut p = Project::open(&project.project)?;
+            let store = remote_for(&p)?;
+            let report = p.sync_pull(
+                &store,
+                &SyncOptions {
+                    batches: Vec::new(),
+                    media,
+                },
+                &Bar::new(out.quiet_progress()),
+            )?;
+            out.emit(&report, || report_text(&report));
+            fail_on_problems(&report)?;
+        }
+        SyncCommand::Status { project } => {
+            let p = Project::open(&project.project)?;
+            let store = remote_for(&p)?;
+            let status = p.sync_status(&store)?;
+            out.emit(&status, || status_text(&status));
+        }
+    }
+    Ok(())
+}
+
+/// Problems that did not stop the sync still make the exit code say so.
+fn fail_on_problems(report: &SyncReport) -> anyhow::Result<()> {
+    if report.problems.is_empty() {
+        return Ok(());
+    }
+    Err(sift_api::Error::Conflict(format!(
+        "{} problem(s) during the {} (listed above); everything else was applied",
+        report.problems.len(),
+        report.direction
+    ))
+    .into())
+}
+
+fn config_text(c: &SyncConfig) -> String {
+    let mut s = format!("location:   {}\n", c.location());
+    s += &format!(
+        "role:       {}\n",
+        if c.role == SyncRole::Lead {
+            "lead"
+        } else {
+            "annotator"
+        }
+    );
+    if let Some(a) = &c.annotator {
+        s += &format!("annotator:  {a}\n");
+    }
+    s += &format!(
+        "region:     {}\n",
+        c.region.as_deref().unwrap_or("(from the AWS chain)")
+    );
+    s += &format!("endpoint:   {}\n", c.endpoint.as_deref().unwrap_or("(AWS)"));
+    s += &format!("path style: {}\n", c.path_style);
+    s += &format!(
+        "profile:    {}\n",
+        c.profile.as_deref().unwrap_or("(default chain)")
+    );
+    s += &format!("media:      {}\n", c.media);
+    s
+}
+
+fn report_text(r: &SyncReport) -> String {
+    let mut s = format!("{} {} in {:.1} s\n", r.direction, r.location, r.seconds);
+    if !r.batches.is_empty() || r.batches_unchanged > 0 {
+        s += &format!(
+            "  batches:  {} transferred ({}), {} unchanged\n",
+            r.batches.len(),
+            r.batches.join(", "),
+            r.batches_unchanged
+        );
+    }
+    if r.items_added > 0 {
+        s += &format!("  items:    {} added\n", r.items_added);
+    }
+    if !r.segments.is_empty() || r.segments_unchanged > 0 || r.versions > 0 {
+        s += &format!(
+            "  results:  {} segment(s), {} version(s) {}, {} already merged, {} unchanged segment(s)\n",
+            r.segments.len(),
+            r.versions,
+            if r.direction == "push" { "pushed" } else { "merged" },
+            r.duplicate_versions,
+            r.segments_unchanged
+        );
+    }
+    if r.media_files > 0 || r.media_unchanged > 0 {
+        s += &format!(
+            "  media:    {} file(s), {:.1} MB transferred, {} unchanged",
+            r.media_files,
+            r.media_bytes as f64 / 1e6,
+            r.media_unchanged
+        );
+        if r.resumed_parts > 0 || r.resumed_bytes > 0 {
+            s += &format!(
+                "; resumed {} part(s) and {:.1} MB of interrupted transfers",
+                r.resumed_parts,
+                r.resumed_bytes as f64 / 1e6
+            );
+        }
+        s += "\n";
+    }
+    if let Some(honoured) = r.conditional_writes {
+        s += &format!(
+            "  store:    conditional writes {}\n",
+            if honoured {
+                "honoured (extra guard on)"
+            } else {
+                "ignored (the one-writer layout keeps results safe)"
+            }
+        );
+    }
+    if r.batches.is_empty() && r.segments.is_empty() && r.media_files == 0 && r.problems.is_empty() {
+        s += "  nothing to transfer: up to date\n";
+    }
+    for p in &r.problems {
+        s += &format!("  problem:  {p}\n");
+    }
+    s
+}
+
+fn status_text(s: &SyncStatus) -> String {
+    let mut t = format!("{}\n", s.location);
+    match s.role {
+        Some(SyncRole::Lead) => {
+            t += &format!(
+                "  to push: {} batch(es) {}\n",
+                s.batches_to_push.len(),
+                s.batches_to_push.join(", ")
+            );
+            t += &format!("  to pull: {} result segment(s)\n", s.segments_to_pull.len());
+        }
+        _ => {
+            t += &format!("  to push: {} saved version(s)\n", s.versions_to_push);
+            t += &format!(
+                "  to pull: {} batch(es) {}\n",
+                s.batches_to_pull.len(),
+                s.batches_to_pull.join(", ")
+            );
+            if s.media_to_pull > 0 {
+                t += &format!(
+                    "  media missing here: {} file(s) (pull with --media)\n",
+                    s.media_to_pull
+                );
+            }
+        }
+    }
+    t
+}
