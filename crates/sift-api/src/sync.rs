@@ -119,6 +119,7 @@ impl SyncConfig {
         if self.role == SyncRole::Annotator {
             let name = self.annotator.as_deref().unwrap_or_default();
             crate::validate_person_name(name)?;
+            check_key_segment(name, "annotator name")?;
         }
         Ok(())
     }
@@ -1191,7 +1192,8 @@ impl Project {
                 (Some(m), Some(dir)) => {
                     Some(dir.join(media_file_name(&m.key)).to_string_lossy().into_owned())
                 }
-                _ => source_ref.clone(),
+                // A path on the lead's machine means nothing here; a URI still does.
+                _ => source_ref.clone().filter(|r| r.contains("://")),
             };
             items.push(PulledItem {
                 content: (*content).to_owned(),
@@ -1234,35 +1236,52 @@ impl Project {
     ) -> Result<()> {
         let mut jobs = Vec::new();
         let mut seen = HashSet::new();
-        for sift_store::PulledMedia {
-            key,
-            size,
-            sha256: sha,
-            ..
-        } in self.store.pulled_media()?
-        {
-            let dest = dir.join(media_file_name(&key));
+        let pulled = self.store.pulled_media()?;
+        for m in &pulled {
+            let dest = dir.join(media_file_name(&m.key));
             if !seen.insert(dest.clone()) {
                 continue;
             }
-            if std::fs::metadata(&dest).is_ok_and(|m| m.len() == size as u64) {
+            if std::fs::metadata(&dest).is_ok_and(|f| f.len() == m.size as u64) {
                 report.media_unchanged += 1;
                 continue;
             }
             jobs.push(DownloadJob {
-                key,
+                key: m.key.clone(),
                 dest,
-                size: size as u64,
-                sha256: sha,
+                size: m.size as u64,
+                sha256: m.sha256.clone(),
             });
         }
+        let result = self.download_media(remote, dir, &jobs, progress, report);
+        // Items point at their local copies once those are in place (also for batches
+        // first pulled without media).
+        self.store.add_media_root(&dir.to_string_lossy())?;
+        for m in &pulled {
+            let dest = dir.join(media_file_name(&m.key));
+            let dest_text = dest.to_string_lossy();
+            if m.local.as_deref() != Some(&*dest_text) && dest.is_file() {
+                self.store.set_media_ref(m.item_id, &dest_text)?;
+            }
+        }
+        result
+    }
+
+    fn download_media(
+        &mut self,
+        remote: &dyn ObjectStore,
+        dir: &Path,
+        jobs: &[DownloadJob],
+        progress: &dyn Progress,
+        report: &mut SyncReport,
+    ) -> Result<()> {
         if jobs.is_empty() {
             return Ok(());
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create media folder", dir, e))?;
         let total: u64 = jobs.iter().map(|j| j.size).sum();
         progress.start("downloading media", Some(total));
-        let results = remote.download_files(&jobs, &|b| progress.set_position(b));
+        let results = remote.download_files(jobs, &|b| progress.set_position(b));
         progress.finish();
         let mut first_error = None;
         for (job, result) in jobs.iter().zip(results) {
@@ -1327,6 +1346,7 @@ fn parse_segment_key(key: &str) -> Option<(&str, &str)> {
     let file = parts.next()?;
     if parts.next().is_some()
         || crate::validate_person_name(annotator).is_err()
+        || check_key_segment(annotator, "").is_err()
         || check_key_segment(batch, "").is_err()
     {
         return None;

@@ -246,6 +246,15 @@ impl Ctx {
                             self.endpoint
                         ),
                     ),
+                    // Garage answers a bad signature or an unknown key with a plain 403.
+                    (_, 403) if mentions_credentials(message) => RemoteError::new(
+                        RemoteErrorKind::Credentials,
+                        format!(
+                            "{} rejected the credentials while trying to {what} ({detail}); check AWS_ACCESS_KEY_ID and \
+                             AWS_SECRET_ACCESS_KEY, or the profile",
+                            self.endpoint
+                        ),
+                    ),
                     ("AccessDenied" | "Forbidden", _) | (_, 403) => RemoteError::new(
                         RemoteErrorKind::Forbidden,
                         format!(
@@ -326,6 +335,20 @@ impl Ctx {
             }
         }
     }
+}
+
+fn mentions_credentials(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "signature",
+        "access key",
+        "no such key",
+        "invalid key",
+        "credential",
+        "unknown key",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
 }
 
 /// The innermost message of an error chain (without any request or credential details).

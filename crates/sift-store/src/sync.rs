@@ -365,6 +365,15 @@ impl Store {
         Ok(())
     }
 
+    /// Points an item at a local copy of its media.
+    pub fn set_media_ref(&self, item_id: i64, media_ref: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE items SET media_ref = ?2 WHERE id = ?1",
+            params![item_id, media_ref],
+        )?;
+        Ok(())
+    }
+
     /// Media of pulled items, with where each item points now.
     pub fn pulled_media(&self) -> Result<Vec<PulledMedia>> {
         let mut stmt = self.conn.prepare(

@@ -1,0 +1,559 @@
+//! S3 sync end to end: the real `sift` binary against a real Garage server started by the
+//! harness (`sift_tests::garage`), on loopback ports, with real project files.
+//!
+//! - a lead hands a batch to two annotators, both label and push, the lead pulls: every
+//!   version arrives once, and pulling again (or a segment repeated after a lost
+//!   acknowledgement) adds nothing;
+//! - media: Garage killed in the middle of a multipart upload and of a download; after a
+//!   restart the rerun resumes and completes, and no partial object or file is ever taken
+//!   as complete;
+//! - wrong credentials, a missing bucket and a stopped server each give their message.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failing loudly is the point
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sift_tests::garage::Garage;
+use sift_tests::{sift_bin, template};
+
+/// A `sift` command talking to `g` (its key, region; the endpoint is in the project config).
+fn sift(g: &Garage) -> Command {
+    let mut cmd = Command::new(sift_bin());
+    g.configure(&mut cmd);
+    cmd.env_remove("SIFT_PROJECT")
+        .env_remove("SIFT_BACKTRACE")
+        .env("NO_COLOR", "1")
+        // Fail fast when a test stops the server on purpose.
+        .env("SIFT_S3_MAX_ATTEMPTS", "2");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run sift")
+}
+
+#[track_caller]
+fn ok(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[track_caller]
+fn ok_json(cmd: &mut Command) -> Value {
+    let text = ok(cmd.arg("--json"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Remote options for `sift sync config` / `join`.
+fn remote_args(g: &Garage, prefix: &str) -> Vec<String> {
+    vec![
+        "--bucket".into(),
+        g.bucket().into(),
+        "--prefix".into(),
+        prefix.into(),
+        "--endpoint".into(),
+        g.endpoint(),
+        "--region".into(),
+        g.region().into(),
+        "--path-style".into(),
+    ]
+}
+
+fn sql_count(project: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open_with_flags(
+        project.join("project.sift"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn ranking_payload(first: &str) -> Value {
+    let order = match first {
+        "0" => ["0", "3", "2", "1"],
+        _ => ["1", "2", "3", "0"],
+    };
+    let ranks: serde_json::Map<String, Value> = order
+        .iter()
+        .enumerate()
+        .map(|(i, id)| ((*id).to_owned(), json!(i + 1)))
+        .collect();
+    json!({
+        "rankings": {"clarity": ranks, "accuracy": ranks, "harmlessness": ranks},
+        "classifications": {"0": {"factual_error": "no"}, "1": {"factual_error": "yes"},
+                            "2": {"factual_error": "unsure"}, "3": {"factual_error": "no"}},
+        "rationale": format!("Response {first} is the clearest and gets the facts right.")
+    })
+}
+
+/// A lead project with `n` ranking items, annotators alice and bob, and batch `wk1` dealt
+/// out to both, configured to sync with `g` under `prefix`.
+fn lead_project(g: &Garage, dir: &Path, prefix: &str, n: usize) -> PathBuf {
+    let lead = dir.join("lead");
+    ok(sift(g)
+        .arg("init")
+        .arg(&lead)
+        .arg("--template")
+        .arg(template("ranking.toml")));
+    let manifest = dir.join("items.jsonl");
+    let lines: Vec<String> = (0..n)
+        .map(|i| {
+            json!({"source": format!("Question {i}: why is the sky blue?"), "prompt": format!("Question {i}"),
+                   "responses": ["Rayleigh scattering.", "The ocean.", "Blue light scatters more.", "Dust."],
+                   "pass": {"id": i}})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&manifest, lines.join("\n") + "\n").unwrap();
+    ok(sift(g).arg("import").arg(&manifest).arg("-p").arg(&lead));
+    for who in ["alice", "bob"] {
+        ok(sift(g).args(["annotator", "add", who, "-p"]).arg(&lead));
+    }
+    ok(sift(g)
+        .args([
+            "batch",
+            "create",
+            "--size",
+            &n.to_string(),
+            "--assign",
+            "alice,bob",
+            "--name",
+            "wk1",
+            "-p",
+        ])
+        .arg(&lead));
+    ok(sift(g)
+        .args(["sync", "config", "-p"])
+        .arg(&lead)
+        .args(remote_args(g, prefix)));
+    lead
+}
+
+fn join(g: &Garage, dir: &Path, prefix: &str, who: &str, media: bool) -> (PathBuf, Value) {
+    let project = dir.join(who);
+    let mut cmd = sift(g);
+    cmd.args(["sync", "join"])
+        .arg(&project)
+        .args(["--annotator", who])
+        .args(remote_args(g, prefix));
+    if media {
+        cmd.arg("--media");
+    }
+    let report = ok_json(&mut cmd);
+    (project, report)
+}
+
+/// Item ids of an annotator's project, in its queue order.
+fn item_ids(project: &Path) -> Vec<i64> {
+    let conn = rusqlite::Connection::open_with_flags(
+        project.join("project.sift"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT item_id FROM batch_items ORDER BY position")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn annotate(g: &Garage, project: &Path, who: &str, item: i64, payload: &Value, submit: bool) {
+    let mut cmd = sift(g);
+    cmd.args([
+        "annotate",
+        &item.to_string(),
+        "--as",
+        who,
+        "--payload",
+        &payload.to_string(),
+        "-p",
+    ])
+    .arg(project);
+    if submit {
+        cmd.arg("--submit");
+    }
+    ok(&mut cmd);
+}
+
+#[test]
+fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
+    let g = Garage::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let lead = lead_project(&g, tmp.path(), "team-a", 6);
+    let pushed = ok_json(sift(&g).args(["sync", "push", "-p"]).arg(&lead));
+    assert_eq!(pushed["batches"], json!(["wk1"]));
+    // Pushing again moves nothing.
+    let again = ok_json(sift(&g).args(["sync", "push", "-p"]).arg(&lead));
+    assert_eq!(again["batches"], json!([]));
+    assert_eq!(again["batches_unchanged"], 1);
+
+    let (alice, joined) = join(&g, tmp.path(), "team-a", "alice", false);
+    let (bob, _) = join(&g, tmp.path(), "team-a", "bob", false);
+    // Round-robin: alice has items 1, 3, 5 of the lead; bob 2, 4, 6.
+    assert_eq!(joined["items_added"], 3);
+    assert_eq!(item_ids(&alice).len(), 3);
+    assert_eq!(item_ids(&bob).len(), 3);
+
+    // Alice saves a draft, then submits, on each item; Bob submits two of his.
+    for id in item_ids(&alice) {
+        annotate(
+            &g,
+            &alice,
+            "alice",
+            id,
+            &json!({"rationale": "first look"}),
+            false,
+        );
+        annotate(&g, &alice, "alice", id, &ranking_payload("0"), true);
+    }
+    for id in item_ids(&bob).into_iter().take(2) {
+        annotate(&g, &bob, "bob", id, &ranking_payload("1"), true);
+    }
+    let status = ok_json(sift(&g).args(["sync", "status", "-p"]).arg(&alice));
+    assert_eq!(status["versions_to_push"], 6);
+    let a = ok_json(sift(&g).args(["sync", "push", "-p"]).arg(&alice));
+    assert_eq!(a["versions"], 6);
+    // Garage ignores If-None-Match: the probe notices, and the layout does not depend on it.
+    assert_eq!(a["conditional_writes"], false);
+    let b = ok_json(sift(&g).args(["sync", "push", "-p"]).arg(&bob));
+    assert_eq!(b["versions"], 2);
+    assert_eq!(
+        ok_json(sift(&g).args(["sync", "push", "-p"]).arg(&bob))["versions"],
+        0
+    );
+
+    let lead_status = ok_json(sift(&g).args(["sync", "status", "-p"]).arg(&lead));
+    assert_eq!(lead_status["segments_to_pull"].as_array().unwrap().len(), 2);
+    let pulled = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    assert_eq!(pulled["versions"], 8, "{pulled}");
+    assert_eq!(pulled["problems"], json!([]));
+    let versions = "SELECT count(*) FROM annotation_versions";
+    assert_eq!(sql_count(&lead, versions), 8);
+    assert_eq!(
+        sql_count(
+            &lead,
+            "SELECT count(*) FROM annotations WHERE state = 'submitted'"
+        ),
+        5
+    );
+    // Pulling twice adds nothing.
+    let twice = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    assert_eq!(twice["versions"], 0);
+    assert_eq!(twice["segments_unchanged"], 2);
+    assert_eq!(sql_count(&lead, versions), 8);
+
+    // The lead reviews one of Alice's annotations; later pulls keep the review.
+    let annotation: i64 = {
+        let conn = rusqlite::Connection::open(lead.join("project.sift")).unwrap();
+        conn.query_row(
+            "SELECT a.id FROM annotations a JOIN annotators p ON p.id = a.annotator_id
+             WHERE p.name = 'alice' ORDER BY a.id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    ok(sift(&g)
+        .args(["annotator", "add", "rita", "--role", "reviewer", "-p"])
+        .arg(&lead));
+    ok(sift(&g)
+        .args([
+            "review",
+            "approve",
+            &annotation.to_string(),
+            "--version",
+            "2",
+            "--as",
+            "rita",
+            "-p",
+        ])
+        .arg(&lead));
+
+    // A push whose acknowledgement was lost (the upload landed, the local record did not):
+    // the versions go out again in a new segment, and the lead merges them once.
+    {
+        let conn = rusqlite::Connection::open(bob.join("project.sift")).unwrap();
+        conn.execute("DELETE FROM sync_pushed_versions", []).unwrap();
+    }
+    let repeat = ok_json(sift(&g).args(["sync", "push", "-p"]).arg(&bob));
+    assert_eq!(repeat["versions"], 2);
+    assert_eq!(repeat["segments"][0], "results/bob/wk1/000002.jsonl");
+    // The lead's record of a merged segment lost too: it is read again, and merged once.
+    {
+        let conn = rusqlite::Connection::open(lead.join("project.sift")).unwrap();
+        conn.execute(
+            "DELETE FROM sync_objects WHERE remote_key LIKE 'results/bob/%'",
+            [],
+        )
+        .unwrap();
+    }
+    let merged = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    assert_eq!(merged["versions"], 0, "{merged}");
+    assert_eq!(merged["duplicate_versions"], 4);
+    assert_eq!(sql_count(&lead, versions), 8);
+    assert_eq!(
+        sql_count(&lead, "SELECT count(*) FROM annotations WHERE state = 'approved'"),
+        1
+    );
+
+    // New work after the first round arrives as new versions only.
+    let last = *item_ids(&bob).last().unwrap();
+    annotate(&g, &bob, "bob", last, &ranking_payload("1"), true);
+    ok(sift(&g).args(["sync", "push", "-p"]).arg(&bob));
+    let third = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    assert_eq!(third["versions"], 1);
+    assert_eq!(sql_count(&lead, versions), 9);
+
+    // The export holds every submitted annotation once.
+    let out = tmp.path().join("labels.jsonl");
+    ok(sift(&g).args(["export", "-o"]).arg(&out).arg("-p").arg(&lead));
+    let lines = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(lines.lines().count(), 6);
+}
+
+/// Bytes that do not compress or repeat.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut v = Vec::with_capacity(len + 8);
+    while v.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    v.truncate(len);
+    v
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for e in entries.flatten() {
+            let Ok(meta) = e.metadata() else { continue };
+            total += if meta.is_dir() {
+                dir_size(&e.path())
+            } else {
+                meta.len()
+            };
+        }
+    }
+    total
+}
+
+/// Polls `cond` every 2 ms for up to `limit`.
+fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    false
+}
+
+#[test]
+fn media_transfers_survive_the_server_dying_mid_upload_and_mid_download() {
+    let mut g = Garage::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let media = tmp.path().join("photos");
+    std::fs::create_dir_all(&media).unwrap();
+    let big = noise(96 << 20, 7);
+    std::fs::write(media.join("big.jpg"), &big).unwrap();
+    std::fs::write(media.join("small.jpg"), noise(20_000, 8)).unwrap();
+    let lead = tmp.path().join("lead");
+    ok(sift(&g)
+        .arg("init")
+        .arg(&lead)
+        .arg("--template")
+        .arg(template("image-caption.toml")));
+    let manifest = tmp.path().join("photos.jsonl");
+    std::fs::write(
+        &manifest,
+        "{\"source-ref\":\"photos/big.jpg\",\"id\":1}\n{\"source-ref\":\"photos/small.jpg\",\"id\":2}\n",
+    )
+    .unwrap();
+    ok(sift(&g).arg("import").arg(&manifest).arg("-p").arg(&lead));
+    ok(sift(&g).args(["annotator", "add", "alice", "-p"]).arg(&lead));
+    ok(sift(&g)
+        .args([
+            "batch", "create", "--size", "2", "--assign", "alice", "--name", "photos", "-p",
+        ])
+        .arg(&lead));
+    ok(sift(&g)
+        .args(["sync", "config", "-p"])
+        .arg(&lead)
+        .args(remote_args(&g, "media-test"))
+        .arg("--media"));
+
+    // 96 parts of 1 MiB, two at a time: kill Garage once some have landed.
+    let push = |g: &Garage| {
+        let mut cmd = sift(g);
+        cmd.args(["sync", "push", "-p"])
+            .arg(&lead)
+            .env("SIFT_S3_PART_SIZE", (1 << 20).to_string())
+            .env("SIFT_S3_MULTIPART_THRESHOLD", (4 << 20).to_string())
+            .env("SIFT_S3_CONCURRENCY", "2");
+        cmd
+    };
+    let data = g.dir().join("data");
+    let before = dir_size(&data);
+    let child = push(&g)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_for(Duration::from_secs(60), || dir_size(&data) > before + (12 << 20)),
+        "the upload never got going"
+    );
+    g.kill();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the push should fail with the server gone: {stderr}"
+    );
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+    g.restart();
+
+    // The batch was not written, so an annotator sees nothing half-pushed.
+    let (alice, joined) = join(&g, tmp.path(), "media-test", "alice", true);
+    assert_eq!(joined["batches"], json!([]));
+    assert!(item_ids(&alice).is_empty());
+
+    // The rerun finds the unfinished upload and sends only the missing parts.
+    let again = ok_json(&mut push(&g));
+    assert_eq!(again["batches"], json!(["photos"]), "{again}");
+    let resumed = again["resumed_parts"].as_u64().unwrap();
+    assert!((4..96).contains(&resumed), "resumed {resumed} parts: {again}");
+
+    // Download, killed mid-way: the file is never in place until complete and verified.
+    let pull = |g: &Garage| {
+        let mut cmd = sift(g);
+        cmd.args(["sync", "pull", "-p"])
+            .arg(&alice)
+            .env("SIFT_S3_CONCURRENCY", "1");
+        cmd
+    };
+    let media_dir = alice.join("media");
+    let sha = sift_api::sha256_hex(&big);
+    let final_path = media_dir.join(format!("{sha}.jpg"));
+    let partial = media_dir.join(format!(".{sha}.jpg.{}.part", &sha[..16]));
+    let child = pull(&g)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let caught = wait_for(Duration::from_secs(60), || {
+        std::fs::metadata(&partial).is_ok_and(|m| m.len() > (4 << 20))
+    });
+    g.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(caught, "the download finished before the server could be stopped");
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(!final_path.exists(), "a partial download must not be in place");
+    assert!(partial.exists());
+    g.restart();
+    let done = ok_json(&mut pull(&g));
+    assert_eq!(
+        std::fs::read(&final_path).unwrap(),
+        big,
+        "the downloaded file is the original"
+    );
+    assert!(!partial.exists(), "no partial file left behind");
+    assert!(done["resumed_bytes"].as_u64().unwrap() > 0, "{done}");
+    // The item points at its local copy, which the project may serve.
+    let conn = rusqlite::Connection::open_with_flags(
+        alice.join("project.sift"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let refs: Vec<String> = conn
+        .prepare("SELECT media_ref FROM items ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        refs.iter()
+            .all(|r| r.starts_with(&media_dir.display().to_string())),
+        "{refs:?}"
+    );
+    // Nothing more to move.
+    let idle = ok_json(&mut pull(&g));
+    assert_eq!(idle["media_files"], 0);
+    assert_eq!(idle["media_unchanged"], 2);
+}
+
+#[test]
+fn wrong_credentials_a_missing_bucket_and_a_stopped_server_each_say_so() {
+    let mut g = Garage::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let lead = lead_project(&g, tmp.path(), "errors", 2);
+
+    let fail = |cmd: &mut Command| -> String {
+        let out = run(cmd);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+
+    let wrong = fail(sift(&g).args(["sync", "push", "-p"]).arg(&lead).env(
+        "AWS_SECRET_ACCESS_KEY",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ));
+    assert!(wrong.contains("rejected the credentials"), "{wrong}");
+    assert!(!wrong.contains(g.secret_key()), "a secret must never be printed");
+    let unknown = fail(
+        sift(&g)
+            .args(["sync", "push", "-p"])
+            .arg(&lead)
+            .env("AWS_ACCESS_KEY_ID", "GK00000000000000000000000000"),
+    );
+    assert!(unknown.contains("credentials"), "{unknown}");
+
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let mut args = remote_args(&g, "errors");
+    args[1] = "no-such-bucket".into();
+    ok(sift(&g).args(["sync", "config", "-p"]).arg(&lead).args(&args));
+    let missing = fail(sift(&g).args(["sync", "push", "-p"]).arg(&lead));
+    assert!(
+        missing.contains("bucket \"no-such-bucket\" does not exist"),
+        "{missing}"
+    );
+
+    ok(sift(&g)
+        .args(["sync", "config", "-p"])
+        .arg(&lead)
+        .args(remote_args(&g, "errors")));
+    g.kill();
+    let started = Instant::now();
+    let stopped = fail(sift(&g).args(["sync", "status", "-p"]).arg(&lead));
+    assert!(stopped.contains("cannot reach"), "{stopped}");
+    assert!(stopped.contains(&g.endpoint()), "{stopped}");
+    assert!(started.elapsed() < Duration::from_secs(30), "gave up too slowly");
+
+    // Secrets never reach the project file.
+    let file = std::fs::read(lead.join("project.sift")).unwrap();
+    let text = String::from_utf8_lossy(&file);
+    assert!(!text.contains(g.secret_key()) && !text.contains(g.access_key()));
+}
