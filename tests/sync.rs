@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sift_tests::garage::Garage;
-use sift_tests::{sift_bin, template};
+use sift_tests::{count_rows, sift_bin, template};
 
 /// A `sift` command talking to `g` (its key, region; the endpoint is in the project config).
 fn sift(g: &Garage) -> Command {
@@ -239,8 +239,7 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
     let pulled = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
     assert_eq!(pulled["versions"], 8, "{pulled}");
     assert_eq!(pulled["problems"], json!([]));
-    let versions = "SELECT count(*) FROM annotation_versions";
-    assert_eq!(sql_count(&lead, versions), 8);
+    assert_eq!(count_rows(&lead, "annotation_versions"), 8);
     assert_eq!(
         sql_count(
             &lead,
@@ -252,7 +251,7 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
     let twice = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
     assert_eq!(twice["versions"], 0);
     assert_eq!(twice["segments_unchanged"], 2);
-    assert_eq!(sql_count(&lead, versions), 8);
+    assert_eq!(count_rows(&lead, "annotation_versions"), 8);
 
     // The lead reviews one of Alice's annotations; later pulls keep the review.
     let annotation: i64 = {
@@ -302,7 +301,7 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
     let merged = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
     assert_eq!(merged["versions"], 0, "{merged}");
     assert_eq!(merged["duplicate_versions"], 4);
-    assert_eq!(sql_count(&lead, versions), 8);
+    assert_eq!(count_rows(&lead, "annotation_versions"), 8);
     assert_eq!(
         sql_count(&lead, "SELECT count(*) FROM annotations WHERE state = 'approved'"),
         1
@@ -314,7 +313,7 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
     ok(sift(&g).args(["sync", "push", "-p"]).arg(&bob));
     let third = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
     assert_eq!(third["versions"], 1);
-    assert_eq!(sql_count(&lead, versions), 9);
+    assert_eq!(count_rows(&lead, "annotation_versions"), 9);
 
     // The export holds every submitted annotation once.
     let out = tmp.path().join("labels.jsonl");

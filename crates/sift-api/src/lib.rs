@@ -268,11 +268,7 @@ fn validate_person_name(name: &str) -> Result<()> {
 fn new_token() -> Result<String> {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("no randomness for a token: {e}")))?;
-    let mut s = String::from("sift_");
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    Ok(s)
+    Ok(format!("sift_{}", sync::hex(&bytes)))
 }
 
 fn token_hash(token: &str) -> [u8; 32] {

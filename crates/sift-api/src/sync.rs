@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
+use sift_manifest::ContentHash;
 use sift_store::{Direction, PulledBatch, PulledItem, RemoteVersion, SegmentMerge, SyncObject};
 
 use crate::{Error, Progress, Project, Result};
@@ -478,7 +479,8 @@ impl Project {
         Ok(())
     }
 
-    fn require_sync_config(&self) -> Result<SyncConfig> {
+    /// The sync configuration, or an error saying how to set it.
+    pub fn require_sync_config(&self) -> Result<SyncConfig> {
         self.sync_config()?.ok_or_else(|| {
             Error::BadRequest(
                 "this project has no sync configuration: run `sift sync config --bucket B ...`".into(),
@@ -493,19 +495,10 @@ impl Project {
         opts: &SyncOptions,
         progress: &dyn Progress,
     ) -> Result<SyncReport> {
-        let config = self.require_sync_config()?;
-        let started = std::time::Instant::now();
-        let mut report = SyncReport {
-            direction: "push".into(),
-            role: Some(config.role),
-            location: remote.location(),
-            ..SyncReport::default()
-        };
-        match config.role {
-            SyncRole::Lead => self.push_lead(remote, &config, opts, progress, &mut report)?,
-            SyncRole::Annotator => self.push_annotator(remote, &config, progress, &mut report)?,
-        }
-        report.seconds = started.elapsed().as_secs_f64();
+        let report = self.run_sync("push", remote, |p, config, report| match config.role {
+            SyncRole::Lead => p.push_lead(remote, config, opts, progress, report),
+            SyncRole::Annotator => p.push_annotator(remote, config, progress, report),
+        })?;
         self.store.append_event(
             None,
             "sync_push",
@@ -522,18 +515,28 @@ impl Project {
         opts: &SyncOptions,
         progress: &dyn Progress,
     ) -> Result<SyncReport> {
+        self.run_sync("pull", remote, |p, config, report| match config.role {
+            SyncRole::Lead => p.pull_lead(remote, progress, report),
+            SyncRole::Annotator => p.pull_annotator(remote, config, opts, progress, report),
+        })
+    }
+
+    /// Runs one direction for the configured role and times it.
+    fn run_sync(
+        &mut self,
+        direction: &str,
+        remote: &dyn ObjectStore,
+        work: impl FnOnce(&mut Self, &SyncConfig, &mut SyncReport) -> Result<()>,
+    ) -> Result<SyncReport> {
         let config = self.require_sync_config()?;
         let started = std::time::Instant::now();
         let mut report = SyncReport {
-            direction: "pull".into(),
+            direction: direction.into(),
             role: Some(config.role),
             location: remote.location(),
             ..SyncReport::default()
         };
-        match config.role {
-            SyncRole::Lead => self.pull_lead(remote, progress, &mut report)?,
-            SyncRole::Annotator => self.pull_annotator(remote, &config, opts, progress, &mut report)?,
-        }
+        work(self, &config, &mut report)?;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     }
@@ -551,10 +554,10 @@ impl Project {
                 let listed = listing(remote, "batches/")?;
                 for batch in self.store.batch_names()? {
                     let files = self.batch_files(batch.id, &batch.name, &BTreeMap::new())?;
-                    let stale = files.iter().any(|(key, body)| {
-                        let sha = sha256_hex(body);
-                        !self.pushed_matches(key, &sha, &listed)
-                    });
+                    let mut stale = false;
+                    for (key, body) in &files {
+                        stale |= !self.pushed_matches(key, &sha256_hex(body), &listed)?;
+                    }
                     if stale {
                         status.batches_to_push.push(batch.name);
                     }
@@ -589,14 +592,12 @@ impl Project {
         Ok(status)
     }
 
-    fn pushed_matches(&self, key: &str, sha: &str, listed: &HashMap<String, RemoteObject>) -> bool {
-        listed.contains_key(key)
+    fn pushed_matches(&self, key: &str, sha: &str, listed: &HashMap<String, RemoteObject>) -> Result<bool> {
+        Ok(listed.contains_key(key)
             && self
                 .store
-                .sync_object(key, Direction::Push)
-                .ok()
-                .flatten()
-                .is_some_and(|o| o.sha256 == sha)
+                .sync_object(key, Direction::Push)?
+                .is_some_and(|o| o.sha256 == sha))
     }
 
     fn pulled_matches(&self, o: &RemoteObject) -> Result<bool> {
@@ -629,7 +630,7 @@ impl Project {
         let mut assignments = json_line(&header)?;
         for r in &rows {
             assignments.extend(json_line(&AssignmentLine {
-                item: hex(&r.content_hash),
+                item: ContentHash(r.content_hash).to_string(),
                 position: r.position,
                 annotators: r.annotators.clone(),
                 media: media.get(&r.item_id).cloned(),
@@ -657,7 +658,13 @@ impl Project {
             template_text: row.template_text,
         };
         let body = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;
-        let listed = listing(remote, "")?;
+        // What push compares against; `results/` (the annotators' side) is never listed here.
+        let with_media = config.media || opts.media;
+        let mut listed = listing(remote, "project.json")?;
+        listed.extend(listing(remote, "batches/")?);
+        if with_media {
+            listed.extend(listing(remote, "media/")?);
+        }
         self.put_if_changed(remote, "project.json", body, &listed)?;
 
         let mut batches = self.store.batch_names()?;
@@ -669,7 +676,6 @@ impl Project {
             }
             batches.retain(|b| opts.batches.contains(&b.name));
         }
-        let with_media = config.media || opts.media;
         for batch in batches {
             let media = if with_media {
                 self.push_batch_media(remote, batch.id, &listed, progress, report)?
@@ -700,7 +706,7 @@ impl Project {
         listed: &HashMap<String, RemoteObject>,
     ) -> Result<bool> {
         let sha = sha256_hex(&body);
-        if self.pushed_matches(key, &sha, listed) {
+        if self.pushed_matches(key, &sha, listed)? {
             return Ok(false);
         }
         let size = body.len() as i64;
@@ -871,7 +877,7 @@ impl Project {
                 let payload = serde_json::value::RawValue::from_string(v.payload.clone())
                     .map_err(|e| Error::Internal(format!("stored payload is not JSON: {e}")))?;
                 body.extend(json_line(&SegmentLine {
-                    item: hex(&v.item_hash),
+                    item: ContentHash(v.item_hash).to_string(),
                     version: v.version,
                     kind: if v.submitted { "submitted" } else { "draft" }.into(),
                     payload: &payload,

@@ -93,18 +93,6 @@ pub struct QueueArgs {
     model: Option<String>,
 }
 
-/// Prints `value` as JSON with `--json`, else `text`.
-fn emit<T: serde::Serialize>(out: &Out, value: &T, text: impl FnOnce() -> String) {
-    if out.quiet_progress() {
-        match serde_json::to_string_pretty(value) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("error: cannot write JSON output: {e}"),
-        }
-    } else {
-        print!("{}", text());
-    }
-}
-
 /// An adapter error as the API error that picks the exit code and `--json` code.
 fn api_error(e: OnnxError) -> sift_api::Error {
     match e {
@@ -136,7 +124,7 @@ pub fn model(command: ModelCommand, out: &Out) -> anyhow::Result<()> {
                 "model": info.row.name, "version": info.row.version, "file_hash": info.row.file_hash,
                 "path": info.path, "adapter": checked.adapter, "signature": checked.signature,
             });
-            emit(out, &value, || {
+            out.emit(&value, || {
                 let list = |t: &[sift_onnx::TensorInfo]| {
                     t.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
                 };
@@ -168,7 +156,7 @@ pub fn model(command: ModelCommand, out: &Out) -> anyhow::Result<()> {
                     })
                 })
                 .collect();
-            emit(out, &rows, || {
+            out.emit(&rows, || {
                 if models.is_empty() {
                     return "No models yet: add one with `sift model add MODEL.onnx --config model.toml`.\n"
                         .into();
@@ -244,7 +232,7 @@ pub fn score(args: ScoreArgs, out: &Out) -> anyhow::Result<()> {
         &Bar::new(out.quiet_progress()),
         &cancel,
     )?;
-    emit(out, &report, || {
+    out.emit(&report, || {
         let mut t = format!(
             "{} {} items with {}@{} on {} ({}) in {:.1} s ({:.0} items/s)",
             if report.cancelled {
@@ -302,7 +290,7 @@ pub fn queue(args: QueueArgs, out: &Out) -> anyhow::Result<()> {
         name: args.name,
         model: args.model,
     })?;
-    emit(out, &report, || {
+    out.emit(&report, || {
         let mut t = format!(
             "Batch {:?}: {} of {} candidates by {}{} ({}@{}){}\n",
             report.batch,
@@ -336,7 +324,7 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
         if let Some(map) = value.as_object_mut() {
             map.insert("models".into(), serde_json::to_value(&models)?);
         }
-        emit(out, &value, String::new);
+        out.emit(&value, String::new);
         return Ok(());
     }
     out.status(&status);

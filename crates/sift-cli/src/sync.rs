@@ -135,12 +135,7 @@ fn connect(config: &SyncConfig) -> anyhow::Result<S3Store> {
 }
 
 fn remote_for(project: &Project) -> anyhow::Result<S3Store> {
-    let config = project.sync_config()?.ok_or_else(|| {
-        sift_api::Error::BadRequest(
-            "this project has no sync configuration: run `sift sync config --bucket B ...`".into(),
-        )
-    })?;
-    connect(&config)
+    connect(&project.require_sync_config()?)
 }
 
 pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {

@@ -201,6 +201,27 @@ impl Ctx {
         format!("{}{key}", self.prefix)
     }
 
+    /// A PutObject of `body` carrying its SHA-256 as the checksum the store verifies and in
+    /// the object's metadata (`x-amz-meta-sha256`).
+    fn checked_put(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        sha256: &str,
+    ) -> Result<aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder, RemoteError> {
+        let checksum = sha_b64(sha256).ok_or_else(|| {
+            RemoteError::new(RemoteErrorKind::Other, format!("{sha256:?} is not a SHA-256"))
+        })?;
+        Ok(self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.full(key))
+            .body(ByteStream::from(body))
+            .checksum_sha256(checksum)
+            .metadata("sha256", sha256))
+    }
+
     /// Turns an SDK failure into a message that says what to do.
     fn error<E>(
         &self,
@@ -387,13 +408,9 @@ fn crc32c_b64(bytes: &[u8]) -> String {
 
 impl ObjectStore for S3Store {
     fn location(&self) -> String {
-        format!(
-            "s3://{}/{} at {}",
-            self.bucket,
-            self.prefix.trim_end_matches('/'),
-            self.endpoint
-        )
-        .replace("/ at ", " at ")
+        let prefix = self.prefix.trim_end_matches('/');
+        let sep = if prefix.is_empty() { "" } else { "/" };
+        format!("s3://{}{sep}{prefix} at {}", self.bucket, self.endpoint)
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<RemoteObject>, RemoteError> {
@@ -473,18 +490,8 @@ impl ObjectStore for S3Store {
 
     fn put(&self, key: &str, body: Vec<u8>, sha256: &str, mode: PutMode) -> Result<PutOutcome, RemoteError> {
         let ctx = self.ctx();
-        let checksum = sha_b64(sha256).ok_or_else(|| {
-            RemoteError::new(RemoteErrorKind::Other, format!("{sha256:?} is not a SHA-256"))
-        })?;
+        let mut req = ctx.checked_put(key, body, sha256)?;
         self.runtime.block_on(async {
-            let mut req = ctx
-                .client
-                .put_object()
-                .bucket(&ctx.bucket)
-                .key(ctx.full(key))
-                .body(ByteStream::from(body))
-                .checksum_sha256(checksum)
-                .metadata("sha256", sha256);
             if mode == PutMode::IfAbsent {
                 req = req.if_none_match("*");
             }
@@ -604,20 +611,8 @@ async fn upload_single(
     if body.len() as u64 != job.size {
         return Err(changed(&job.path));
     }
-    let checksum = sha_b64(&job.sha256).ok_or_else(|| {
-        RemoteError::new(
-            RemoteErrorKind::Other,
-            format!("{:?} is not a SHA-256", job.sha256),
-        )
-    })?;
     let out = ctx
-        .client
-        .put_object()
-        .bucket(&ctx.bucket)
-        .key(ctx.full(&job.key))
-        .body(ByteStream::from(body))
-        .checksum_sha256(checksum)
-        .metadata("sha256", &job.sha256)
+        .checked_put(&job.key, body, &job.sha256)?
         .send()
         .await
         .map_err(|e| ctx.error("upload", &job.key, &e))?;

@@ -40,7 +40,8 @@ pub struct ImportTx<'s> {
     import_id: i64,
 }
 
-const INSERT_ITEM: &str = "INSERT INTO items (content, content_hash, media_ref, import_id, source_line)
+pub(crate) const INSERT_ITEM: &str =
+    "INSERT INTO items (content, content_hash, media_ref, import_id, source_line)
      VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(content_hash) DO NOTHING";
 
 impl Store {
@@ -57,10 +58,7 @@ impl Store {
         )?;
         let import_id = tx.last_insert_rowid();
         if let Some(root) = import.media_root {
-            tx.execute(
-                "INSERT INTO media_roots (path, added_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
-                params![root.to_string_lossy(), sift_core::now_rfc3339()],
-            )?;
+            add_media_root_in(&tx, &root.to_string_lossy())?;
         }
         Ok(ImportTx { tx, import_id })
     }
@@ -145,19 +143,7 @@ impl ImportTx<'_> {
 
     /// Finds or creates an annotator inside the import transaction.
     pub fn ensure_annotator(&mut self, name: &str) -> Result<i64> {
-        let found: Option<i64> = self
-            .tx
-            .prepare_cached("SELECT id FROM annotators WHERE name = ?1")?
-            .query_row([name], |r| r.get(0))
-            .optional()?;
-        if let Some(id) = found {
-            return Ok(id);
-        }
-        self.tx.execute(
-            "INSERT INTO annotators (name, role, created_at) VALUES (?1, 'annotator', ?2)",
-            params![name, sift_core::now_rfc3339()],
-        )?;
-        Ok(self.tx.last_insert_rowid())
+        ensure_annotator_in(&self.tx, name)
     }
 
     /// Records the counts and the event, then commits. Nothing is visible before this.
@@ -184,4 +170,29 @@ impl ImportTx<'_> {
         self.tx.commit()?;
         Ok(self.import_id)
     }
+}
+
+/// Finds or creates an annotator (role annotator, no token) on `conn`, e.g. inside a transaction.
+pub(crate) fn ensure_annotator_in(conn: &rusqlite::Connection, name: &str) -> Result<i64> {
+    let found: Option<i64> = conn
+        .prepare_cached("SELECT id FROM annotators WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    conn.execute(
+        "INSERT INTO annotators (name, role, created_at) VALUES (?1, 'annotator', ?2)",
+        params![name, sift_core::now_rfc3339()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Records a folder media may be served from (once).
+pub(crate) fn add_media_root_in(conn: &rusqlite::Connection, path: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO media_roots (path, added_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
+        params![path, sift_core::now_rfc3339()],
+    )?;
+    Ok(())
 }

@@ -200,14 +200,7 @@ impl Store {
             .query_row(
                 "SELECT remote_key, size, sha256, etag FROM sync_objects WHERE remote_key = ?1 AND direction = ?2",
                 params![key, direction.as_str()],
-                |r| {
-                    Ok(SyncObject {
-                        key: r.get(0)?,
-                        size: r.get(1)?,
-                        sha256: r.get(2)?,
-                        etag: r.get(3)?,
-                    })
-                },
+                sync_object_row,
             )
             .optional()?)
     }
@@ -218,14 +211,7 @@ impl Store {
             "SELECT remote_key, size, sha256, etag FROM sync_objects
              WHERE direction = ?1 AND substr(remote_key, 1, length(?2)) = ?2 ORDER BY remote_key",
         )?;
-        let rows = stmt.query_map(params![direction.as_str(), prefix], |r| {
-            Ok(SyncObject {
-                key: r.get(0)?,
-                size: r.get(1)?,
-                sha256: r.get(2)?,
-                etag: r.get(3)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![direction.as_str(), prefix], sync_object_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -288,10 +274,7 @@ impl Store {
         })?;
         let mut stats = PulledBatchStats::default();
         {
-            let mut insert_item = tx.prepare_cached(
-                "INSERT INTO items (content, content_hash, media_ref, import_id, source_line)
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(content_hash) DO NOTHING",
-            )?;
+            let mut insert_item = tx.prepare_cached(crate::import::INSERT_ITEM)?;
             let mut find_item = tx.prepare_cached("SELECT id FROM items WHERE content_hash = ?1")?;
             let mut set_media = tx.prepare_cached("UPDATE items SET media_ref = ?2 WHERE id = ?1")?;
             let mut batch_item = tx.prepare_cached(
@@ -358,11 +341,7 @@ impl Store {
 
     /// Adds a folder media may be served from.
     pub fn add_media_root(&self, path: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO media_roots (path, added_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
-            params![path, sift_core::now_rfc3339()],
-        )?;
-        Ok(())
+        crate::import::add_media_root_in(&self.conn, path)
     }
 
     /// Points an item at a local copy of its media.
@@ -475,23 +454,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let annotator_id: i64 = match tx
-            .query_row(
-                "SELECT id FROM annotators WHERE name = ?1",
-                [segment.annotator],
-                |r| r.get(0),
-            )
-            .optional()?
-        {
-            Some(id) => id,
-            None => {
-                tx.execute(
-                    "INSERT INTO annotators (name, role, created_at) VALUES (?1, 'annotator', ?2)",
-                    params![segment.annotator, now],
-                )?;
-                tx.last_insert_rowid()
-            }
-        };
+        let annotator_id = crate::import::ensure_annotator_in(&tx, segment.annotator)?;
         let batch_id: Option<i64> = tx
             .query_row("SELECT id FROM batches WHERE name = ?1", [segment.batch], |r| {
                 r.get(0)
@@ -626,6 +589,15 @@ impl Store {
         tx.commit()?;
         Ok(stats)
     }
+}
+
+fn sync_object_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SyncObject> {
+    Ok(SyncObject {
+        key: r.get(0)?,
+        size: r.get(1)?,
+        sha256: r.get(2)?,
+        etag: r.get(3)?,
+    })
 }
 
 fn record_objects(
