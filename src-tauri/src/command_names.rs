@@ -18,13 +18,17 @@ pub const API_COMMANDS: &[&str] = &[
     "status",
 ];
 
-/// Commands only the desktop app has: choosing which project is open.
+/// Commands only the desktop app has: choosing which project is open, and S3 sync.
 pub const DESKTOP_COMMANDS: &[&str] = &[
     "open_project",
     "create_project",
     "recent_projects",
     "pick_project_folder",
     "pick_manifest_file",
+    "sync_settings",
+    "save_sync_settings",
+    "sync_status",
+    "sync_now",
 ];
 
 /// Every app command, for the app manifest: each needs an `allow-<name>` grant in a
@@ -47,4 +51,8 @@ pub const APP_COMMANDS: &[&str] = &[
     "recent_projects",
     "pick_project_folder",
     "pick_manifest_file",
+    "sync_settings",
+    "save_sync_settings",
+    "sync_status",
+    "sync_now",
 ];

@@ -2,7 +2,7 @@
 //! adapter that hands the UI's argument object to `Project::call` for the local user — the
 //! same table `POST /api/<command>` dispatches through in `sift serve`, with the same JSON
 //! in and out — so the UI's client only swaps its transport. A few desktop-only commands
-//! choose the project. Every command needs an `allow-<name>` grant (see `build.rs` and
+//! choose the project or sync it with S3 (see [`crate::sync`]). Every command needs an `allow-<name>` grant (see `build.rs` and
 //! `capabilities/default.json`).
 
 // Tauri hands commands their `State`, `AppHandle` and arguments by value.
@@ -13,14 +13,15 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sift_api::Me;
+use sift_api::{Me, SyncConfig, SyncReport, SyncStatus};
 use sift_error::Code;
 use tauri::ipc::{CommandArg, CommandItem, InvokeBody, InvokeError};
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Runtime, State, Webview};
 
 use crate::desktop::{Desktop, NewProjectArgs};
 use crate::error::CommandError;
 use crate::recent::RecentProject;
+use crate::sync::{ChannelProgress, SyncNowArgs, Syncer};
 
 /// The whole argument object of an `invoke(command, args)`, as `POST /api/<command>` gets
 /// it in its body: the API crate's argument types (exported to TypeScript) parse it.
@@ -204,6 +205,53 @@ pub fn pick_manifest_file(picker: State<'_, Picker>) -> Result<Option<PathBuf>, 
     Ok(picker.pick(Pick::Manifest))
 }
 
+// ------------------------------------------------------------ desktop only: S3 sync
+
+/// The open project's sync configuration, or `null` when sync is not set up. It never holds
+/// credentials: those come from the AWS chain (environment, `~/.aws` files, profile, SSO).
+#[tauri::command(async)]
+pub fn sync_settings(desktop: State<'_, Desktop>) -> Result<Option<SyncConfig>, CommandError> {
+    desktop.sync_config()
+}
+
+/// Checks and saves the sync configuration (`{config}`) and returns it as stored. Fields
+/// that are not part of it (an access key, a secret) are refused, never stored.
+#[tauri::command(async)]
+pub fn save_sync_settings(desktop: State<'_, Desktop>, args: Args) -> Result<SyncConfig, CommandError> {
+    let given = crate::sync::parse_config(&args.0)?;
+    let config = crate::sync::settings_to_save(desktop.sync_config()?.as_ref(), given)?;
+    desktop.set_sync_config(&config)?;
+    Ok(config)
+}
+
+/// What is waiting to be pushed and pulled (lists the store on a blocking thread).
+#[tauri::command]
+pub async fn sync_status(
+    desktop: State<'_, Desktop>,
+    sync: State<'_, Syncer>,
+) -> Result<SyncStatus, CommandError> {
+    let project = desktop.open_again()?;
+    sync.status(project).await
+}
+
+/// Pushes and pulls in the order the project's role needs (annotator: push then pull; lead:
+/// pull then push) on a blocking thread, sending `{direction, phase, position, total}`
+/// through the channel `{on_progress}`; returns one report per direction, in run order.
+#[tauri::command]
+pub async fn sync_now<R: Runtime>(
+    webview: Webview<R>,
+    desktop: State<'_, Desktop>,
+    sync: State<'_, Syncer>,
+    args: Args,
+) -> Result<Vec<SyncReport>, CommandError> {
+    let SyncNowArgs { on_progress } = args.parse("sync_now")?;
+    let progress = on_progress.map_or_else(ChannelProgress::none, |id| {
+        ChannelProgress::channel(id.channel_on(webview))
+    });
+    let project = desktop.open_again()?;
+    sync.sync_now(project, progress).await
+}
+
 /// Every command above, registered under its own name.
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -224,5 +272,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         recent_projects,
         pick_project_folder,
         pick_manifest_file,
+        sync_settings,
+        save_sync_settings,
+        sync_status,
+        sync_now,
     ]
 }

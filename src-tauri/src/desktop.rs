@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
-use sift_api::{Caller, Error, ImportOptions, Me, NoProgress, Project, Role};
+use sift_api::{Caller, Error, ImportOptions, Me, NoProgress, Project, Role, SyncConfig};
 use sift_error::{Code, ErrorCode};
 
 use crate::error::CommandError;
@@ -26,6 +26,8 @@ pub struct Desktop {
 #[derive(Debug)]
 struct OpenProject {
     project: Project,
+    /// The project file (`project.sift`).
+    file: PathBuf,
     /// The project folder.
     folder: PathBuf,
     /// Prefix of media URLs (`http://127.0.0.1:PORT/<secret>/<n>/media`).
@@ -99,6 +101,31 @@ impl Desktop {
         Ok(open.project.call(&caller, name, args, Some(&open.media_base))?)
     }
 
+    /// The open project's sync configuration (`None`: sync is not set up).
+    pub fn sync_config(&self) -> Result<Option<SyncConfig>, CommandError> {
+        let open = self.lock();
+        let open = open.as_ref().ok_or_else(CommandError::no_project)?;
+        Ok(open.project.sync_config()?)
+    }
+
+    /// Checks and saves the open project's sync configuration.
+    pub fn set_sync_config(&self, config: &SyncConfig) -> Result<(), CommandError> {
+        let open = self.lock();
+        let open = open.as_ref().ok_or_else(CommandError::no_project)?;
+        Ok(open.project.set_sync_config(config)?)
+    }
+
+    /// A connection of its own to the open project, for long work (a sync) that must not
+    /// hold the lock every labeling command takes. SQLite (WAL, busy timeout) lets both write.
+    pub fn open_again(&self) -> Result<Project, CommandError> {
+        let file = self
+            .lock()
+            .as_ref()
+            .map(|open| open.file.clone())
+            .ok_or_else(CommandError::no_project)?;
+        Ok(Project::open(&file)?)
+    }
+
     /// Opens the project in `path` (a folder or its `project.sift`), makes the local user
     /// an annotator in it if they are not one yet (as lead: it is their own machine),
     /// serves its media, and puts it first in the recent list.
@@ -131,6 +158,7 @@ impl Desktop {
         }
         *self.lock() = Some(OpenProject {
             project,
+            file,
             folder,
             media_base,
         });

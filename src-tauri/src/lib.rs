@@ -6,6 +6,7 @@
 //! - [`media`]: images and video from a loopback HTTP server with Range support (WebKitGTK
 //!   does not play video from custom schemes), behind a per-launch secret.
 //! - [`shell`]: the File menu, the window title, the native dialogs.
+//! - [`sync`]: S3 sync from the window (settings, status, push and pull with progress).
 //!
 //! Security: `build.rs` declares an app manifest, so every command is refused unless
 //! `capabilities/default.json` grants it, to the main window only; the Content-Security-
@@ -19,6 +20,7 @@ pub mod error;
 pub mod media;
 pub mod recent;
 pub mod shell;
+pub mod sync;
 pub mod templates;
 
 #[allow(dead_code)]
@@ -162,6 +164,7 @@ fn launch(projects: Vec<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
             app.manage(desktop);
             app.manage(shell::dialog_picker(app.handle().clone()));
             app.manage(shell::MenuBar);
+            app.manage(sync::Syncer::s3());
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = media.serve(listener).await {
                     warn(&format!("the media server stopped: {e}"));

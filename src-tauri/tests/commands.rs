@@ -2,20 +2,28 @@
 //! context: the capabilities in `capabilities/` and the app manifest from `build.rs` are
 //! enforced here as in the window. Each command is checked on its success and error paths,
 //! and its answers against `Project::call`, the table `sift serve` dispatches through.
+//! The sync commands run against an in-memory object store (the same `ObjectStore` trait
+//! `sift-s3` implements), whose connector also drives a Tokio runtime of its own, as
+//! `S3Store::connect` does.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use sift_api::{Project, Role};
+use sift_api::{
+    DownloadDone, DownloadJob, Fetched, ObjectStore, Project, PutMode, PutOutcome, RemoteError,
+    RemoteErrorKind, RemoteObject, Role, SyncConfig, SyncRole, UploadDone, UploadJob,
+};
 use sift_desktop::commands::{Pick, Picker, handler};
 use sift_desktop::desktop::Desktop;
 use sift_desktop::media::MediaServer;
 use sift_desktop::recent::RecentList;
+use sift_desktop::sync::Syncer;
 use tauri::WebviewWindowBuilder;
-use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::{InvokeRequest, WebviewWindow};
 
@@ -50,6 +58,12 @@ struct App {
     dir: tempfile::TempDir,
     picked: Arc<Mutex<Option<PathBuf>>>,
     picks: Arc<Mutex<Vec<Pick>>>,
+    /// The object store the sync commands reach.
+    store: MemStore,
+    /// When set, connecting to the store fails with it.
+    connect_error: Arc<Mutex<Option<RemoteError>>>,
+    /// Every message sent through a channel (sync progress), as JSON.
+    channel: Arc<Mutex<Vec<Value>>>,
 }
 
 fn app() -> App {
@@ -63,12 +77,38 @@ fn app() -> App {
     let picked: Arc<Mutex<Option<PathBuf>>> = Arc::default();
     let picks: Arc<Mutex<Vec<Pick>>> = Arc::default();
     let (p, log) = (Arc::clone(&picked), Arc::clone(&picks));
+    let store = MemStore::default();
+    let connect_error: Arc<Mutex<Option<RemoteError>>> = Arc::default();
+    let channel: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let (remote, failing, sent) = (store.clone(), Arc::clone(&connect_error), Arc::clone(&channel));
     let app = mock_builder()
         .manage(desktop)
         .manage(Picker::new(move |what| {
             log.lock().unwrap().push(what);
             p.lock().unwrap().clone()
         }))
+        .manage(Syncer::new(move |config: &SyncConfig| {
+            // Like `S3Store::connect`: a runtime of its own, blocked on. This panics if the
+            // command ran it on an async worker instead of a blocking thread.
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async { tokio::task::yield_now().await });
+            drop(rt);
+            if let Some(e) = failing.lock().unwrap().clone() {
+                return Err(e);
+            }
+            assert!(!config.bucket.is_empty());
+            Ok(Box::new(remote.clone()) as Box<dyn ObjectStore>)
+        }))
+        .channel_interceptor(move |_, _, _, body| {
+            if let InvokeResponseBody::Json(text) = body {
+                sent.lock().unwrap().push(serde_json::from_str(text).unwrap());
+            }
+            true
+        })
         .invoke_handler(handler())
         .build(tauri::generate_context!(test = true))
         .unwrap();
@@ -85,7 +125,117 @@ fn app() -> App {
         dir,
         picked,
         picks,
+        store,
+        connect_error,
+        channel,
     }
+}
+
+/// key → (body, SHA-256 recorded by the writer).
+type Objects = BTreeMap<String, (Vec<u8>, String)>;
+
+/// An in-memory bucket: what `sift-s3` does against S3, without the network.
+#[derive(Debug, Clone, Default)]
+struct MemStore {
+    objects: Arc<Mutex<Objects>>,
+}
+
+impl MemStore {
+    fn keys(&self) -> Vec<String> {
+        self.objects.lock().unwrap().keys().cloned().collect()
+    }
+}
+
+fn etag(sha: &str) -> Option<String> {
+    Some(format!("\"{}\"", &sha[..16]))
+}
+
+impl ObjectStore for MemStore {
+    fn location(&self) -> String {
+        "s3://team-labels/week-1 at memory".into()
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<RemoteObject>, RemoteError> {
+        Ok(self
+            .objects
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, (body, sha))| RemoteObject {
+                key: k.clone(),
+                size: body.len() as u64,
+                etag: etag(sha),
+            })
+            .collect())
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Fetched>, RemoteError> {
+        Ok(self.objects.lock().unwrap().get(key).map(|(body, sha)| Fetched {
+            body: body.clone(),
+            etag: etag(sha),
+            sha256: Some(sha.clone()),
+        }))
+    }
+
+    fn put(&self, key: &str, body: Vec<u8>, sha256: &str, mode: PutMode) -> Result<PutOutcome, RemoteError> {
+        let mut objects = self.objects.lock().unwrap();
+        if mode == PutMode::IfAbsent && objects.contains_key(key) {
+            return Ok(PutOutcome::AlreadyExists);
+        }
+        objects.insert(key.to_owned(), (body, sha256.to_owned()));
+        Ok(PutOutcome::Written { etag: etag(sha256) })
+    }
+
+    fn upload_files(
+        &self,
+        jobs: &[UploadJob],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Vec<Result<UploadDone, RemoteError>> {
+        let mut sent = 0;
+        jobs.iter()
+            .map(|job| {
+                let body = std::fs::read(&job.path)
+                    .map_err(|e| RemoteError::new(RemoteErrorKind::Io, e.to_string()))?;
+                sent += job.size;
+                self.objects
+                    .lock()
+                    .unwrap()
+                    .insert(job.key.clone(), (body, job.sha256.clone()));
+                progress(sent);
+                Ok(UploadDone::default())
+            })
+            .collect()
+    }
+
+    fn download_files(
+        &self,
+        jobs: &[DownloadJob],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Vec<Result<DownloadDone, RemoteError>> {
+        let mut got = 0;
+        jobs.iter()
+            .map(|job| {
+                let body = self.objects.lock().unwrap().get(&job.key).map(|(b, _)| b.clone());
+                let body =
+                    body.ok_or_else(|| RemoteError::new(RemoteErrorKind::NotFound, job.key.clone()))?;
+                std::fs::write(&job.dest, body)
+                    .map_err(|e| RemoteError::new(RemoteErrorKind::Io, e.to_string()))?;
+                got += job.size;
+                progress(got);
+                Ok(DownloadDone::default())
+            })
+            .collect()
+    }
+}
+
+/// A lead's settings as the window's form sends them.
+fn lead_settings() -> Value {
+    json!({
+        "bucket": "team-labels", "prefix": "/week-1/", "region": "garage",
+        "endpoint": "http://127.0.0.1:3900", "path_style": true, "profile": "",
+        "role": "lead", "annotator": null, "media": false
+    })
 }
 
 fn request(cmd: &str, body: Value) -> InvokeRequest {
@@ -101,6 +251,13 @@ fn request(cmd: &str, body: Value) -> InvokeRequest {
 }
 
 impl App {
+    /// `sync_now` with a progress channel; returns the reports and the messages sent.
+    fn sync_now(&self) -> Result<(Value, Vec<Value>), Value> {
+        self.channel.lock().unwrap().clear();
+        let reports = self.invoke("sync_now", json!({"on_progress": "__CHANNEL__:4242"}))?;
+        Ok((reports, std::mem::take(&mut *self.channel.lock().unwrap())))
+    }
+
     fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
         get_ipc_response(&self.main, request(cmd, body)).map(|b| b.deserialize::<Value>().unwrap())
     }
@@ -552,4 +709,235 @@ fn the_local_user_name_is_a_valid_annotator_name() {
     assert_eq!(sanitize_user_name(""), "local");
     assert_eq!(sanitize_user_name("   "), "local");
     assert_eq!(sanitize_user_name(&"x".repeat(100)).len(), 64);
+}
+
+#[test]
+fn sync_settings_round_trip_and_never_take_credentials() {
+    let app = app();
+    for cmd in ["sync_settings", "sync_status", "sync_now"] {
+        let e = app.err(cmd, json!({}), "not_found");
+        assert!(
+            e["message"].as_str().unwrap().contains("no project is open"),
+            "{e}"
+        );
+    }
+    let folder = app.ranking_project("settings");
+    app.ok("open_project", json!({"path": folder}));
+    assert_eq!(app.ok("sync_settings", json!({})), Value::Null);
+
+    // Not set up: a clear error, and the store is never reached.
+    for cmd in ["sync_status", "sync_now"] {
+        let e = app.err(cmd, json!({}), "invalid_input");
+        assert!(
+            e["message"].as_str().unwrap().contains("sync is not set up"),
+            "{cmd}: {e}"
+        );
+    }
+    assert!(app.store.keys().is_empty());
+
+    // Saved as given, trimmed: the prefix without slashes, an empty profile as null.
+    let saved = app.ok("save_sync_settings", json!({"config": lead_settings()}));
+    let want = json!({
+        "bucket": "team-labels", "prefix": "week-1", "region": "garage",
+        "endpoint": "http://127.0.0.1:3900", "path_style": true, "profile": null,
+        "role": "lead", "annotator": null, "media": false
+    });
+    assert_eq!(saved, want);
+    assert_eq!(app.ok("sync_settings", json!({})), want);
+    let stored = Project::open(&folder).unwrap().sync_config().unwrap().unwrap();
+    assert_eq!(stored.location(), "s3://team-labels/week-1");
+    assert_eq!(stored.role, SyncRole::Lead);
+
+    // Credentials are refused by name, never stored; so are other unknown fields.
+    let mut with_secret = lead_settings();
+    with_secret["secret_access_key"] = json!("wJalrXUtnFEMI/K7MDENG");
+    let e = app.err(
+        "save_sync_settings",
+        json!({"config": with_secret}),
+        "invalid_input",
+    );
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains("secret_access_key") && message.contains("never stored"),
+        "{e}"
+    );
+    assert!(
+        !message.contains("wJalrXUtnFEMI"),
+        "the secret is not echoed: {e}"
+    );
+    app.err(
+        "save_sync_settings",
+        json!({"config": lead_settings(), "access_key_id": "AKIA"}),
+        "invalid_input",
+    );
+    let mut in_url = lead_settings();
+    in_url["endpoint"] = json!("http://AKIA:secret@127.0.0.1:3900");
+    let e = app.err("save_sync_settings", json!({"config": in_url}), "invalid_input");
+    assert!(e["message"].as_str().unwrap().contains("credentials"), "{e}");
+    let file = std::fs::read(folder.join("project.sift")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&file).contains("wJalrXUtnFEMI"),
+        "no secret in the project file"
+    );
+
+    // Bad values, a role change, a malformed call: refused, the saved settings kept.
+    let mut bad = lead_settings();
+    bad["bucket"] = json!("Not_A_Bucket");
+    app.err("save_sync_settings", json!({"config": bad}), "invalid_input");
+    let mut annotator = lead_settings();
+    annotator["role"] = json!("annotator");
+    annotator["annotator"] = json!("ann");
+    app.err(
+        "save_sync_settings",
+        json!({"config": annotator}),
+        "invalid_input",
+    );
+    app.err("save_sync_settings", json!({}), "invalid_input");
+    app.err("save_sync_settings", json!({"config": "s3://x"}), "invalid_input");
+    assert_eq!(app.ok("sync_settings", json!({})), want);
+
+    // Changing where it syncs is fine.
+    let mut moved = lead_settings();
+    moved["prefix"] = json!("week-2");
+    moved["media"] = json!(true);
+    assert_eq!(
+        app.ok("save_sync_settings", json!({"config": moved}))["prefix"],
+        "week-2"
+    );
+}
+
+#[test]
+fn sync_now_runs_each_role_in_its_order_with_progress_and_reports() {
+    let app = app();
+    let lead = app.ranking_project("lead");
+    {
+        let mut p = Project::open(&lead).unwrap();
+        p.add_annotator("ann", Role::Annotator).unwrap();
+        p.create_batch(Some("week-1"), 2, &["ann".to_owned()]).unwrap();
+    }
+    app.ok("open_project", json!({"path": lead}));
+    app.ok("save_sync_settings", json!({"config": lead_settings()}));
+    let status = app.ok("sync_status", json!({}));
+    assert_eq!(status["role"], "lead");
+    assert_eq!(status["batches_to_push"], json!(["week-1"]));
+    assert_eq!(status["location"], "s3://team-labels/week-1 at memory");
+
+    // The lead pulls results first, then publishes its batches.
+    let (reports, progress) = app.sync_now().unwrap();
+    let directions: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["direction"].as_str().unwrap())
+        .collect();
+    assert_eq!(directions, ["pull", "push"]);
+    assert_eq!(reports[1]["batches"], json!(["week-1"]));
+    assert_eq!(reports[1]["role"], "lead");
+    assert!(
+        app.store
+            .keys()
+            .contains(&"batches/week-1/assignments.jsonl".to_owned())
+    );
+    // Progress: connecting, each direction in order (with the API's phases), done.
+    assert_eq!(progress.first().unwrap()["phase"], "connecting");
+    assert_eq!(progress.last().unwrap()["phase"], "done");
+    let steps: Vec<&Value> = progress
+        .iter()
+        .filter(|m| m["phase"] == "")
+        .map(|m| &m["direction"])
+        .collect();
+    assert_eq!(steps, [&json!("pull"), &json!("push")]);
+    assert!(
+        progress
+            .iter()
+            .any(|m| m["direction"] == "pull" && m["phase"] == "merging results"),
+        "{progress:?}"
+    );
+    for m in &progress {
+        assert!(
+            m["position"].is_u64() && (m["total"].is_null() || m["total"].is_u64()),
+            "{m}"
+        );
+    }
+    assert_eq!(app.ok("sync_status", json!({}))["batches_to_push"], json!([]));
+
+    // The annotator's side: joined from what the lead pushed, then opened in the window.
+    let mine = app.dir.path().join("annotator");
+    let config = SyncConfig {
+        role: SyncRole::Annotator,
+        annotator: Some("ann".into()),
+        ..serde_json::from_value(app.ok("sync_settings", json!({}))).unwrap()
+    };
+    drop(sift_api::join_project(&mine, &app.store, &config).unwrap());
+    app.ok("open_project", json!({"path": mine}));
+    assert_eq!(
+        app.ok("sync_status", json!({}))["batches_to_pull"],
+        json!(["week-1"])
+    );
+    let (reports, _) = app.sync_now().unwrap();
+    assert_eq!(reports[0]["direction"], "push", "annotators push first");
+    assert_eq!(reports[1]["direction"], "pull");
+    assert_eq!(reports[1]["items_added"], 2);
+    assert_eq!(reports[1]["batches"], json!(["week-1"]));
+
+    // Work saved as the synced annotator goes up with the next sync...
+    Project::open(&mine)
+        .unwrap()
+        .submit(1, "ann", &ranking_payload(), 1000)
+        .unwrap();
+    assert_eq!(app.ok("sync_status", json!({}))["versions_to_push"], 1);
+    let (reports, _) = app.sync_now().unwrap();
+    assert_eq!(reports[0]["versions"], 1);
+    assert_eq!(reports[1]["items_added"], 0);
+
+    // ...and the lead merges it.
+    app.ok("open_project", json!({"path": lead}));
+    let (reports, _) = app.sync_now().unwrap();
+    assert_eq!(reports[0]["direction"], "pull");
+    assert_eq!(reports[0]["versions"], 1);
+    assert_eq!(reports[0]["problems"], json!([]));
+    assert_eq!(app.ok("pending_reviews", json!({})).as_array().unwrap().len(), 1);
+
+    // Without a channel it runs all the same.
+    assert_eq!(app.ok("sync_now", json!({})).as_array().unwrap().len(), 2);
+    app.err(
+        "sync_now",
+        json!({"on_progress": "not a channel"}),
+        "invalid_input",
+    );
+}
+
+#[test]
+fn sync_failures_answer_with_code_and_message() {
+    let app = app();
+    let folder = app.ranking_project("failing");
+    app.ok("open_project", json!({"path": folder}));
+    app.ok("save_sync_settings", json!({"config": lead_settings()}));
+    for (kind, code, message) in [
+        (
+            RemoteErrorKind::Credentials,
+            "unauthenticated",
+            "s3://team-labels/week-1: the credentials were refused (InvalidAccessKeyId)",
+        ),
+        (
+            RemoteErrorKind::Unreachable,
+            "unavailable",
+            "http://127.0.0.1:3900 cannot be reached: connection refused",
+        ),
+        (
+            RemoteErrorKind::Forbidden,
+            "forbidden",
+            "access denied to s3://team-labels/week-1",
+        ),
+    ] {
+        *app.connect_error.lock().unwrap() = Some(RemoteError::new(kind, message));
+        let e = app.sync_now().unwrap_err();
+        assert_eq!(e["code"], code, "{e}");
+        assert_eq!(e["message"], message);
+        let e = app.err("sync_status", json!({}), code);
+        assert_eq!(e["message"], message);
+    }
+    // The flag is cleared after a failure: the next sync runs.
+    *app.connect_error.lock().unwrap() = None;
+    assert_eq!(app.sync_now().unwrap().0.as_array().unwrap().len(), 2);
 }

@@ -22,6 +22,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -728,6 +729,11 @@ impl Project {
 
     /// Uploads the media of a batch's items that the store does not have yet; returns each
     /// item's media object.
+    ///
+    /// Hashing and uploading overlap: files whose hash is cached (same size and mtime) are
+    /// queued at once, the others are hashed on this thread (which owns the project's
+    /// database) while an uploader thread sends what is queued, each round taking everything
+    /// queued since the last one. The store is busy while the rest is hashed.
     fn push_batch_media(
         &mut self,
         remote: &dyn ObjectStore,
@@ -737,62 +743,98 @@ impl Project {
         report: &mut SyncReport,
     ) -> Result<BTreeMap<i64, MediaDoc>> {
         let rows = self.store.batch_items_for_sync(batch_id)?;
-        let mut media = BTreeMap::new();
-        let mut jobs: Vec<UploadJob> = Vec::new();
-        let mut queued = HashSet::new();
-        let mut hashed = Vec::new();
-        progress.start("hashing media", Some(rows.len() as u64));
+        let mut plan = MediaPlan {
+            listed,
+            media: BTreeMap::new(),
+            queued: HashSet::new(),
+        };
+        // The file system and the hash cache first: cheap, and it gives the bytes to send.
+        let mut ready = Vec::new();
+        let mut to_hash = Vec::new();
+        progress.start("checking media", Some(rows.len() as u64));
         for (n, r) in rows.iter().enumerate() {
             progress.set_position(n as u64);
             let Some(path) = r.media_ref.as_deref().filter(|p| Path::new(p).is_absolute()) else {
                 continue;
             };
-            let (size, sha) = match self.file_sha256(Path::new(path), &mut hashed) {
-                Ok(found) => found,
-                Err(e) => {
-                    report
-                        .problems
-                        .push(format!("item {}: media {path}: {e}", r.item_id));
-                    continue;
-                }
-            };
-            let key = media_key(&sha, Path::new(path));
-            media.insert(
-                r.item_id,
-                MediaDoc {
-                    key: key.clone(),
+            match self.local_file(Path::new(path)) {
+                Ok(LocalFile {
                     size,
-                    sha256: sha.clone(),
-                },
-            );
-            let present = listed.get(&key).is_some_and(|o| o.size == size);
-            if present || !queued.insert(key.clone()) {
-                if present {
-                    report.media_unchanged += 1;
-                }
-                continue;
+                    sha256: Some(sha),
+                    ..
+                }) => ready.extend(plan.add(r.item_id, path, size, sha, report)),
+                Ok(file) => to_hash.push((r.item_id, path, file)),
+                Err(e) => report
+                    .problems
+                    .push(format!("item {}: media {path}: {e}", r.item_id)),
             }
-            jobs.push(UploadJob {
-                path: PathBuf::from(path),
-                key,
-                size,
-                sha256: sha,
-            });
         }
         progress.finish();
+        if ready.is_empty() && to_hash.is_empty() {
+            return Ok(plan.media);
+        }
+        let total: u64 =
+            ready.iter().map(|j| j.size).sum::<u64>() + to_hash.iter().map(|(_, _, f)| f.size).sum::<u64>();
+        progress.start("uploading media", Some(total));
+        // Bytes of finished rounds, and of files that turned out to need no upload.
+        let settled = AtomicU64::new(0);
+        let mut hashed = Vec::new();
+        let (tx, rx) = std::sync::mpsc::channel::<UploadJob>();
+        let outcomes = std::thread::scope(|s| {
+            let settled = &settled;
+            let uploader = s.spawn(move || {
+                let mut out = Vec::new();
+                while let Ok(first) = rx.recv() {
+                    let round: Vec<UploadJob> = std::iter::once(first).chain(rx.try_iter()).collect();
+                    let results = remote.upload_files(&round, &|b| {
+                        progress.set_position(settled.load(Ordering::Relaxed) + b)
+                    });
+                    settled.fetch_add(round.iter().map(|j| j.size).sum(), Ordering::Relaxed);
+                    out.extend(round.into_iter().zip(results));
+                }
+                out
+            });
+            for job in ready {
+                // The uploader only stops when this sender is dropped.
+                let _ = tx.send(job);
+            }
+            let mut buf = vec![0u8; 1 << 20];
+            for (item_id, path, file) in to_hash {
+                match sha256_file_with(Path::new(path), &mut buf) {
+                    Ok(sha) => {
+                        hashed.push((path.to_owned(), file.size as i64, file.mtime_ns, sha.clone()));
+                        match plan.add(item_id, path, file.size, sha, report) {
+                            Some(job) => {
+                                let _ = tx.send(job);
+                            }
+                            None => {
+                                settled.fetch_add(file.size, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let e = Error::io("cannot read media", Path::new(path), e);
+                        report.problems.push(format!("item {item_id}: media {path}: {e}"));
+                        settled.fetch_add(file.size, Ordering::Relaxed);
+                    }
+                }
+            }
+            drop(tx);
+            uploader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        progress.finish();
+        let media = plan.media;
         if !hashed.is_empty() {
             self.store.cache_file_hashes(&hashed)?;
         }
-        if jobs.is_empty() {
+        if outcomes.is_empty() {
             return Ok(media);
         }
-        let total: u64 = jobs.iter().map(|j| j.size).sum();
-        progress.start("uploading media", Some(total));
-        let results = remote.upload_files(&jobs, &|b| progress.set_position(b));
-        progress.finish();
         let mut done = Vec::new();
         let mut first_error = None;
-        for (job, result) in jobs.iter().zip(results) {
+        for (job, result) in &outcomes {
             match result {
                 Ok(up) => {
                     report.media_files += 1;
@@ -802,7 +844,7 @@ impl Project {
                         key: job.key.clone(),
                         size: job.size as i64,
                         sha256: job.sha256.clone(),
-                        etag: up.etag,
+                        etag: up.etag.clone(),
                     });
                 }
                 Err(e) => {
@@ -819,8 +861,8 @@ impl Project {
                 format!(
                     "{} of {} media uploads failed (first: {}); the batch was not pushed. Run the push again: \
                      finished files are skipped and interrupted ones resume",
-                    jobs.len() - done.len(),
-                    jobs.len(),
+                    outcomes.len() - done.len(),
+                    outcomes.len(),
                     e.message
                 ),
             )));
@@ -828,26 +870,24 @@ impl Project {
         Ok(media)
     }
 
-    /// Size and SHA-256 of a local file, from the cache when its size and mtime are unchanged.
-    fn file_sha256(
-        &self,
-        path: &Path,
-        hashed: &mut Vec<(String, i64, i64, String)>,
-    ) -> Result<(u64, String)> {
+    /// Size and mtime of a local file, and its SHA-256 from the cache when its size and mtime
+    /// are unchanged (`None`: it must be hashed).
+    fn local_file(&self, path: &Path) -> Result<LocalFile> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io("cannot read media", path, e))?;
         let size = meta.len();
-        let mtime = meta
+        let mtime_ns = meta
             .modified()
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as i64);
-        let key = path.to_string_lossy().into_owned();
-        if let Some(sha) = self.store.cached_file_hash(&key, size as i64, mtime)? {
-            return Ok((size, sha));
-        }
-        let sha = sha256_file(path).map_err(|e| Error::io("cannot read media", path, e))?;
-        hashed.push((key, size as i64, mtime, sha.clone()));
-        Ok((size, sha))
+        let sha256 = self
+            .store
+            .cached_file_hash(&path.to_string_lossy(), size as i64, mtime_ns)?;
+        Ok(LocalFile {
+            size,
+            mtime_ns,
+            sha256,
+        })
     }
 
     fn push_annotator(
@@ -1451,6 +1491,75 @@ fn check_key_segment(name: &str, what: &str) -> Result<()> {
     }
 }
 
+/// A local media file as found before a push.
+struct LocalFile {
+    size: u64,
+    mtime_ns: i64,
+    /// From the hash cache; `None` when the file must be hashed.
+    sha256: Option<String>,
+}
+
+/// The media objects of a batch being pushed, and which of them still need uploading.
+struct MediaPlan<'a> {
+    listed: &'a HashMap<String, RemoteObject>,
+    media: BTreeMap<i64, MediaDoc>,
+    queued: HashSet<String>,
+}
+
+impl MediaPlan<'_> {
+    /// Records an item's media; the upload it needs, unless the store has the object (same
+    /// key, so same bytes, and same size) or another item already queued it.
+    fn add(
+        &mut self,
+        item_id: i64,
+        path: &str,
+        size: u64,
+        sha256: String,
+        report: &mut SyncReport,
+    ) -> Option<UploadJob> {
+        let key = media_key(&sha256, Path::new(path));
+        self.media.insert(
+            item_id,
+            MediaDoc {
+                key: key.clone(),
+                size,
+                sha256: sha256.clone(),
+            },
+        );
+        if self.listed.get(&key).is_some_and(|o| o.size == size) {
+            report.media_unchanged += 1;
+            return None;
+        }
+        if !self.queued.insert(key.clone()) {
+            return None;
+        }
+        Some(UploadJob {
+            path: PathBuf::from(path),
+            key,
+            size,
+            sha256,
+        })
+    }
+}
+
+/// SHA-256 (hex) of a file, reading through `buf` (reused from file to file).
+fn sha256_file_with(path: &Path, buf: &mut [u8]) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    loop {
+        let n = match file.read(buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
 /// `media/<sha256>.<ext>` (the extension kept when it is short and plain).
 fn media_key(sha: &str, path: &Path) -> String {
     let ext = path
@@ -1518,17 +1627,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of a file, as hex (read in 1 MiB blocks).
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
+    sha256_file_with(path, &mut vec![0u8; 1 << 20])
 }
 
 #[cfg(test)]
@@ -1603,5 +1702,183 @@ mod tests {
         assert!(is_media_key(&format!("media/{sha}.jpg")));
         assert!(!is_media_key("media/../../etc/passwd"));
         assert!(!is_media_key(&format!("media/{sha}.j/pg")));
+    }
+
+    /// A store in memory that records every upload round.
+    #[derive(Default)]
+    struct MemStore {
+        objects: std::sync::Mutex<BTreeMap<String, Vec<u8>>>,
+        rounds: std::sync::Mutex<Vec<usize>>,
+    }
+
+    impl ObjectStore for MemStore {
+        fn location(&self) -> String {
+            "memory".into()
+        }
+
+        fn list(&self, prefix: &str) -> std::result::Result<Vec<RemoteObject>, RemoteError> {
+            let objects = self
+                .objects
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Ok(objects
+                .iter()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .map(|(k, body)| RemoteObject {
+                    key: k.clone(),
+                    size: body.len() as u64,
+                    etag: None,
+                })
+                .collect())
+        }
+
+        fn get(&self, key: &str) -> std::result::Result<Option<Fetched>, RemoteError> {
+            let objects = self
+                .objects
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Ok(objects.get(key).map(|body| Fetched {
+                body: body.clone(),
+                etag: None,
+                sha256: Some(sha256_hex(body)),
+            }))
+        }
+
+        fn put(
+            &self,
+            key: &str,
+            body: Vec<u8>,
+            _sha256: &str,
+            _mode: PutMode,
+        ) -> std::result::Result<PutOutcome, RemoteError> {
+            let mut objects = self
+                .objects
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            objects.insert(key.to_owned(), body);
+            Ok(PutOutcome::Written { etag: None })
+        }
+
+        fn upload_files(
+            &self,
+            jobs: &[UploadJob],
+            progress: &(dyn Fn(u64) + Sync),
+        ) -> Vec<std::result::Result<UploadDone, RemoteError>> {
+            self.rounds
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(jobs.len());
+            let mut sent = 0;
+            jobs.iter()
+                .map(|job| {
+                    let body = std::fs::read(&job.path)
+                        .map_err(|e| RemoteError::new(RemoteErrorKind::Io, e.to_string()))?;
+                    assert_eq!(sha256_hex(&body), job.sha256, "{}", job.key);
+                    assert_eq!(job.key, media_key(&job.sha256, &job.path));
+                    let mut objects = self
+                        .objects
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    assert!(
+                        objects.insert(job.key.clone(), body).is_none(),
+                        "{} sent twice",
+                        job.key
+                    );
+                    sent += job.size;
+                    progress(sent);
+                    Ok(UploadDone::default())
+                })
+                .collect()
+        }
+
+        fn download_files(
+            &self,
+            jobs: &[DownloadJob],
+            _progress: &(dyn Fn(u64) + Sync),
+        ) -> Vec<std::result::Result<DownloadDone, RemoteError>> {
+            jobs.iter()
+                .map(|_| Err(RemoteError::new(RemoteErrorKind::Other, "not in this test")))
+                .collect()
+        }
+    }
+
+    #[test]
+    fn pushing_media_hashes_while_uploading_and_sends_each_content_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("media");
+        std::fs::create_dir(&media).unwrap();
+        let mut manifest = String::new();
+        for i in 0..300 {
+            // Items 10 and 11 share their bytes; item 12's file is missing.
+            let n = if i == 11 { 10 } else { i };
+            let body = format!("image {n}").repeat(1 + n % 7);
+            let path = media.join(format!("{i:03}.jpg"));
+            if i != 12 {
+                std::fs::write(&path, body).unwrap();
+            }
+            manifest += &format!("{}\n", serde_json::json!({ "source-ref": path }));
+        }
+        let manifest_path = dir.path().join("manifest.jsonl");
+        std::fs::write(&manifest_path, manifest).unwrap();
+        let template =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../labeling-templates/image-caption.toml");
+        let mut project = crate::init_project(&dir.path().join("p"), &template, None).unwrap();
+        project
+            .import(
+                &manifest_path,
+                &crate::ImportOptions::default(),
+                &crate::NoProgress,
+            )
+            .unwrap();
+        project.create_batch(Some("b1"), 300, &[]).unwrap();
+        project
+            .set_sync_config(&SyncConfig {
+                bucket: "bench".into(),
+                prefix: String::new(),
+                region: None,
+                endpoint: None,
+                path_style: false,
+                profile: None,
+                role: SyncRole::Lead,
+                annotator: None,
+                media: true,
+            })
+            .unwrap();
+        let store = MemStore::default();
+        let opts = SyncOptions::default();
+
+        let first = project.sync_push(&store, &opts, &crate::NoProgress).unwrap();
+        // The missing file is a problem of its item; everything else goes up once.
+        assert_eq!(first.problems.len(), 1, "{:?}", first.problems);
+        assert!(first.problems[0].contains("012.jpg"));
+        assert_eq!((first.media_files, first.media_unchanged), (298, 0));
+        let media_keys = || {
+            store
+                .objects
+                .lock()
+                .unwrap()
+                .keys()
+                .filter(|k| k.starts_with("media/"))
+                .count()
+        };
+        assert_eq!(media_keys(), 298, "299 files, two with the same bytes");
+        assert_eq!(store.rounds.lock().unwrap().iter().sum::<usize>(), 298);
+
+        // Only the file that appeared is sent; the others' hashes come from the cache.
+        std::fs::write(media.join("012.jpg"), b"now here").unwrap();
+        store.rounds.lock().unwrap().clear();
+        let again = project.sync_push(&store, &opts, &crate::NoProgress).unwrap();
+        assert!(again.problems.is_empty(), "{:?}", again.problems);
+        assert_eq!((again.media_files, again.media_unchanged), (1, 299));
+        assert_eq!(*store.rounds.lock().unwrap(), vec![1]);
+
+        // An object gone from the store is sent again, under the cached hash's key.
+        let path = media.join("005.jpg");
+        let gone = media_key(&sha256_file(&path).unwrap(), &path);
+        assert!(store.objects.lock().unwrap().remove(&gone).is_some());
+        let third = project.sync_push(&store, &opts, &crate::NoProgress).unwrap();
+        assert_eq!((third.media_files, third.media_unchanged), (1, 299));
+        assert!(store.objects.lock().unwrap().contains_key(&gone));
+        assert_eq!(media_keys(), 299);
     }
 }

@@ -120,6 +120,8 @@ export interface ActionInfo {
    * to its chord unless the template defines it or the chord is taken by a template action.
    */
   ui?: boolean;
+  /** Only in the desktop app (S3 sync): left out in a browser over `sift serve`. */
+  desktop?: boolean;
 }
 
 /** Every action per kind with its default chord and what it does (labeling-templates/README.md). */
@@ -130,6 +132,7 @@ export const ACTIONS: Record<TemplateKind | "common", Record<string, ActionInfo>
     skip: { chord: "Alt+S", label: "Skip the item" },
     toggle_instructions: { chord: "F1", label: "Show or hide the instructions" },
     open_my_work: { chord: "Alt+W", label: "Open “My work” (reopen earlier items)", ui: true },
+    sync_now: { chord: "Alt+Y", label: "Sync now with the team’s S3 bucket (opens Sync)", ui: true, desktop: true },
   },
   qa: {
     focus_passage: { chord: "Alt+P", label: "Go to the passage (then Shift+arrows select)", ui: true },
@@ -179,11 +182,14 @@ export const ACTIONS: Record<TemplateKind | "common", Record<string, ActionInfo>
 
 /**
  * The template's chords merged over the defaults of its kind ("none" unbinds). Actions of this
- * UI only keep their default chord unless the template binds it to one of its own actions.
+ * UI only keep their default chord unless the template binds it to one of its own actions;
+ * desktop-only ones (sync) are there only when `desktop` is true.
  */
-export function effectiveShortcuts(template: TemplateView, mac = isMac()): Record<string, string> {
+export function effectiveShortcuts(template: TemplateView, mac = isMac(), desktop = false): Record<string, string> {
   const out: Record<string, string> = {};
-  const actions = { ...ACTIONS.common, ...ACTIONS[template.kind] };
+  const actions = Object.fromEntries(
+    Object.entries({ ...ACTIONS.common, ...ACTIONS[template.kind] }).filter(([, info]) => desktop || !info.desktop),
+  );
   for (const [action, { chord, ui }] of Object.entries(actions)) if (!ui) out[action] = chord;
   for (const [action, chord] of Object.entries(template.shortcuts ?? {})) out[action] = chord;
   const taken = Object.values(out).map((c) => parseChord(c, mac)).filter((c): c is Chord => c !== null);

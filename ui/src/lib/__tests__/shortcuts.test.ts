@@ -31,10 +31,16 @@ describe("chords", () => {
     for (const t of Object.values(TEMPLATES)) {
       const map = buildKeymap(effectiveShortcuts(t, false), false);
       const uiActions = Object.entries({ ...ACTIONS.common, ...ACTIONS[t.kind] }).filter(([, a]) => a.ui);
-      expect(map.length).toBe(Object.keys(t.shortcuts).length + uiActions.length);
+      const browserActions = uiActions.filter(([, a]) => !a.desktop);
+      expect(map.length).toBe(Object.keys(t.shortcuts).length + browserActions.length);
       expect(actionFor(map, ev("Enter", "Enter", { ctrlKey: true }))).toBe("submit");
       expect(actionFor(map, ev("F1", "F1"))).toBe("toggle_instructions");
       expect(actionFor(map, ev("w", "KeyW", { altKey: true }))).toBe("open_my_work");
+      // Sync is the desktop app's only: Alt+Y there, nothing in a browser.
+      expect(actionFor(map, ev("y", "KeyY", { altKey: true }))).toBeNull();
+      const desktop = buildKeymap(effectiveShortcuts(t, false, true), false);
+      expect(desktop.length).toBe(Object.keys(t.shortcuts).length + uiActions.length);
+      expect(actionFor(desktop, ev("y", "KeyY", { altKey: true }))).toBe("sync_now");
     }
     const qa = buildKeymap(effectiveShortcuts(TEMPLATES.qa, false), false);
     expect(actionFor(qa, ev("p", "KeyP", { altKey: true }))).toBe("focus_passage");
@@ -48,6 +54,8 @@ describe("chords", () => {
     expect(taken.add_pair).toBe("alt+p");
     // Mod+W is Ctrl+W off macOS: it does not collide with Alt+W.
     expect(effectiveShortcuts({ ...qa, shortcuts: { ...qa.shortcuts, skip: "Mod+W" } }, false).open_my_work).toBe("Alt+W");
+    // The same for the desktop's sync key.
+    expect(effectiveShortcuts({ ...qa, shortcuts: { ...qa.shortcuts, add_pair: "Alt+Y" } }, false, true).sync_now).toBe("none");
     // A template that names the action itself wins.
     expect(effectiveShortcuts({ ...qa, shortcuts: { ...qa.shortcuts, focus_passage: "Alt+Shift+P" } }, false).focus_passage).toBe("Alt+Shift+P");
   });
