@@ -438,6 +438,9 @@ fn media_transfers_survive_the_server_dying_mid_upload_and_mid_download() {
     assert_eq!(again["batches"], json!(["photos"]), "{again}");
     let resumed = again["resumed_parts"].as_u64().unwrap();
     assert!((4..96).contains(&resumed), "resumed {resumed} parts: {again}");
+    // Status agrees: with the media up and the batch written, nothing waits to be pushed.
+    let status = ok_json(sift(&g).args(["sync", "status", "-p"]).arg(&lead));
+    assert_eq!(status["batches_to_push"], json!([]), "{status}");
 
     // Download, killed mid-way: the file is never in place until complete and verified.
     let pull = |g: &Garage| {

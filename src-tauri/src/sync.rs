@@ -428,15 +428,10 @@ mod tests {
         let project = sift_api::init_project(&dir.path().join("p"), &template, None).unwrap();
         project
             .set_sync_config(&SyncConfig {
-                bucket: "team-labels".into(),
-                prefix: String::new(),
                 region: Some("garage".into()),
                 endpoint: Some("http://127.0.0.1:3900".into()),
                 path_style: true,
-                profile: None,
-                role: SyncRole::Lead,
-                annotator: None,
-                media: false,
+                ..SyncConfig::new("team-labels", SyncRole::Lead)
             })
             .unwrap();
         let file = dir.path().join("p/project.sift");
@@ -478,15 +473,12 @@ mod tests {
     #[test]
     fn settings_keep_the_role_and_are_trimmed() {
         let lead = SyncConfig {
-            bucket: " team-labels ".into(),
             prefix: "/a/b/".into(),
             region: Some(" ".into()),
             endpoint: Some("http://127.0.0.1:3900 ".into()),
             path_style: true,
             profile: Some(String::new()),
-            role: SyncRole::Lead,
-            annotator: None,
-            media: false,
+            ..SyncConfig::new(" team-labels ", SyncRole::Lead)
         };
         let saved = settings_to_save(None, lead.clone()).unwrap();
         assert_eq!(saved.bucket, "team-labels");

@@ -8,15 +8,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use sift_api::{
-    DownloadDone, DownloadJob, Fetched, ObjectStore, Project, PutMode, PutOutcome, RemoteError,
-    RemoteErrorKind, RemoteObject, Role, SyncConfig, SyncRole, UploadDone, UploadJob,
-};
+use sift_api::memory_store::MemoryStore;
+use sift_api::{ObjectStore, Project, RemoteError, RemoteErrorKind, Role, SyncConfig, SyncRole};
 use sift_desktop::commands::{Pick, Picker, handler};
 use sift_desktop::desktop::Desktop;
 use sift_desktop::media::MediaServer;
@@ -59,7 +56,7 @@ struct App {
     picked: Arc<Mutex<Option<PathBuf>>>,
     picks: Arc<Mutex<Vec<Pick>>>,
     /// The object store the sync commands reach.
-    store: MemStore,
+    store: MemoryStore,
     /// When set, connecting to the store fails with it.
     connect_error: Arc<Mutex<Option<RemoteError>>>,
     /// Every message sent through a channel (sync progress), as JSON.
@@ -77,7 +74,7 @@ fn app() -> App {
     let picked: Arc<Mutex<Option<PathBuf>>> = Arc::default();
     let picks: Arc<Mutex<Vec<Pick>>> = Arc::default();
     let (p, log) = (Arc::clone(&picked), Arc::clone(&picks));
-    let store = MemStore::default();
+    let store = MemoryStore::new("s3://team-labels/week-1 at memory");
     let connect_error: Arc<Mutex<Option<RemoteError>>> = Arc::default();
     let channel: Arc<Mutex<Vec<Value>>> = Arc::default();
     let (remote, failing, sent) = (store.clone(), Arc::clone(&connect_error), Arc::clone(&channel));
@@ -128,104 +125,6 @@ fn app() -> App {
         store,
         connect_error,
         channel,
-    }
-}
-
-/// key → (body, SHA-256 recorded by the writer).
-type Objects = BTreeMap<String, (Vec<u8>, String)>;
-
-/// An in-memory bucket: what `sift-s3` does against S3, without the network.
-#[derive(Debug, Clone, Default)]
-struct MemStore {
-    objects: Arc<Mutex<Objects>>,
-}
-
-impl MemStore {
-    fn keys(&self) -> Vec<String> {
-        self.objects.lock().unwrap().keys().cloned().collect()
-    }
-}
-
-fn etag(sha: &str) -> Option<String> {
-    Some(format!("\"{}\"", &sha[..16]))
-}
-
-impl ObjectStore for MemStore {
-    fn location(&self) -> String {
-        "s3://team-labels/week-1 at memory".into()
-    }
-
-    fn list(&self, prefix: &str) -> Result<Vec<RemoteObject>, RemoteError> {
-        Ok(self
-            .objects
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, (body, sha))| RemoteObject {
-                key: k.clone(),
-                size: body.len() as u64,
-                etag: etag(sha),
-            })
-            .collect())
-    }
-
-    fn get(&self, key: &str) -> Result<Option<Fetched>, RemoteError> {
-        Ok(self.objects.lock().unwrap().get(key).map(|(body, sha)| Fetched {
-            body: body.clone(),
-            etag: etag(sha),
-            sha256: Some(sha.clone()),
-        }))
-    }
-
-    fn put(&self, key: &str, body: Vec<u8>, sha256: &str, mode: PutMode) -> Result<PutOutcome, RemoteError> {
-        let mut objects = self.objects.lock().unwrap();
-        if mode == PutMode::IfAbsent && objects.contains_key(key) {
-            return Ok(PutOutcome::AlreadyExists);
-        }
-        objects.insert(key.to_owned(), (body, sha256.to_owned()));
-        Ok(PutOutcome::Written { etag: etag(sha256) })
-    }
-
-    fn upload_files(
-        &self,
-        jobs: &[UploadJob],
-        progress: &(dyn Fn(u64) + Sync),
-    ) -> Vec<Result<UploadDone, RemoteError>> {
-        let mut sent = 0;
-        jobs.iter()
-            .map(|job| {
-                let body = std::fs::read(&job.path)
-                    .map_err(|e| RemoteError::new(RemoteErrorKind::Io, e.to_string()))?;
-                sent += job.size;
-                self.objects
-                    .lock()
-                    .unwrap()
-                    .insert(job.key.clone(), (body, job.sha256.clone()));
-                progress(sent);
-                Ok(UploadDone::default())
-            })
-            .collect()
-    }
-
-    fn download_files(
-        &self,
-        jobs: &[DownloadJob],
-        progress: &(dyn Fn(u64) + Sync),
-    ) -> Vec<Result<DownloadDone, RemoteError>> {
-        let mut got = 0;
-        jobs.iter()
-            .map(|job| {
-                let body = self.objects.lock().unwrap().get(&job.key).map(|(b, _)| b.clone());
-                let body =
-                    body.ok_or_else(|| RemoteError::new(RemoteErrorKind::NotFound, job.key.clone()))?;
-                std::fs::write(&job.dest, body)
-                    .map_err(|e| RemoteError::new(RemoteErrorKind::Io, e.to_string()))?;
-                got += job.size;
-                progress(got);
-                Ok(DownloadDone::default())
-            })
-            .collect()
     }
 }
 

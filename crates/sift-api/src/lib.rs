@@ -14,6 +14,8 @@ mod error;
 mod export;
 mod import;
 mod media;
+#[cfg(any(test, feature = "memory-store"))]
+pub mod memory_store;
 mod progress;
 mod scoring;
 mod session;

@@ -73,6 +73,22 @@ pub struct SyncConfig {
 }
 
 impl SyncConfig {
+    /// A configuration for `bucket` with no prefix, region, endpoint or profile, virtual-host
+    /// addressing and no media: what AWS needs; the rest is set field by field.
+    pub fn new(bucket: &str, role: SyncRole) -> Self {
+        Self {
+            bucket: bucket.to_owned(),
+            prefix: String::new(),
+            region: None,
+            endpoint: None,
+            path_style: false,
+            profile: None,
+            role,
+            annotator: None,
+            media: false,
+        }
+    }
+
     /// Checks names and the endpoint; refuses credentials embedded in the endpoint URL.
     pub fn validate(&self) -> Result<()> {
         let b = &self.bucket;
@@ -552,14 +568,12 @@ impl Project {
         };
         match config.role {
             SyncRole::Lead => {
-                let listed = listing(remote, "batches/")?;
+                let mut listed = listing(remote, "batches/")?;
+                if config.media {
+                    listed.extend(listing(remote, "media/")?);
+                }
                 for batch in self.store.batch_names()? {
-                    let files = self.batch_files(batch.id, &batch.name, &BTreeMap::new())?;
-                    let mut stale = false;
-                    for (key, body) in &files {
-                        stale |= !self.pushed_matches(key, &sha256_hex(body), &listed)?;
-                    }
-                    if stale {
+                    if self.batch_needs_push(&config, batch.id, &batch.name, &listed)? {
                         status.batches_to_push.push(batch.name);
                     }
                 }
@@ -591,6 +605,73 @@ impl Project {
             }
         }
         Ok(status)
+    }
+
+    /// Whether a push would write this batch again. Status never hashes media: it compares
+    /// what a push would write, using the hashes cached at the last push. A batch pushed
+    /// without media (config off, or before media was turned on) still counts as pushed.
+    fn batch_needs_push(
+        &self,
+        config: &SyncConfig,
+        batch_id: i64,
+        name: &str,
+        listed: &HashMap<String, RemoteObject>,
+    ) -> Result<bool> {
+        let mut candidates = vec![BTreeMap::new()];
+        if let Some(media) = self.cached_batch_media(batch_id, listed)? {
+            if !media.is_empty() {
+                candidates.insert(0, media);
+            }
+        } else if config.media {
+            // A file changed, is new or is missing on the store: a push has media to send.
+            return Ok(true);
+        }
+        for media in &candidates {
+            let mut matches = true;
+            for (key, body) in self.batch_files(batch_id, name, media)? {
+                matches &= self.pushed_matches(&key, &sha256_hex(&body), listed)?;
+            }
+            if matches {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The batch's media objects as a push would name them, from the hash cache alone; `None`
+    /// when a file's hash is not cached for its current size and mtime, or its object is not
+    /// in `listed` (media not listed at all counts as missing).
+    fn cached_batch_media(
+        &self,
+        batch_id: i64,
+        listed: &HashMap<String, RemoteObject>,
+    ) -> Result<Option<BTreeMap<i64, MediaDoc>>> {
+        let mut media = BTreeMap::new();
+        for r in self.store.batch_items_for_sync(batch_id)? {
+            let Some(path) = r.media_ref.as_deref().filter(|p| Path::new(p).is_absolute()) else {
+                continue;
+            };
+            // An unreadable file is a problem a push reports per item, not a pending upload.
+            let Ok(file) = self.local_file(Path::new(path)) else {
+                continue;
+            };
+            let Some(sha256) = file.sha256 else {
+                return Ok(None);
+            };
+            let key = media_key(&sha256, Path::new(path));
+            if listed.get(&key).is_none_or(|o| o.size != file.size) {
+                return Ok(None);
+            }
+            media.insert(
+                r.item_id,
+                MediaDoc {
+                    key,
+                    size: file.size,
+                    sha256,
+                },
+            );
+        }
+        Ok(Some(media))
     }
 
     fn pushed_matches(&self, key: &str, sha: &str, listed: &HashMap<String, RemoteObject>) -> Result<bool> {
@@ -1670,15 +1751,11 @@ mod tests {
     #[test]
     fn config_refuses_secrets_and_bad_names() {
         let mut c = SyncConfig {
-            bucket: "sift-data".into(),
             prefix: "team/a".into(),
             region: Some("garage".into()),
             endpoint: Some("http://127.0.0.1:3900".into()),
             path_style: true,
-            profile: None,
-            role: SyncRole::Lead,
-            annotator: None,
-            media: false,
+            ..SyncConfig::new("sift-data", SyncRole::Lead)
         };
         assert!(c.validate().is_ok());
         c.endpoint = Some("http://AKIA:secret@127.0.0.1:3900".into());
@@ -1702,104 +1779,6 @@ mod tests {
         assert!(is_media_key(&format!("media/{sha}.jpg")));
         assert!(!is_media_key("media/../../etc/passwd"));
         assert!(!is_media_key(&format!("media/{sha}.j/pg")));
-    }
-
-    /// A store in memory that records every upload round.
-    #[derive(Default)]
-    struct MemStore {
-        objects: std::sync::Mutex<BTreeMap<String, Vec<u8>>>,
-        rounds: std::sync::Mutex<Vec<usize>>,
-    }
-
-    impl ObjectStore for MemStore {
-        fn location(&self) -> String {
-            "memory".into()
-        }
-
-        fn list(&self, prefix: &str) -> std::result::Result<Vec<RemoteObject>, RemoteError> {
-            let objects = self
-                .objects
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            Ok(objects
-                .iter()
-                .filter(|(k, _)| k.starts_with(prefix))
-                .map(|(k, body)| RemoteObject {
-                    key: k.clone(),
-                    size: body.len() as u64,
-                    etag: None,
-                })
-                .collect())
-        }
-
-        fn get(&self, key: &str) -> std::result::Result<Option<Fetched>, RemoteError> {
-            let objects = self
-                .objects
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            Ok(objects.get(key).map(|body| Fetched {
-                body: body.clone(),
-                etag: None,
-                sha256: Some(sha256_hex(body)),
-            }))
-        }
-
-        fn put(
-            &self,
-            key: &str,
-            body: Vec<u8>,
-            _sha256: &str,
-            _mode: PutMode,
-        ) -> std::result::Result<PutOutcome, RemoteError> {
-            let mut objects = self
-                .objects
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            objects.insert(key.to_owned(), body);
-            Ok(PutOutcome::Written { etag: None })
-        }
-
-        fn upload_files(
-            &self,
-            jobs: &[UploadJob],
-            progress: &(dyn Fn(u64) + Sync),
-        ) -> Vec<std::result::Result<UploadDone, RemoteError>> {
-            self.rounds
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(jobs.len());
-            let mut sent = 0;
-            jobs.iter()
-                .map(|job| {
-                    let body = std::fs::read(&job.path)
-                        .map_err(|e| RemoteError::new(RemoteErrorKind::Io, e.to_string()))?;
-                    assert_eq!(sha256_hex(&body), job.sha256, "{}", job.key);
-                    assert_eq!(job.key, media_key(&job.sha256, &job.path));
-                    let mut objects = self
-                        .objects
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    assert!(
-                        objects.insert(job.key.clone(), body).is_none(),
-                        "{} sent twice",
-                        job.key
-                    );
-                    sent += job.size;
-                    progress(sent);
-                    Ok(UploadDone::default())
-                })
-                .collect()
-        }
-
-        fn download_files(
-            &self,
-            jobs: &[DownloadJob],
-            _progress: &(dyn Fn(u64) + Sync),
-        ) -> Vec<std::result::Result<DownloadDone, RemoteError>> {
-            jobs.iter()
-                .map(|_| Err(RemoteError::new(RemoteErrorKind::Other, "not in this test")))
-                .collect()
-        }
     }
 
     #[test]
@@ -1833,18 +1812,11 @@ mod tests {
         project.create_batch(Some("b1"), 300, &[]).unwrap();
         project
             .set_sync_config(&SyncConfig {
-                bucket: "bench".into(),
-                prefix: String::new(),
-                region: None,
-                endpoint: None,
-                path_style: false,
-                profile: None,
-                role: SyncRole::Lead,
-                annotator: None,
                 media: true,
+                ..SyncConfig::new("bench", SyncRole::Lead)
             })
             .unwrap();
-        let store = MemStore::default();
+        let store = crate::memory_store::MemoryStore::default();
         let opts = SyncOptions::default();
 
         let first = project.sync_push(&store, &opts, &crate::NoProgress).unwrap();
@@ -1852,33 +1824,36 @@ mod tests {
         assert_eq!(first.problems.len(), 1, "{:?}", first.problems);
         assert!(first.problems[0].contains("012.jpg"));
         assert_eq!((first.media_files, first.media_unchanged), (298, 0));
-        let media_keys = || {
-            store
-                .objects
-                .lock()
-                .unwrap()
-                .keys()
-                .filter(|k| k.starts_with("media/"))
-                .count()
-        };
+        let media_keys = || store.keys().iter().filter(|k| k.starts_with("media/")).count();
         assert_eq!(media_keys(), 298, "299 files, two with the same bytes");
-        assert_eq!(store.rounds.lock().unwrap().iter().sum::<usize>(), 298);
+        assert_eq!(store.take_upload_rounds().iter().sum::<usize>(), 298);
 
         // Only the file that appeared is sent; the others' hashes come from the cache.
         std::fs::write(media.join("012.jpg"), b"now here").unwrap();
-        store.rounds.lock().unwrap().clear();
         let again = project.sync_push(&store, &opts, &crate::NoProgress).unwrap();
         assert!(again.problems.is_empty(), "{:?}", again.problems);
         assert_eq!((again.media_files, again.media_unchanged), (1, 299));
-        assert_eq!(*store.rounds.lock().unwrap(), vec![1]);
+        assert_eq!(store.take_upload_rounds(), vec![1]);
 
         // An object gone from the store is sent again, under the cached hash's key.
         let path = media.join("005.jpg");
         let gone = media_key(&sha256_file(&path).unwrap(), &path);
-        assert!(store.objects.lock().unwrap().remove(&gone).is_some());
+        assert!(store.remove(&gone));
         let third = project.sync_push(&store, &opts, &crate::NoProgress).unwrap();
         assert_eq!((third.media_files, third.media_unchanged), (1, 299));
-        assert!(store.objects.lock().unwrap().contains_key(&gone));
+        assert!(store.keys().contains(&gone));
         assert_eq!(media_keys(), 299);
+
+        // Status agrees with push: nothing pending after a push with media ...
+        let status = project.sync_status(&store).unwrap();
+        assert!(status.batches_to_push.is_empty(), "{:?}", status.batches_to_push);
+        // ... a changed file makes its batch pending without status hashing anything ...
+        std::fs::write(media.join("007.jpg"), b"edited").unwrap();
+        assert_eq!(project.sync_status(&store).unwrap().batches_to_push, vec!["b1"]);
+        project.sync_push(&store, &opts, &crate::NoProgress).unwrap();
+        assert!(project.sync_status(&store).unwrap().batches_to_push.is_empty());
+        // ... and so does an object gone from the store.
+        assert!(store.remove(&gone));
+        assert_eq!(project.sync_status(&store).unwrap().batches_to_push, vec!["b1"]);
     }
 }

@@ -100,17 +100,7 @@ impl RemoteArgs {
         role: SyncRole,
         annotator: Option<String>,
     ) -> anyhow::Result<SyncConfig> {
-        let mut c = base.unwrap_or(SyncConfig {
-            bucket: String::new(),
-            prefix: String::new(),
-            region: None,
-            endpoint: None,
-            path_style: false,
-            profile: None,
-            role,
-            annotator: None,
-            media: false,
-        });
+        let mut c = base.unwrap_or_else(|| SyncConfig::new("", role));
         if let Some(b) = self.bucket {
             c.bucket = b;
         }
