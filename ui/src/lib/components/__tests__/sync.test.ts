@@ -115,13 +115,49 @@ function backend(config: SyncConfig | null, fallback?: (cmd: string, args: Recor
   return b;
 }
 
+/** The calls of one command, in order. */
+function calls(b: Backend, cmd: string) {
+  return b.calls.filter((c) => c.cmd === cmd);
+}
+
 async function panel(config: SyncConfig | null, user = "alice") {
   const b = backend(config);
   const client = await SyncClient.create(new TauriTransport(invoke as never));
   const store = new SyncStore(client);
   let closed = 0;
-  render(SyncPanel, { props: { sync: store, user, chord: "Alt+Y", onclose: () => closed++ } });
-  return { b, store, closed: () => closed };
+  const { unmount } = render(SyncPanel, { props: { sync: store, user, chord: "Alt+Y", onclose: () => closed++ } });
+  return { b, store, closed: () => closed, unmount };
+}
+
+/** Each text is somewhere in the element. */
+function expectTexts(el: HTMLElement, texts: string[]) {
+  for (const text of texts) expect(el).toHaveTextContent(text);
+}
+
+/** Where CONFIG syncs, as the panel shows it. */
+async function expectLocation() {
+  expect(await screen.findByTestId("sync-location")).toHaveTextContent("s3://team-labels/week-1");
+  expect(screen.getByTestId("sync-endpoint-text")).toHaveTextContent("http://127.0.0.1:3900");
+}
+
+/**
+ * The app, ready, on a QA project led by "lead": in the desktop shell (Tauri's IPC mocked: the sync
+ * commands by `backend(CONFIG)`, the rest by the fake) or in a browser over `sift serve` (the fake).
+ */
+async function app(shell: "desktop"): Promise<{ fake: FakeTransport; b: Backend }>;
+async function app(shell: "browser"): Promise<{ fake: FakeTransport }>;
+async function app(shell: "desktop" | "browser") {
+  const fake = new FakeTransport("qa", [{ source: "A passage." }], "lead");
+  const b = shell === "desktop" ? backend(CONFIG, (cmd, args) => fake.call(cmd, args)) : undefined;
+  render(App, { props: { transport: b ? await TauriTransport.create() : fake } });
+  await waitFor(() => expect(window.__siftReady).toBe(true));
+  return { fake, b };
+}
+
+/** Opens the list of keyboard shortcuts with "?". */
+function shortcutList() {
+  press("?", { shift: true, code: "Slash" });
+  return screen.findByTestId("shortcut-overlay");
 }
 
 describe("Sync panel (desktop)", () => {
@@ -135,7 +171,7 @@ describe("Sync panel (desktop)", () => {
     // The bucket is required.
     await fireEvent.submit(screen.getByTestId("sync-form"));
     expect(screen.getByRole("alert")).toHaveTextContent("Enter the bucket name");
-    expect(b.calls.some((c) => c.cmd === "save_sync_settings")).toBe(false);
+    expect(calls(b, "save_sync_settings")).toHaveLength(0);
 
     // The shell's refusal is shown, and focused.
     await fireEvent.input(bucket, { target: { value: "Team_Labels" } });
@@ -152,29 +188,16 @@ describe("Sync panel (desktop)", () => {
     await fireEvent.click(screen.getByTestId("sync-path-style"));
     await fireEvent.submit(screen.getByTestId("sync-form"));
 
-    const saved = b.calls.filter((c) => c.cmd === "save_sync_settings").at(-1)!;
-    expect(saved.args).toEqual({
-      config: {
-        bucket: "team-labels",
-        prefix: "week-1",
-        region: "garage",
-        endpoint: "http://127.0.0.1:3900",
-        path_style: true,
-        profile: null,
-        role: "lead",
-        annotator: null,
-        media: false,
-      },
-    });
-    expect(await screen.findByTestId("sync-location")).toHaveTextContent("s3://team-labels/week-1");
-    expect(screen.getByTestId("sync-endpoint-text")).toHaveTextContent("http://127.0.0.1:3900");
+    const saved = calls(b, "save_sync_settings").at(-1)!;
+    // What was typed, trimmed: CONFIG but without media.
+    expect(saved.args).toEqual({ config: { ...CONFIG, media: false } });
+    await expectLocation();
     await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("sync-now")));
   });
 
   it("shows where and what is waiting, runs sync_now with progress, then the summary of what moved", async () => {
     const { b, store } = await panel(CONFIG);
-    expect(await screen.findByTestId("sync-location")).toHaveTextContent("s3://team-labels/week-1");
-    expect(screen.getByTestId("sync-endpoint-text")).toHaveTextContent("http://127.0.0.1:3900");
+    await expectLocation();
     expect(screen.getByTestId("sync-role")).toHaveTextContent("Lead");
     const pending = await screen.findByTestId("sync-pending");
     expect(pending).toHaveTextContent("1 batch to push: week-1");
@@ -183,7 +206,7 @@ describe("Sync panel (desktop)", () => {
     const button = screen.getByTestId("sync-now");
     await waitFor(() => expect(document.activeElement).toBe(button));
     await fireEvent.click(button);
-    expect(b.calls.filter((c) => c.cmd === "sync_now")).toHaveLength(1);
+    expect(calls(b, "sync_now")).toHaveLength(1);
     await waitFor(() => expect(screen.getByTestId("sync-now")).toBeDisabled());
     expect(screen.getByTestId("sync-progress-label")).toHaveTextContent("Connecting");
 
@@ -199,7 +222,7 @@ describe("Sync panel (desktop)", () => {
 
     // A second sync while one runs is not started.
     press("y", { alt: true }, screen.getByTestId("sync-panel"));
-    expect(b.calls.filter((c) => c.cmd === "sync_now")).toHaveLength(1);
+    expect(calls(b, "sync_now")).toHaveLength(1);
 
     b.finish([
       report("pull", { versions: 12, duplicate_versions: 2, segments: ["results/ann/week-1/000001.jsonl"], segments_unchanged: 1, problems: ["results/bob/week-1/000001.jsonl line 3: field \"kind\": \"final\" is not draft or submitted"] }),
@@ -208,20 +231,13 @@ describe("Sync panel (desktop)", () => {
     const summary = await screen.findByTestId("sync-summary");
     expect(screen.queryByTestId("sync-progress")).toBeNull();
     const [pull, push] = within(summary).getAllByTestId("sync-report");
-    expect(pull).toHaveTextContent("Pulled results");
-    expect(pull).toHaveTextContent("12 annotation versions merged");
-    expect(pull).toHaveTextContent("1 result file read");
-    expect(pull).toHaveTextContent("2 versions already merged earlier (skipped)");
-    expect(push).toHaveTextContent("Pushed batches");
-    expect(push).toHaveTextContent("1 batch published: week-1");
-    expect(push).toHaveTextContent("3 media files uploaded (5.0 MB)");
-    expect(push).toHaveTextContent("2 parts of an interrupted upload reused");
-    expect(push).toHaveTextContent("2 batches already up to date");
+    expectTexts(pull, ["Pulled results", "12 annotation versions merged", "1 result file read", "2 versions already merged earlier (skipped)"]);
+    expectTexts(push, ["Pushed batches", "1 batch published: week-1", "3 media files uploaded (5.0 MB)", "2 parts of an interrupted upload reused", "2 batches already up to date"]);
     expect(summary).toHaveTextContent("Synced with 1 problem");
     expect(screen.getByTestId("sync-problems")).toHaveTextContent('field "kind": "final" is not draft or submitted');
     expect(store.error).toBeNull();
     // What is waiting is asked again afterwards.
-    await waitFor(() => expect(b.calls.filter((c) => c.cmd === "sync_status").length).toBeGreaterThanOrEqual(2));
+    await waitFor(() => expect(calls(b, "sync_status").length).toBeGreaterThanOrEqual(2));
     expect(screen.getByTestId("sync-now")).toBeEnabled();
   });
 
@@ -229,7 +245,7 @@ describe("Sync panel (desktop)", () => {
     const { b, closed } = await panel(CONFIG);
     await screen.findByTestId("sync-location");
     press("y", { alt: true }, screen.getByTestId("sync-panel"));
-    await waitFor(() => expect(b.calls.filter((c) => c.cmd === "sync_now")).toHaveLength(1));
+    await waitFor(() => expect(calls(b, "sync_now")).toHaveLength(1));
     b.fail({ code: "unauthenticated", message: "s3://team-labels/week-1: the credentials were refused (InvalidAccessKeyId)" });
     const alert = await screen.findByTestId("sync-error");
     expect(alert).toHaveAttribute("role", "alert");
@@ -239,7 +255,7 @@ describe("Sync panel (desktop)", () => {
 
     // The message is shown as text, never as markup.
     press("y", { alt: true }, screen.getByTestId("sync-panel"));
-    await waitFor(() => expect(b.calls.filter((c) => c.cmd === "sync_now")).toHaveLength(2));
+    await waitFor(() => expect(calls(b, "sync_now")).toHaveLength(2));
     expect(screen.queryByTestId("sync-error")).toBeNull();
     b.fail({ code: "unavailable", message: "<img src=x onerror=alert(1)> cannot be reached" });
     expect(await screen.findByTestId("sync-error-message")).toHaveTextContent("<img src=x onerror=alert(1)> cannot be reached");
@@ -256,19 +272,14 @@ describe("Sync panel (desktop)", () => {
     expect(screen.getByTestId("sync-other-annotator")).toHaveTextContent("This project syncs the work of ann; you label here as alice.");
     expect(screen.getByText(/Pushes your work, then pulls new batches/)).toBeInTheDocument();
     await fireEvent.click(screen.getByTestId("sync-now"));
-    await waitFor(() => expect(b.calls.some((c) => c.cmd === "sync_now")).toBe(true));
+    await waitFor(() => expect(calls(b, "sync_now").length).toBeGreaterThan(0));
     b.finish([
       report("push", { role: "annotator", versions: 1, segments: ["results/ann/week-1/000002.jsonl"] }),
       report("pull", { role: "annotator", batches: ["week-2"], items_added: 3, media_files: 3, media_bytes: 323584, resumed_bytes: 2048 }),
     ]);
     const [push, pull] = within(await screen.findByTestId("sync-summary")).getAllByTestId("sync-report");
-    expect(push).toHaveTextContent("Pushed your work");
-    expect(push).toHaveTextContent("1 annotation version pushed");
-    expect(pull).toHaveTextContent("Pulled batches");
-    expect(pull).toHaveTextContent("1 batch received: week-2");
-    expect(pull).toHaveTextContent("3 new items to label");
-    expect(pull).toHaveTextContent("3 media files downloaded (316 KB)");
-    expect(pull).toHaveTextContent("2.0 KB of interrupted downloads reused");
+    expectTexts(push, ["Pushed your work", "1 annotation version pushed"]);
+    expectTexts(pull, ["Pulled batches", "1 batch received: week-2", "3 new items to label", "3 media files downloaded (316 KB)", "2.0 KB of interrupted downloads reused"]);
     expect(screen.getByTestId("sync-summary")).toHaveTextContent("✓ Synced");
     await fireEvent.click(screen.getByTestId("sync-edit"));
     expect(screen.getByLabelText("Bucket")).toHaveValue("team-labels");
@@ -276,20 +287,32 @@ describe("Sync panel (desktop)", () => {
     await fireEvent.click(screen.getByText("Cancel"));
     expect(screen.getByTestId("sync-location")).toBeInTheDocument();
   });
+  it("keeps Tab inside the panel, and gives focus back when it closes", async () => {
+    const opener = document.body.appendChild(document.createElement("button"));
+    opener.focus();
+    const { unmount } = await panel(CONFIG);
+    const now = await screen.findByTestId("sync-now");
+    await waitFor(() => expect(document.activeElement).toBe(now));
+    const close = screen.getByRole("button", { name: /Close/ });
+    press("Tab", {}, now);
+    expect(document.activeElement).toBe(close);
+    press("Tab", { shift: true }, close);
+    expect(document.activeElement).toBe(now);
+    unmount();
+    expect(document.activeElement).toBe(opener);
+    opener.remove();
+  });
 });
 
 describe("Sync in the app", () => {
   it("is in the desktop header; Alt+Y opens it and syncs now", async () => {
-    const fake = new FakeTransport("qa", [{ source: "A passage." }], "lead");
-    const b = backend(CONFIG, (cmd, args) => fake.call(cmd, args));
-    render(App, { props: { transport: await TauriTransport.create() } });
-    await waitFor(() => expect(window.__siftReady).toBe(true));
+    const { fake, b } = await app("desktop");
     const button = await screen.findByTestId("sync-button");
     expect(button).toHaveTextContent("Sync");
     expect(button.getAttribute("title")).toContain("Alt+Y");
     press("y", { alt: true });
     await screen.findByTestId("sync-panel");
-    await waitFor(() => expect(b.calls.filter((c) => c.cmd === "sync_now")).toHaveLength(1));
+    await waitFor(() => expect(calls(b, "sync_now")).toHaveLength(1));
     expect(screen.getByTestId("sync-button")).toHaveTextContent("Syncing…");
     // Keys typed in the panel do not reach the labeling screen underneath (Alt+S skips there).
     const queueCalls = () => fake.calls.filter((c) => c.command === "queue").length;
@@ -303,19 +326,15 @@ describe("Sync in the app", () => {
     press("Escape", {}, screen.getByTestId("sync-panel"));
     expect(screen.queryByTestId("sync-panel")).toBeNull();
     // The shortcut list names it.
-    press("?", { shift: true, code: "Slash" });
-    expect(await screen.findByTestId("shortcut-overlay")).toHaveTextContent("Sync now");
+    expect(await shortcutList()).toHaveTextContent("Sync now");
   });
 
   it("is not there in a browser over sift serve", async () => {
-    const fake = new FakeTransport("qa", [{ source: "A passage." }], "lead");
-    render(App, { props: { transport: fake } });
-    await waitFor(() => expect(window.__siftReady).toBe(true));
+    const { fake } = await app("browser");
     expect(screen.queryByTestId("sync-button")).toBeNull();
     press("y", { alt: true });
     expect(screen.queryByTestId("sync-panel")).toBeNull();
     expect(fake.calls.some((c) => c.command.startsWith("sync"))).toBe(false);
-    press("?", { shift: true, code: "Slash" });
-    expect(await screen.findByTestId("shortcut-overlay")).not.toHaveTextContent("Sync now");
+    expect(await shortcutList()).not.toHaveTextContent("Sync now");
   });
 });
