@@ -320,6 +320,91 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
     ok(sift(&g).args(["export", "-o"]).arg(&out).arg("-p").arg(&lead));
     let lines = std::fs::read_to_string(&out).unwrap();
     assert_eq!(lines.lines().count(), 6);
+
+    // Reviews travel back. The lead returns one of Bob's submissions with a comment; the
+    // lead's status shows the batch as waiting, and the push publishes Rita's approval of
+    // Alice's work and the return of Bob's, each to its annotator only.
+    let (returned_id, returned_version, item_hash): (i64, i64, Vec<u8>) = {
+        let conn = rusqlite::Connection::open(lead.join("project.sift")).unwrap();
+        conn.query_row(
+            "SELECT a.id, a.submitted_version, i.content_hash FROM annotations a
+             JOIN annotators p ON p.id = a.annotator_id JOIN items i ON i.id = a.item_id
+             WHERE p.name = 'bob' AND a.state = 'submitted' ORDER BY a.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    ok(sift(&g)
+        .args(["review", "return", &returned_id.to_string(), "--version"])
+        .arg(returned_version.to_string())
+        .args(["--as", "rita", "--comment", "Response 2 is the clearer one", "-p"])
+        .arg(&lead));
+    let waiting = ok_json(sift(&g).args(["sync", "status", "-p"]).arg(&lead));
+    assert_eq!(waiting["batches_to_push"], json!(["wk1"]), "{waiting}");
+    let published = ok_json(sift(&g).args(["sync", "push", "-p"]).arg(&lead));
+    assert_eq!(published["reviews"], 2, "{published}");
+    assert_eq!(
+        ok_json(sift(&g).args(["sync", "status", "-p"]).arg(&lead))["batches_to_push"],
+        json!([])
+    );
+    let bob_waiting = ok_json(sift(&g).args(["sync", "status", "-p"]).arg(&bob));
+    assert_eq!(bob_waiting["reviews_to_pull"], json!(["wk1"]), "{bob_waiting}");
+
+    // Bob pulls: the item is back with him, returned, with the comment; pulling again adds nothing.
+    let got = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&bob));
+    assert_eq!(
+        (got["reviews"].as_u64(), got["returned"].as_u64()),
+        (Some(1), Some(1)),
+        "{got}"
+    );
+    assert_eq!(got["problems"], json!([]));
+    let bob_item: i64 = {
+        let conn = rusqlite::Connection::open(bob.join("project.sift")).unwrap();
+        let (state, comment, item): (String, String, i64) = conn
+            .query_row(
+                "SELECT a.state, r.comment, i.id FROM annotations a JOIN items i ON i.id = a.item_id
+                 JOIN reviews r ON r.annotation_id = a.id WHERE i.content_hash = ?1",
+                [&item_hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (state.as_str(), comment.as_str()),
+            ("returned", "Response 2 is the clearer one")
+        );
+        item
+    };
+    let again = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&bob));
+    assert_eq!(again["reviews"], 0, "{again}");
+    assert_eq!(count_rows(&bob, "reviews"), 1);
+
+    // Bob reworks it; the lead merges the new submission, waiting for review again.
+    annotate(&g, &bob, "bob", bob_item, &ranking_payload("2"), true);
+    ok(sift(&g).args(["sync", "push", "-p"]).arg(&bob));
+    let rework = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    assert_eq!(rework["versions"], 1, "{rework}");
+    assert_eq!(
+        sql_count(
+            &lead,
+            &format!("SELECT count(*) FROM annotations WHERE id = {returned_id} AND state = 'submitted'")
+        ),
+        1
+    );
+
+    // Alice's side learns of the approval.
+    let approved = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&alice));
+    assert_eq!(
+        (approved["reviews"].as_u64(), approved["returned"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        sql_count(
+            &alice,
+            "SELECT count(*) FROM annotations WHERE state = 'approved'"
+        ),
+        1
+    );
 }
 
 /// Bytes that do not compress or repeat.

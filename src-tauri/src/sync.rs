@@ -187,6 +187,9 @@ fn moved(r: &SyncReport) -> String {
     if r.versions > 0 {
         parts.push(format!("{} version(s)", r.versions));
     }
+    if r.reviews > 0 {
+        parts.push(format!("{} review(s)", r.reviews));
+    }
     if r.media_files > 0 {
         parts.push(format!("{} media file(s)", r.media_files));
     }

@@ -341,6 +341,10 @@ pub struct SyncReport {
     pub versions: u64,
     /// Versions pulled again that were already merged.
     pub duplicate_versions: u64,
+    /// Reviews published to annotators (lead push) or received from the lead (annotator pull).
+    pub reviews: u64,
+    /// Of the reviews received, items returned for rework (annotator pull).
+    pub returned: u64,
     pub media_files: u64,
     pub media_bytes: u64,
     pub media_unchanged: u64,
@@ -369,6 +373,8 @@ pub struct SyncStatus {
     pub segments_to_pull: Vec<String>,
     /// Pulled items whose media is not on this machine (annotator).
     pub media_to_pull: u64,
+    /// Batches with reviews from the lead not pulled yet (annotator).
+    pub reviews_to_pull: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -411,6 +417,27 @@ struct SegmentLine<'a> {
     #[serde(borrow)]
     payload: &'a serde_json::value::RawValue,
     time_spent_ms: i64,
+    created_at: String,
+}
+
+/// First line of `batches/<b>/reviews/<annotator>.jsonl`.
+#[derive(Debug, Serialize, Deserialize)]
+struct ReviewsHeader {
+    sift_reviews: u32,
+    batch: String,
+    annotator: String,
+    reviews: u64,
+}
+
+/// One review in `batches/<b>/reviews/<annotator>.jsonl`.
+#[derive(Debug, Serialize, Deserialize)]
+struct ReviewLine {
+    item: String,
+    version: i64,
+    decision: sift_store::Decision,
+    comment: Option<String>,
+    anchor: Option<String>,
+    reviewer: String,
     created_at: String,
 }
 
@@ -586,6 +613,7 @@ impl Project {
             SyncRole::Annotator => {
                 let me = self.annotator(config.annotator.as_deref().unwrap_or_default())?;
                 status.versions_to_push = self.store.count_unpushed(me.id)?;
+                let mine = config.annotator.as_deref().unwrap_or_default();
                 for o in remote.list("batches/")? {
                     if let Some(batch) = o
                         .key
@@ -594,6 +622,11 @@ impl Project {
                         && !self.pulled_matches(&o)?
                     {
                         status.batches_to_pull.push(batch.to_owned());
+                    }
+                    if let Some(batch) = reviews_key_batch(&o.key, mine)
+                        && !self.pulled_matches(&o)?
+                    {
+                        status.reviews_to_pull.push(batch.to_owned());
                     }
                 }
                 status.media_to_pull = self
@@ -625,6 +658,11 @@ impl Project {
         } else if config.media {
             // A file changed, is new or is missing on the store: a push has media to send.
             return Ok(true);
+        }
+        for (key, body) in self.review_files(batch_id, name)? {
+            if !self.pushed_matches(&key, &sha256_hex(&body), listed)? {
+                return Ok(true);
+            }
         }
         for media in &candidates {
             let mut matches = true;
@@ -724,6 +762,42 @@ impl Project {
         ])
     }
 
+    /// `batches/<b>/reviews/<annotator>.jsonl` for each annotator with reviewed work in the
+    /// batch: every review of their work there, oldest first. The lead is the only writer
+    /// and rewrites the whole file when a review is added.
+    fn review_files(&self, batch_id: i64, name: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut by_annotator: BTreeMap<String, Vec<sift_store::SyncedReview>> = BTreeMap::new();
+        for (annotator, review) in self.store.batch_reviews(batch_id)? {
+            by_annotator.entry(annotator).or_default().push(review);
+        }
+        let mut files = Vec::new();
+        for (annotator, reviews) in by_annotator {
+            // A name that cannot be a key (imported from elsewhere) never synced its work either.
+            if check_key_segment(&annotator, "annotator").is_err() {
+                continue;
+            }
+            let mut body = json_line(&ReviewsHeader {
+                sift_reviews: LAYOUT_VERSION,
+                batch: name.to_owned(),
+                annotator: annotator.clone(),
+                reviews: reviews.len() as u64,
+            })?;
+            for r in reviews {
+                body.extend(json_line(&ReviewLine {
+                    item: ContentHash(r.item_hash).to_string(),
+                    version: r.version,
+                    decision: r.decision,
+                    comment: r.comment,
+                    anchor: r.anchor,
+                    reviewer: r.reviewer,
+                    created_at: r.created_at,
+                })?);
+            }
+            files.push((format!("batches/{name}/reviews/{annotator}.jsonl"), body));
+        }
+        Ok(files)
+    }
+
     fn push_lead(
         &mut self,
         remote: &dyn ObjectStore,
@@ -769,6 +843,14 @@ impl Project {
             // sees assignments for a manifest that is not there yet.
             for (key, body) in self.batch_files(batch.id, &batch.name, &media)? {
                 changed |= self.put_if_changed(remote, &key, body, &listed)?;
+            }
+            // Reviews after the batch they are about.
+            for (key, body) in self.review_files(batch.id, &batch.name)? {
+                let reviews = body.iter().filter(|&&b| b == b'\n').count() as u64 - 1;
+                if self.put_if_changed(remote, &key, body, &listed)? {
+                    changed = true;
+                    report.reviews += reviews;
+                }
             }
             if changed {
                 report.batches.push(batch.name);
@@ -1191,9 +1273,60 @@ impl Project {
             }
         }
         progress.finish();
+        // The lead's reviews of this annotator's work, once the batches they are about are here.
+        for o in &objects {
+            let Some(batch) = reviews_key_batch(&o.key, &name) else {
+                continue;
+            };
+            if self.pulled_matches(o)? {
+                continue;
+            }
+            self.pull_reviews(remote, o, batch, me.id, &name, report)?;
+        }
         if with_media {
             self.pull_media(remote, &media_dir, progress, report)?;
         }
+        Ok(())
+    }
+
+    /// Applies `batches/<batch>/reviews/<annotator>.jsonl`. A damaged or unreadable file is a
+    /// problem of this pull (it is read again next time), not a failure of the whole sync.
+    fn pull_reviews(
+        &mut self,
+        remote: &dyn ObjectStore,
+        listed: &RemoteObject,
+        batch: &str,
+        annotator_id: i64,
+        annotator: &str,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let Some(fetched) = remote.get(&listed.key)? else {
+            return Ok(());
+        };
+        let where_ = format!("{}/{}", remote.location(), listed.key);
+        let parsed = check_sha(&fetched, &listed.key, remote)
+            .and_then(|sha| parse_reviews(&fetched.body, &where_, batch, annotator).map(|r| (sha, r)));
+        let (sha, reviews) = match parsed {
+            Ok(found) => found,
+            Err(e) => {
+                report.problems.push(e.to_string());
+                return Ok(());
+            }
+        };
+        let stats = self.store.apply_pulled_reviews(&sift_store::PulledReviews {
+            object: SyncObject {
+                key: listed.key.clone(),
+                size: fetched.body.len() as i64,
+                sha256: sha,
+                etag: fetched.etag.clone().or_else(|| listed.etag.clone()),
+            },
+            batch,
+            annotator_id,
+            reviews,
+        })?;
+        report.reviews += stats.added;
+        report.returned += stats.returned;
+        report.problems.extend(stats.rejected);
         Ok(())
     }
 
@@ -1484,6 +1617,80 @@ fn parse_segment_key(key: &str) -> Option<(&str, &str)> {
 
 /// Reads a segment: version lines, then a trailer naming its writer and line count. A
 /// segment without its trailer is incomplete and rejected as a whole.
+/// The batch of `batches/<batch>/reviews/<annotator>.jsonl`, for this annotator's file only.
+fn reviews_key_batch<'k>(key: &'k str, annotator: &str) -> Option<&'k str> {
+    let rest = key.strip_prefix("batches/")?;
+    let (batch, file) = rest.split_once("/reviews/")?;
+    let who = file.strip_suffix(".jsonl")?;
+    (who == annotator && check_key_segment(batch, "batch").is_ok()).then_some(batch)
+}
+
+/// Reads a reviews file: a header naming the batch, the annotator and the count, then one
+/// review a line. Anything that does not match is refused whole, with file and line.
+fn parse_reviews(
+    body: &[u8],
+    file: &str,
+    batch: &str,
+    annotator: &str,
+) -> Result<Vec<(u64, sift_store::SyncedReview)>> {
+    let bad = |line: u64, reason: String| Error::Manifest {
+        file: file.to_owned(),
+        line,
+        reason,
+    };
+    let text = std::str::from_utf8(body).map_err(|_| bad(0, "not UTF-8".into()))?;
+    let mut lines = text.lines();
+    let header: ReviewsHeader = lines
+        .next()
+        .ok_or_else(|| bad(1, "empty".into()))
+        .and_then(|l| serde_json::from_str(l).map_err(|e| bad(1, format!("reviews header: {e}"))))?;
+    if header.batch != batch || header.annotator != annotator {
+        return Err(bad(
+            1,
+            format!(
+                "header names {}/{}, the file is under {batch}/{annotator}",
+                header.batch, header.annotator
+            ),
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, l) in lines.enumerate() {
+        let line = i as u64 + 2;
+        let r: ReviewLine = serde_json::from_str(l).map_err(|e| bad(line, e.to_string()))?;
+        let item_hash = parse_hash(&r.item)
+            .ok_or_else(|| bad(line, format!("field \"item\": {:?} is not a hash", r.item)))?;
+        if r.version < 1 {
+            return Err(bad(
+                line,
+                format!("field \"version\": {} is not a version number", r.version),
+            ));
+        }
+        out.push((
+            line,
+            sift_store::SyncedReview {
+                item_hash,
+                version: r.version,
+                decision: r.decision,
+                comment: r.comment,
+                anchor: r.anchor,
+                reviewer: r.reviewer,
+                created_at: r.created_at,
+            },
+        ));
+    }
+    if out.len() as u64 != header.reviews {
+        return Err(bad(
+            out.len() as u64 + 1,
+            format!(
+                "header says {} reviews, the file has {}: incomplete; not applied",
+                header.reviews,
+                out.len()
+            ),
+        ));
+    }
+    Ok(out)
+}
+
 fn parse_segment(body: &[u8], key: &str, annotator: &str, batch: &str) -> Result<Vec<RemoteVersion>> {
     let bad = |line: u64, reason: String| Error::Manifest {
         file: key.to_owned(),
@@ -1855,5 +2062,179 @@ mod tests {
         // ... and so does an object gone from the store.
         assert!(store.remove(&gone));
         assert_eq!(project.sync_status(&store).unwrap().batches_to_push, vec!["b1"]);
+    }
+
+    fn ranking_submission(first: &str) -> serde_json::Value {
+        let ranks = serde_json::json!({ "0": 1, "1": 2, "2": 3, "3": 4 });
+        serde_json::json!({
+            "rankings": {"clarity": ranks, "accuracy": ranks, "harmlessness": ranks},
+            "classifications": {"0": {"factual_error": "no"}, "1": {"factual_error": "yes"},
+                                "2": {"factual_error": "unsure"}, "3": {"factual_error": "no"}},
+            "rationale": format!("Response {first} is the clearest and gets the facts right.")
+        })
+    }
+
+    /// A lead with two ranking items in batch `wk1` for `ann`, pushed to `store`; and the
+    /// annotator's project joined from it, with both items submitted and pushed, and merged
+    /// on the lead's side.
+    fn lead_and_annotator(
+        dir: &Path,
+        store: &crate::memory_store::MemoryStore,
+    ) -> (crate::Project, crate::Project) {
+        let manifest = dir.join("items.jsonl");
+        let lines: Vec<String> = (0..2)
+            .map(|i| {
+                serde_json::json!({"source": format!("Question {i}"), "prompt": format!("Question {i}"),
+                    "responses": ["Rayleigh scattering.", "The ocean.", "Blue light scatters more.", "Dust."]})
+                .to_string()
+            })
+            .collect();
+        std::fs::write(&manifest, lines.join("\n") + "\n").unwrap();
+        let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../labeling-templates/ranking.toml");
+        let mut lead = crate::init_project(&dir.join("lead"), &template, None).unwrap();
+        lead.import(&manifest, &crate::ImportOptions::default(), &crate::NoProgress)
+            .unwrap();
+        lead.add_annotator("ann", crate::Role::Annotator).unwrap();
+        lead.add_annotator("rita", crate::Role::Reviewer).unwrap();
+        lead.create_batch(Some("wk1"), 2, &["ann".to_owned()]).unwrap();
+        lead.set_sync_config(&SyncConfig::new("team", SyncRole::Lead))
+            .unwrap();
+        let opts = SyncOptions::default();
+        lead.sync_push(store, &opts, &crate::NoProgress).unwrap();
+        let config = SyncConfig {
+            annotator: Some("ann".into()),
+            ..SyncConfig::new("team", SyncRole::Annotator)
+        };
+        let mut ann = join_project(&dir.join("ann"), store, &config).unwrap();
+        ann.sync_pull(store, &opts, &crate::NoProgress).unwrap();
+        let items: Vec<i64> = ann
+            .store
+            .batch_items_for_sync(1)
+            .unwrap()
+            .iter()
+            .map(|r| r.item_id)
+            .collect();
+        assert_eq!(items.len(), 2);
+        for id in items {
+            ann.submit(id, "ann", &ranking_submission("0"), 1000).unwrap();
+        }
+        ann.sync_push(store, &opts, &crate::NoProgress).unwrap();
+        lead.sync_pull(store, &opts, &crate::NoProgress).unwrap();
+        (lead, ann)
+    }
+
+    #[test]
+    fn reviews_reach_their_annotator_once_and_never_undo_rework() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::memory_store::MemoryStore::default();
+        let opts = SyncOptions::default();
+        let (mut lead, mut ann) = lead_and_annotator(dir.path(), &store);
+        let pending = lead.pending_reviews(10).unwrap();
+        assert_eq!(pending.len(), 2);
+        for (n, view) in pending.iter().enumerate() {
+            lead.review(&crate::ReviewInput {
+                annotation_id: view.id,
+                version: view.submitted_version.unwrap(),
+                reviewer: "rita",
+                decision: sift_store::Decision::Returned,
+                comment: Some(if n == 0 { "first" } else { "second" }),
+                anchor: None,
+            })
+            .unwrap();
+        }
+        let pushed = lead.sync_push(&store, &opts, &crate::NoProgress).unwrap();
+        assert_eq!(pushed.reviews, 2);
+        assert!(store.keys().contains(&"batches/wk1/reviews/ann.jsonl".to_owned()));
+
+        // Both come back to the annotator, returned, with their comments.
+        let items: Vec<i64> = ann
+            .store
+            .batch_items_for_sync(1)
+            .unwrap()
+            .iter()
+            .map(|r| r.item_id)
+            .collect();
+        assert_eq!(ann.sync_status(&store).unwrap().reviews_to_pull, vec!["wk1"]);
+        let pulled = ann.sync_pull(&store, &opts, &crate::NoProgress).unwrap();
+        assert!(pulled.problems.is_empty(), "{:?}", pulled.problems);
+        assert_eq!((pulled.reviews, pulled.returned), (2, 2));
+        let me = ann.store.annotator_by_name("ann").unwrap().unwrap().id;
+        let state = |p: &crate::Project, item: i64| p.store.annotation(item, me).unwrap().unwrap().state;
+        assert_eq!(state(&ann, items[0]), sift_core::AnnotationState::Returned);
+        assert!(ann.sync_status(&store).unwrap().reviews_to_pull.is_empty());
+        let view = ann.item(items[0], Some("ann")).unwrap();
+        let comments: Vec<_> = view
+            .annotation
+            .unwrap()
+            .reviews
+            .into_iter()
+            .map(|r| (r.reviewer, r.comment))
+            .collect();
+        assert_eq!(comments.len(), 1);
+        assert_eq!(comments[0].0, "rita");
+
+        // The annotator reworks one item; then the file is read again (its bytes changed,
+        // here its spacing): nothing is recorded twice and the new submission is not set
+        // back to returned.
+        ann.submit(items[1], "ann", &ranking_submission("1"), 10).unwrap();
+        assert_eq!(state(&ann, items[1]), sift_core::AnnotationState::Submitted);
+        let key = "batches/wk1/reviews/ann.jsonl";
+        let mut body = store.get(key).unwrap().unwrap().body;
+        body.splice(0..0, *b" ");
+        let sha = sha256_hex(&body);
+        store.put(key, body, &sha, PutMode::Overwrite).unwrap();
+        assert_eq!(ann.sync_status(&store).unwrap().reviews_to_pull, vec!["wk1"]);
+        let again = ann.sync_pull(&store, &opts, &crate::NoProgress).unwrap();
+        assert!(again.problems.is_empty(), "{:?}", again.problems);
+        assert_eq!(again.reviews, 0);
+        let first = ann.store.annotation(items[0], me).unwrap().unwrap();
+        assert_eq!(ann.store.reviews(first.id).unwrap().len(), 1);
+        assert_eq!(state(&ann, items[0]), sift_core::AnnotationState::Returned);
+        assert_eq!(state(&ann, items[1]), sift_core::AnnotationState::Submitted);
+    }
+
+    #[test]
+    fn a_damaged_reviews_file_is_a_problem_and_is_read_again_once_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::memory_store::MemoryStore::default();
+        let opts = SyncOptions::default();
+        let (mut lead, mut ann) = lead_and_annotator(dir.path(), &store);
+        let view = &lead.pending_reviews(1).unwrap()[0];
+        lead.review(&crate::ReviewInput {
+            annotation_id: view.id,
+            version: view.submitted_version.unwrap(),
+            reviewer: "rita",
+            decision: sift_store::Decision::Approved,
+            comment: None,
+            anchor: None,
+        })
+        .unwrap();
+        lead.sync_push(&store, &opts, &crate::NoProgress).unwrap();
+        let key = "batches/wk1/reviews/ann.jsonl";
+        let whole = store.get(key).unwrap().unwrap().body;
+        let header_only = whole.split(|&b| b == b'\n').next().unwrap().to_vec();
+        for (body, why) in [
+            (header_only, "header says 1 reviews, the file has 0"),
+            (
+                b"{\"sift_reviews\":1,\"batch\":\"other\",\"annotator\":\"ann\",\"reviews\":0}\n".to_vec(),
+                "header names other/ann",
+            ),
+            (b"not json\n".to_vec(), "reviews header"),
+        ] {
+            let sha = sha256_hex(&body);
+            store.put(key, body, &sha, PutMode::Overwrite).unwrap();
+            let pulled = ann.sync_pull(&store, &opts, &crate::NoProgress).unwrap();
+            assert_eq!(pulled.reviews, 0);
+            assert_eq!(pulled.problems.len(), 1, "{:?}", pulled.problems);
+            assert!(
+                pulled.problems[0].contains(key) && pulled.problems[0].contains(why),
+                "{:?}",
+                pulled.problems
+            );
+        }
+        let sha = sha256_hex(&whole);
+        store.put(key, whole, &sha, PutMode::Overwrite).unwrap();
+        let pulled = ann.sync_pull(&store, &opts, &crate::NoProgress).unwrap();
+        assert_eq!((pulled.reviews, pulled.returned), (1, 0), "{:?}", pulled.problems);
     }
 }

@@ -276,6 +276,21 @@ fn report_text(r: &SyncReport) -> String {
             r.segments_unchanged
         );
     }
+    if r.reviews > 0 {
+        s += &format!(
+            "  reviews:  {} {}",
+            r.reviews,
+            if r.direction == "push" {
+                "published to annotators"
+            } else {
+                "received from the lead"
+            }
+        );
+        if r.returned > 0 {
+            s += &format!(", {} item(s) returned to you for rework", r.returned);
+        }
+        s += "\n";
+    }
     if r.media_files > 0 || r.media_unchanged > 0 {
         s += &format!(
             "  media:    {} file(s), {:.1} MB transferred, {} unchanged",
@@ -302,7 +317,12 @@ fn report_text(r: &SyncReport) -> String {
             }
         );
     }
-    if r.batches.is_empty() && r.segments.is_empty() && r.media_files == 0 && r.problems.is_empty() {
+    if r.batches.is_empty()
+        && r.segments.is_empty()
+        && r.media_files == 0
+        && r.reviews == 0
+        && r.problems.is_empty()
+    {
         s += "  nothing to transfer: up to date\n";
     }
     for p in &r.problems {
@@ -329,6 +349,12 @@ fn status_text(s: &SyncStatus) -> String {
                 s.batches_to_pull.len(),
                 s.batches_to_pull.join(", ")
             );
+            if !s.reviews_to_pull.is_empty() {
+                t += &format!(
+                    "  to pull: reviews of your work in {}\n",
+                    s.reviews_to_pull.join(", ")
+                );
+            }
             if s.media_to_pull > 0 {
                 t += &format!(
                     "  media missing here: {} file(s) (pull with --media)\n",

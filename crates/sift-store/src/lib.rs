@@ -41,7 +41,7 @@ pub use sift_core::{AnnotationState, Role};
 pub use status::{AnnotatorCounts, StatusCounts};
 pub use sync::{
     BatchItemRow, BatchName, Direction, MergeStats, PulledBatch, PulledBatchStats, PulledItem, PulledMedia,
-    RemoteVersion, SegmentMerge, SyncObject, UnpushedVersion,
+    PulledReviews, RemoteVersion, ReviewMergeStats, SegmentMerge, SyncObject, SyncedReview, UnpushedVersion,
 };
 
 /// `PRAGMA application_id` of Sift project files ("SIFT").

@@ -8,7 +8,7 @@
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sift_core::{Action, AnnotationState};
 
-use crate::{Result, Store, StoreError};
+use crate::{Decision, Result, Store, StoreError};
 
 /// Direction of a recorded transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +127,43 @@ pub struct SegmentMerge<'a> {
     pub annotator: &'a str,
     pub batch: &'a str,
     pub versions: Vec<RemoteVersion>,
+}
+
+/// A review the lead made of an annotator's version, as it travels to that annotator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncedReview {
+    pub item_hash: [u8; 16],
+    pub version: i64,
+    pub decision: Decision,
+    pub comment: Option<String>,
+    pub anchor: Option<String>,
+    pub reviewer: String,
+    pub created_at: String,
+}
+
+/// Reviews pulled from the lead for one annotator in one batch (annotator side).
+#[derive(Debug, Clone)]
+pub struct PulledReviews<'a> {
+    pub object: SyncObject,
+    pub batch: &'a str,
+    pub annotator_id: i64,
+    /// With the line each came from, for messages.
+    pub reviews: Vec<(u64, SyncedReview)>,
+}
+
+/// What applying pulled reviews did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReviewMergeStats {
+    /// Reviews recorded.
+    pub added: u64,
+    /// Of those, the ones that returned the newest submission for rework.
+    pub returned: u64,
+    /// Of those, the ones that approved the newest submission.
+    pub approved: u64,
+    /// Reviews already recorded.
+    pub duplicates: u64,
+    /// Problems with single lines (`key:line: reason`); those reviews were not recorded.
+    pub rejected: Vec<String>,
 }
 
 /// What merging a segment did.
@@ -584,6 +621,183 @@ impl Store {
                 serde_json::json!({"segment": key, "batch": segment.batch, "added": stats.added,
                     "duplicates": stats.duplicates, "rejected": stats.rejected.len()})
                 .to_string()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    /// The reviews of every annotation of a batch's items, by annotator name, oldest first:
+    /// what the lead publishes to each annotator.
+    pub fn batch_reviews(&self, batch_id: i64) -> Result<Vec<(String, SyncedReview)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.name, i.content_hash, r.version, r.decision, r.comment, r.anchor, rv.name, r.created_at
+             FROM batch_items bi
+             JOIN items i ON i.id = bi.item_id
+             JOIN annotations a ON a.item_id = bi.item_id
+             JOIN annotators p ON p.id = a.annotator_id
+             JOIN reviews r ON r.annotation_id = a.id
+             JOIN annotators rv ON rv.id = r.reviewer_id
+             WHERE bi.batch_id = ?1
+             ORDER BY p.name, r.id",
+        )?;
+        let rows = stmt.query_map([batch_id], |r| {
+            let hash: Vec<u8> = r.get(1)?;
+            let decision: String = r.get(3)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                hash,
+                decision,
+                r.get::<_, i64>(2)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (annotator, hash, decision, version, comment, anchor, reviewer, created_at) = row?;
+            let item_hash = <[u8; 16]>::try_from(hash.as_slice())
+                .map_err(|_| StoreError::Corrupt(format!("an item hash of {} bytes", hash.len())))?;
+            let decision = match decision.as_str() {
+                "approved" => Decision::Approved,
+                "returned" => Decision::Returned,
+                other => return Err(StoreError::Corrupt(format!("review decision {other:?}"))),
+            };
+            out.push((
+                annotator,
+                SyncedReview {
+                    item_hash,
+                    version,
+                    decision,
+                    comment,
+                    anchor,
+                    reviewer,
+                    created_at,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Records the lead's reviews of this annotator's work (annotator side), in one
+    /// transaction with the object they came from. A review already recorded (same version,
+    /// decision and time) is skipped, so pulling the file again changes nothing. A review moves
+    /// the annotation's state only when it judges the newest version and that version is the
+    /// submission waiting for review: work saved here since is never pushed back to an older
+    /// state, and the review is still kept in the history.
+    pub fn apply_pulled_reviews(&mut self, pulled: &PulledReviews<'_>) -> Result<ReviewMergeStats> {
+        let now = sift_core::now_rfc3339();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let batch_id: Option<i64> = tx
+            .query_row("SELECT id FROM batches WHERE name = ?1", [pulled.batch], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let mut stats = ReviewMergeStats::default();
+        let key = &pulled.object.key;
+        for (line, review) in &pulled.reviews {
+            let reject = |why: String| format!("{key}:{line}: {why}");
+            let found: Option<(i64, String, i64, Option<i64>)> = tx
+                .prepare_cached(
+                    "SELECT a.id, a.state, a.latest_version, a.submitted_version
+                     FROM items i JOIN batch_items bi ON bi.item_id = i.id
+                     JOIN annotations a ON a.item_id = i.id AND a.annotator_id = ?3
+                     WHERE i.content_hash = ?1 AND bi.batch_id = ?2",
+                )?
+                .query_row(
+                    params![&review.item_hash[..], batch_id, pulled.annotator_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((annotation_id, state, latest, submitted)) = found else {
+                stats.rejected.push(reject(format!(
+                    "a review of item {}, which has no work of yours in batch {:?} here",
+                    hex(&review.item_hash),
+                    pulled.batch
+                )));
+                continue;
+            };
+            let has_version: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM annotation_versions
+                     WHERE annotation_id = ?1 AND version = ?2 AND kind = 'submitted')",
+                )?
+                .query_row(params![annotation_id, review.version], |r| r.get(0))?;
+            if !has_version {
+                stats.rejected.push(reject(format!(
+                    "a review of version {} of item {}, which is not a submission saved here",
+                    review.version,
+                    hex(&review.item_hash)
+                )));
+                continue;
+            }
+            let seen: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM reviews
+                     WHERE annotation_id = ?1 AND version = ?2 AND decision = ?3 AND created_at = ?4)",
+                )?
+                .query_row(
+                    params![
+                        annotation_id,
+                        review.version,
+                        review.decision.as_str(),
+                        review.created_at
+                    ],
+                    |r| r.get(0),
+                )?;
+            if seen {
+                stats.duplicates += 1;
+                continue;
+            }
+            let reviewer_id = crate::import::ensure_annotator_in(&tx, &review.reviewer)?;
+            tx.prepare_cached(
+                "INSERT INTO reviews (annotation_id, version, reviewer_id, decision, comment, anchor, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                annotation_id,
+                review.version,
+                reviewer_id,
+                review.decision.as_str(),
+                review.comment,
+                review.anchor,
+                review.created_at
+            ])?;
+            stats.added += 1;
+            let state: AnnotationState = state.parse().map_err(StoreError::Corrupt)?;
+            let action = match review.decision {
+                Decision::Approved => Action::Approve,
+                Decision::Returned => Action::Return,
+            };
+            if latest == review.version
+                && submitted == Some(review.version)
+                && let Ok(next) = AnnotationState::apply(Some(state), action)
+            {
+                tx.execute(
+                    "UPDATE annotations SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![annotation_id, next.as_str(), now],
+                )?;
+                match next {
+                    AnnotationState::Returned => stats.returned += 1,
+                    _ => stats.approved += 1,
+                }
+            }
+        }
+        record_objects(&tx, Direction::Pull, std::slice::from_ref(&pulled.object))?;
+        tx.execute(
+            "INSERT INTO events (at, actor, kind, data)
+             SELECT ?1, name, 'reviews_pulled', ?2 FROM annotators WHERE id = ?3",
+            params![
+                now,
+                serde_json::json!({"object": key, "batch": pulled.batch, "added": stats.added,
+                    "returned": stats.returned, "approved": stats.approved, "duplicates": stats.duplicates,
+                    "rejected": stats.rejected.len()})
+                .to_string(),
+                pulled.annotator_id
             ],
         )?;
         tx.commit()?;

@@ -28,7 +28,15 @@ versions: number,
 /**
  * Versions pulled again that were already merged.
  */
-duplicate_versions: number, media_files: number, media_bytes: number, media_unchanged: number, 
+duplicate_versions: number, 
+/**
+ * Reviews published to annotators (lead push) or received from the lead (annotator pull).
+ */
+reviews: number, 
+/**
+ * Of the reviews received, items returned for rework (annotator pull).
+ */
+returned: number, media_files: number, media_bytes: number, media_unchanged: number, 
 /**
  * Multipart parts and downloaded bytes reused from interrupted transfers.
  */

@@ -24,4 +24,8 @@ segments_to_pull: Array<string>,
 /**
  * Pulled items whose media is not on this machine (annotator).
  */
-media_to_pull: number, };
+media_to_pull: number, 
+/**
+ * Batches with reviews from the lead not pulled yet (annotator).
+ */
+reviews_to_pull: Array<string>, };

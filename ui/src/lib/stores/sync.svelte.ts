@@ -137,6 +137,10 @@ export function reportLines(r: SyncReport): string[] {
   if (r.versions > 0) lines.push(`${n(r.versions, "annotation version")} ${push ? "pushed" : "merged"}`);
   if (r.segments.length > 0) lines.push(`${n(r.segments.length, "result file")} ${push ? "written" : "read"}`);
   if (r.duplicate_versions > 0) lines.push(`${n(r.duplicate_versions, "version")} already merged earlier (skipped)`);
+  if (r.reviews > 0) {
+    const back = r.returned > 0 ? ` (${n(r.returned, "item")} returned to you for rework)` : "";
+    lines.push(`${n(r.reviews, "review")} ${push ? "published to annotators" : "received from the lead"}${back}`);
+  }
   if (r.media_files > 0) lines.push(`${n(r.media_files, "media file")} ${push ? "uploaded" : "downloaded"} (${formatBytes(r.media_bytes)})`);
   if (r.resumed_parts > 0) lines.push(`${n(r.resumed_parts, "part")} of an interrupted upload reused`);
   if (r.resumed_bytes > 0) lines.push(`${formatBytes(r.resumed_bytes)} of interrupted downloads reused`);

@@ -35,6 +35,16 @@ const STATUS: SyncStatus = {
   batches_to_pull: [],
   segments_to_pull: ["results/ann/week-1/000001.jsonl", "results/bob/week-1/000001.jsonl"],
   media_to_pull: 0,
+  reviews_to_pull: [],
+};
+
+const ANNOTATOR_STATUS: SyncStatus = {
+  ...STATUS,
+  role: "annotator",
+  batches_to_push: [],
+  segments_to_pull: [],
+  versions_to_push: 1,
+  reviews_to_pull: ["week-1"],
 };
 
 function report(direction: "push" | "pull", fields: Partial<SyncReport> = {}): SyncReport {
@@ -49,6 +59,8 @@ function report(direction: "push" | "pull", fields: Partial<SyncReport> = {}): S
     segments_unchanged: 0,
     versions: 0,
     duplicate_versions: 0,
+    reviews: 0,
+    returned: 0,
     media_files: 0,
     media_bytes: 0,
     media_unchanged: 0,
@@ -99,7 +111,7 @@ function backend(config: SyncConfig | null, fallback?: (cmd: string, args: Recor
         b.config = args.config as SyncConfig;
         return b.config;
       case "sync_status":
-        return STATUS;
+        return b.config?.role === "annotator" ? ANNOTATOR_STATUS : STATUS;
       case "sync_now":
         b.channel = args.on_progress as { id: number };
         index = 0;
@@ -271,15 +283,16 @@ describe("Sync panel (desktop)", () => {
     expect(await screen.findByTestId("sync-role")).toHaveTextContent("Annotator: ann");
     expect(screen.getByTestId("sync-other-annotator")).toHaveTextContent("This project syncs the work of ann; you label here as alice.");
     expect(screen.getByText(/Pushes your work, then pulls new batches/)).toBeInTheDocument();
+    expectTexts(await screen.findByTestId("sync-pending"), ["1 saved version of your work to push", "1 batch with reviews of your work to pull: week-1"]);
     await fireEvent.click(screen.getByTestId("sync-now"));
     await waitFor(() => expect(calls(b, "sync_now").length).toBeGreaterThan(0));
     b.finish([
       report("push", { role: "annotator", versions: 1, segments: ["results/ann/week-1/000002.jsonl"] }),
-      report("pull", { role: "annotator", batches: ["week-2"], items_added: 3, media_files: 3, media_bytes: 323584, resumed_bytes: 2048 }),
+      report("pull", { role: "annotator", batches: ["week-2"], items_added: 3, reviews: 2, returned: 1, media_files: 3, media_bytes: 323584, resumed_bytes: 2048 }),
     ]);
     const [push, pull] = within(await screen.findByTestId("sync-summary")).getAllByTestId("sync-report");
     expectTexts(push, ["Pushed your work", "1 annotation version pushed"]);
-    expectTexts(pull, ["Pulled batches", "1 batch received: week-2", "3 new items to label", "3 media files downloaded (316 KB)", "2.0 KB of interrupted downloads reused"]);
+    expectTexts(pull, ["Pulled batches", "1 batch received: week-2", "3 new items to label", "2 reviews received from the lead (1 item returned to you for rework)", "3 media files downloaded (316 KB)", "2.0 KB of interrupted downloads reused"]);
     expect(screen.getByTestId("sync-summary")).toHaveTextContent("✓ Synced");
     await fireEvent.click(screen.getByTestId("sync-edit"));
     expect(screen.getByLabelText("Bucket")).toHaveValue("team-labels");
