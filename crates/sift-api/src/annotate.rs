@@ -225,7 +225,7 @@ impl Project {
     }
 }
 
-fn check_anchor(anchor: &Value) -> Result<()> {
+pub(crate) fn check_anchor(anchor: &Value) -> Result<()> {
     let ok = match anchor {
         Value::Object(m) if m.len() == 1 => match m.iter().next() {
             Some((k, v)) if k == "span" => v

@@ -252,7 +252,7 @@ impl Project {
     }
 }
 
-fn validate_person_name(name: &str) -> Result<()> {
+pub(crate) fn validate_person_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name

@@ -1665,6 +1665,14 @@ fn parse_reviews(
                 format!("field \"version\": {} is not a version number", r.version),
             ));
         }
+        crate::validate_person_name(&r.reviewer)
+            .map_err(|e| bad(line, format!("field \"reviewer\": {e}")))?;
+        if let Some(anchor) = &r.anchor {
+            serde_json::from_str::<serde_json::Value>(anchor)
+                .map_err(|e| Error::BadRequest(format!("not JSON: {e}")))
+                .and_then(|v| crate::annotate::check_anchor(&v))
+                .map_err(|e| bad(line, format!("field \"anchor\": {e}")))?;
+        }
         out.push((
             line,
             sift_store::SyncedReview {
@@ -2193,6 +2201,13 @@ mod tests {
         assert_eq!(state(&ann, items[1]), sift_core::AnnotationState::Submitted);
     }
 
+    /// `body` with `from` replaced by `to`, which must be there.
+    fn hostile_line(body: &[u8], from: &str, to: &str) -> Vec<u8> {
+        let text = std::str::from_utf8(body).unwrap();
+        assert!(text.contains(from), "{text}");
+        text.replace(from, to).into_bytes()
+    }
+
     #[test]
     fn a_damaged_reviews_file_is_a_problem_and_is_read_again_once_whole() {
         let dir = tempfile::tempdir().unwrap();
@@ -2220,6 +2235,22 @@ mod tests {
                 "header names other/ann",
             ),
             (b"not json\n".to_vec(), "reviews header"),
+            (
+                hostile_line(
+                    &whole,
+                    "\"reviewer\":\"rita\"",
+                    "\"reviewer\":\"<img src=x onerror=alert(1)>\"",
+                ),
+                "field \"reviewer\"",
+            ),
+            (
+                hostile_line(
+                    &whole,
+                    "\"anchor\":null",
+                    "\"anchor\":\"{\\\"span\\\":\\\"../../etc\\\"}\"",
+                ),
+                "field \"anchor\"",
+            ),
         ] {
             let sha = sha256_hex(&body);
             store.put(key, body, &sha, PutMode::Overwrite).unwrap();
