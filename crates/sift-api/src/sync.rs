@@ -1183,25 +1183,17 @@ impl Project {
                 report.segments_unchanged += 1;
                 continue;
             }
-            let Some(fetched) = remote.get(&o.key)? else {
-                continue;
-            };
-            let parsed = check_sha(&fetched, &o.key, remote)
-                .and_then(|sha| parse_segment(&fetched.body, &o.key, annotator, batch).map(|v| (sha, v)));
-            let (sha, versions) = match parsed {
-                Ok(found) => found,
-                Err(e) => {
-                    report.problems.push(e.to_string());
-                    continue;
-                }
-            };
+            let (object, versions) =
+                match fetch_parsed(remote, o, |body| parse_segment(body, &o.key, annotator, batch))? {
+                    None => continue,
+                    Some(Err(e)) => {
+                        report.problems.push(e.to_string());
+                        continue;
+                    }
+                    Some(Ok(found)) => found,
+                };
             let stats = self.store.merge_segment(&SegmentMerge {
-                object: SyncObject {
-                    key: o.key.clone(),
-                    size: fetched.body.len() as i64,
-                    sha256: sha,
-                    etag: fetched.etag.clone().or_else(|| o.etag.clone()),
-                },
+                object,
                 annotator,
                 batch,
                 versions,
@@ -1300,26 +1292,19 @@ impl Project {
         annotator: &str,
         report: &mut SyncReport,
     ) -> Result<()> {
-        let Some(fetched) = remote.get(&listed.key)? else {
-            return Ok(());
-        };
         let where_ = format!("{}/{}", remote.location(), listed.key);
-        let parsed = check_sha(&fetched, &listed.key, remote)
-            .and_then(|sha| parse_reviews(&fetched.body, &where_, batch, annotator).map(|r| (sha, r)));
-        let (sha, reviews) = match parsed {
-            Ok(found) => found,
-            Err(e) => {
+        let (object, reviews) = match fetch_parsed(remote, listed, |body| {
+            parse_reviews(body, &where_, batch, annotator)
+        })? {
+            None => return Ok(()),
+            Some(Err(e)) => {
                 report.problems.push(e.to_string());
                 return Ok(());
             }
+            Some(Ok(found)) => found,
         };
         let stats = self.store.apply_pulled_reviews(&sift_store::PulledReviews {
-            object: SyncObject {
-                key: listed.key.clone(),
-                size: fetched.body.len() as i64,
-                sha256: sha,
-                etag: fetched.etag.clone().or_else(|| listed.etag.clone()),
-            },
+            object,
             batch,
             annotator_id,
             reviews,
@@ -1578,6 +1563,31 @@ fn listing(remote: &dyn ObjectStore, prefix: &str) -> Result<HashMap<String, Rem
         .into_iter()
         .map(|o| (o.key.clone(), o))
         .collect())
+}
+
+/// Reads a listed object, verifies it and parses it: the object as it is to be recorded as
+/// pulled, and what it holds. `None`: gone since it was listed. The inner error (damaged, or
+/// not what the layout says) is a problem of this object, not of the whole pull.
+fn fetch_parsed<T>(
+    remote: &dyn ObjectStore,
+    listed: &RemoteObject,
+    parse: impl FnOnce(&[u8]) -> Result<T>,
+) -> Result<Option<std::result::Result<(SyncObject, T), Error>>> {
+    let Some(fetched) = remote.get(&listed.key)? else {
+        return Ok(None);
+    };
+    Ok(Some(check_sha(&fetched, &listed.key, remote).and_then(|sha| {
+        let parsed = parse(&fetched.body)?;
+        Ok((
+            SyncObject {
+                key: listed.key.clone(),
+                size: fetched.body.len() as i64,
+                sha256: sha,
+                etag: fetched.etag.clone().or_else(|| listed.etag.clone()),
+            },
+            parsed,
+        ))
+    })))
 }
 
 /// Verifies a fetched object against the SHA-256 its writer recorded; returns the hash.
