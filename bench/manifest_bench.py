@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """`make bench`: Sift's manifest import and export against the Python baseline, in one run.
 
-Prints lines/s for both, the ratio, and Sift's peak RSS. Targets (2-core machine):
+Prints lines/s for both, the ratio, and Sift's peak RSS. Each job runs TRIALS times (default
+3) on fresh projects, Sift and the baseline taking turns to go first; the verdicts use the
+medians, and every trial's figure is printed too. Targets (2-core machine):
 import >= 200,000 lines/s, export >= 500,000 lines/s, >= 3x the baseline on both,
 peak RSS < 200 MB for the 1M-line import. Exit code 1 if a target is missed.
 """
@@ -10,6 +12,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -59,6 +62,7 @@ def main():
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--sift", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "sift"))
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "out"))
+    ap.add_argument("--trials", type=int, default=int(os.environ.get("TRIALS", "3")))
     args = ap.parse_args()
     n = args.lines
     shutil.rmtree(args.work, ignore_errors=True)
@@ -71,29 +75,59 @@ def main():
     write_manifest(labelled, n, labelled=True)
     size_mb = os.path.getsize(manifest) / 1e6
 
-    # Import.
-    proj = os.path.join(args.work, "import-proj")
-    subprocess.run([args.sift, "init", proj, "--template", template], check=True, stdout=subprocess.DEVNULL)
-    t_sift, rss_sift, _ = run_measured([args.sift, "import", manifest, "-p", proj])
-    t_py, rss_py, _ = run_measured([sys.executable, os.path.join(HERE, "manifest_baseline.py"), "import", manifest, os.path.join(args.work, "baseline.db")])
+    baseline = os.path.join(HERE, "manifest_baseline.py")
+    times = {k: [] for k in ("import_sift", "import_py", "export_sift", "export_py")}
+    rss = {"import_sift": 0.0, "import_py": 0.0, "export_sift": 0.0}
 
-    # Export: a project with n submitted annotations (made by importing an output manifest; not timed).
-    eproj = os.path.join(args.work, "export-proj")
-    subprocess.run([args.sift, "init", eproj, "--template", template], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([args.sift, "import", labelled, "-p", eproj], check=True, stdout=subprocess.DEVNULL)
-    e_sift, erss_sift, _ = run_measured([args.sift, "export", "-p", eproj, "-o", os.path.join(args.work, "sift-out.jsonl")])
-    e_py, _, out = run_measured([sys.executable, os.path.join(HERE, "manifest_baseline.py"), "export",
-                                 os.path.join(eproj, "project.sift"), os.path.join(args.work, "py-out.jsonl"), "qa", "qa-bench"])
-    assert int(out.strip()) == n, out
-    with open(os.path.join(args.work, "sift-out.jsonl"), "rb") as f:
-        exported = sum(1 for _ in f)
-    assert exported == n, exported
+    def timed(key, cmd):
+        t, r, out = run_measured(cmd)
+        times[key].append(t)
+        if key in rss:
+            rss[key] = max(rss[key], r)
+        return out
+
+    for trial in range(args.trials):
+        print(f"trial {trial + 1} of {args.trials} ...", flush=True)
+        sift_first = trial % 2 == 0
+        # Import: a fresh project and a fresh baseline database each time.
+        proj = os.path.join(args.work, f"import-proj-{trial}")
+        db = os.path.join(args.work, f"baseline-{trial}.db")
+        subprocess.run([args.sift, "init", proj, "--template", template], check=True, stdout=subprocess.DEVNULL)
+        jobs = [("import_sift", [args.sift, "import", manifest, "-p", proj]),
+                ("import_py", [sys.executable, baseline, "import", manifest, db])]
+        for key, cmd in jobs if sift_first else reversed(jobs):
+            timed(key, cmd)
+        shutil.rmtree(proj, ignore_errors=True)
+        os.remove(db)
+
+        # Export: a project with n submitted annotations (made by importing an output
+        # manifest; not timed), exported once by each right after it was made.
+        eproj = os.path.join(args.work, f"export-proj-{trial}")
+        subprocess.run([args.sift, "init", eproj, "--template", template], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([args.sift, "import", labelled, "-p", eproj], check=True, stdout=subprocess.DEVNULL)
+        sift_out = os.path.join(args.work, "sift-out.jsonl")
+        jobs = [("export_sift", [args.sift, "export", "-p", eproj, "-o", sift_out]),
+                ("export_py", [sys.executable, baseline, "export", os.path.join(eproj, "project.sift"),
+                               os.path.join(args.work, "py-out.jsonl"), "qa", "qa-bench"])]
+        for key, cmd in jobs if sift_first else reversed(jobs):
+            out = timed(key, cmd)
+            if key == "export_py":
+                assert int(out.strip()) == n, out
+        with open(sift_out, "rb") as f:
+            exported = sum(1 for _ in f)
+        assert exported == n, exported
+        shutil.rmtree(eproj, ignore_errors=True)
+
+    med = {k: statistics.median(v) for k, v in times.items()}
+    t_sift, t_py, e_sift, e_py = med["import_sift"], med["import_py"], med["export_sift"], med["export_py"]
+    rss_sift, rss_py, erss_sift = rss["import_sift"], rss["import_py"], rss["export_sift"]
 
     rows = [
         ("import", n / t_sift, n / t_py, rss_sift, rss_py, 200_000),
         ("export", n / e_sift, n / e_py, erss_sift, None, 500_000),
     ]
-    print(f"\nmanifest benchmarks: {n:,} lines ({size_mb:.0f} MB input), {os.cpu_count()} cores")
+    print(f"\nmanifest benchmarks: {n:,} lines ({size_mb:.0f} MB input), {os.cpu_count()} cores, "
+          f"median of {args.trials} trial(s), peak RSS the largest")
     print(f"{'job':<8}{'sift lines/s':>15}{'python lines/s':>17}{'ratio':>8}{'sift peak RSS':>16}{'python RSS':>12}   target")
     ok = True
     for job, s, p, rs, rp, target in rows:
@@ -103,6 +137,9 @@ def main():
         rp_s = f"{rp:.0f} MB" if rp else "-"
         print(f"{job:<8}{s:>15,.0f}{p:>17,.0f}{ratio:>7.1f}x{rs:>13.0f} MB{rp_s:>12}   >={target:,}/s, >=3x"
               + (", RSS<200MB" if job == "import" else "") + ("  OK" if met else "  MISSED"))
+    print("every trial (lines/s):")
+    for key, ts in times.items():
+        print(f"  {key:<12}" + " ".join(f"{n / t:>10,.0f}" for t in ts))
     shutil.rmtree(args.work, ignore_errors=True)
     sys.exit(0 if ok else 1)
 
