@@ -82,16 +82,10 @@ const RESPONSES: [&str; 4] = [
 ];
 
 fn ranking_payload(order: [&str; 4]) -> Value {
-    let ranks: serde_json::Map<String, Value> = order
-        .iter()
-        .enumerate()
-        .map(|(i, id)| ((*id).to_owned(), json!(i + 1)))
-        .collect();
-    json!({
-        "rankings": {"clarity": ranks, "accuracy": ranks, "harmlessness": ranks},
-        "classifications": {"0": {"factual_error": "no"}, "1": {"factual_error": "yes"}, "2": {"factual_error": "unsure"}, "3": {"factual_error": "no"}},
-        "rationale": "Response 0 explains the physics and gives the right figure."
-    })
+    sift_tests::ranking_payload(
+        order,
+        "Response 0 explains the physics and gives the right figure.",
+    )
 }
 
 #[test]

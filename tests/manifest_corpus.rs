@@ -210,18 +210,10 @@ fn relative_media_resolves_against_the_manifest_folder_and_missing_media_is_repo
         stdout.contains(&format!("{}:2: media file not found", manifest.display())),
         "{stdout}"
     );
-    let conn = rusqlite::Connection::open(proj.join("project.sift")).unwrap();
-    let refs: Vec<String> = conn
-        .prepare("SELECT media_ref FROM items ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let refs: Vec<String> = query_column(&proj, "SELECT media_ref FROM items ORDER BY id");
     let root = data.canonicalize().unwrap();
     assert_eq!(refs[0], root.join("img/a.jpg").display().to_string());
     assert_eq!(refs[2], "s3://bucket/b.jpg");
-    drop(conn);
 
     // --require-media turns the warning into an error.
     let proj2 = dir.path().join("strict");

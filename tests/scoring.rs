@@ -148,11 +148,7 @@ fn score_resume_queue_and_the_annotator_is_served_in_score_order() {
     assert_eq!(batch.len(), 20);
 
     // The batch is the 20 highest margin scores in the project file, highest first.
-    let conn = rusqlite::Connection::open_with_flags(
-        proj.join("project.sift"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
+    let conn = open_read_only(&proj);
     let mut stmt = conn
         .prepare(
             "SELECT item_id, score FROM item_scores WHERE strategy = 'margin' AND score IS NOT NULL

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sift_tests::garage::Garage;
-use sift_tests::{count_rows, sift_bin, template};
+use sift_tests::{count_rows, query_column, query_one, sift_bin, template};
 
 /// A `sift` command talking to `g` (its key, region; the endpoint is in the project config).
 fn sift(g: &Garage) -> Command {
@@ -69,31 +69,15 @@ fn remote_args(g: &Garage, prefix: &str) -> Vec<String> {
     ]
 }
 
-fn sql_count(project: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open_with_flags(
-        project.join("project.sift"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
 fn ranking_payload(first: &str) -> Value {
     let order = match first {
         "0" => ["0", "3", "2", "1"],
         _ => ["1", "2", "3", "0"],
     };
-    let ranks: serde_json::Map<String, Value> = order
-        .iter()
-        .enumerate()
-        .map(|(i, id)| ((*id).to_owned(), json!(i + 1)))
-        .collect();
-    json!({
-        "rankings": {"clarity": ranks, "accuracy": ranks, "harmlessness": ranks},
-        "classifications": {"0": {"factual_error": "no"}, "1": {"factual_error": "yes"},
-                            "2": {"factual_error": "unsure"}, "3": {"factual_error": "no"}},
-        "rationale": format!("Response {first} is the clearest and gets the facts right.")
-    })
+    sift_tests::ranking_payload(
+        order,
+        &format!("Response {first} is the clearest and gets the facts right."),
+    )
 }
 
 /// A lead project with `n` ranking items, annotators alice and bob, and batch `wk1` dealt
@@ -155,18 +139,7 @@ fn join(g: &Garage, dir: &Path, prefix: &str, who: &str, media: bool) -> (PathBu
 
 /// Item ids of an annotator's project, in its queue order.
 fn item_ids(project: &Path) -> Vec<i64> {
-    let conn = rusqlite::Connection::open_with_flags(
-        project.join("project.sift"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT item_id FROM batch_items ORDER BY position")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    query_column(project, "SELECT item_id FROM batch_items ORDER BY position")
 }
 
 fn annotate(g: &Garage, project: &Path, who: &str, item: i64, payload: &Value, submit: bool) {
@@ -241,7 +214,7 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
     assert_eq!(pulled["problems"], json!([]));
     assert_eq!(count_rows(&lead, "annotation_versions"), 8);
     assert_eq!(
-        sql_count(
+        query_one::<i64>(
             &lead,
             "SELECT count(*) FROM annotations WHERE state = 'submitted'"
         ),
@@ -303,7 +276,7 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
     assert_eq!(merged["duplicate_versions"], 4);
     assert_eq!(count_rows(&lead, "annotation_versions"), 8);
     assert_eq!(
-        sql_count(&lead, "SELECT count(*) FROM annotations WHERE state = 'approved'"),
+        query_one::<i64>(&lead, "SELECT count(*) FROM annotations WHERE state = 'approved'"),
         1
     );
 
@@ -385,7 +358,7 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
     let rework = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
     assert_eq!(rework["versions"], 1, "{rework}");
     assert_eq!(
-        sql_count(
+        query_one::<i64>(
             &lead,
             &format!("SELECT count(*) FROM annotations WHERE id = {returned_id} AND state = 'submitted'")
         ),
@@ -399,7 +372,7 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
         (Some(1), Some(0))
     );
     assert_eq!(
-        sql_count(
+        query_one::<i64>(
             &alice,
             "SELECT count(*) FROM annotations WHERE state = 'approved'"
         ),
@@ -563,18 +536,7 @@ fn media_transfers_survive_the_server_dying_mid_upload_and_mid_download() {
     assert!(!partial.exists(), "no partial file left behind");
     assert!(done["resumed_bytes"].as_u64().unwrap() > 0, "{done}");
     // The item points at its local copy, which the project may serve.
-    let conn = rusqlite::Connection::open_with_flags(
-        alice.join("project.sift"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let refs: Vec<String> = conn
-        .prepare("SELECT media_ref FROM items ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let refs: Vec<String> = query_column(&alice, "SELECT media_ref FROM items ORDER BY id");
     assert!(
         refs.iter()
             .all(|r| r.starts_with(&media_dir.display().to_string())),

@@ -63,15 +63,50 @@ pub fn init_project(dir: &Path, template_name: &str) -> PathBuf {
     proj
 }
 
-/// Counts rows of a table straight from the project file (read-only).
-pub fn count_rows(project_dir: &Path, table: &str) -> i64 {
-    let conn = rusqlite::Connection::open_with_flags(
+/// The project file of a project folder, opened read-only.
+pub fn open_read_only(project_dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(
         project_dir.join("project.sift"),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
-    .expect("open project file");
-    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .expect("count rows")
+    .expect("open project file")
+}
+
+/// Counts rows of a table straight from the project file (read-only).
+pub fn count_rows(project_dir: &Path, table: &str) -> i64 {
+    query_one(project_dir, &format!("SELECT count(*) FROM {table}"))
+}
+
+/// The one value `sql` selects, straight from the project file (read-only).
+pub fn query_one<T: rusqlite::types::FromSql>(project_dir: &Path, sql: &str) -> T {
+    open_read_only(project_dir)
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The first column of every row `sql` selects, straight from the project file (read-only).
+pub fn query_column<T: rusqlite::types::FromSql>(project_dir: &Path, sql: &str) -> Vec<T> {
+    let conn = open_read_only(project_dir);
+    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    stmt.query_map([], |r| r.get(0))
+        .and_then(Iterator::collect)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// A ranking-template payload that ranks the four responses in `order` (best first) on every
+/// dimension, with one classification each and `rationale`.
+pub fn ranking_payload(order: [&str; 4], rationale: &str) -> serde_json::Value {
+    let ranks: serde_json::Map<String, serde_json::Value> = order
+        .iter()
+        .enumerate()
+        .map(|(i, id)| ((*id).to_owned(), serde_json::json!(i + 1)))
+        .collect();
+    serde_json::json!({
+        "rankings": {"clarity": ranks, "accuracy": ranks, "harmlessness": ranks},
+        "classifications": {"0": {"factual_error": "no"}, "1": {"factual_error": "yes"},
+                            "2": {"factual_error": "unsure"}, "3": {"factual_error": "no"}},
+        "rationale": rationale
+    })
 }
 
 /// Writes `n` distinct Ground Truth text lines with pass-through keys.
