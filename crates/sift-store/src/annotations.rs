@@ -47,6 +47,19 @@ impl Decision {
     }
 }
 
+/// `reviews.decision` (the schema allows only these two).
+impl rusqlite::types::FromSql for Decision {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match value.as_str()? {
+            "approved" => Ok(Decision::Approved),
+            "returned" => Ok(Decision::Returned),
+            other => Err(rusqlite::types::FromSqlError::Other(
+                format!("review decision {other:?}").into(),
+            )),
+        }
+    }
+}
+
 /// A review of one version.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ReviewRow {
@@ -305,16 +318,11 @@ impl Store {
              WHERE r.annotation_id = ?1 ORDER BY r.id",
         )?;
         let rows = stmt.query_map([annotation_id], |r| {
-            let decision: String = r.get(3)?;
             Ok(ReviewRow {
                 id: r.get(0)?,
                 version: r.get(1)?,
                 reviewer: r.get(2)?,
-                decision: if decision == "approved" {
-                    Decision::Approved
-                } else {
-                    Decision::Returned
-                },
+                decision: r.get(3)?,
                 comment: r.get(4)?,
                 anchor: r.get(5)?,
                 created_at: r.get(6)?,

@@ -212,7 +212,6 @@ impl Store {
              WHERE bi.batch_id = ?1 ORDER BY bi.position",
         )?;
         let rows = stmt.query_map([batch_id], |r| {
-            let hash: Vec<u8> = r.get(3)?;
             let names: Option<String> = r.get(5)?;
             let mut annotators: Vec<String> = names
                 .map(|n| n.split('\n').map(str::to_owned).collect())
@@ -222,7 +221,7 @@ impl Store {
                 item_id: r.get(0)?,
                 position: r.get(1)?,
                 content: r.get(2)?,
-                content_hash: hash.as_slice().try_into().unwrap_or([0; 16]),
+                content_hash: hash16(r, 3)?,
                 media_ref: r.get(4)?,
                 annotators,
             })
@@ -425,12 +424,11 @@ impl Store {
              ORDER BY batch, a.item_id, v.version",
         )?;
         let rows = stmt.query_map([annotator_id], |r| {
-            let hash: Vec<u8> = r.get(1)?;
             Ok((
                 r.get::<_, Option<String>>(0)?,
                 UnpushedVersion {
                     batch: String::new(),
-                    item_hash: hash.as_slice().try_into().unwrap_or([0; 16]),
+                    item_hash: hash16(r, 1)?,
                     annotation_id: r.get(2)?,
                     version: r.get(3)?,
                     submitted: r.get(4)?,
@@ -492,23 +490,12 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let annotator_id = crate::import::ensure_annotator_in(&tx, segment.annotator)?;
-        let batch_id: Option<i64> = tx
-            .query_row("SELECT id FROM batches WHERE name = ?1", [segment.batch], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let batch_id = batch_id_in(&tx, segment.batch)?;
         let mut stats = MergeStats::default();
         let key = &segment.object.key;
         for v in &segment.versions {
             let reject = |why: String| format!("{key}:{}: {why}", v.line);
-            let item_id: Option<i64> = tx
-                .prepare_cached(
-                    "SELECT i.id FROM items i JOIN batch_items bi ON bi.item_id = i.id
-                     WHERE i.content_hash = ?1 AND bi.batch_id = ?2",
-                )?
-                .query_row(params![&v.item_hash[..], batch_id], |r| r.get(0))
-                .optional()?;
-            let Some(item_id) = item_id else {
+            let Some(item_id) = item_in_batch(&tx, &v.item_hash, batch_id)? else {
                 stats.rejected.push(reject(format!(
                     "item {} is not in batch {:?} of this project",
                     hex(&v.item_hash),
@@ -642,43 +629,20 @@ impl Store {
              ORDER BY p.name, r.id",
         )?;
         let rows = stmt.query_map([batch_id], |r| {
-            let hash: Vec<u8> = r.get(1)?;
-            let decision: String = r.get(3)?;
             Ok((
-                r.get::<_, String>(0)?,
-                hash,
-                decision,
-                r.get::<_, i64>(2)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
+                r.get(0)?,
+                SyncedReview {
+                    item_hash: hash16(r, 1)?,
+                    version: r.get(2)?,
+                    decision: r.get(3)?,
+                    comment: r.get(4)?,
+                    anchor: r.get(5)?,
+                    reviewer: r.get(6)?,
+                    created_at: r.get(7)?,
+                },
             ))
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (annotator, hash, decision, version, comment, anchor, reviewer, created_at) = row?;
-            let item_hash = <[u8; 16]>::try_from(hash.as_slice())
-                .map_err(|_| StoreError::Corrupt(format!("an item hash of {} bytes", hash.len())))?;
-            let decision = match decision.as_str() {
-                "approved" => Decision::Approved,
-                "returned" => Decision::Returned,
-                other => return Err(StoreError::Corrupt(format!("review decision {other:?}"))),
-            };
-            out.push((
-                annotator,
-                SyncedReview {
-                    item_hash,
-                    version,
-                    decision,
-                    comment,
-                    anchor,
-                    reviewer,
-                    created_at,
-                },
-            ));
-        }
-        Ok(out)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Records the lead's reviews of this annotator's work (annotator side), in one
@@ -692,27 +656,24 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let batch_id: Option<i64> = tx
-            .query_row("SELECT id FROM batches WHERE name = ?1", [pulled.batch], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let batch_id = batch_id_in(&tx, pulled.batch)?;
         let mut stats = ReviewMergeStats::default();
         let key = &pulled.object.key;
         for (line, review) in &pulled.reviews {
             let reject = |why: String| format!("{key}:{line}: {why}");
-            let found: Option<(i64, String, i64, Option<i64>)> = tx
-                .prepare_cached(
-                    "SELECT a.id, a.state, a.latest_version, a.submitted_version
-                     FROM items i JOIN batch_items bi ON bi.item_id = i.id
-                     JOIN annotations a ON a.item_id = i.id AND a.annotator_id = ?3
-                     WHERE i.content_hash = ?1 AND bi.batch_id = ?2",
-                )?
-                .query_row(
-                    params![&review.item_hash[..], batch_id, pulled.annotator_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
+            let found: Option<(i64, String, i64, Option<i64>)> =
+                match item_in_batch(&tx, &review.item_hash, batch_id)? {
+                    None => None,
+                    Some(item_id) => tx
+                        .prepare_cached(
+                            "SELECT id, state, latest_version, submitted_version FROM annotations
+                         WHERE item_id = ?1 AND annotator_id = ?2",
+                        )?
+                        .query_row(params![item_id, pulled.annotator_id], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        })
+                        .optional()?,
+                };
             let Some((annotation_id, state, latest, submitted)) = found else {
                 stats.rejected.push(reject(format!(
                     "a review of item {}, which has no work of yours in batch {:?} here",
@@ -803,6 +764,36 @@ impl Store {
         tx.commit()?;
         Ok(stats)
     }
+}
+
+/// The id of batch `name`, if this project has it.
+fn batch_id_in(tx: &rusqlite::Transaction<'_>, name: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .query_row("SELECT id FROM batches WHERE name = ?1", [name], |r| r.get(0))
+        .optional()?)
+}
+
+/// The item with content hash `hash` in batch `batch_id` (pulled results and reviews name
+/// items by hash; an item outside the batch they came with is not theirs to touch).
+fn item_in_batch(
+    tx: &rusqlite::Transaction<'_>,
+    hash: &[u8; 16],
+    batch_id: Option<i64>,
+) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT i.id FROM items i JOIN batch_items bi ON bi.item_id = i.id
+             WHERE i.content_hash = ?1 AND bi.batch_id = ?2",
+        )?
+        .query_row(params![&hash[..], batch_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// An item's 16-byte content hash from column `i` (zeros for a blob of another length,
+/// which no item of a Sift file has; the other side then reports the item as unknown).
+fn hash16(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<[u8; 16]> {
+    let blob: Vec<u8> = r.get(i)?;
+    Ok(blob.as_slice().try_into().unwrap_or([0; 16]))
 }
 
 fn sync_object_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SyncObject> {
