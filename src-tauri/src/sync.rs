@@ -59,7 +59,7 @@ impl Syncer {
     pub async fn status(&self, project: Project) -> Result<SyncStatus, CommandError> {
         let connect = Arc::clone(&self.connect);
         blocking(move || {
-            let config = require_config(&project)?;
+            let config = project.require_sync_config()?;
             let remote = connect(&config).map_err(sift_api::Error::from)?;
             Ok(project.sync_status(remote.as_ref())?)
         })
@@ -125,26 +125,12 @@ pub fn order(role: SyncRole) -> [Direction; 2] {
     }
 }
 
-/// The project's configuration, or the error that says how to set it up.
-pub fn require_config(project: &Project) -> Result<SyncConfig, CommandError> {
-    project.sync_config()?.ok_or_else(not_configured)
-}
-
-/// Sync is not set up for the open project.
-pub fn not_configured() -> CommandError {
-    CommandError::new(
-        Code::InvalidInput,
-        "sync is not set up for this project: open Sync and enter the bucket \
-         (or run `sift sync config --bucket B ...`)",
-    )
-}
-
 fn run(
     mut project: Project,
     connect: &Connect,
     progress: &ChannelProgress,
 ) -> Result<Vec<SyncReport>, CommandError> {
-    let config = require_config(&project)?;
+    let config = project.require_sync_config()?;
     progress.step(None, "connecting");
     let remote = connect(&config).map_err(sift_api::Error::from)?;
     let options = SyncOptions::default();
@@ -361,10 +347,7 @@ pub fn parse_config(value: &Value) -> Result<SyncConfig, CommandError> {
 /// What `save_sync_settings` stores: the form's values trimmed (empty optional fields
 /// become `null`), and who this project is in the sync kept — a lead's settings cannot turn
 /// it into an annotator's (that project is made by joining), nor rename its annotator.
-pub fn settings_to_save(
-    current: Option<&SyncConfig>,
-    mut new: SyncConfig,
-) -> Result<SyncConfig, CommandError> {
+pub fn settings_to_save(current: Option<&SyncConfig>, new: SyncConfig) -> Result<SyncConfig, CommandError> {
     if let Some(current) = current {
         if new.role != current.role || new.annotator != current.annotator {
             return Err(CommandError::new(
@@ -380,15 +363,7 @@ pub fn settings_to_save(
              set up sync here as the lead",
         ));
     }
-    new.prefix = new.prefix.trim().trim_matches('/').to_owned();
-    new.bucket = new.bucket.trim().to_owned();
-    for field in [&mut new.region, &mut new.endpoint, &mut new.profile] {
-        *field = field
-            .take()
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty());
-    }
-    Ok(new)
+    Ok(new.normalized())
 }
 
 #[cfg(test)]

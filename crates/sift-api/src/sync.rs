@@ -89,6 +89,21 @@ impl SyncConfig {
         }
     }
 
+    /// The configuration as typed by a person, tidied: names trimmed, the prefix without
+    /// leading or trailing `/`, empty optional fields absent. Every adapter that takes
+    /// settings from people (CLI flags, the desktop form) passes them through this.
+    pub fn normalized(mut self) -> Self {
+        self.bucket = self.bucket.trim().to_owned();
+        self.prefix = self.prefix.trim().trim_matches('/').to_owned();
+        for field in [&mut self.region, &mut self.endpoint, &mut self.profile] {
+            *field = field
+                .take()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty());
+        }
+        self
+    }
+
     /// Checks names and the endpoint; refuses credentials embedded in the endpoint URL.
     pub fn validate(&self) -> Result<()> {
         let b = &self.bucket;
@@ -527,7 +542,9 @@ impl Project {
     pub fn require_sync_config(&self) -> Result<SyncConfig> {
         self.sync_config()?.ok_or_else(|| {
             Error::BadRequest(
-                "this project has no sync configuration: run `sift sync config --bucket B ...`".into(),
+                "sync is not set up for this project: enter the bucket in the app's Sync panel, \
+                 or run `sift sync config --bucket B ...`"
+                    .into(),
             )
         })
     }

@@ -105,7 +105,7 @@ impl RemoteArgs {
             c.bucket = b;
         }
         if let Some(p) = self.prefix {
-            c.prefix = p.trim_matches('/').to_owned();
+            c.prefix = p;
         }
         c.region = self.region.or(c.region);
         c.endpoint = self.endpoint.or(c.endpoint);
@@ -113,6 +113,7 @@ impl RemoteArgs {
         c.path_style |= self.path_style;
         c.media |= self.media;
         c.annotator = annotator.or(c.annotator);
+        let c = c.normalized();
         anyhow::ensure!(!c.bucket.is_empty(), "no bucket: pass --bucket");
         Ok(c)
     }

@@ -51,7 +51,10 @@ export class SyncStore {
     return this.#loading;
   }
 
-  /** Reads the settings, and what is waiting when sync is set up. */
+  /**
+   * Reads the settings. What is waiting is asked separately (`refreshStatus`): it reaches the
+   * store, and a sync about to start would only ask again when it ends.
+   */
   async load(): Promise<void> {
     this.loadError = null;
     try {
@@ -59,9 +62,7 @@ export class SyncStore {
       this.loaded = true;
     } catch (err) {
       this.loadError = failure(err);
-      return;
     }
-    if (this.config) await this.refreshStatus();
   }
 
   /** Asks the store what is waiting (the newest answer wins). */
