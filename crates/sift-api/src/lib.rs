@@ -44,7 +44,7 @@ pub use sift_store::{ModelScoreCounts, ModelVersionRow};
 pub use sync::{
     DownloadDone, DownloadJob, Fetched, LAYOUT_VERSION, ObjectStore, PutMode, PutOutcome, RemoteError,
     RemoteErrorKind, RemoteObject, SyncConfig, SyncOptions, SyncReport, SyncRole, SyncStatus, UploadDone,
-    UploadJob, join_project, sha256_file, sha256_hex,
+    UploadJob, join_project, parse_sha, sha256_file, sha256_hex,
 };
 
 /// The project file's name inside a project folder.

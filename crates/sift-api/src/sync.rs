@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use sift_manifest::ContentHash;
-use sift_store::{Direction, PulledBatch, PulledItem, RemoteVersion, SegmentMerge, SyncObject};
+use sift_store::{BatchItemRow, Direction, PulledBatch, PulledItem, RemoteVersion, SegmentMerge, SyncObject};
 
 use crate::{Error, Progress, Project, Result};
 
@@ -275,7 +275,6 @@ pub struct UploadJob {
 #[derive(Debug, Clone, Default)]
 pub struct UploadDone {
     pub etag: Option<String>,
-    pub multipart: bool,
     /// Parts of an interrupted multipart upload that were found on the store and reused.
     pub resumed_parts: u32,
 }
@@ -632,10 +631,7 @@ impl Project {
                 status.versions_to_push = self.store.count_unpushed(me.id)?;
                 let mine = config.annotator.as_deref().unwrap_or_default();
                 for o in remote.list("batches/")? {
-                    if let Some(batch) = o
-                        .key
-                        .strip_prefix("batches/")
-                        .and_then(|k| k.strip_suffix("/assignments.jsonl"))
+                    if let Some(batch) = assignments_key_batch(&o.key)
                         && !self.pulled_matches(&o)?
                     {
                         status.batches_to_pull.push(batch.to_owned());
@@ -667,8 +663,9 @@ impl Project {
         name: &str,
         listed: &HashMap<String, RemoteObject>,
     ) -> Result<bool> {
+        let rows = self.store.batch_items_for_sync(batch_id)?;
         let mut candidates = vec![BTreeMap::new()];
-        if let Some(media) = self.cached_batch_media(batch_id, listed)? {
+        if let Some(media) = self.cached_batch_media(&rows, listed)? {
             if !media.is_empty() {
                 candidates.insert(0, media);
             }
@@ -676,14 +673,14 @@ impl Project {
             // A file changed, is new or is missing on the store: a push has media to send.
             return Ok(true);
         }
-        for (key, body) in self.review_files(batch_id, name)? {
+        for (key, body, _) in self.review_files(batch_id, name)? {
             if !self.pushed_matches(&key, &sha256_hex(&body), listed)? {
                 return Ok(true);
             }
         }
         for media in &candidates {
             let mut matches = true;
-            for (key, body) in self.batch_files(batch_id, name, media)? {
+            for (key, body) in self.batch_files(name, &rows, media)? {
                 matches &= self.pushed_matches(&key, &sha256_hex(&body), listed)?;
             }
             if matches {
@@ -698,11 +695,11 @@ impl Project {
     /// in `listed` (media not listed at all counts as missing).
     fn cached_batch_media(
         &self,
-        batch_id: i64,
+        rows: &[BatchItemRow],
         listed: &HashMap<String, RemoteObject>,
     ) -> Result<Option<BTreeMap<i64, MediaDoc>>> {
         let mut media = BTreeMap::new();
-        for r in self.store.batch_items_for_sync(batch_id)? {
+        for r in rows {
             let Some(path) = r.media_ref.as_deref().filter(|p| Path::new(p).is_absolute()) else {
                 continue;
             };
@@ -744,17 +741,16 @@ impl Project {
             .is_some_and(|r| r.size == o.size as i64 && r.etag == o.etag))
     }
 
-    /// The batch's `manifest.jsonl` and `assignments.jsonl`, in that order.
+    /// Batch `name`'s `manifest.jsonl` and `assignments.jsonl` (of its `rows`), in that order.
     fn batch_files(
         &self,
-        batch_id: i64,
         name: &str,
+        rows: &[BatchItemRow],
         media: &BTreeMap<i64, MediaDoc>,
     ) -> Result<Vec<(String, Vec<u8>)>> {
         check_key_segment(name, "batch name")?;
-        let rows = self.store.batch_items_for_sync(batch_id)?;
         let mut manifest = Vec::new();
-        for r in &rows {
+        for r in rows {
             manifest.extend_from_slice(r.content.as_bytes());
             manifest.push(b'\n');
         }
@@ -765,7 +761,7 @@ impl Project {
             items: rows.len() as u64,
         };
         let mut assignments = json_line(&header)?;
-        for r in &rows {
+        for r in rows {
             assignments.extend(json_line(&AssignmentLine {
                 item: ContentHash(r.content_hash).to_string(),
                 position: r.position,
@@ -781,8 +777,9 @@ impl Project {
 
     /// `batches/<b>/reviews/<annotator>.jsonl` for each annotator with reviewed work in the
     /// batch: every review of their work there, oldest first. The lead is the only writer
-    /// and rewrites the whole file when a review is added.
-    fn review_files(&self, batch_id: i64, name: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    /// and rewrites the whole file when a review is added. With each file, how many reviews
+    /// it holds.
+    fn review_files(&self, batch_id: i64, name: &str) -> Result<Vec<(String, Vec<u8>, u64)>> {
         let mut by_annotator: BTreeMap<String, Vec<sift_store::SyncedReview>> = BTreeMap::new();
         for (annotator, review) in self.store.batch_reviews(batch_id)? {
             by_annotator.entry(annotator).or_default().push(review);
@@ -793,11 +790,12 @@ impl Project {
             if check_key_segment(&annotator, "annotator").is_err() {
                 continue;
             }
+            let count = reviews.len() as u64;
             let mut body = json_line(&ReviewsHeader {
                 sift_reviews: LAYOUT_VERSION,
                 batch: name.to_owned(),
                 annotator: annotator.clone(),
-                reviews: reviews.len() as u64,
+                reviews: count,
             })?;
             for r in reviews {
                 body.extend(json_line(&ReviewLine {
@@ -810,7 +808,7 @@ impl Project {
                     created_at: r.created_at,
                 })?);
             }
-            files.push((format!("batches/{name}/reviews/{annotator}.jsonl"), body));
+            files.push((format!("batches/{name}/reviews/{annotator}.jsonl"), body, count));
         }
         Ok(files)
     }
@@ -850,20 +848,20 @@ impl Project {
             batches.retain(|b| opts.batches.contains(&b.name));
         }
         for batch in batches {
+            let rows = self.store.batch_items_for_sync(batch.id)?;
             let media = if with_media {
-                self.push_batch_media(remote, batch.id, &listed, progress, report)?
+                self.push_batch_media(remote, &rows, &listed, progress, report)?
             } else {
                 BTreeMap::new()
             };
             let mut changed = false;
             // The manifest first, then the assignments that name its hash: a reader never
             // sees assignments for a manifest that is not there yet.
-            for (key, body) in self.batch_files(batch.id, &batch.name, &media)? {
+            for (key, body) in self.batch_files(&batch.name, &rows, &media)? {
                 changed |= self.put_if_changed(remote, &key, body, &listed)?;
             }
             // Reviews after the batch they are about.
-            for (key, body) in self.review_files(batch.id, &batch.name)? {
-                let reviews = body.iter().filter(|&&b| b == b'\n').count() as u64 - 1;
+            for (key, body, reviews) in self.review_files(batch.id, &batch.name)? {
                 if self.put_if_changed(remote, &key, body, &listed)? {
                     changed = true;
                     report.reviews += reviews;
@@ -917,12 +915,11 @@ impl Project {
     fn push_batch_media(
         &mut self,
         remote: &dyn ObjectStore,
-        batch_id: i64,
+        rows: &[BatchItemRow],
         listed: &HashMap<String, RemoteObject>,
         progress: &dyn Progress,
         report: &mut SyncReport,
     ) -> Result<BTreeMap<i64, MediaDoc>> {
-        let rows = self.store.batch_items_for_sync(batch_id)?;
         let mut plan = MediaPlan {
             listed,
             media: BTreeMap::new(),
@@ -1200,15 +1197,12 @@ impl Project {
                 report.segments_unchanged += 1;
                 continue;
             }
-            let (object, versions) =
-                match fetch_parsed(remote, o, |body| parse_segment(body, &o.key, annotator, batch))? {
-                    None => continue,
-                    Some(Err(e)) => {
-                        report.problems.push(e.to_string());
-                        continue;
-                    }
-                    Some(Ok(found)) => found,
-                };
+            let (object, versions) = match fetch_parsed(remote, o, &mut report.problems, |body| {
+                parse_segment(body, &o.key, annotator, batch)
+            })? {
+                Some(found) => found,
+                None => continue,
+            };
             let stats = self.store.merge_segment(&SegmentMerge {
                 object,
                 annotator,
@@ -1253,12 +1247,7 @@ impl Project {
         progress.start("pulling batches", Some(batches.len() as u64));
         for (n, o) in batches.iter().enumerate() {
             progress.set_position(n as u64);
-            let Some(batch) = o
-                .key
-                .strip_prefix("batches/")
-                .and_then(|k| k.strip_suffix("/assignments.jsonl"))
-                .filter(|b| check_key_segment(b, "batch").is_ok())
-            else {
+            let Some(batch) = assignments_key_batch(&o.key) else {
                 report.problems.push(format!("{}: not a batch; ignored", o.key));
                 continue;
             };
@@ -1310,15 +1299,11 @@ impl Project {
         report: &mut SyncReport,
     ) -> Result<()> {
         let where_ = format!("{}/{}", remote.location(), listed.key);
-        let (object, reviews) = match fetch_parsed(remote, listed, |body| {
+        let Some((object, reviews)) = fetch_parsed(remote, listed, &mut report.problems, |body| {
             parse_reviews(body, &where_, batch, annotator)
-        })? {
-            None => return Ok(()),
-            Some(Err(e)) => {
-                report.problems.push(e.to_string());
-                return Ok(());
-            }
-            Some(Ok(found)) => found,
+        })?
+        else {
+            return Ok(());
         };
         let stats = self.store.apply_pulled_reviews(&sift_store::PulledReviews {
             object,
@@ -1433,22 +1418,19 @@ impl Project {
                 line,
                 reason: format!("item {} is not in {manifest_key}", a.item),
             })?;
-            let media = match (&a.media, media_dir) {
-                (Some(m), _) => {
-                    if !is_media_key(&m.key) || parse_sha(&m.sha256).is_none() {
-                        return Err(Error::Manifest {
-                            file: where_(&assignments_key),
-                            line,
-                            reason: format!(
-                                "field \"media\": {:?} is not a media object of this layout",
-                                m.key
-                            ),
-                        });
-                    }
-                    Some(m.clone())
-                }
-                (None, _) => None,
-            };
+            if let Some(m) = &a.media
+                && (!is_media_key(&m.key) || parse_sha(&m.sha256).is_none())
+            {
+                return Err(Error::Manifest {
+                    file: where_(&assignments_key),
+                    line,
+                    reason: format!(
+                        "field \"media\": {:?} is not a media object of this layout",
+                        m.key
+                    ),
+                });
+            }
+            let media = a.media.clone();
             // With media: the item points at its local copy; without: at the lead's reference.
             let media_ref = match (&media, media_dir) {
                 (Some(m), Some(dir)) => {
@@ -1583,19 +1565,21 @@ fn listing(remote: &dyn ObjectStore, prefix: &str) -> Result<HashMap<String, Rem
 }
 
 /// Reads a listed object, verifies it and parses it: the object as it is to be recorded as
-/// pulled, and what it holds. `None`: gone since it was listed. The inner error (damaged, or
-/// not what the layout says) is a problem of this object, not of the whole pull.
+/// pulled, and what it holds. `None` when it is gone since it was listed, or when it is
+/// damaged or not what the layout says: that is a problem of this object (added to
+/// `problems`), not of the whole pull, and the object is read again next time.
 fn fetch_parsed<T>(
     remote: &dyn ObjectStore,
     listed: &RemoteObject,
+    problems: &mut Vec<String>,
     parse: impl FnOnce(&[u8]) -> Result<T>,
-) -> Result<Option<std::result::Result<(SyncObject, T), Error>>> {
+) -> Result<Option<(SyncObject, T)>> {
     let Some(fetched) = remote.get(&listed.key)? else {
         return Ok(None);
     };
-    Ok(Some(check_sha(&fetched, &listed.key, remote).and_then(|sha| {
-        let parsed = parse(&fetched.body)?;
-        Ok((
+    let checked = check_sha(&fetched, &listed.key, remote).and_then(|sha| Ok((sha, parse(&fetched.body)?)));
+    match checked {
+        Ok((sha, parsed)) => Ok(Some((
             SyncObject {
                 key: listed.key.clone(),
                 size: fetched.body.len() as i64,
@@ -1603,8 +1587,12 @@ fn fetch_parsed<T>(
                 etag: fetched.etag.clone().or_else(|| listed.etag.clone()),
             },
             parsed,
-        ))
-    })))
+        ))),
+        Err(e) => {
+            problems.push(e.to_string());
+            Ok(None)
+        }
+    }
 }
 
 /// Verifies a fetched object against the SHA-256 its writer recorded; returns the hash.
@@ -1642,8 +1630,13 @@ fn parse_segment_key(key: &str) -> Option<(&str, &str)> {
     (!seq.is_empty() && seq.bytes().all(|b| b.is_ascii_digit())).then_some((annotator, batch))
 }
 
-/// Reads a segment: version lines, then a trailer naming its writer and line count. A
-/// segment without its trailer is incomplete and rejected as a whole.
+/// The batch of `batches/<batch>/assignments.jsonl`.
+fn assignments_key_batch(key: &str) -> Option<&str> {
+    key.strip_prefix("batches/")
+        .and_then(|k| k.strip_suffix("/assignments.jsonl"))
+        .filter(|b| check_key_segment(b, "batch").is_ok())
+}
+
 /// The batch of `batches/<batch>/reviews/<annotator>.jsonl`, for this annotator's file only.
 fn reviews_key_batch<'k>(key: &'k str, annotator: &str) -> Option<&'k str> {
     let rest = key.strip_prefix("batches/")?;
@@ -1726,6 +1719,8 @@ fn parse_reviews(
     Ok(out)
 }
 
+/// Reads a segment: version lines, then a trailer naming its writer and line count. A
+/// segment without its trailer is incomplete and rejected as a whole.
 fn parse_segment(body: &[u8], key: &str, annotator: &str, batch: &str) -> Result<Vec<RemoteVersion>> {
     let bad = |line: u64, reason: String| Error::Manifest {
         file: key.to_owned(),
@@ -1912,7 +1907,8 @@ fn parse_hash(s: &str) -> Option<[u8; 16]> {
     bytes.try_into().ok()
 }
 
-fn parse_sha(s: &str) -> Option<[u8; 32]> {
+/// The 32 bytes of a SHA-256 written in hex.
+pub fn parse_sha(s: &str) -> Option<[u8; 32]> {
     let bytes = unhex(s)?;
     bytes.try_into().ok()
 }

@@ -399,11 +399,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn sha_b64(hex: &str) -> Option<String> {
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect();
-    bytes.filter(|b| b.len() == 32).map(|b| b64(&b))
+    sift_api::parse_sha(hex).map(|b| b64(&b))
 }
 
 fn crc32c_b64(bytes: &[u8]) -> String {
@@ -625,7 +621,6 @@ async fn upload_single(
     moved.fetch_add(job.size, Ordering::Relaxed);
     Ok(UploadDone {
         etag: out.e_tag().map(str::to_owned),
-        multipart: false,
         resumed_parts: 0,
     })
 }
@@ -853,7 +848,6 @@ async fn upload_multipart(
         .map_err(|e| ctx.error("complete the upload of", &job.key, &e))?;
     Ok(UploadDone {
         etag: out.e_tag().map(str::to_owned),
-        multipart: true,
         resumed_parts: resumed,
     })
 }

@@ -45,6 +45,14 @@ impl Decision {
             Decision::Returned => "returned",
         }
     }
+
+    /// The state-machine action this verdict is.
+    pub fn action(self) -> Action {
+        match self {
+            Decision::Approved => Action::Approve,
+            Decision::Returned => Action::Return,
+        }
+    }
 }
 
 /// `reviews.decision` (the schema allows only these two).
@@ -229,11 +237,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let a = load(&tx, "a.id = ?1", [annotation_id])?
             .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
-        let action = match decision {
-            Decision::Approved => Action::Approve,
-            Decision::Returned => Action::Return,
-        };
-        let next = AnnotationState::apply(Some(a.state), action)?;
+        let next = AnnotationState::apply(Some(a.state), decision.action())?;
         if a.submitted_version != Some(version) {
             return Err(StoreError::Conflict(format!(
                 "version {version} is not the latest submission of this annotation (the latest is {})",

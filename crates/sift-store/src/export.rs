@@ -104,9 +104,8 @@ impl Store {
         let batch_id: Option<i64> = match filter.batch {
             None => None,
             Some(name) => Some(
-                self.conn
-                    .query_row("SELECT id FROM batches WHERE name = ?1", [name], |r| r.get(0))
-                    .map_err(|_| StoreError::NotFound(format!("batch {name:?}")))?,
+                crate::sync::batch_id_in(&self.conn, name)?
+                    .ok_or_else(|| StoreError::NotFound(format!("batch {name:?}")))?,
             ),
         };
         // A long sequential read: map the file instead of a syscall per page, for this scan

@@ -231,13 +231,13 @@ impl Store {
 
     /// The last recorded transfer of `key` in `direction`.
     pub fn sync_object(&self, key: &str, direction: Direction) -> Result<Option<SyncObject>> {
+        // Once per listed object in push, pull and status: a cached statement.
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT remote_key, size, sha256, etag FROM sync_objects WHERE remote_key = ?1 AND direction = ?2",
-                params![key, direction.as_str()],
-                sync_object_row,
-            )
+            )?
+            .query_row(params![key, direction.as_str()], sync_object_row)
             .optional()?)
     }
 
@@ -261,13 +261,11 @@ impl Store {
 
     /// The recorded SHA-256 of a local file, if its size and modification time still match.
     pub fn cached_file_hash(&self, path: &str, size: i64, mtime_ns: i64) -> Result<Option<String>> {
+        // Once per media file in push and status: a cached statement.
         Ok(self
             .conn
-            .query_row(
-                "SELECT sha256 FROM sync_files WHERE path = ?1 AND size = ?2 AND mtime_ns = ?3",
-                params![path, size, mtime_ns],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT sha256 FROM sync_files WHERE path = ?1 AND size = ?2 AND mtime_ns = ?3")?
+            .query_row(params![path, size, mtime_ns], |r| r.get(0))
             .optional()?)
     }
 
@@ -730,13 +728,9 @@ impl Store {
             ])?;
             stats.added += 1;
             let state: AnnotationState = state.parse().map_err(StoreError::Corrupt)?;
-            let action = match review.decision {
-                Decision::Approved => Action::Approve,
-                Decision::Returned => Action::Return,
-            };
             if latest == review.version
                 && submitted == Some(review.version)
-                && let Ok(next) = AnnotationState::apply(Some(state), action)
+                && let Ok(next) = AnnotationState::apply(Some(state), review.decision.action())
             {
                 tx.execute(
                     "UPDATE annotations SET state = ?2, updated_at = ?3 WHERE id = ?1",
@@ -767,8 +761,8 @@ impl Store {
 }
 
 /// The id of batch `name`, if this project has it.
-fn batch_id_in(tx: &rusqlite::Transaction<'_>, name: &str) -> Result<Option<i64>> {
-    Ok(tx
+pub(crate) fn batch_id_in(conn: &rusqlite::Connection, name: &str) -> Result<Option<i64>> {
+    Ok(conn
         .query_row("SELECT id FROM batches WHERE name = ?1", [name], |r| r.get(0))
         .optional()?)
 }
