@@ -15,8 +15,8 @@
 # The timed region is the one command: project creation, import, `sift batch create` and
 # `sift sync config` come before it. Sift's first push hashes the files (SHA-256, for the
 # content-addressed keys and the checksums sent); aws computes its checksums too. Times are
-# wall-clock and include process start-up on both sides; before each, the page cache is
-# flushed (`sync`) and Garage is left to finish its background work.
+# wall-clock and include process start-up on both sides; before each, dirty pages are
+# written back (`sync`; the page cache stays warm for both sides alike) and Garage is left to finish its background work.
 #
 # Usage: SIFT_BIN=target/release/sift bench/sync/run.sh
 #        TRIALS=1 N_SMALL=2000 N_LARGE=4 bench/sync/run.sh
