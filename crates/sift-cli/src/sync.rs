@@ -1,4 +1,5 @@
-//! S3 sync on the command line: `sift sync config|join|push|pull|status`.
+//! S3 sync on the command line: `sift sync [run]` (a round: both directions in the order the
+//! role needs), `sift sync config|join|push|pull|status`.
 
 use std::path::PathBuf;
 
@@ -11,8 +12,37 @@ use crate::ProjectArg;
 use crate::output::Out;
 use crate::progress::Bar;
 
+/// `sift sync`: a round when no subcommand is given, as `sift sync run`.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a subcommand, runs a round (as `sift sync run`): an annotator pushes its work, then pulls \
+                  new batches and reviews; the lead pulls results, then pushes batches and reviews.\n\n\
+                  Examples:\n  sift sync -p proj\n  sift sync run -p proj --media --json"
+)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    command: Option<SyncCommand>,
+    #[command(flatten)]
+    round: RoundArgs,
+}
+
+/// What a round takes.
+#[derive(Debug, Args)]
+pub struct RoundArgs {
+    #[command(flatten)]
+    project: ProjectArg,
+    /// Transfer media too.
+    #[arg(long)]
+    media: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
+    /// Push and pull in the order this project's role needs (annotators push first, leads
+    /// pull first); what `sift sync` alone does.
+    #[command(after_help = "Example:\n  sift sync run -p proj --json")]
+    Run(RoundArgs),
     /// Show or set where this project syncs (bucket, prefix, endpoint...). Credentials are
     /// never stored: they come from the AWS chain (environment, ~/.aws files, profile, SSO).
     #[command(
@@ -129,8 +159,10 @@ fn remote_for(project: &Project) -> anyhow::Result<S3Store> {
     connect(&project.require_sync_config()?)
 }
 
-pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
+pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
+    let command = args.command.unwrap_or(SyncCommand::Run(args.round));
     match command {
+        SyncCommand::Run(args) => round(args, out)?,
         SyncCommand::Config { project, remote } => {
             let p = Project::open(&project.project)?;
             let current = p.sync_config()?;
@@ -188,7 +220,7 @@ pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
                 &Bar::new(out.quiet_progress()),
             )?;
             out.emit(&report, || report_text(&report));
-            fail_on_problems(&report)?;
+            fail_on_problems(std::slice::from_ref(&report))?;
         }
         SyncCommand::Pull { project, media } => {
             let mut p = Project::open(&project.project)?;
@@ -202,7 +234,7 @@ pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
                 &Bar::new(out.quiet_progress()),
             )?;
             out.emit(&report, || report_text(&report));
-            fail_on_problems(&report)?;
+            fail_on_problems(std::slice::from_ref(&report))?;
         }
         SyncCommand::Status { project } => {
             let p = Project::open(&project.project)?;
@@ -214,15 +246,39 @@ pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A round: both directions in the order the role needs. When the second fails, the report
+/// of the first is shown before the error.
+fn round(args: RoundArgs, out: &Out) -> anyhow::Result<()> {
+    let mut p = Project::open(&args.project.project)?;
+    let store = remote_for(&p)?;
+    let opts = SyncOptions {
+        batches: Vec::new(),
+        media: args.media,
+    };
+    match p.sync_round(&store, &opts, &Bar::new(out.quiet_progress()), |_| {}) {
+        Ok(reports) => {
+            out.emit(&reports, || reports.iter().map(report_text).collect());
+            fail_on_problems(&reports)
+        }
+        Err(e) => {
+            if !e.done.is_empty() {
+                out.emit(&e.done, || e.done.iter().map(report_text).collect());
+            }
+            Err(e.error.into())
+        }
+    }
+}
+
 /// Problems that did not stop the sync still make the exit code say so.
-fn fail_on_problems(report: &SyncReport) -> anyhow::Result<()> {
-    if report.problems.is_empty() {
+fn fail_on_problems(reports: &[SyncReport]) -> anyhow::Result<()> {
+    let problems: usize = reports.iter().map(|r| r.problems.len()).sum();
+    if problems == 0 {
         return Ok(());
     }
+    let directions: Vec<&str> = reports.iter().map(|r| r.direction.as_str()).collect();
     Err(sift_api::Error::Conflict(format!(
-        "{} problem(s) during the {} (listed above); everything else was applied",
-        report.problems.len(),
-        report.direction
+        "{problems} problem(s) during the {} (listed above); everything else was applied",
+        directions.join(" and ")
     ))
     .into())
 }
