@@ -292,8 +292,16 @@ pub fn parse_config(value: &Value) -> Result<SyncConfig, CommandError> {
 
 /// What `save_sync_settings` stores: the form's values trimmed (empty optional fields
 /// become `null`), and who this project is in the sync kept — a lead's settings cannot turn
-/// it into an annotator's (that project is made by joining), nor rename its annotator.
-pub fn settings_to_save(current: Option<&SyncConfig>, new: SyncConfig) -> Result<SyncConfig, CommandError> {
+/// it into an annotator's (that project is made by joining), nor rename its annotator. The
+/// annotators' results buckets (set with `sift sync config --results-bucket`) are kept when
+/// the form does not send them.
+pub fn settings_to_save(
+    current: Option<&SyncConfig>,
+    mut new: SyncConfig,
+) -> Result<SyncConfig, CommandError> {
+    if new.results_buckets.is_none() {
+        new.results_buckets = current.and_then(|c| c.results_buckets.clone());
+    }
     if let Some(current) = current {
         if new.role != current.role || new.annotator != current.annotator {
             return Err(CommandError::new(
@@ -418,5 +426,23 @@ mod tests {
         };
         assert!(settings_to_save(Some(&annotator), renamed).is_err());
         assert!(settings_to_save(Some(&annotator), annotator.clone()).is_ok());
+    }
+
+    #[test]
+    fn the_form_keeps_the_results_buckets_set_on_the_command_line() {
+        let buckets = Some([("ann".to_owned(), "team-labels-ann".to_owned())].into());
+        let current = SyncConfig {
+            results_buckets: buckets.clone(),
+            ..SyncConfig::new("team-labels", SyncRole::Lead)
+        };
+        let form = SyncConfig {
+            prefix: "week-2".into(),
+            ..SyncConfig::new("team-labels", SyncRole::Lead)
+        };
+        let saved = settings_to_save(Some(&current), form).unwrap();
+        assert_eq!(
+            (saved.prefix.as_str(), saved.results_buckets),
+            ("week-2", buckets)
+        );
     }
 }

@@ -53,6 +53,11 @@ pub enum SyncCommand {
         project: ProjectArg,
         #[command(flatten)]
         remote: RemoteArgs,
+        /// Lead: read ANNOTATOR's results from BUCKET, a bucket only their key may write
+        /// (Garage: see docs/sync-policies/garage-setup.sh); `ANNOTATOR=` reads them from the
+        /// shared bucket again. Repeat for several.
+        #[arg(long = "results-bucket", value_name = "ANNOTATOR=BUCKET")]
+        results_buckets: Vec<String>,
     },
     /// Create an annotator's project from a lead's pushed project.
     #[command(
@@ -163,7 +168,11 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
     let command = args.command.unwrap_or(SyncCommand::Run(args.round));
     match command {
         SyncCommand::Run(args) => round(args, out)?,
-        SyncCommand::Config { project, remote } => {
+        SyncCommand::Config {
+            project,
+            remote,
+            results_buckets,
+        } => {
             let p = Project::open(&project.project)?;
             let current = p.sync_config()?;
             let untouched = remote.bucket.is_none()
@@ -172,7 +181,8 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
                 && remote.endpoint.is_none()
                 && remote.profile.is_none()
                 && !remote.path_style
-                && !remote.media;
+                && !remote.media
+                && results_buckets.is_empty();
             let config = match (untouched, current) {
                 (true, Some(c)) => c,
                 (true, None) => anyhow::bail!(sift_api::Error::BadRequest(
@@ -180,7 +190,22 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
                 )),
                 (false, current) => {
                     let role = current.as_ref().map_or(SyncRole::Lead, |c| c.role);
-                    let c = remote.apply(current, role, None)?;
+                    let mut c = remote.apply(current, role, None)?;
+                    let mut map = c.results_buckets.take().unwrap_or_default();
+                    for spec in &results_buckets {
+                        let (annotator, bucket) = spec.split_once('=').ok_or_else(|| {
+                            sift_api::Error::BadRequest(format!(
+                                "--results-bucket {spec:?}: write ANNOTATOR=BUCKET"
+                            ))
+                        })?;
+                        if bucket.trim().is_empty() {
+                            map.remove(annotator.trim());
+                        } else {
+                            map.insert(annotator.to_owned(), bucket.to_owned());
+                        }
+                    }
+                    c.results_buckets = Some(map);
+                    let c = c.normalized();
                     p.set_sync_config(&c)?;
                     c
                 }
@@ -307,6 +332,9 @@ fn config_text(c: &SyncConfig) -> String {
         c.profile.as_deref().unwrap_or("(default chain)")
     );
     s += &format!("media:      {}\n", c.media);
+    for (annotator, bucket) in c.results_buckets.iter().flatten() {
+        s += &format!("results:    {annotator} writes to bucket {bucket}\n");
+    }
     s
 }
 

@@ -2,6 +2,8 @@
 //! project's settings (never a secret: credentials come from the AWS chain), its checks, and
 //! the rule for names that become parts of remote keys.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Project, Result};
@@ -41,6 +43,13 @@ pub struct SyncConfig {
     /// Transfer media with batches (lead: upload; annotator: download).
     #[serde(default)]
     pub media: bool,
+    /// Lead: the bucket each of these annotators writes results to, instead of this bucket.
+    /// For stores that cannot limit a key to `results/<name>/` (Garage grants a key a whole
+    /// bucket or nothing): each annotator gets a bucket only their key can write, and the lead
+    /// reads their results from there alone. Published in `project.json` for the annotators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub results_buckets: Option<BTreeMap<String, String>>,
 }
 
 impl SyncConfig {
@@ -57,6 +66,7 @@ impl SyncConfig {
             role,
             annotator: None,
             media: false,
+            results_buckets: None,
         }
     }
 
@@ -72,22 +82,21 @@ impl SyncConfig {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty());
         }
+        self.results_buckets = self
+            .results_buckets
+            .take()
+            .map(|m| {
+                m.into_iter()
+                    .map(|(a, b)| (a.trim().to_owned(), b.trim().to_owned()))
+                    .collect::<BTreeMap<_, _>>()
+            })
+            .filter(|m| !m.is_empty());
         self
     }
 
     /// Checks names and the endpoint; refuses credentials embedded in the endpoint URL.
     pub fn validate(&self) -> Result<()> {
-        let b = &self.bucket;
-        let bucket_ok = (3..=63).contains(&b.len())
-            && b.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-            && !b.starts_with(['-', '.'])
-            && !b.ends_with(['-', '.']);
-        if !bucket_ok {
-            return Err(Error::BadRequest(format!(
-                "bucket {b:?}: use 3-63 lowercase letters, digits, '-' or '.'"
-            )));
-        }
+        check_bucket(&self.bucket)?;
         if !self.prefix.is_empty()
             && (self.prefix.starts_with('/')
                 || self.prefix.ends_with('/')
@@ -124,6 +133,15 @@ impl SyncConfig {
             let name = self.annotator.as_deref().unwrap_or_default();
             crate::validate_person_name(name)?;
             check_key_segment(name, "annotator name")?;
+        }
+        if let Some(buckets) = &self.results_buckets {
+            if self.role != SyncRole::Lead {
+                return Err(Error::BadRequest(
+                    "results buckets are the lead's to set: annotators learn theirs from the lead's project.json"
+                        .into(),
+                ));
+            }
+            check_results_buckets(buckets, &self.bucket)?;
         }
         Ok(())
     }
@@ -177,6 +195,39 @@ impl Project {
             )
         })
     }
+}
+
+/// A bucket name S3 accepts: 3-63 lowercase letters, digits, '-' or '.'.
+fn check_bucket(b: &str) -> Result<()> {
+    let ok = (3..=63).contains(&b.len())
+        && b.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && !b.starts_with(['-', '.'])
+        && !b.ends_with(['-', '.']);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadRequest(format!(
+            "bucket {b:?}: use 3-63 lowercase letters, digits, '-' or '.'"
+        )))
+    }
+}
+
+/// Annotators' results buckets (a lead's configuration, or the lead's `project.json`): valid
+/// names, none of them the shared bucket.
+pub(super) fn check_results_buckets(buckets: &BTreeMap<String, String>, shared: &str) -> Result<()> {
+    for (annotator, bucket) in buckets {
+        crate::validate_person_name(annotator)?;
+        check_key_segment(annotator, "annotator name")?;
+        check_bucket(bucket)?;
+        if bucket == shared {
+            return Err(Error::BadRequest(format!(
+                "results bucket of {annotator:?}: {bucket:?} is the shared bucket; name a bucket of their own \
+                 (or leave them out: their results are then read from results/{annotator}/ in the shared bucket)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Batch and annotator names become key segments: keep them to a safe alphabet.

@@ -16,12 +16,14 @@ use crate::sync::{
 /// key → (body, SHA-256 named by the writer).
 type Objects = BTreeMap<String, (Vec<u8>, String)>;
 
-/// A bucket in memory. Clones share the same objects.
+/// A bucket in memory. Clones share the same objects; its siblings (other buckets) are
+/// shared by every store made from it.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     location: String,
     objects: Arc<Mutex<Objects>>,
     rounds: Arc<Mutex<Vec<usize>>>,
+    buckets: Arc<Mutex<BTreeMap<String, Arc<Mutex<Objects>>>>>,
 }
 
 impl MemoryStore {
@@ -127,6 +129,22 @@ impl ObjectStore for MemoryStore {
                 Ok(UploadDone::default())
             })
             .collect()
+    }
+
+    fn sibling(&self, bucket: &str) -> Result<Box<dyn ObjectStore>, RemoteError> {
+        let objects = Arc::clone(
+            self.buckets
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(bucket.to_owned())
+                .or_default(),
+        );
+        Ok(Box::new(MemoryStore {
+            location: format!("s3://{bucket} at memory"),
+            objects,
+            rounds: Arc::clone(&self.rounds),
+            buckets: Arc::clone(&self.buckets),
+        }))
     }
 
     fn download_files(

@@ -2,10 +2,14 @@
 //! to it (each whole or not at all) and the lead's reviews of its work; the lead merges the
 //! annotators' result segments.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use sift_store::{Direction, PulledBatch, PulledItem, PulledReviews, SegmentMerge, SyncObject};
+use sift_manifest::ContentHash;
+use sift_store::{
+    Direction, PulledBatch, PulledItem, PulledReviews, RemoteVersion, SegmentMerge, SyncObject,
+};
+use sift_template::Mode;
 
 use super::config::{SyncConfig, SyncRole};
 use super::digest::{parse_hash, parse_sha, sha256_hex};
@@ -40,7 +44,8 @@ pub fn join_project(dir: &Path, remote: &dyn ObjectStore, config: &SyncConfig) -
     Ok(project)
 }
 
-fn fetch_project_doc(remote: &dyn ObjectStore) -> Result<ProjectDoc> {
+/// The lead's `project.json`, checked.
+pub(super) fn fetch_project_doc(remote: &dyn ObjectStore) -> Result<ProjectDoc> {
     let fetched = remote.get(PROJECT_KEY)?.ok_or_else(|| {
         Error::NotFound(format!(
             "{}/{PROJECT_KEY} (the lead has not pushed this project yet: run `sift sync push` on the lead's side)",
@@ -63,43 +68,78 @@ fn fetch_project_doc(remote: &dyn ObjectStore) -> Result<ProjectDoc> {
 }
 
 impl SyncRun<'_> {
-    /// The lead's pull: merges every result segment not merged yet.
+    /// The lead's pull: merges every result segment not merged yet, from the shared bucket
+    /// and from each annotator's own results bucket, in key order (so each folder's segments
+    /// in the order they were written).
     pub fn pull_lead(&mut self) -> Result<()> {
-        let objects = self.remote.list("results/")?;
-        self.progress.start("merging results", Some(objects.len() as u64));
-        for (n, o) in objects.iter().enumerate() {
-            self.progress.set_position(n as u64);
-            let Some((annotator, batch)) = layout::parse_segment_key(&o.key) else {
-                if !o.key.ends_with(layout::PROBE_SUFFIX) {
-                    self.report
-                        .problems
-                        .push(format!("{}: not a result segment; ignored", o.key));
-                }
-                continue;
-            };
-            if self.project.pulled_matches(o)? {
-                self.report.segments_unchanged += 1;
-                continue;
+        let mapped = self.config.results_buckets.clone().unwrap_or_default();
+        let shared = self.remote.list("results/")?;
+        let mut own = Vec::new();
+        for (annotator, bucket) in &mapped {
+            let store = self.remote.sibling(bucket)?;
+            let objects = store.list("results/")?;
+            own.push((annotator.as_str(), bucket.as_str(), store, objects));
+        }
+        let total = shared.len() + own.iter().map(|(_, _, _, o)| o.len()).sum::<usize>();
+        self.progress.start("merging results", Some(total as u64));
+        let mut merge = SegmentPull {
+            mapped: &mapped,
+            held: HashSet::new(),
+            seen: 0,
+        };
+        let remote = self.remote;
+        for o in &shared {
+            merge.next(self, remote, None, o)?;
+        }
+        for (annotator, bucket, store, objects) in &own {
+            for o in objects {
+                merge.next(self, store.as_ref(), Some((*annotator, *bucket)), o)?;
             }
-            let Some((object, versions)) = fetch_parsed(self.remote, o, &mut self.report.problems, |body| {
-                parse_segment(body, &o.key, annotator, batch)
-            })?
-            else {
-                continue;
-            };
-            let stats = self.project.store.merge_segment(&SegmentMerge {
-                object,
-                annotator,
-                batch,
-                versions,
-            })?;
-            self.report.versions += stats.added;
-            self.report.duplicate_versions += stats.duplicates;
-            self.report.problems.extend(stats.rejected);
-            self.report.segments.push(o.key.clone());
         }
         self.progress.finish();
         Ok(())
+    }
+
+    /// Versions whose payload meets the template (as a draft or a submission); the others
+    /// are problems of this pull and are not merged.
+    fn checked_versions(
+        &mut self,
+        key: &str,
+        batch: &str,
+        versions: Vec<RemoteVersion>,
+    ) -> Result<Vec<RemoteVersion>> {
+        let mut ok = Vec::with_capacity(versions.len());
+        for v in versions {
+            // An item outside the batch is refused by the merge, with its reason.
+            let Some(item_id) = self.project.store.batch_item_id(batch, &v.item_hash)? else {
+                ok.push(v);
+                continue;
+            };
+            let mode = if v.submitted { Mode::Submit } else { Mode::Draft };
+            let checked = serde_json::from_str::<serde_json::Value>(&v.payload)
+                .map_err(|e| e.to_string())
+                .and_then(
+                    |payload| match self.project.check_payload(item_id, &payload, mode) {
+                        Ok(Ok(_)) => Ok(()),
+                        Ok(Err(violations)) => Err(violations
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")),
+                        Err(e) => Err(e.to_string()),
+                    },
+                );
+            match checked {
+                Ok(()) => ok.push(v),
+                Err(why) => self.report.problems.push(format!(
+                    "{key}:{}: version {} of item {}: the payload breaks the template ({why}); not merged",
+                    v.line,
+                    v.version,
+                    ContentHash(v.item_hash)
+                )),
+            }
+        }
+        Ok(ok)
     }
 
     /// The annotator's pull: the batches assigned to it, then the lead's reviews of its work,
@@ -315,5 +355,101 @@ impl SyncRun<'_> {
             ],
         })?;
         Ok(Some(stats.items_added))
+    }
+}
+
+/// The lead's walk over listed result segments.
+struct SegmentPull<'m> {
+    /// Annotators with a results bucket of their own, and that bucket.
+    mapped: &'m BTreeMap<String, String>,
+    /// Folders (annotator, batch) with a segment that could not be merged in this pull: the
+    /// later segments of a folder follow their earlier ones, so they wait for the next pull.
+    held: HashSet<(String, String)>,
+    seen: u64,
+}
+
+impl SegmentPull<'_> {
+    /// Merges one listed object of `store` (`owner`: the annotator whose own bucket it is,
+    /// and that bucket; `None` for the shared bucket).
+    fn next(
+        &mut self,
+        run: &mut SyncRun<'_>,
+        store: &dyn ObjectStore,
+        owner: Option<(&str, &str)>,
+        o: &RemoteObject,
+    ) -> Result<()> {
+        run.progress.set_position(self.seen);
+        self.seen += 1;
+        let at = match owner {
+            Some((_, bucket)) => format!("{} in bucket {bucket:?}", o.key),
+            None => o.key.clone(),
+        };
+        let problems = &mut run.report.problems;
+        let Some((annotator, batch)) = layout::parse_segment_key(&o.key) else {
+            if !o.key.ends_with(layout::PROBE_SUFFIX) {
+                problems.push(format!("{at}: not a result segment; ignored"));
+            }
+            return Ok(());
+        };
+        // Who wrote a segment is known from who may write where: an annotator with a bucket
+        // of their own is read from there alone, and that bucket holds their work only.
+        match owner {
+            Some((own, bucket)) if annotator != own => {
+                problems.push(format!(
+                    "{at}: not {own}'s results (bucket {bucket:?} is {own}'s own); ignored"
+                ));
+                return Ok(());
+            }
+            None => {
+                if let Some(bucket) = self.mapped.get(annotator) {
+                    if !run.project.pulled_matches(o)? {
+                        problems.push(format!(
+                            "{at}: {annotator}'s results are read from bucket {bucket:?} only; ignored"
+                        ));
+                    }
+                    return Ok(());
+                }
+            }
+            Some(_) => {}
+        }
+        if run.project.pulled_matches(o)? {
+            run.report.segments_unchanged += 1;
+            return Ok(());
+        }
+        let folder = (annotator.to_owned(), batch.to_owned());
+        if self.held.contains(&folder) {
+            problems.push(format!(
+                "{at}: waits for an earlier segment of results/{annotator}/{batch}/ that could not be merged; \
+                 read again next time"
+            ));
+            return Ok(());
+        }
+        if run.project.store.annotator_by_name(annotator)?.is_none() {
+            problems.push(format!(
+                "{at}: {annotator:?} is not an annotator of this project; not merged (add them with \
+                 `sift annotator add` if they label for you, and pull again)"
+            ));
+            self.held.insert(folder);
+            return Ok(());
+        }
+        let Some((object, versions)) = fetch_parsed(store, o, problems, |body| {
+            parse_segment(body, &o.key, annotator, batch)
+        })?
+        else {
+            self.held.insert(folder);
+            return Ok(());
+        };
+        let versions = run.checked_versions(&o.key, batch, versions)?;
+        let stats = run.project.store.merge_segment(&SegmentMerge {
+            object,
+            annotator,
+            batch,
+            versions,
+        })?;
+        run.report.versions += stats.added;
+        run.report.duplicate_versions += stats.duplicates;
+        run.report.problems.extend(stats.rejected);
+        run.report.segments.push(o.key.clone());
+        Ok(())
     }
 }

@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use sift_manifest::ContentHash;
 use sift_store::{BatchItemRow, Direction, SyncObject, SyncedReview, UnpushedVersion};
 
-use super::config::check_key_segment;
+use super::config::{check_key_segment, check_results_buckets};
 use super::digest::sha256_hex;
 use super::layout::{self, LAYOUT_VERSION, PROJECT_KEY};
+use super::pull::fetch_project_doc;
 use super::run::{SyncRun, listing};
 use super::store::{ObjectStore, PutMode, PutOutcome, RemoteObject};
 use super::wire::{
@@ -31,6 +32,7 @@ impl SyncRun<'_> {
             name: row.name,
             template_hash: row.template_hash,
             template_text: row.template_text,
+            results_buckets: self.config.results_buckets.clone().unwrap_or_default(),
         };
         let body = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;
         // What push compares against; `results/` (the annotators' side) is never listed here.
@@ -109,7 +111,8 @@ impl SyncRun<'_> {
     }
 
     /// The annotator's push: every version saved and not pushed yet, one new segment per
-    /// batch under `results/<annotator>/<batch>/`.
+    /// batch under `results/<annotator>/<batch>/` — in the annotator's own results bucket
+    /// when the lead's `project.json` names one.
     pub fn push_annotator(&mut self) -> Result<()> {
         let name = self.annotator_name();
         let me = self.project.annotator(&name)?;
@@ -117,7 +120,20 @@ impl SyncRun<'_> {
         if versions.is_empty() {
             return Ok(());
         }
-        self.report.conditional_writes = Some(probe_conditional_writes(self.project, self.remote, &name)?);
+        let doc = fetch_project_doc(self.remote)?;
+        let own;
+        let results: &dyn ObjectStore = match doc.results_buckets.get(&name) {
+            Some(bucket) => {
+                check_results_buckets(
+                    &BTreeMap::from([(name.clone(), bucket.clone())]),
+                    &self.config.bucket,
+                )?;
+                own = self.remote.sibling(bucket)?;
+                own.as_ref()
+            }
+            None => self.remote,
+        };
+        self.report.conditional_writes = Some(probe_conditional_writes(self.project, results, &name)?);
         let mut by_batch: BTreeMap<String, Vec<&UnpushedVersion>> = BTreeMap::new();
         for v in &versions {
             by_batch.entry(v.batch.clone()).or_default().push(v);
@@ -131,8 +147,7 @@ impl SyncRun<'_> {
             let sha = sha256_hex(&body);
             let dir = layout::segment_dir(&name, &batch);
             // One writer per folder: the next number after the highest one there.
-            let mut seq = self
-                .remote
+            let mut seq = results
                 .list(&dir)?
                 .iter()
                 .filter_map(|o| layout::segment_seq(&o.key, &dir))
@@ -141,7 +156,7 @@ impl SyncRun<'_> {
                 + 1;
             let (key, etag) = loop {
                 let key = format!("{dir}{seq:06}.jsonl");
-                match self.remote.put(&key, body.clone(), &sha, PutMode::IfAbsent)? {
+                match results.put(&key, body.clone(), &sha, PutMode::IfAbsent)? {
                     PutOutcome::Written { etag } => break (key, etag),
                     PutOutcome::AlreadyExists => seq += 1,
                 }

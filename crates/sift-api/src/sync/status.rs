@@ -52,9 +52,21 @@ impl Project {
                         status.batches_to_push.push(batch.name);
                     }
                 }
+                // What a pull would merge: the shared bucket's segments of annotators without a
+                // bucket of their own, and each such bucket's segments of its annotator.
+                let mapped = config.results_buckets.clone().unwrap_or_default();
                 for o in remote.list("results/")? {
-                    if layout::parse_segment_key(&o.key).is_some() && !self.pulled_matches(&o)? {
+                    if layout::parse_segment_key(&o.key).is_some_and(|(a, _)| !mapped.contains_key(a))
+                        && !self.pulled_matches(&o)?
+                    {
                         status.segments_to_pull.push(o.key);
+                    }
+                }
+                for (annotator, bucket) in &mapped {
+                    for o in remote.sibling(bucket)?.list(&format!("results/{annotator}/"))? {
+                        if layout::parse_segment_key(&o.key).is_some() && !self.pulled_matches(&o)? {
+                            status.segments_to_pull.push(o.key);
+                        }
                     }
                 }
             }

@@ -166,4 +166,7 @@ pub trait ObjectStore: Sync {
         jobs: &[DownloadJob],
         progress: &(dyn Fn(u64) + Sync),
     ) -> Vec<std::result::Result<DownloadDone, RemoteError>>;
+    /// The same store, credentials and prefix on another bucket (an annotator's own results
+    /// bucket).
+    fn sibling(&self, bucket: &str) -> std::result::Result<Box<dyn ObjectStore>, RemoteError>;
 }

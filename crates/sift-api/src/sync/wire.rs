@@ -3,6 +3,8 @@
 //! Everything read back is treated as hostile: a parser refuses what does not fit, naming the
 //! object and the line.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sift_store::{RemoteVersion, SyncedReview};
 
@@ -16,6 +18,9 @@ pub(super) struct ProjectDoc {
     pub name: String,
     pub template_hash: String,
     pub template_text: String,
+    /// Annotators who write their results to a bucket of their own, and that bucket.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub results_buckets: BTreeMap<String, String>,
 }
 
 /// First line of `batches/<b>/assignments.jsonl`.

@@ -1,6 +1,8 @@
 //! Unit tests of the sync rules against the in-memory store: keys and parsers, media
-//! pushes, reviews travelling back to their annotator, rounds.
+//! pushes, reviews travelling back to their annotator, rounds; `trust.rs`: what the lead
+//! refuses from the store.
 
+mod trust;
 
 use std::path::Path;
 
@@ -148,7 +150,7 @@ fn pushing_media_hashes_while_uploading_and_sends_each_content_once() {
     assert_eq!(project.sync_status(&store).unwrap().batches_to_push, vec!["b1"]);
 }
 
-fn ranking_submission(first: &str) -> serde_json::Value {
+pub(super) fn ranking_submission(first: &str) -> serde_json::Value {
     let ranks = serde_json::json!({ "0": 1, "1": 2, "2": 3, "3": 4 });
     serde_json::json!({
         "rankings": {"clarity": ranks, "accuracy": ranks, "harmlessness": ranks},
@@ -161,7 +163,7 @@ fn ranking_submission(first: &str) -> serde_json::Value {
 /// A lead with two ranking items in batch `wk1` for `ann`, pushed to `store`; and the
 /// annotator's project joined from it, with both items submitted and pushed, and merged
 /// on the lead's side.
-fn lead_and_annotator(
+pub(super) fn lead_and_annotator(
     dir: &Path,
     store: &crate::memory_store::MemoryStore,
 ) -> (crate::Project, crate::Project) {
