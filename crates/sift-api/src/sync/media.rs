@@ -31,12 +31,14 @@ struct MediaPlan<'a> {
 }
 
 impl MediaPlan<'_> {
-    /// Records an item's media; the upload it needs, unless the store has the object (same
-    /// key, so same bytes, and same size) or another item already queued it.
+    /// Records an item's media (`path` as the item names it, `real` the file it resolves to);
+    /// the upload it needs, unless the store has the object (same key, so same bytes, and
+    /// same size) or another item already queued it.
     fn add(
         &mut self,
         item_id: i64,
         path: &str,
+        real: PathBuf,
         size: u64,
         sha256: String,
         report: &mut SyncReport,
@@ -58,7 +60,7 @@ impl MediaPlan<'_> {
             return None;
         }
         Some(UploadJob {
-            path: PathBuf::from(path),
+            path: real,
             key,
             size,
             sha256,
@@ -80,6 +82,7 @@ impl SyncRun<'_> {
         listed: &HashMap<String, RemoteObject>,
     ) -> Result<BTreeMap<i64, MediaDoc>> {
         let (remote, progress) = (self.remote, self.progress);
+        let roots = self.project.real_media_roots()?;
         let report = &mut self.report;
         let mut plan = MediaPlan {
             listed,
@@ -95,13 +98,18 @@ impl SyncRun<'_> {
             let Some(path) = r.media_ref.as_deref().filter(|p| Path::new(p).is_absolute()) else {
                 continue;
             };
-            match self.project.local_file(Path::new(path)) {
-                Ok(LocalFile {
-                    size,
-                    sha256: Some(sha),
-                    ..
-                }) => ready.extend(plan.add(r.item_id, path, size, sha, report)),
-                Ok(file) => to_hash.push((r.item_id, path, file)),
+            let file = inside_roots(Path::new(path), &roots)
+                .and_then(|real| Ok((self.project.local_file(&real)?, real)));
+            match file {
+                Ok((
+                    LocalFile {
+                        size,
+                        sha256: Some(sha),
+                        ..
+                    },
+                    real,
+                )) => ready.extend(plan.add(r.item_id, path, real, size, sha, report)),
+                Ok((file, real)) => to_hash.push((r.item_id, path, real, file)),
                 Err(e) => report
                     .problems
                     .push(format!("item {}: media {path}: {e}", r.item_id)),
@@ -111,8 +119,8 @@ impl SyncRun<'_> {
         if ready.is_empty() && to_hash.is_empty() {
             return Ok(plan.media);
         }
-        let total: u64 =
-            ready.iter().map(|j| j.size).sum::<u64>() + to_hash.iter().map(|(_, _, f)| f.size).sum::<u64>();
+        let total: u64 = ready.iter().map(|j| j.size).sum::<u64>()
+            + to_hash.iter().map(|(_, _, _, f)| f.size).sum::<u64>();
         progress.start("uploading media", Some(total));
         // Bytes of finished rounds, and of files that turned out to need no upload.
         let settled = AtomicU64::new(0);
@@ -137,11 +145,16 @@ impl SyncRun<'_> {
                 let _ = tx.send(job);
             }
             let mut buf = vec![0u8; 1 << 20];
-            for (item_id, path, file) in to_hash {
-                match sha256_file_with(Path::new(path), &mut buf) {
+            for (item_id, path, real, file) in to_hash {
+                match sha256_file_with(&real, &mut buf) {
                     Ok(sha) => {
-                        hashed.push((path.to_owned(), file.size as i64, file.mtime_ns, sha.clone()));
-                        match plan.add(item_id, path, file.size, sha, report) {
+                        hashed.push((
+                            real.to_string_lossy().into_owned(),
+                            file.size as i64,
+                            file.mtime_ns,
+                            sha.clone(),
+                        ));
+                        match plan.add(item_id, path, real, file.size, sha, report) {
                             Some(job) => {
                                 // As above: the uploader is still receiving.
                                 let _ = tx.send(job);
@@ -152,7 +165,7 @@ impl SyncRun<'_> {
                         }
                     }
                     Err(e) => {
-                        let e = Error::io("cannot read media", Path::new(path), e);
+                        let e = Error::io("cannot read media", &real, e);
                         report.problems.push(format!("item {item_id}: media {path}: {e}"));
                         settled.fetch_add(file.size, Ordering::Relaxed);
                     }
@@ -283,7 +296,41 @@ impl SyncRun<'_> {
     }
 }
 
+/// The file `path` resolves to (`..` and symbolic links followed), if it lies inside one of
+/// the project's media folders (`roots`, resolved the same way): a push never uploads a file
+/// from anywhere else, whatever an item names.
+fn inside_roots(path: &Path, roots: &[PathBuf]) -> Result<PathBuf> {
+    let real = path
+        .canonicalize()
+        .map_err(|e| Error::io("cannot read media", path, e))?;
+    if roots.iter().any(|root| real.starts_with(root)) {
+        return Ok(real);
+    }
+    let shown: Vec<String> = roots.iter().take(3).map(|r| r.display().to_string()).collect();
+    Err(Error::Forbidden(format!(
+        "{} is outside the project's media folders ({}{}); not uploaded",
+        real.display(),
+        if shown.is_empty() {
+            "none".to_owned()
+        } else {
+            shown.join(", ")
+        },
+        if roots.len() > 3 { ", ..." } else { "" }
+    )))
+}
+
 impl Project {
+    /// The project's media folders, resolved (`..` and symbolic links followed); folders
+    /// that no longer exist are left out.
+    fn real_media_roots(&self) -> Result<Vec<PathBuf>> {
+        Ok(self
+            .store
+            .media_roots()?
+            .iter()
+            .filter_map(|r| r.canonicalize().ok())
+            .collect())
+    }
+
     /// Size and mtime of a local file, and its SHA-256 from the cache when its size and mtime
     /// are unchanged (`None`: it must be hashed).
     pub(super) fn local_file(&self, path: &Path) -> Result<LocalFile> {
@@ -312,13 +359,16 @@ impl Project {
         rows: &[BatchItemRow],
         listed: &HashMap<String, RemoteObject>,
     ) -> Result<Option<BTreeMap<i64, MediaDoc>>> {
+        let roots = self.real_media_roots()?;
         let mut media = BTreeMap::new();
         for r in rows {
             let Some(path) = r.media_ref.as_deref().filter(|p| Path::new(p).is_absolute()) else {
                 continue;
             };
-            // An unreadable file is a problem a push reports per item, not a pending upload.
-            let Ok(file) = self.local_file(Path::new(path)) else {
+            // An unreadable file, or one outside the media folders, is a problem a push
+            // reports per item, not a pending upload.
+            let Ok(file) = inside_roots(Path::new(path), &roots).and_then(|real| self.local_file(&real))
+            else {
                 continue;
             };
             let Some(sha256) = file.sha256 else {

@@ -1,7 +1,8 @@
 //! Unit tests of the sync rules against the in-memory store: keys and parsers, media
 //! pushes, reviews travelling back to their annotator, rounds; `trust.rs`: what the lead
-//! refuses from the store.
+//! refuses from the store; `limits.rs`: what a push never uploads.
 
+mod limits;
 mod trust;
 
 use std::path::Path;
