@@ -761,7 +761,12 @@ fn each_annotator_writes_only_its_own_results_and_the_lead_reads_them_from_there
     // The lead merges each annotator's work once, from their bucket, and names the stray.
     let out = run(sift(&g).args(["sync", "pull", "--json", "-p"]).arg(&lead));
     assert_eq!(out.status.code(), Some(1), "problems make the exit code say so");
-    let pulled: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // With --json, the report comes first on stdout, then the error.
+    let pulled: Value = serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter()
+        .next()
+        .unwrap()
+        .unwrap();
     assert_eq!(pulled["versions"], 4, "{pulled}");
     let problems = pulled["problems"].as_array().unwrap();
     assert_eq!(problems.len(), 1, "{pulled}");
@@ -816,4 +821,59 @@ fn the_aws_policies_let_each_annotator_write_its_own_results_only() {
     let lead = writable(&policy("aws-lead-policy.json"));
     assert_eq!(lead.len(), 3, "{lead:?}");
     assert!(lead.iter().all(|r| !r.contains("/results/")), "{lead:?}");
+}
+
+// ---------------------------------------------------------------- reads and downloads have limits
+
+#[test]
+fn reads_stop_at_their_cap_and_downloads_at_the_expected_size() {
+    use sift_api::{DownloadJob, ObjectStore, PutMode, RemoteErrorKind};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let g = Garage::start();
+    let store = store_as(&g, g.access_key(), g.secret_key(), g.bucket(), "caps");
+    let body = noise(300_000, 3);
+    let sha = sift_api::sha256_hex(&body);
+    store
+        .put("media/object.bin", body.clone(), &sha, PutMode::Overwrite)
+        .unwrap();
+
+    // Into memory: refused past the cap, whole within it.
+    let e = store.get("media/object.bin", 100_000).unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::TooLarge, "{e}");
+    assert_eq!(
+        store.get("media/object.bin", 300_000).unwrap().unwrap().body,
+        body
+    );
+
+    // To disk: a download that expects fewer bytes than the object holds writes no more than
+    // it expects, and leaves nothing behind; one that expects the object gets it.
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("object.bin");
+    let short = DownloadJob {
+        key: "media/object.bin".into(),
+        dest: dest.clone(),
+        size: 100_000,
+        sha256: sift_api::sha256_hex(&body[..100_000]),
+    };
+    let most = AtomicU64::new(0);
+    let results = store.download_files(std::slice::from_ref(&short), &|b| {
+        most.fetch_max(b, Ordering::Relaxed);
+    });
+    let e = results[0].as_ref().unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::Integrity, "{e}");
+    assert!(e.message.contains("more than the expected 100000 bytes"), "{e}");
+    assert!(
+        most.load(Ordering::Relaxed) <= 100_000,
+        "wrote past the expected size"
+    );
+    assert!(!dest.exists());
+    assert!(!sift_s3::partial_path(&dest, &short.sha256).exists());
+    let whole = DownloadJob {
+        size: 300_000,
+        sha256: sha.clone(),
+        ..short
+    };
+    let results = store.download_files(&[whole], &|_| {});
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    assert_eq!(std::fs::read(&dest).unwrap(), body);
 }

@@ -44,7 +44,7 @@ pub use sync::memory_store;
 pub use sync::{
     DownloadDone, DownloadJob, Fetched, LAYOUT_VERSION, ObjectStore, PutMode, PutOutcome, RemoteError,
     RemoteErrorKind, RemoteObject, RoundError, SyncConfig, SyncDirection, SyncOptions, SyncReport, SyncRole,
-    SyncStatus, UploadDone, UploadJob, join_project, parse_sha, sha256_file, sha256_hex,
+    SyncStatus, UploadDone, UploadJob, join_project, parse_sha, sha256_file, sha256_hex, too_large,
 };
 
 /// The project file's name inside a project folder.

@@ -167,7 +167,7 @@ fn remote_for(project: &Project) -> anyhow::Result<S3Store> {
 pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
     let command = args.command.unwrap_or(SyncCommand::Run(args.round));
     match command {
-        SyncCommand::Run(args) => round(args, out)?,
+        SyncCommand::Run(args) => round(&args, out)?,
         SyncCommand::Config {
             project,
             remote,
@@ -241,7 +241,11 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
             let store = remote_for(&p)?;
             let report = p.sync_push(
                 &store,
-                &SyncOptions { batches, media },
+                &SyncOptions {
+                    batches,
+                    media,
+                    ..SyncOptions::default()
+                },
                 &Bar::new(out.quiet_progress()),
             )?;
             out.emit(&report, || report_text(&report));
@@ -253,8 +257,8 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
             let report = p.sync_pull(
                 &store,
                 &SyncOptions {
-                    batches: Vec::new(),
                     media,
+                    ..SyncOptions::default()
                 },
                 &Bar::new(out.quiet_progress()),
             )?;
@@ -273,12 +277,12 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
 
 /// A round: both directions in the order the role needs. When the second fails, the report
 /// of the first is shown before the error.
-fn round(args: RoundArgs, out: &Out) -> anyhow::Result<()> {
+fn round(args: &RoundArgs, out: &Out) -> anyhow::Result<()> {
     let mut p = Project::open(&args.project.project)?;
     let store = remote_for(&p)?;
     let opts = SyncOptions {
-        batches: Vec::new(),
         media: args.media,
+        ..SyncOptions::default()
     };
     match p.sync_round(&store, &opts, &Bar::new(out.quiet_progress()), |_| {}) {
         Ok(reports) => {

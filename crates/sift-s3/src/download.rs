@@ -47,6 +47,13 @@ pub(crate) async fn download(
             .send()
             .await
             .map_err(|e| ctx.error("download", &job.key, &e))?;
+        // Never more than the expected size: an object that is larger is not the one named.
+        let remaining = job.size - offset;
+        if let Some(n) = out.content_length().filter(|n| *n >= 0).map(|n| n as u64)
+            && n > remaining
+        {
+            return Err(oversized(job, offset + n));
+        }
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)
             .write(true)
@@ -56,9 +63,19 @@ pub(crate) async fn download(
             .await
             .map_err(|e| io_error("write", &part, &e))?;
         let mut body = out.body;
+        let mut written = 0u64;
         loop {
             match body.try_next().await {
                 Ok(Some(chunk)) => {
+                    written += chunk.len() as u64;
+                    if written > remaining {
+                        drop(file);
+                        // What was written is the start of another object: not worth keeping.
+                        if let Err(e) = tokio::fs::remove_file(&part).await {
+                            return Err(io_error("remove", &part, &e));
+                        }
+                        return Err(oversized(job, offset + written));
+                    }
                     file.write_all(&chunk)
                         .await
                         .map_err(|e| io_error("write", &part, &e))?;
@@ -105,6 +122,18 @@ pub(crate) async fn download(
         .await
         .map_err(|e| io_error("move into place", &job.dest, &e))?;
     Ok(DownloadDone { resumed_from })
+}
+
+/// `job`'s object holds more than its expected size (`at_least` bytes so far).
+fn oversized(job: &DownloadJob, at_least: u64) -> RemoteError {
+    RemoteError::new(
+        RemoteErrorKind::Integrity,
+        format!(
+            "{}: the store sent {at_least} bytes or more, more than the expected {} bytes; stopped there and \
+             discarded (the object changed since its batch was pushed: pull again)",
+            job.key, job.size
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -37,9 +37,10 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::primitives::ByteStream;
 use sift_api::{
     DownloadDone, DownloadJob, Fetched, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind,
-    RemoteObject, SyncConfig, UploadDone, UploadJob,
+    RemoteObject, SyncConfig, UploadDone, UploadJob, too_large,
 };
 use tokio::sync::Semaphore;
 
@@ -256,7 +257,7 @@ impl ObjectStore for S3Store {
         })
     }
 
-    fn get(&self, key: &str) -> Result<Option<Fetched>, RemoteError> {
+    fn get(&self, key: &str, max_bytes: u64) -> Result<Option<Fetched>, RemoteError> {
         let ctx = self.ctx();
         self.runtime.block_on(async {
             let out = match ctx
@@ -273,25 +274,15 @@ impl ObjectStore for S3Store {
             };
             let etag = out.e_tag().map(str::to_owned);
             let sha256 = out.metadata().and_then(|m| m.get("sha256")).cloned();
-            let expected = out.content_length();
-            let body = out
-                .body
-                .collect()
-                .await
-                .map_err(|e| {
-                    RemoteError::new(
-                        RemoteErrorKind::Unreachable,
-                        format!(
-                            "the connection to {} broke while reading {key}: {e}",
-                            ctx.endpoint
-                        ),
-                    )
-                })?
-                .into_bytes()
-                .to_vec();
+            let expected = out.content_length().filter(|n| *n >= 0).map(|n| n as u64);
             if let Some(n) = expected
-                && n >= 0
-                && body.len() as u64 != n as u64
+                && n > max_bytes
+            {
+                return Err(too_large(key, n, max_bytes));
+            }
+            let body = read_capped(out.body, key, max_bytes, &ctx.endpoint).await?;
+            if let Some(n) = expected
+                && body.len() as u64 != n
             {
                 return Err(RemoteError::new(
                     RemoteErrorKind::Integrity,
@@ -419,9 +410,47 @@ async fn collect<T: Send + 'static>(
         .collect()
 }
 
+/// Reads a body into memory, refusing it as soon as it passes `max_bytes` (whatever length
+/// the store announced).
+async fn read_capped(
+    mut body: ByteStream,
+    key: &str,
+    max_bytes: u64,
+    endpoint: &str,
+) -> Result<Vec<u8>, RemoteError> {
+    let mut out = Vec::new();
+    loop {
+        let chunk = body.try_next().await.map_err(|e| {
+            RemoteError::new(
+                RemoteErrorKind::Unreachable,
+                format!("the connection to {endpoint} broke while reading {key}: {e}"),
+            )
+        })?;
+        let Some(chunk) = chunk else {
+            return Ok(out);
+        };
+        let size = out.len() as u64 + chunk.len() as u64;
+        if size > max_bytes {
+            return Err(too_large(key, size, max_bytes));
+        }
+        out.extend_from_slice(&chunk);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_is_read_up_to_its_cap_and_no_further() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let read =
+            |len: usize, max: u64| rt.block_on(read_capped(ByteStream::from(vec![7u8; len]), "k", max, "e"));
+        assert_eq!(read(1000, 1000).unwrap().len(), 1000);
+        let e = read(1001, 1000).unwrap_err();
+        assert_eq!(e.kind, RemoteErrorKind::TooLarge);
+        assert!(e.message.contains("larger than the 1000 bytes"), "{e}");
+    }
 
     #[test]
     fn tuning_reads_the_environment_defaults() {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::sync::{
     DownloadDone, DownloadJob, Fetched, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind,
-    RemoteObject, UploadDone, UploadJob, sha256_hex,
+    RemoteObject, UploadDone, UploadJob, sha256_hex, too_large,
 };
 
 /// key → (body, SHA-256 named by the writer).
@@ -81,8 +81,15 @@ impl ObjectStore for MemoryStore {
             .collect())
     }
 
-    fn get(&self, key: &str) -> Result<Option<Fetched>, RemoteError> {
-        Ok(self.objects().get(key).map(|(body, sha)| Fetched {
+    fn get(&self, key: &str, max_bytes: u64) -> Result<Option<Fetched>, RemoteError> {
+        let objects = self.objects();
+        let Some((body, sha)) = objects.get(key) else {
+            return Ok(None);
+        };
+        if body.len() as u64 > max_bytes {
+            return Err(too_large(key, body.len() as u64, max_bytes));
+        }
+        Ok(Some(Fetched {
             body: body.clone(),
             etag: etag(sha),
             sha256: Some(sha.clone()),

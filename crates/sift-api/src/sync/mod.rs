@@ -43,5 +43,5 @@ pub use run::{SyncOptions, SyncReport};
 pub use status::SyncStatus;
 pub use store::{
     DownloadDone, DownloadJob, Fetched, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind,
-    RemoteObject, UploadDone, UploadJob,
+    RemoteObject, UploadDone, UploadJob, too_large,
 };

@@ -14,8 +14,8 @@ use sift_template::Mode;
 use super::config::{SyncConfig, SyncRole};
 use super::digest::{parse_hash, parse_sha, sha256_hex};
 use super::layout::{self, LAYOUT_VERSION, PROJECT_KEY};
-use super::run::{SyncRun, check_sha, fetch_parsed};
-use super::store::{ObjectStore, RemoteObject};
+use super::run::{SyncOptions, SyncRun, check_sha, fetch_parsed};
+use super::store::{ObjectStore, RemoteObject, too_large};
 use super::wire::{ProjectDoc, parse_assignments, parse_reviews, parse_segment};
 use crate::{Error, Project, Result};
 
@@ -27,7 +27,7 @@ pub fn join_project(dir: &Path, remote: &dyn ObjectStore, config: &SyncConfig) -
             "joining makes an annotator's project: set the annotator".into(),
         ));
     }
-    let doc = fetch_project_doc(remote)?;
+    let doc = fetch_project_doc(remote, SyncOptions::MAX_OBJECT_BYTES)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create project folder", dir, e))?;
     let template_file = dir.join(".lead-template.toml");
     std::fs::write(&template_file, &doc.template_text)
@@ -44,9 +44,9 @@ pub fn join_project(dir: &Path, remote: &dyn ObjectStore, config: &SyncConfig) -
     Ok(project)
 }
 
-/// The lead's `project.json`, checked.
-pub(super) fn fetch_project_doc(remote: &dyn ObjectStore) -> Result<ProjectDoc> {
-    let fetched = remote.get(PROJECT_KEY)?.ok_or_else(|| {
+/// The lead's `project.json` (at most `max_bytes` of it), checked.
+pub(super) fn fetch_project_doc(remote: &dyn ObjectStore, max_bytes: u64) -> Result<ProjectDoc> {
+    let fetched = remote.get(PROJECT_KEY, max_bytes)?.ok_or_else(|| {
         Error::NotFound(format!(
             "{}/{PROJECT_KEY} (the lead has not pushed this project yet: run `sift sync push` on the lead's side)",
             remote.location()
@@ -147,7 +147,7 @@ impl SyncRun<'_> {
     pub fn pull_annotator(&mut self) -> Result<()> {
         let name = self.annotator_name();
         let me = self.project.annotator(&name)?;
-        let doc = fetch_project_doc(self.remote)?;
+        let doc = fetch_project_doc(self.remote, self.opts.max_object_bytes)?;
         let local = self.project.store.project()?;
         if doc.template_hash != local.template_hash {
             return Err(Error::Conflict(format!(
@@ -211,9 +211,11 @@ impl SyncRun<'_> {
         annotator: &str,
     ) -> Result<()> {
         let where_ = format!("{}/{}", self.remote.location(), listed.key);
-        let Some((object, reviews)) = fetch_parsed(self.remote, listed, &mut self.report.problems, |body| {
-            parse_reviews(body, &where_, batch, annotator)
-        })?
+        let max = self.opts.max_object_bytes;
+        let Some((object, reviews)) =
+            fetch_parsed(self.remote, listed, max, &mut self.report.problems, |body| {
+                parse_reviews(body, &where_, batch, annotator)
+            })?
         else {
             return Ok(());
         };
@@ -242,7 +244,11 @@ impl SyncRun<'_> {
         let assignments_key = listed.key.clone();
         let manifest_key = layout::manifest_key(batch);
         let where_ = |key: &str| format!("{}/{key}", remote.location());
-        let Some(fetched) = remote.get(&assignments_key)? else {
+        let max = self.opts.max_object_bytes;
+        if listed.size > max {
+            return Err(too_large(&where_(&assignments_key), listed.size, max).into());
+        }
+        let Some(fetched) = remote.get(&assignments_key, max)? else {
             return Ok(None);
         };
         let assignments_sha = check_sha(&fetched, &assignments_key, remote)?;
@@ -259,7 +265,7 @@ impl SyncRun<'_> {
                 .record_sync_objects(Direction::Pull, std::slice::from_ref(&assignments_object))?;
             return Ok(None);
         }
-        let manifest = remote.get(&manifest_key)?.ok_or_else(|| {
+        let manifest = remote.get(&manifest_key, max)?.ok_or_else(|| {
             Error::NotFound(format!(
                 "{} (named by {})",
                 where_(&manifest_key),
@@ -432,7 +438,7 @@ impl SegmentPull<'_> {
             self.held.insert(folder);
             return Ok(());
         }
-        let Some((object, versions)) = fetch_parsed(store, o, problems, |body| {
+        let Some((object, versions)) = fetch_parsed(store, o, run.opts.max_object_bytes, problems, |body| {
             parse_segment(body, &o.key, annotator, batch)
         })?
         else {

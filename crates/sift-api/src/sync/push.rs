@@ -120,7 +120,7 @@ impl SyncRun<'_> {
         if versions.is_empty() {
             return Ok(());
         }
-        let doc = fetch_project_doc(self.remote)?;
+        let doc = fetch_project_doc(self.remote, self.opts.max_object_bytes)?;
         let own;
         let results: &dyn ObjectStore = match doc.results_buckets.get(&name) {
             Some(bucket) => {

@@ -10,16 +10,35 @@ use sift_store::{Direction, SyncObject};
 
 use super::config::{SyncConfig, SyncRole};
 use super::digest::sha256_hex;
-use super::store::{Fetched, ObjectStore, RemoteError, RemoteErrorKind, RemoteObject};
+use super::store::{Fetched, ObjectStore, RemoteError, RemoteErrorKind, RemoteObject, too_large};
 use crate::{Error, Progress, Project, Result};
 
 /// Options of a push or pull.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SyncOptions {
     /// Only these batches (lead push); empty: all.
     pub batches: Vec<String>,
     /// Transfer media even if the configuration says not to.
     pub media: bool,
+    /// The most bytes of one remote object read into memory (`project.json`, a batch's
+    /// manifest or assignments, a reviews file, a result segment); larger ones are refused
+    /// unread. Media is streamed to disk, never read into memory.
+    pub max_object_bytes: u64,
+}
+
+impl SyncOptions {
+    /// The default [`SyncOptions::max_object_bytes`]: 256 MiB.
+    pub const MAX_OBJECT_BYTES: u64 = 256 << 20;
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            batches: Vec::new(),
+            media: false,
+            max_object_bytes: Self::MAX_OBJECT_BYTES,
+        }
+    }
 }
 
 /// What a push or pull moved.
@@ -179,18 +198,31 @@ pub(super) fn listing(remote: &dyn ObjectStore, prefix: &str) -> Result<HashMap<
         .collect())
 }
 
-/// Reads a listed object, verifies it and parses it: the object as it is to be recorded as
-/// pulled, and what it holds. `None` when it is gone since it was listed, or when it is
-/// damaged or not what the layout says: that is a problem of this object (added to
-/// `problems`), not of the whole pull, and the object is read again next time.
+/// Reads a listed object (never more than `max_bytes` of it), verifies it and parses it: the
+/// object as it is to be recorded as pulled, and what it holds. `None` when it is gone since
+/// it was listed, or when it is too large, damaged or not what the layout says: that is a
+/// problem of this object (added to `problems`), not of the whole pull, and the object is
+/// read again next time.
 pub(super) fn fetch_parsed<T>(
     remote: &dyn ObjectStore,
     listed: &RemoteObject,
+    max_bytes: u64,
     problems: &mut Vec<String>,
     parse: impl FnOnce(&[u8]) -> Result<T>,
 ) -> Result<Option<(SyncObject, T)>> {
-    let Some(fetched) = remote.get(&listed.key)? else {
-        return Ok(None);
+    let fetched = if listed.size > max_bytes {
+        Err(too_large(&listed.key, listed.size, max_bytes))
+    } else {
+        remote.get(&listed.key, max_bytes)
+    };
+    let fetched = match fetched {
+        Ok(Some(fetched)) => fetched,
+        Ok(None) => return Ok(None),
+        Err(e) if e.kind == RemoteErrorKind::TooLarge => {
+            problems.push(format!("{}/{}", remote.location(), e.message));
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
     };
     let checked = check_sha(&fetched, &listed.key, remote).and_then(|sha| Ok((sha, parse(&fetched.body)?)));
     match checked {

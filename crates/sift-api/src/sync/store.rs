@@ -28,6 +28,8 @@ pub enum RemoteErrorKind {
     NotFound,
     /// The bytes do not match their checksum or size.
     Integrity,
+    /// The object is larger than Sift reads into memory for it.
+    TooLarge,
     /// A local file could not be read or written.
     Io,
     /// Anything else.
@@ -61,6 +63,7 @@ impl From<RemoteError> for Error {
                 Error::Unavailable(e.message)
             }
             RemoteErrorKind::Integrity => Error::Conflict(e.message),
+            RemoteErrorKind::TooLarge => Error::BadRequest(e.message),
             RemoteErrorKind::Io => Error::Internal(e.message),
             RemoteErrorKind::Other => Error::Unavailable(e.message),
         }
@@ -125,6 +128,7 @@ pub struct UploadDone {
 pub struct DownloadJob {
     pub key: String,
     pub dest: PathBuf,
+    /// The object's size: a download never writes more than this.
     pub size: u64,
     /// Expected SHA-256 (hex) of the whole object.
     pub sha256: String,
@@ -143,8 +147,9 @@ pub trait ObjectStore: Sync {
     fn location(&self) -> String;
     /// Every object whose key starts with `prefix`, in key order.
     fn list(&self, prefix: &str) -> std::result::Result<Vec<RemoteObject>, RemoteError>;
-    /// A whole object, or `None` when it does not exist.
-    fn get(&self, key: &str) -> std::result::Result<Option<Fetched>, RemoteError>;
+    /// A whole object, or `None` when it does not exist. An object larger than `max_bytes`
+    /// is refused ([`RemoteErrorKind::TooLarge`]) without reading more than that into memory.
+    fn get(&self, key: &str, max_bytes: u64) -> std::result::Result<Option<Fetched>, RemoteError>;
     /// Writes a small object; `sha256` (hex) is sent as its checksum and kept in its metadata.
     fn put(
         &self,
@@ -169,4 +174,14 @@ pub trait ObjectStore: Sync {
     /// The same store, credentials and prefix on another bucket (an annotator's own results
     /// bucket).
     fn sibling(&self, bucket: &str) -> std::result::Result<Box<dyn ObjectStore>, RemoteError>;
+}
+
+/// `key` is larger than the `max` bytes it may be read into memory with.
+pub fn too_large(key: &str, size: u64, max: u64) -> RemoteError {
+    RemoteError::new(
+        RemoteErrorKind::TooLarge,
+        format!(
+            "{key}: {size} bytes or more, larger than the {max} bytes Sift reads into memory for it; not read"
+        ),
+    )
 }

@@ -1,11 +1,14 @@
 //! What a sync will not do, whatever the data asks: upload media from outside the project's
-//! media folders.
+//! media folders, or read a remote object into memory past its cap.
 
 use std::path::Path;
 
+use serde_json::json;
+
+use super::{lead_and_annotator, ranking_submission};
 use crate::NoProgress;
 use crate::memory_store::MemoryStore;
-use crate::sync::{ObjectStore, SyncConfig, SyncOptions, SyncRole};
+use crate::sync::{ObjectStore, PutMode, SyncConfig, SyncOptions, SyncRole, sha256_hex};
 
 #[test]
 fn a_push_uploads_media_from_inside_the_media_folders_only() {
@@ -56,9 +59,94 @@ fn a_push_uploads_media_from_inside_the_media_folders_only() {
         );
     }
     for key in store.keys().iter().filter(|k| k.starts_with("media/")) {
-        let body = store.get(key).unwrap().unwrap().body;
+        let body = store.get(key, u64::MAX).unwrap().unwrap().body;
         assert_eq!(body, b"a photo", "{key}");
     }
     // Status agrees: nothing more to push for files a push will not send.
     assert!(project.sync_status(&store).unwrap().batches_to_push.is_empty());
+}
+
+#[test]
+fn objects_larger_than_the_cap_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::default();
+    let (mut lead, mut ann) = lead_and_annotator(dir.path(), &store);
+    let small = SyncOptions {
+        max_object_bytes: 300,
+        ..SyncOptions::default()
+    };
+
+    // A result segment: a problem of the pull, not merged, read again with a larger cap.
+    let items = lead.store.batch_items_for_sync(1).unwrap();
+    let ann_id = lead.store.annotator_by_name("ann").unwrap().unwrap().id;
+    let returned = lead.store.annotation(items[1].item_id, ann_id).unwrap().unwrap();
+    lead.review(&crate::ReviewInput {
+        annotation_id: returned.id,
+        version: 1,
+        reviewer: "rita",
+        decision: sift_store::Decision::Returned,
+        comment: Some("again"),
+        anchor: None,
+    })
+    .unwrap();
+    let line = json!({"item": sift_manifest::ContentHash(items[1].content_hash).to_string(), "version": 2,
+                      "kind": "submitted", "payload": ranking_submission("2"), "time_spent_ms": 5,
+                      "created_at": "2030-01-01T00:00:00Z"});
+    let body = format!(
+        "{line}\n{}\n",
+        json!({"end": {"annotator": "ann", "batch": "wk1", "lines": 1}})
+    );
+    assert!(body.len() > 300);
+    let key = "results/ann/wk1/000002.jsonl";
+    store
+        .put(
+            key,
+            body.clone().into_bytes(),
+            &sha256_hex(body.as_bytes()),
+            PutMode::Overwrite,
+        )
+        .unwrap();
+    let pulled = lead.sync_pull(&store, &small, &NoProgress).unwrap();
+    assert_eq!(pulled.versions, 0);
+    assert_eq!(pulled.problems.len(), 1, "{:?}", pulled.problems);
+    assert!(
+        pulled.problems[0].contains(key) && pulled.problems[0].contains("larger than the 300 bytes"),
+        "{:?}",
+        pulled.problems
+    );
+    let pulled = lead
+        .sync_pull(&store, &SyncOptions::default(), &NoProgress)
+        .unwrap();
+    assert_eq!(pulled.versions, 1, "{:?}", pulled.problems);
+
+    // The lead's files: a pull that would read more refuses, naming the object.
+    let e = ann.sync_pull(&store, &small, &NoProgress).unwrap_err();
+    assert!(
+        e.to_string().contains("project.json") && e.to_string().contains("larger than"),
+        "{e}"
+    );
+    let roomy = SyncOptions {
+        max_object_bytes: 64 << 10,
+        ..SyncOptions::default()
+    };
+    lead.sync_push(&store, &SyncOptions::default(), &NoProgress)
+        .unwrap();
+    let assignments = store
+        .get("batches/wk1/assignments.jsonl", u64::MAX)
+        .unwrap()
+        .unwrap();
+    let padded = [assignments.body.as_slice(), &vec![b'\n'; 64 << 10]].concat();
+    store
+        .put(
+            "batches/wk1/assignments.jsonl",
+            padded.clone(),
+            &sha256_hex(&padded),
+            PutMode::Overwrite,
+        )
+        .unwrap();
+    let e = ann.sync_pull(&store, &roomy, &NoProgress).unwrap_err();
+    assert!(
+        e.to_string().contains("assignments.jsonl") && e.to_string().contains("larger than"),
+        "{e}"
+    );
 }

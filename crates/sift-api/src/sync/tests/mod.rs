@@ -1,6 +1,6 @@
 //! Unit tests of the sync rules against the in-memory store: keys and parsers, media
 //! pushes, reviews travelling back to their annotator, rounds; `trust.rs`: what the lead
-//! refuses from the store; `limits.rs`: what a push never uploads.
+//! refuses from the store; `limits.rs`: media folders and object caps.
 
 mod limits;
 mod trust;
@@ -266,7 +266,7 @@ fn reviews_reach_their_annotator_once_and_never_undo_rework() {
     ann.submit(items[1], "ann", &ranking_submission("1"), 10).unwrap();
     assert_eq!(state(&ann, items[1]), sift_core::AnnotationState::Submitted);
     let key = "batches/wk1/reviews/ann.jsonl";
-    let mut body = store.get(key).unwrap().unwrap().body;
+    let mut body = store.get(key, u64::MAX).unwrap().unwrap().body;
     body.splice(0..0, *b" ");
     let sha = sha256_hex(&body);
     store.put(key, body, &sha, PutMode::Overwrite).unwrap();
@@ -305,7 +305,7 @@ fn a_damaged_reviews_file_is_a_problem_and_is_read_again_once_whole() {
     .unwrap();
     lead.sync_push(&store, &opts, &crate::NoProgress).unwrap();
     let key = "batches/wk1/reviews/ann.jsonl";
-    let whole = store.get(key).unwrap().unwrap().body;
+    let whole = store.get(key, u64::MAX).unwrap().unwrap().body;
     let header_only = whole.split(|&b| b == b'\n').next().unwrap().to_vec();
     for (body, why) in [
         (header_only, "header says 1 reviews, the file has 0"),

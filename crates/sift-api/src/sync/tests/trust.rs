@@ -259,7 +259,7 @@ fn a_damaged_segment_holds_back_the_later_ones_of_its_folder() {
     );
     // Segment 2 cut short: no trailer.
     let key = "results/ann/wk1/000002.jsonl";
-    let whole = store.get(key).unwrap().unwrap().body;
+    let whole = store.get(key, u64::MAX).unwrap().unwrap().body;
     let cut: Vec<u8> = whole.split_inclusive(|&b| b == b'\n').next().unwrap().to_vec();
     let sha = sha256_hex(&cut);
     store.put(key, cut, &sha, PutMode::Overwrite).unwrap();
@@ -300,7 +300,11 @@ fn an_annotator_with_a_results_bucket_of_their_own_is_read_from_there_only() {
     let pushed = ann.sync_push(&store, &opts, &NoProgress).unwrap();
     assert_eq!(pushed.segments, ["results/ann/wk1/000001.jsonl"]);
     let own = store.sibling("team-ann").unwrap();
-    assert!(own.get("results/ann/wk1/000001.jsonl").unwrap().is_some());
+    assert!(
+        own.get("results/ann/wk1/000001.jsonl", u64::MAX)
+            .unwrap()
+            .is_some()
+    );
     // Work under ann's name in the shared bucket is not taken for theirs.
     put_segment(
         &store,
