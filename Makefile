@@ -25,7 +25,7 @@ SYSTEM_PACKAGES  := build-essential pkg-config python3 python3-venv chromium fon
 SYSTEM_PACKAGES  += libwebkit2gtk-4.1-dev file libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev \
                     webkit2gtk-driver xvfb xauth gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
 SIFT_DESKTOP     := $(CARGO_TARGET_DIR)/release/sift-desktop
-TAURI_DRIVER     := $(HOME)/.cargo/bin/tauri-driver
+TAURI_DRIVER     ?= $(HOME)/.cargo/bin/tauri-driver
 # Garage, the S3-compatible server the sync tests and benchmark run against (built once, ~5 min
 # with only the features the tests use: the SQLite metadata engine, no metrics, LMDB or K2V).
 GARAGE_VERSION   := 2.5.0
@@ -72,7 +72,8 @@ tests/e2e/node_modules/.stamp: tests/e2e/package-lock.json | setup-node
 	@touch $@
 
 $(TAURI_DRIVER): | setup-system
-	$(TIMED) "cargo install tauri-driver" cargo install tauri-driver --locked
+	$(TIMED) "cargo install tauri-driver" env -u MAKEFLAGS CARGO_TARGET_DIR="$(CACHE)/tauri-driver-build" \
+	  cargo install tauri-driver --locked --root "$(dir $(patsubst %/,%,$(dir $(TAURI_DRIVER))))"
 
 # Photos from scikit-learn's sample images and 60 s videos made from them with ffmpeg (once).
 demo-media: setup-python
@@ -192,7 +193,7 @@ e2e: build-debug tests/e2e/node_modules/.stamp
 # is embedded: the tauri dependency has its custom-protocol feature on).
 # WebKitWebDriver drops some requests on pages with <video> (platform notes): one retry.
 desktop-test: build-debug demo-media $(TAURI_DRIVER)
-	@cd tests/desktop && export SIFT_BIN="$(SIFT_DEBUG)" SIFT_DESKTOP_BIN="$(SIFT_DESKTOP_DEBUG)" \
+	@cd tests/desktop && export SIFT_BIN="$(SIFT_DEBUG)" SIFT_DESKTOP_BIN="$(SIFT_DESKTOP_DEBUG)" TAURI_DRIVER="$(TAURI_DRIVER)" \
 	  SIFT_DEMO_MEDIA="$(DEMO_MEDIA)" PYTHON="$(PYTHON)" && \
 	  (../../$(TIMED) "desktop e2e" npm test || \
 	  (echo "desktop e2e failed once; retrying" && ../../$(TIMED) "desktop e2e (retry)" npm test))
