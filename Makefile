@@ -142,8 +142,14 @@ package: setup ui src-tauri/node_modules/.stamp
 
 ## ---------------------------------------------------------------- UI
 
-ui: ui/node_modules/.stamp
+# Rebuilt only when a UI source changes (a rebuild also recompiles the desktop shell, which embeds it).
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/package.json ui/vite.config.ts \
+              ui/svelte.config.js ui/tsconfig.json
+ui: ui/dist/index.html
+
+ui/dist/index.html: ui/node_modules/.stamp $(UI_SOURCES)
 	@$(TIMED) "ui build" bash -c 'cd ui && npm run build'
+	@touch $@
 
 # Regenerates ui/src/lib/bindings from the Rust types (CI fails when they are stale).
 types:
