@@ -67,7 +67,9 @@ impl ErrorCode for Error {
                     Code::Conflict
                 }
                 StoreError::NotFound(_) => Code::NotFound,
-                StoreError::NotAProject(_) | StoreError::TooNew { .. } => Code::InvalidInput,
+                StoreError::NotAProject(_) | StoreError::TooNew { .. } | StoreError::Invalid(_) => {
+                    Code::InvalidInput
+                }
                 StoreError::Open { .. } => Code::Io,
                 StoreError::Unsupported(_) => Code::Unavailable,
                 StoreError::Corrupt(_)

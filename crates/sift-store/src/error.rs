@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use sift_core::TransitionError;
+use sift_core::{TimeSpentError, TransitionError};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -23,6 +23,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A value the caller passed is out of range; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Transition(#[from] TransitionError),
     #[error("{0}")]
@@ -33,6 +36,12 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("unexpected value in the project file: {0}")]
     Value(#[from] rusqlite::types::FromSqlError),
+}
+
+impl From<TimeSpentError> for StoreError {
+    fn from(e: TimeSpentError) -> Self {
+        StoreError::Invalid(e.to_string())
+    }
 }
 
 impl StoreError {

@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_queue_indexes.sql"),
     include_str!("migrations/0003_scoring.sql"),
     include_str!("migrations/0004_sync.sql"),
+    include_str!("migrations/0005_time_spent_repair.sql"),
 ];
 
 /// Page size of new project files.
