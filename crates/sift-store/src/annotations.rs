@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use sift_core::{Action, AnnotationState};
 
+use crate::faults::InFile;
 use crate::{Result, Store, StoreError};
 
 /// One annotator's work on one item.
@@ -160,6 +161,18 @@ impl Store {
         payload: &str,
         time_spent_ms: i64,
     ) -> Result<AnnotationRow> {
+        let saved = self.save_version(item_id, annotator_id, action, payload, time_spent_ms);
+        saved.in_file(&self.path)
+    }
+
+    fn save_version(
+        &mut self,
+        item_id: i64,
+        annotator_id: i64,
+        action: Action,
+        payload: &str,
+        time_spent_ms: i64,
+    ) -> Result<AnnotationRow> {
         if !matches!(action, Action::SaveDraft | Action::Submit) {
             return Err(StoreError::Conflict(format!("{action} is a review action")));
         }
@@ -232,6 +245,19 @@ impl Store {
     /// Approves or returns `version` of an annotation. Only the latest submitted version of
     /// an annotation waiting for review can be judged.
     pub fn review(
+        &mut self,
+        annotation_id: i64,
+        version: i64,
+        reviewer_id: i64,
+        decision: Decision,
+        comment: Option<&str>,
+        anchor: Option<&str>,
+    ) -> Result<AnnotationRow> {
+        let judged = self.judge(annotation_id, version, reviewer_id, decision, comment, anchor);
+        judged.in_file(&self.path)
+    }
+
+    fn judge(
         &mut self,
         annotation_id: i64,
         version: i64,

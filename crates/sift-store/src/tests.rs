@@ -432,4 +432,5 @@ fn queue_counts_match_the_queue() {
     assert_eq!(store.queue(ann.id, 100).unwrap().len(), 2);
 }
 
+mod faults;
 mod time_spent;
