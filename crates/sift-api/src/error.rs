@@ -70,7 +70,7 @@ impl ErrorCode for Error {
                 StoreError::NotAProject(_) | StoreError::TooNew { .. } | StoreError::Invalid(_) => {
                     Code::InvalidInput
                 }
-                StoreError::Open { .. } => Code::Io,
+                StoreError::Open { .. } | StoreError::Copy { .. } => Code::Io,
                 StoreError::Storage { fault, .. } => storage_code(*fault),
                 StoreError::Unsupported(_) => Code::Unavailable,
                 StoreError::Corrupt(_)

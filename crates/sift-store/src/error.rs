@@ -24,6 +24,9 @@ pub enum StoreError {
     TooNew { found: u32, supported: u32 },
     #[error("migration to schema version {version} failed: {source}")]
     Migration { version: u32, source: rusqlite::Error },
+    /// The copy made before migrating failed; the project was not migrated.
+    #[error("cannot copy the project to {copy} before migrating it (it was left as it was): {source}")]
+    Copy { copy: PathBuf, source: rusqlite::Error },
     #[error("{0} not found")]
     NotFound(String),
     #[error("{0}")]
@@ -95,6 +98,23 @@ impl StoreError {
                 format!("while migrating to schema version {version}: {source}"),
             ),
             None => StoreError::Migration { version, source },
+        }
+    }
+
+    pub(crate) fn copy(path: &std::path::Path, copy: &std::path::Path, source: rusqlite::Error) -> Self {
+        match StorageFault::of_sqlite(&source) {
+            Some(fault) => StoreError::storage(
+                fault,
+                path,
+                format!(
+                    "while copying it to {} before migrating: {source}",
+                    copy.display()
+                ),
+            ),
+            None => StoreError::Copy {
+                copy: copy.to_owned(),
+                source,
+            },
         }
     }
 

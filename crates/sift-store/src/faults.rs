@@ -106,7 +106,7 @@ pub(crate) fn folder_of(file: &Path) -> PathBuf {
 }
 
 /// `file:` URI of `path` for SQLite, every byte outside the unreserved set percent-encoded.
-pub(crate) fn file_uri(path: &Path, query: &str) -> String {
+pub(crate) fn file_uri(path: &Path, query: Option<&str>) -> String {
     use std::fmt::Write as _;
     #[cfg(unix)]
     let bytes = {
@@ -123,8 +123,10 @@ pub(crate) fn file_uri(path: &Path, query: &str) -> String {
             let _ = write!(uri, "%{b:02X}");
         }
     }
-    uri.push('?');
-    uri.push_str(query);
+    if let Some(query) = query {
+        uri.push('?');
+        uri.push_str(query);
+    }
     uri
 }
 
@@ -164,7 +166,7 @@ mod tests {
     #[test]
     fn uris_encode_every_special_byte() {
         assert_eq!(
-            file_uri(Path::new("/tmp/a b/p?#%.sift"), "immutable=1"),
+            file_uri(Path::new("/tmp/a b/p?#%.sift"), Some("immutable=1")),
             "file:/tmp/a%20b/p%3F%23%25.sift?immutable=1"
         );
     }

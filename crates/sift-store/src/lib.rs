@@ -7,8 +7,8 @@
 //! made by a newer Sift is refused rather than damaged.
 //!
 //! The schema keeps every saved annotation version, reviews, model versions and scores,
-//! batches and assignments, sync state and an append-only event log. Saved versions and
-//! events are protected by triggers: they can be added, never changed.
+//! batches and assignments, sync state and an append-only event log. Saved versions,
+//! reviews and events are protected by triggers: they can be added, never changed.
 
 mod annotations;
 mod error;
@@ -16,6 +16,7 @@ mod export;
 mod faults;
 mod import;
 mod items;
+mod migrate;
 mod open;
 mod people;
 mod queue;
@@ -58,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_scoring.sql"),
     include_str!("migrations/0004_sync.sql"),
     include_str!("migrations/0005_time_spent_repair.sql"),
+    include_str!("migrations/0006_reviews_append_only.sql"),
 ];
 
 /// Page size of new project files.
@@ -118,25 +120,6 @@ impl Store {
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<u32> {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let current = self.schema_version()?;
-        if current > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                found: current,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let version = i as u32 + 1;
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(sql)
-                .map_err(|e| StoreError::migration(&self.path, version, e))?;
-            tx.pragma_update(None, "user_version", version)?;
-            tx.commit()?;
-        }
-        Ok(())
     }
 
     /// The project row.

@@ -186,8 +186,11 @@ fn open_read_only(path: &Path) -> Result<Connection> {
                 ));
             }
             drop(conn);
-            Connection::open_with_flags(file_uri(path, "immutable=1"), flags | OpenFlags::SQLITE_OPEN_URI)
-                .map_err(|e| StoreError::open(path, e))
+            Connection::open_with_flags(
+                file_uri(path, Some("immutable=1")),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(|e| StoreError::open(path, e))
         }
         Err(e) => Err(StoreError::open(path, e)),
     }

@@ -433,4 +433,5 @@ fn queue_counts_match_the_queue() {
 }
 
 mod faults;
+mod migrations;
 mod time_spent;
