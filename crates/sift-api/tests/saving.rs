@@ -82,6 +82,16 @@ fn a_save_while_another_process_holds_the_write_lock_is_busy_and_saves_once_it_i
     assert_eq!((view.version, view.time_spent_ms), (2, 1_500));
 }
 
+/// Says why a read-only check did not run, past the test harness's capture (a skip is
+/// never silent).
+fn skip(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: cannot make a read-only project folder here: {why}"
+    );
+}
+
 /// `dir` as this process cannot write it, removed again on drop.
 struct ReadOnlyView {
     path: PathBuf,
@@ -166,7 +176,7 @@ fn a_read_only_project_says_so_when_opened_and_saves_are_read_only() {
     let view = match ReadOnlyView::of(&proj, dir.path()) {
         Ok(v) => v,
         Err(why) => {
-            println!("SKIPPED: cannot make a read-only project folder here: {why}");
+            skip(&why);
             return;
         }
     };
@@ -199,7 +209,7 @@ fn a_read_only_project_that_needs_migrating_is_refused_as_read_only_and_left_alo
     let view = match ReadOnlyView::of(&proj, dir.path()) {
         Ok(v) => v,
         Err(why) => {
-            println!("SKIPPED: cannot make a read-only project folder here: {why}");
+            skip(&why);
             return;
         }
     };

@@ -175,7 +175,13 @@ fn open_read_only(path: &Path) -> Result<Connection> {
     let readable = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0));
     match readable {
         Ok(_) => Ok(conn),
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+        // SQLite cannot open (read-only mount) or initialise (permissions) the index.
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+            ) =>
+        {
             let mut wal = path.as_os_str().to_owned();
             wal.push("-wal");
             if Path::new(&wal).exists() {
