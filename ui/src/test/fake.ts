@@ -62,6 +62,7 @@ export class FakeTransport implements Transport {
         schema_version: 1,
       },
       media_base_url: null,
+      read_only: false,
     };
     contents.forEach((c, i) => this.items.set(i + 1, c));
   }
