@@ -21,6 +21,8 @@ DEMO_DIR         ?= $(CACHE)/demo
 
 # Debian packages the build and the tests need (installed only when missing).
 SYSTEM_PACKAGES  := build-essential pkg-config python3 python3-venv chromium fonts-dejavu-core fonts-noto-color-emoji ffmpeg
+# The Lab (egui): software Vulkan (lavapipe) for its snapshot tests and its window under Xvfb.
+SYSTEM_PACKAGES  += mesa-vulkan-drivers
 # The desktop shell (Tauri 2 on WebKitGTK), its end-to-end driver and video playback.
 SYSTEM_PACKAGES  += libwebkit2gtk-4.1-dev file libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev \
                     webkit2gtk-driver xvfb xauth gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
