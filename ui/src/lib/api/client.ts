@@ -2,7 +2,6 @@ import type {
   AnnotationView,
   ItemView,
   JsonValue,
-  Me,
   QueueArgs,
   QueueView,
   ReviewTask,
@@ -10,6 +9,7 @@ import type {
   WorkEntry,
 } from "../bindings";
 import type { TemplateView } from "../template";
+import type { Me } from "./pending-bindings";
 import type { CallOptions, Transport } from "./transport";
 
 export type Decision = "approved" | "returned";
