@@ -229,7 +229,7 @@ describe("Autosave through transient and blocking store errors", () => {
 
   it.each([
     ["storage_full", "No space left on the disk that holds the project", 507, "Disk full"],
-    ["read_only", "The project file is read-only", 403, "Project is read-only"],
+    ["read_only", "The project file is read-only", 403, "Read-only"],
   ])("on %s: keeps the draft locally, names the cause, retries periodically and on the next edit", async (code, message, status, text) => {
     fake.failAlways("save_draft", refusal(code, message, status));
     const a = make({ blockedRetryMs: 5000 });

@@ -1,3 +1,5 @@
+/** The typed API client: every command the UI calls, over one `Transport` (HTTP or Tauri). */
+
 import type {
   AnnotationView,
   ItemView,

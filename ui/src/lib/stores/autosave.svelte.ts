@@ -32,7 +32,7 @@ export const SAVE_STATUS_TEXT: Record<SaveStatus, string> = {
 
 const PROBLEM_TEXT: Record<SaveProblem, string> = {
   storage_full: "Disk full – kept locally",
-  read_only: "Project is read-only – kept locally",
+  read_only: "Read-only – kept locally",
 };
 
 /** The save state in a few words (naming the cause when saving is blocked). */
