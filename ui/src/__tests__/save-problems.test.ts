@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { toApiError } from "../lib/api/errors";
 import { FakeTransport } from "../test/fake";
-import { press, renderApp, screen, waitFor } from "../test/util";
+import { fireEvent, press, renderApp, screen, waitFor } from "../test/util";
 
 const PASSAGE = "The Golden Gate Bridge opened in 1937.";
 
@@ -18,6 +18,14 @@ describe("saving when the project cannot be written", () => {
     expect(banner).toHaveAttribute("data-cause", "read_only");
     expect(banner).toHaveTextContent(/read-only/i);
     expect(banner).toHaveTextContent(/kept in this browser/i);
+  });
+
+  it("says so on the review screen too (reviews cannot be recorded)", async () => {
+    const fake = new FakeTransport("qa", [{ source: PASSAGE }], "reviewer");
+    fake.me = { ...fake.me, read_only: true };
+    await renderApp(fake);
+    await fireEvent.click(screen.getByTestId("tab-review"));
+    await waitFor(() => expect(screen.getByTestId("save-problem")).toHaveTextContent(/reviews cannot be recorded/i));
   });
 
   it("shows no banner for a writable project", async () => {
