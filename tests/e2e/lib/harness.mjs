@@ -23,8 +23,9 @@ export function sift(...args) {
 /**
  * A project in a fresh temporary folder: `sift init` from a template, the manifest lines
  * imported from `data/m.jsonl`, and people added. Returns the folder and each person's token.
+ * `name` is the project folder's name (the project's name on screen).
  */
-export function makeProject({ template, lines, files = {}, people = { ann: "annotator", rev: "reviewer" } }) {
+export function makeProject({ template, lines, files = {}, people = { ann: "annotator", rev: "reviewer" }, name = "proj" }) {
   if (!existsSync(SIFT)) throw new Error(`${SIFT} is missing: build it with \`cargo build -p sift-cli\` (make test does)`);
   const dir = mkdtempSync(join(tmpdir(), "sift-e2e-"));
   const data = join(dir, "data");
@@ -35,7 +36,7 @@ export function makeProject({ template, lines, files = {}, people = { ann: "anno
     else writeFileSync(join(data, name), source);
   }
   writeFileSync(join(data, "m.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
-  const project = join(dir, "proj");
+  const project = join(dir, name);
   const templatePath = template.includes("/") ? template : join(ROOT, "labeling-templates", template);
   sift("init", project, "--template", templatePath);
   sift("import", join(data, "m.jsonl"), "-p", project);

@@ -1,8 +1,9 @@
+/** The typed API client: every command the UI calls, over one `Transport` (HTTP or Tauri). */
+
 import type {
   AnnotationView,
   ItemView,
   JsonValue,
-  Me,
   QueueArgs,
   QueueView,
   ReviewTask,
@@ -10,6 +11,7 @@ import type {
   WorkEntry,
 } from "../bindings";
 import type { TemplateView } from "../template";
+import type { Me } from "./pending-bindings";
 import type { CallOptions, Transport } from "./transport";
 
 export type Decision = "approved" | "returned";

@@ -1,3 +1,5 @@
+/** Review anchors: where a comment points (span, object, time), parsed and described. */
+
 import type { AnnotationView, ReviewRow } from "../bindings";
 import type { ReviewAnchor } from "../api/client";
 import { formatTime } from "../templates/video/model";
