@@ -11,7 +11,7 @@ import type {
 } from "../lib/bindings";
 import { ApiError, NetworkError } from "../lib/api/errors";
 import type { CallOptions, Transport } from "../lib/api/transport";
-import type { Me } from "../lib/api/pending-bindings";
+import type { Me } from "../lib/bindings";
 import type { TemplateView } from "../lib/template";
 import qa from "./templates/qa.json";
 import ranking from "./templates/ranking.json";

@@ -11,7 +11,7 @@ import type {
   WorkEntry,
 } from "../bindings";
 import type { TemplateView } from "../template";
-import type { Me } from "./pending-bindings";
+import type { Me } from "../bindings";
 import type { CallOptions, Transport } from "./transport";
 
 export type Decision = "approved" | "returned";

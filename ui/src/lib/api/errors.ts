@@ -5,7 +5,7 @@
  */
 
 import type { Violation } from "../bindings";
-import type { ErrorCode } from "./pending-bindings";
+import type { ErrorCode } from "../bindings";
 
 export type { ErrorCode };
 
