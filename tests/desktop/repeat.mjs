@@ -1,5 +1,5 @@
-// Runs the desktop end-to-end suite N times in a row (`npm run repeat -- 20`), each run a
-// fresh `npm test` with nothing retried, and prints a table: pass or fail, how long it took,
+// Runs the desktop end-to-end suite N times in a row (`npm run repeat -- 20 [test files]`,
+// default all of tests/), each run a fresh `node --test` with nothing retried, and prints a table: pass or fail, how long it took,
 // where a failed run stopped (its first ✘ step), and whether any Xvfb, driver or app process
 // was left behind. Each run's artifacts (steps.log, driver.log, screenshots) are kept under
 // artifacts/desktop/repeat/run-N/; the table is written to artifacts/desktop/repeat/summary.md.
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ARTIFACTS } from "./lib/desktop.mjs";
 
 const runs = Number(process.argv[2] || 20);
+const files = process.argv.length > 3 ? process.argv.slice(3) : ["tests/"];
 const out = join(ARTIFACTS, "repeat");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -28,7 +29,7 @@ const rows = [];
 for (let i = 1; i <= runs; i++) {
   const before = leftovers();
   const t = Date.now();
-  const r = spawnSync("npm", ["test"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 15 * 60_000 });
+  const r = spawnSync("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 15 * 60_000 });
   const seconds = (Date.now() - t) / 1000;
   const dir = join(out, `run-${i}`);
   mkdirSync(dir, { recursive: true });

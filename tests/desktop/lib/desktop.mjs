@@ -25,7 +25,8 @@ export const MEDIA = process.env.SIFT_DEMO_MEDIA || join(homedir(), ".cache/sift
 export const ARTIFACTS = process.env.SIFT_ARTIFACTS || join(ROOT, "artifacts", "desktop");
 const TAURI_DRIVER = process.env.TAURI_DRIVER || which("tauri-driver") || join(homedir(), ".cargo/bin/tauri-driver");
 const GUARD = join(dirname(fileURLToPath(import.meta.url)), "guard.sh");
-let driverLogOpened = false;
+/** The driver logs this process has started (later drivers append to them). */
+const logsOpened = new Set();
 /** Time limit of one ffmpeg call (a screenshot of the X screen, a frame comparison). */
 export const FFMPEG_MS = 30000;
 
@@ -115,10 +116,11 @@ async function startXvfb(env, stops) {
 }
 
 /**
- * Xvfb (unless a display is set) and tauri-driver with fresh XDG folders under `dir`.
+ * Xvfb (unless a display is set) and tauri-driver with fresh XDG folders under `dir` (and the
+ * variables in `env`, for the app too). The driver's output goes to artifacts/desktop/`log`.
  * Returns `{ launch(args) -> Session, x11Screenshot(name), logPath, stop() }`.
  */
-export async function startDriver(dir, { port = 4444 + Math.floor(Math.random() * 2000) * 2 } = {}) {
+export async function startDriver(dir, { port = 4444 + Math.floor(Math.random() * 2000) * 2, env: extraEnv = {}, log = "driver.log" } = {}) {
   const stops = [];
   let stopped = null;
   /** Stops tauri-driver (and so the app), then Xvfb; safe to call again or concurrently. */
@@ -135,6 +137,7 @@ export async function startDriver(dir, { port = 4444 + Math.floor(Math.random() 
       WEBKIT_DISABLE_COMPOSITING_MODE: "1",
       WEBKIT_DISABLE_DMABUF_RENDERER: "1",
       NO_AT_BRIDGE: "1",
+      ...extraEnv,
     };
     for (const d of ["config", "data", "cache"]) mkdirSync(join(dir, d), { recursive: true });
     if (!env.DISPLAY && !env.WAYLAND_DISPLAY) {
@@ -143,9 +146,9 @@ export async function startDriver(dir, { port = 4444 + Math.floor(Math.random() 
     }
     if (!existsSync(TAURI_DRIVER)) throw new Error(`tauri-driver is missing: cargo install tauri-driver --locked (see docs/desktop.md)`);
     mkdirSync(ARTIFACTS, { recursive: true });
-    const logPath = join(ARTIFACTS, "driver.log");
-    const logFd = openSync(logPath, driverLogOpened ? "a" : "w"); // one log per run of the harness
-    driverLogOpened = true;
+    const logPath = join(ARTIFACTS, log);
+    const logFd = openSync(logPath, logsOpened.has(logPath) ? "a" : "w"); // one log per run of the harness
+    logsOpened.add(logPath);
     alsoLogTo(logPath);
     const driver = guarded(TAURI_DRIVER, ["--port", String(port), "--native-port", String(port + 1)], { env, stdio: [logFd, logFd] });
     closeSync(logFd);
