@@ -62,7 +62,7 @@ function waitForPort(port, timeout = 15000) {
  * 1 on (stdin is the guard's pipe). Returns `{ child, stop() }`; `stop` closes the pipe, so the
  * guard ends the group (SIGTERM, SIGKILL a second later), and waits at most 5 s for it.
  */
-function guarded(cmd, args, { env, stdio = ["ignore", "ignore"] }) {
+export function guarded(cmd, args, { env = process.env, stdio = ["ignore", "ignore"] } = {}) {
   const child = spawn(GUARD, [cmd, ...args], { env, stdio: ["pipe", ...stdio], detached: true });
   child.stdin.on("error", () => {}); // the guard is gone: nothing to stop
   const exited = new Promise((r) => child.once("exit", r));
