@@ -154,7 +154,10 @@ export async function startDriver(dir, { port = 4444 + Math.floor(Math.random() 
     closeSync(logFd);
     stops.push(driver.stop);
     note(`tauri-driver on port ${port} (WebKitWebDriver on ${port + 1}); its log: ${logPath}`);
+    // Both ports: tauri-driver listens at once, but answers nothing until WebKitWebDriver
+    // (which it starts) listens too — before that it drops each request unanswered.
     await waitForPort(port);
+    await waitForPort(port + 1);
     const base = `http://127.0.0.1:${port}`;
     return {
       env,

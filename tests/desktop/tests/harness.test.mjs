@@ -1,14 +1,19 @@
-// The harness's own guarantees, without a display (a few seconds): a WebDriver request that
-// gets no answer fails after its limit and is sent again only when it is idempotent (against
-// a real loopback server that accepts connections and never answers, as a stalled driver
-// does); a step that hangs fails naming itself; and the processes the harness starts end
-// when the test process dies, even by SIGKILL.
+// The harness's own guarantees (a few seconds): a WebDriver request that gets no answer fails
+// after its limit and is sent again only when it is idempotent (against a real loopback
+// server that accepts connections and never answers, as a stalled driver does); a step that
+// hangs fails naming itself; the processes the harness starts end when the test process dies,
+// even by SIGKILL; and a session opens even when WebKitWebDriver is slow to start (the real
+// stack: tauri-driver answers nothing until WebKitWebDriver listens).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeDemo, startDriver } from "../lib/desktop.mjs";
 import { step, withDeadline } from "../lib/steps.mjs";
 import { NoAnswer, request, sleep } from "../lib/webdriver.mjs";
 
@@ -90,4 +95,22 @@ test("what the harness started ends when the test process is killed (SIGKILL)", 
   const end = Date.now() + 5000;
   while (members().length && Date.now() < end) await sleep(100);
   assert.deepEqual(members(), [], "nothing of either group is left 5 s after the test process was killed");
+});
+
+test("a session opens even when WebKitWebDriver takes 1.5 s to start listening", { timeout: 90_000 }, async () => {
+  // tauri-driver finds WebKitWebDriver on the PATH: this one waits before it starts the real one.
+  const bin = mkdtempSync(join(tmpdir(), "sift-slow-webdriver-"));
+  writeFileSync(join(bin, "WebKitWebDriver"), '#!/bin/sh\nsleep 1.5\nexec /usr/bin/WebKitWebDriver "$@"\n');
+  chmodSync(join(bin, "WebKitWebDriver"), 0o755);
+  const demo = makeDemo();
+  const driver = await startDriver(demo.dir, { env: { PATH: `${bin}:${process.env.PATH}` }, log: "harness-driver.log" });
+  try {
+    const s = await driver.launch([demo.projects.qa]);
+    assert.match(s.id, /^[0-9a-f-]{36}$/, "a session id");
+    await s.delete();
+  } finally {
+    await driver.stop();
+    rmSync(bin, { recursive: true, force: true });
+    rmSync(demo.dir, { recursive: true, force: true });
+  }
 });
