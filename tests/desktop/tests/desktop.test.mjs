@@ -26,7 +26,13 @@ let driver;
 const stopAll = async () => {
   await driver?.stop();
 };
-stopOnSignals(stopAll);
+const removeDemo = () => {
+  if (demo && process.env.SIFT_KEEP !== "1") rmSync(demo.dir, { recursive: true, force: true });
+};
+stopOnSignals(async () => {
+  await stopAll();
+  removeDemo();
+});
 
 before(async () => {
   startStepLog(join(ARTIFACTS, "steps.log"));
@@ -35,7 +41,7 @@ before(async () => {
 });
 after(async () => {
   await step("stop tauri-driver, the app and Xvfb", stopAll, 15_000);
-  if (demo && process.env.SIFT_KEEP !== "1") rmSync(demo.dir, { recursive: true, force: true });
+  removeDemo();
 });
 
 const TEMPLATES = [

@@ -44,14 +44,20 @@ const MEASURE = `
 
 let demo;
 let driver;
-stopOnSignals(() => driver?.stop());
+const removeDemo = () => {
+  if (demo && process.env.SIFT_KEEP !== "1") rmSync(demo.dir, { recursive: true, force: true });
+};
+stopOnSignals(async () => {
+  await driver?.stop();
+  removeDemo();
+});
 before(async () => {
   startStepLog(join(ARTIFACTS, "header-steps.log"));
   demo = await step("make the demo projects", async () => makeDemo(), 120_000);
 });
 after(async () => {
   await driver?.stop();
-  if (demo && process.env.SIFT_KEEP !== "1") rmSync(demo.dir, { recursive: true, force: true });
+  removeDemo();
 });
 
 /** Types one more word into the caption, so the save state is "Unsaved changes" again. */
