@@ -18,9 +18,17 @@ import { alsoLogTo, note, where } from "./steps.mjs";
 import { Session } from "./webdriver.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const TARGET = process.env.CARGO_TARGET_DIR || join(homedir(), ".cache/sift/target");
-export const DESKTOP = process.env.SIFT_DESKTOP_BIN || join(TARGET, "debug", "sift-desktop");
-export const SIFT = process.env.SIFT_BIN || join(TARGET, "debug", "sift");
+// The binaries under test are always named by the caller (`make desktop-test` builds them, then
+// sets these), so a run never tests binaries an earlier build left behind.
+export const DESKTOP = required("SIFT_DESKTOP_BIN", "the `sift-desktop` binary to test");
+export const SIFT = required("SIFT_BIN", "the `sift` binary that makes the demo projects");
+
+function required(name, what) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: it names ${what} (make desktop-test builds and sets it)`);
+  if (!existsSync(value)) throw new Error(`${name}=${value} does not exist`);
+  return value;
+}
 export const MEDIA = process.env.SIFT_DEMO_MEDIA || join(homedir(), ".cache/sift/demo-media");
 export const ARTIFACTS = process.env.SIFT_ARTIFACTS || join(ROOT, "artifacts", "desktop");
 const TAURI_DRIVER = process.env.TAURI_DRIVER || which("tauri-driver") || join(homedir(), ".cargo/bin/tauri-driver");
