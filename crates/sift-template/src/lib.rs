@@ -6,13 +6,15 @@
 //!
 //! * [`parse_template`] reads a template (TOML, see `labeling-templates/README.md`) for one of
 //!   the task kinds ([`Kind`]): Q&A pairs about a passage, ranking model responses, image
-//!   captioning and video captioning. Every problem is reported with its key path.
+//!   captioning, video captioning and classification of a text or an image. Every problem is
+//!   reported with its key path.
 //! * [`Payload`] is the typed annotation of one item, serialized as JSON and parsed with
 //!   [`Template::parse_payload`].
 //! * [`validate()`] checks a payload against its template and item in [`Mode::Draft`] (structure
 //!   only) or [`Mode::Submit`] (every rule), returning every [`Violation`].
 //! * [`export`] turns submitted annotations into training-ready records: SFT, preference
-//!   pairs, captions JSONL and COCO captions.
+//!   pairs, captions JSONL, COCO captions, classification records, and the Ground Truth label
+//!   of a classification in the built-in shape.
 //! * [`interop`] speaks other tools' formats both ways: Label Studio tasks (export, import,
 //!   labeling configuration).
 //!
@@ -40,12 +42,13 @@ mod violation;
 
 pub use kinds::Response;
 pub use payload::{
-    ImageObject, ImagePayload, Payload, QaPair, QaPayload, RankingPayload, Relationship, Span, VideoEvent,
-    VideoPayload, parse_payload,
+    ClassificationPayload, ImageObject, ImagePayload, Payload, QaPair, QaPayload, RankingPayload,
+    Relationship, Span, Unsure, VideoEvent, VideoPayload, parse_payload,
 };
 pub use template::{
-    Action, Chord, Classification, Dimension, Direction, FieldBinding, ImageFields, ImageRules, Kind,
-    QaFields, QaRules, RankingFields, RankingRules, Requirement, SceneRules, Shortcuts, Spec, Template,
-    TemplateError, TemplateErrors, VideoFields, VideoRules, parse_template,
+    Action, Chord, Class, Classification, ClassificationFields, ClassificationRules, Dimension, Direction,
+    FieldBinding, ImageFields, ImageRules, Kind, QaFields, QaRules, RankingFields, RankingRules, Requirement,
+    SceneRules, Shortcuts, Spec, Template, TemplateError, TemplateErrors, VideoFields, VideoRules,
+    parse_template,
 };
 pub use validate::{Code, MediaInfo, Mode, Violation, check, validate};

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use crate::kinds::{
-    ImageObject, ImagePayload, Payload, QaPair, QaPayload, RankingPayload, Relationship, Span, VideoEvent,
-    VideoPayload,
+    ClassificationPayload, ImageObject, ImagePayload, Payload, QaPair, QaPayload, RankingPayload,
+    Relationship, Span, Unsure, VideoEvent, VideoPayload,
 };
 use crate::kinds::{Kind, TaskKind, with_kind};
 use crate::path;

@@ -98,6 +98,12 @@ pub enum Code {
     BeyondDuration,
     /// Two events overlap but overlapping is not allowed.
     OverlappingEvents,
+    /// A label that is not one of the template's classes.
+    UnknownClass,
+    /// The same class is chosen twice.
+    DuplicateLabel,
+    /// An item is marked unsure but the template does not allow it.
+    UnsureNotAllowed,
 }
 
 impl Code {
@@ -146,6 +152,9 @@ impl Code {
             Code::EndBeforeStart => "end_before_start",
             Code::BeyondDuration => "beyond_duration",
             Code::OverlappingEvents => "overlapping_events",
+            Code::UnknownClass => "unknown_class",
+            Code::DuplicateLabel => "duplicate_label",
+            Code::UnsureNotAllowed => "unsure_not_allowed",
         }
     }
 }

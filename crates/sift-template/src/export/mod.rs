@@ -11,6 +11,8 @@
 //! | Preference | `ranking` | [`preference()`] | `{"prompt", "chosen", "rejected", "dimension", ...}`, one per implied pair |
 //! | Captions | `image-caption`, `video-caption` | [`captions()`] | one record with media, caption and structure |
 //! | COCO captions | `image-caption` | [`CocoCaptions`] | one JSON document for the whole set |
+//! | Classification | `classification` | [`classification()`] | `{"text" or "image", "label", "unsure"}`, one per annotation |
+//! | Ground Truth label | `classification` | [`ground_truth_label()`] | the class index (or indices) and the metadata of Ground Truth's built-in classification shape |
 //!
 //! Label Studio tasks (every kind, both ways) live in [`crate::interop::label_studio`]; they
 //! are re-exported here for existing callers.
@@ -27,6 +29,9 @@ use std::fmt;
 pub use crate::interop::label_studio::{
     DEFAULT_FRAME_RATE, ImportError, from_label_studio, from_label_studio_task, label_studio_config,
     label_studio_result, label_studio_task,
+};
+pub use crate::kinds::classification::formats::{
+    GroundTruthLabel, UNSURE_CONFIDENCE, classification, ground_truth_label,
 };
 pub use captions::{CocoCaptions, captions};
 pub use preference::{PreferenceOptions, PreferenceStyle, preference};

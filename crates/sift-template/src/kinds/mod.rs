@@ -11,6 +11,7 @@
 //! [`Payload::kind`], [`with_kind!`] and [`with_spec!`]. The compiler points at any line
 //! forgotten.
 
+pub(crate) mod classification;
 pub(crate) mod image;
 pub(crate) mod qa;
 pub(crate) mod ranking;
@@ -31,6 +32,7 @@ use crate::template::{FieldBinding, Template};
 use crate::validate::Checker;
 use crate::violation::Violation;
 
+pub use classification::{Class, ClassificationFields, ClassificationPayload, ClassificationRules, Unsure};
 pub use image::{ImageFields, ImageObject, ImagePayload, ImageRules, Relationship};
 pub use qa::{QaFields, QaPair, QaPayload, QaRules, Span};
 pub use ranking::{
@@ -75,6 +77,23 @@ pub(crate) trait TaskKind {
         None
     }
 
+    /// The Ground Truth metadata `type` of the template's output lines.
+    fn gt_type(_fields: &Self::Fields, _rules: &Self::Rules) -> &'static str {
+        Self::GT_TYPE
+    }
+
+    /// The payload held by a Ground Truth output line whose label attribute holds `label`
+    /// (and whose `<label>-metadata` is `metadata`, `null` when absent). `None` when the label
+    /// is the payload itself (Sift's own shape); kinds that write one of Ground Truth's
+    /// built-in shapes read it back here.
+    fn payload_from_ground_truth(
+        _rules: &Self::Rules,
+        _label: &Value,
+        _metadata: &Value,
+    ) -> Option<Result<Value, String>> {
+        None
+    }
+
     /// Item fields that carry media facts (image size, video duration, frame rate).
     fn media_facts(_fields: &Self::Fields) -> Vec<(MediaFact, &str)> {
         Vec::new()
@@ -106,7 +125,7 @@ pub(crate) trait TaskKind {
 // ------------------------------------------------------------------------------ registry
 
 /// The task kinds. Serialized (and parsed with [`str::parse`]) by their template names:
-/// `qa`, `ranking`, `image-caption`, `video-caption`.
+/// `qa`, `ranking`, `image-caption`, `video-caption`, `classification`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     /// Question/answer pairs written about a passage (SFT demonstration data).
@@ -117,11 +136,19 @@ pub enum Kind {
     ImageCaption,
     /// Timestamped events, setting and a caption for a video.
     VideoCaption,
+    /// One class (or several) for a text or an image.
+    Classification,
 }
 
 impl Kind {
     /// Every kind, in documentation order.
-    pub const ALL: [Kind; 4] = [Kind::Qa, Kind::Ranking, Kind::ImageCaption, Kind::VideoCaption];
+    pub const ALL: [Kind; 5] = [
+        Kind::Qa,
+        Kind::Ranking,
+        Kind::ImageCaption,
+        Kind::VideoCaption,
+        Kind::Classification,
+    ];
 }
 
 /// Kind-specific part of a template: which manifest keys feed it, and its rules.
@@ -155,6 +182,13 @@ pub enum Spec {
         /// `[rules]`.
         rules: VideoRules,
     },
+    /// `kind = "classification"`.
+    Classification {
+        /// `[fields]`.
+        fields: ClassificationFields,
+        /// `[rules]`.
+        rules: ClassificationRules,
+    },
 }
 
 /// An annotation payload of any kind. Serializes as the inner payload object (no tag): the
@@ -170,6 +204,8 @@ pub enum Payload {
     ImageCaption(ImagePayload),
     /// `video-caption`.
     VideoCaption(VideoPayload),
+    /// `classification`.
+    Classification(ClassificationPayload),
 }
 
 impl Payload {
@@ -180,6 +216,7 @@ impl Payload {
             Payload::Ranking(_) => Kind::Ranking,
             Payload::ImageCaption(_) => Kind::ImageCaption,
             Payload::VideoCaption(_) => Kind::VideoCaption,
+            Payload::Classification(_) => Kind::Classification,
         }
     }
 }
@@ -206,6 +243,11 @@ macro_rules! with_kind {
             $crate::Kind::VideoCaption => {
                 #[allow(dead_code)]
                 type $k = $crate::kinds::video::VideoCaptionKind;
+                $body
+            }
+            $crate::Kind::Classification => {
+                #[allow(dead_code)]
+                type $k = $crate::kinds::classification::ClassificationKind;
                 $body
             }
         }
@@ -249,6 +291,14 @@ macro_rules! with_spec {
                 type $k = $crate::kinds::video::VideoCaptionKind;
                 $body
             }
+            $crate::Spec::Classification {
+                fields: $fields,
+                rules: $rules,
+            } => {
+                #[allow(dead_code)]
+                type $k = $crate::kinds::classification::ClassificationKind;
+                $body
+            }
         }
     };
 }
@@ -258,7 +308,8 @@ pub(crate) use {with_kind, with_spec};
 // ------------------------------------------------------------------- derived from the registry
 
 impl Kind {
-    /// The name used in templates: `qa`, `ranking`, `image-caption`, `video-caption`.
+    /// The name used in templates: `qa`, `ranking`, `image-caption`, `video-caption`,
+    /// `classification`.
     pub fn as_str(self) -> &'static str {
         with_kind!(self, |K| K::NAME)
     }
@@ -269,12 +320,14 @@ impl Kind {
     }
 
     /// The Ground Truth `<label>-metadata.type` value of Sift's own output shape:
-    /// `sift/<kind>`.
+    /// `sift/<kind>`. (A classification template writes Ground Truth's built-in
+    /// classification shape instead; see [`Template::gt_type`].)
     pub fn gt_type(self) -> &'static str {
         with_kind!(self, |K| K::GT_TYPE)
     }
 
-    /// Whether items of this kind reference a media object (image or video).
+    /// Whether every item of this kind references a media object (image or video). A
+    /// classification template decides per template ([`Template::media_field`]).
     pub fn has_media(self) -> bool {
         matches!(self, Kind::ImageCaption | Kind::VideoCaption)
     }

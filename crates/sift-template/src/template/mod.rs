@@ -22,8 +22,9 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 pub use crate::kinds::{
-    Classification, Dimension, Direction, ImageFields, ImageRules, Kind, QaFields, QaRules, RankingFields,
-    RankingRules, SceneRules, Spec, VideoFields, VideoRules,
+    Class, Classification, ClassificationFields, ClassificationRules, Dimension, Direction, ImageFields,
+    ImageRules, Kind, QaFields, QaRules, RankingFields, RankingRules, SceneRules, Spec, VideoFields,
+    VideoRules,
 };
 use crate::kinds::{TaskKind, with_spec};
 pub use errors::{TemplateError, TemplateErrors};
@@ -128,9 +129,11 @@ impl Template {
     }
 
     /// The Ground Truth metadata `type`: `sift/qa`, `sift/ranking`, `sift/image-caption`,
-    /// `sift/video-caption`.
+    /// `sift/video-caption`; a classification template writes Ground Truth's built-in shape,
+    /// `groundtruth/text-classification` or `groundtruth/image-classification` (with
+    /// `-multilabel` for multi-label templates).
     pub fn gt_type(&self) -> &'static str {
-        self.kind().gt_type()
+        with_spec!(&self.spec, |K, fields, rules| K::gt_type(fields, rules))
     }
 
     /// Kind-specific fields and rules.

@@ -16,6 +16,7 @@
 //! | `ranking` | per dimension a `ranker` named after it: `{"ranker": {"<dim>": [ids best first]}}` for a strict order, else buckets `{"ranker": {"1": [ids], "2": [ids]}}` keyed by rank; per answered classification a `choices` result with id `cls:{question}:{response id}`; `textarea` `rationale` |
 //! | `image-caption` | per object a `keypointlabels` `objects` region (id `obj:{object id}`, x/y in percent, `original_width`/`original_height`) plus per-region `textarea`s `object_name`, `object_description`; `relation` results between regions (label = relation); `textarea` `setting`, `caption` |
 //! | `video-caption` | per event a `timelinelabels` `events` region (id `event{k}`, frame ranges) plus a per-region `textarea` `event_description`; `textarea` `setting`, `caption` |
+//! | `classification` | `choices` `classes` (the class names); with an unsure mark, `choices` `unsure` = `["unsure"]` and `textarea` `unsure_reason`. On import, the `choices` of any one control (a Label Studio project's own) are read as classes |
 
 mod results;
 
