@@ -7,8 +7,6 @@
 const VARINT: u64 = 0;
 /// Wire type of a length-delimited field (strings, bytes, messages, packed repeated).
 const LEN: u64 = 2;
-/// Wire type of a 32-bit field (`float`).
-const FIXED32: u64 = 5;
 
 /// One encoded message.
 #[derive(Debug, Default, Clone)]
@@ -39,13 +37,6 @@ impl Message {
     pub fn int(&mut self, field: u32, v: i64) -> &mut Self {
         self.tag(field, VARINT);
         self.raw_varint(v as u64);
-        self
-    }
-
-    /// A `float` field.
-    pub fn float(&mut self, field: u32, v: f32) -> &mut Self {
-        self.tag(field, FIXED32);
-        self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
 
@@ -96,8 +87,5 @@ mod tests {
         let mut neg = Message::new();
         neg.int(1, -1);
         assert_eq!(neg.into_bytes().len(), 11);
-        let mut f = Message::new();
-        f.float(2, 1.0);
-        assert_eq!(f.into_bytes(), [0x15, 0x00, 0x00, 0x80, 0x3f]);
     }
 }
