@@ -503,10 +503,16 @@ impl ClassifierHead {
 /// Softmax of one row of logits, in `f64`, written as `f32`.
 fn softmax_into(z: &[f64], out: &mut [f32]) {
     let max = z.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-    let sum: f64 = z.iter().map(|&v| (v - max).exp()).sum();
+    let mut sum = 0.0;
     for (o, &v) in out.iter_mut().zip(z) {
-        *o = ((v - max).exp() / sum) as f32;
+        let e = (v - max).exp();
+        sum += e;
+        *o = e as f32;
     }
+    // The sum is at least 1, so an exponential that underflows f32 stays below f32 after the
+    // division too; rounding twice costs at most one more f32 ulp.
+    let inv = 1.0 / sum;
+    out.iter_mut().for_each(|o| *o = (f64::from(*o) * inv) as f32);
 }
 
 /// Index of the largest value (first on ties; NaN never wins).

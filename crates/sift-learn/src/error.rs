@@ -89,6 +89,9 @@ pub enum LearnError {
         /// The last loss value.
         loss: f64,
     },
+    /// `sift-al` refused a matrix (a bug in the caller of sift-al, never expected from a head).
+    #[error("uncertainty scoring failed: {0}")]
+    Scoring(#[from] sift_al::ShapeError),
     /// Plotting failed inside the plotting library.
     #[error("plotting failed: {0}")]
     Plot(String),

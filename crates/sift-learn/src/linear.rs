@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Element, check_shape};
 use crate::error::{LearnError, Result};
-use crate::linalg::{View, gemm};
+use crate::kernel;
 use crate::scaler::Scaler;
 
 /// Rows standardised and multiplied per block (keeps the block in cache).
@@ -72,19 +72,12 @@ impl Linear {
             let rows = BLOCK.min(n - first);
             let (xs, zs) = (&mut block[..rows * d], &mut out[..rows * k]);
             self.scaler.transform_block(x, first, rows, xs);
-            for z in zs.chunks_exact_mut(k) {
-                z.copy_from_slice(&self.intercept);
-            }
-            gemm(
-                1.0,
-                View::rows(xs, rows, d),
-                View::transposed(&self.coef, k, d),
-                1.0,
-                zs,
-            );
+            kernel::logits(xs, rows, d, &self.coef, k, zs);
             for (r, z) in zs.chunks_exact_mut(k).enumerate() {
                 if xs[r * d..(r + 1) * d].iter().any(|v| !v.is_finite()) {
                     z.iter_mut().for_each(|v| *v = f64::NAN);
+                } else {
+                    z.iter_mut().zip(&self.intercept).for_each(|(v, b)| *v += b);
                 }
             }
             sink(first, zs);

@@ -11,8 +11,8 @@
 //! (the intercepts are not penalised). Its minimiser is scikit-learn's
 //! `argmin C * sum_i s_i * loss_i + ||W||^2 / 2`.
 
+use crate::kernel;
 use crate::lbfgs;
-use crate::linalg::{View, gemm};
 
 /// What the rows are labeled with.
 #[derive(Debug, Clone, Copy)]
@@ -63,42 +63,45 @@ impl Problem<'_> {
         k * self.d + if self.fit_intercept { k } else { 0 }
     }
 
-    /// Objective and gradient at `w`; `scratch` holds `n x k` logits.
-    fn eval(&self, w: &[f64], grad: &mut [f64], scratch: &mut [f64], total_weight: f64) -> f64 {
+    /// Objective and gradient at `w`, in one pass over the rows.
+    fn eval(&self, w: &[f64], grad: &mut [f64], total_weight: f64) -> f64 {
         let (n, d, k) = (self.n, self.d, self.targets.k());
         let (coef, intercept) = w.split_at(k * d);
-        // Logits: Z = X W^T (+ b).
-        gemm(
-            1.0,
-            View::rows(self.x, n, d),
-            View::transposed(coef, k, d),
-            0.0,
-            scratch,
-        );
+        let (grad_coef, grad_intercept) = grad.split_at_mut(k * d);
         let inv_total = 1.0 / total_weight;
+        // dW = G^T X + W / (C S): start from the penalty, the pass adds G^T X.
+        let l2 = 1.0 / (self.c * total_weight);
+        grad_coef.iter_mut().zip(coef).for_each(|(g, c)| *g = l2 * c);
+        grad_intercept.iter_mut().for_each(|g| *g = 0.0);
         let mut loss = 0.0;
-        match self.targets {
-            Targets::Multinomial { class, .. } => {
-                for ((z, &y), &s) in scratch.chunks_exact_mut(k).zip(class).zip(self.weights) {
-                    if self.fit_intercept {
-                        z.iter_mut().zip(intercept).for_each(|(zi, bi)| *zi += bi);
-                    }
-                    let max = z.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-                    let sum: f64 = z.iter().map(|&v| (v - max).exp()).sum();
-                    let lse = max + sum.ln();
-                    loss += s * (lse - z[y]);
-                    // The row of G = s / S * (softmax - onehot), written over the logits.
-                    let scale = s * inv_total;
-                    for (j, zj) in z.iter_mut().enumerate() {
-                        let p = (*zj - lse).exp();
-                        *zj = scale * (p - if j == y { 1.0 } else { 0.0 });
-                    }
+        let fit_intercept = self.fit_intercept;
+        let b = if fit_intercept { intercept[0] } else { 0.0 }; // the binary intercept
+        // Each row's logits become its row of G = s / S * (p - y), and its loss is added.
+        let mut row: Box<dyn FnMut(usize, &mut [f64])> = match self.targets {
+            Targets::Multinomial { class, .. } => Box::new(|i: usize, z: &mut [f64]| {
+                if fit_intercept {
+                    z.iter_mut().zip(intercept).for_each(|(zi, bi)| *zi += bi);
                 }
-            }
+                let (y, s) = (class[i], self.weights[i]);
+                let max = z.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+                let zy = z[y];
+                let mut sum = 0.0;
+                for zj in z.iter_mut() {
+                    *zj = (*zj - max).exp();
+                    sum += *zj;
+                }
+                loss += s * (max + sum.ln() - zy);
+                let scale = s * inv_total / sum;
+                z.iter_mut().for_each(|e| *e *= scale);
+                z[y] -= s * inv_total;
+                if fit_intercept {
+                    grad_intercept.iter_mut().zip(z.iter()).for_each(|(g, r)| *g += r);
+                }
+            }),
             Targets::Binary { y } => {
-                let b = if self.fit_intercept { intercept[0] } else { 0.0 };
-                for ((z, &t), &s) in scratch.iter_mut().zip(y).zip(self.weights) {
-                    let v = *z + b;
+                Box::new(|i: usize, z: &mut [f64]| {
+                    let (t, s) = (y[i], self.weights[i]);
+                    let v = z[0] + b;
                     // log(1 + e^v) - t v, computed without overflow.
                     let softplus = if v > 0.0 {
                         v + (-v).exp().ln_1p()
@@ -106,27 +109,15 @@ impl Problem<'_> {
                         v.exp().ln_1p()
                     };
                     loss += s * (softplus - t * v);
-                    *z = s * inv_total * (sigmoid(v) - t);
-                }
+                    z[0] = s * inv_total * (sigmoid(v) - t);
+                    if fit_intercept {
+                        grad_intercept[0] += z[0];
+                    }
+                })
             }
-        }
-        let (grad_coef, grad_intercept) = grad.split_at_mut(k * d);
-        // dW = G^T X + W / (C S).
-        let l2 = 1.0 / (self.c * total_weight);
-        grad_coef.copy_from_slice(coef);
-        gemm(
-            1.0,
-            View::transposed(scratch, n, k),
-            View::rows(self.x, n, d),
-            l2,
-            grad_coef,
-        );
-        if self.fit_intercept {
-            grad_intercept.iter_mut().for_each(|g| *g = 0.0);
-            for row in scratch.chunks_exact(k) {
-                grad_intercept.iter_mut().zip(row).for_each(|(g, r)| *g += r);
-            }
-        }
+        };
+        kernel::fused(self.x, n, d, coef, k, grad_coef, &mut *row);
+        drop(row);
         let penalty = 0.5 * l2 * coef.iter().map(|v| v * v).sum::<f64>();
         loss * inv_total + penalty
     }
@@ -149,9 +140,8 @@ pub(crate) fn train(problem: &Problem<'_>, start: Option<Vec<f64>>, max_iter: us
     let p = problem.n_params();
     let mut w = start.filter(|s| s.len() == p).unwrap_or_else(|| vec![0.0; p]);
     let total_weight: f64 = problem.weights.iter().sum();
-    let mut scratch = vec![0.0; problem.n * k];
     let outcome = lbfgs::minimize(&mut w, lbfgs::Options::new(max_iter, tol), |w, g| {
-        problem.eval(w, g, &mut scratch, total_weight)
+        problem.eval(w, g, total_weight)
     });
     let intercept = if problem.fit_intercept {
         w.split_off(k * problem.d)
@@ -176,7 +166,7 @@ mod tests {
         let class = [0, 1, 2, 1, 0, 2];
         let y = [0.0, 1.0, 1.0, 0.0, 1.0, 0.0];
         let weights = [1.0, 2.0, 0.5, 1.0, 1.0, 3.0];
-        for (targets, k) in [
+        for (targets, _k) in [
             (Targets::Multinomial { class: &class, k: 3 }, 3),
             (Targets::Binary { y: &y }, 1),
         ] {
@@ -193,17 +183,15 @@ mod tests {
                 let p = problem.n_params();
                 let w: Vec<f64> = (0..p).map(|i| (i as f64 * 0.37).sin()).collect();
                 let mut grad = vec![0.0; p];
-                let mut scratch = vec![0.0; 6 * k];
-                problem.eval(&w, &mut grad, &mut scratch, 8.5);
+                problem.eval(&w, &mut grad, 8.5);
                 for i in 0..p {
                     let h = 1e-6;
                     let (mut plus, mut minus) = (w.clone(), w.clone());
                     plus[i] += h;
                     minus[i] -= h;
                     let mut g = vec![0.0; p];
-                    let numeric = (problem.eval(&plus, &mut g, &mut scratch, 8.5)
-                        - problem.eval(&minus, &mut g, &mut scratch, 8.5))
-                        / (2.0 * h);
+                    let numeric =
+                        (problem.eval(&plus, &mut g, 8.5) - problem.eval(&minus, &mut g, 8.5)) / (2.0 * h);
                     assert!(
                         (numeric - grad[i]).abs() < 1e-7,
                         "param {i}: {numeric} vs {}",

@@ -59,6 +59,14 @@ pub struct StopCheck {
 }
 
 impl StoppingRule {
+    /// The kappa condition alone on successive kappas (oldest first): the mean of the last
+    /// `window` is at least `kappa_threshold`.
+    #[must_use]
+    pub fn stops_after(&self, kappas: &[f64]) -> bool {
+        let w = self.window.max(1);
+        kappas.len() >= w && kappas[kappas.len() - w..].iter().sum::<f64>() / w as f64 >= self.kappa_threshold
+    }
+
     /// Applies the rule to rounds in order, oldest first: `predictions[r]` are round `r`'s
     /// predicted classes on the stop set (same items, same order, every round), `metrics[r]`
     /// its validation metric (empty to ignore metrics).
