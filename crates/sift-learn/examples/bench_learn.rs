@@ -18,9 +18,17 @@ use std::time::Instant;
 
 use sift_learn::{ClassifierHead, Options, SimConfig, SimData, simulate};
 
-/// Reads a little-endian `.npy` file of `f4` or `i8` values: (shape, values as f64 bits of
-/// the right type, returned as raw bytes after the header).
-fn read_npy(path: &Path) -> Result<(Vec<usize>, String, Vec<u8>), Box<dyn std::error::Error>> {
+type Error = Box<dyn std::error::Error>;
+
+/// A `.npy` file: its shape, its dtype (`<f4`, `<i8`) and the raw little-endian values.
+struct Npy {
+    shape: Vec<usize>,
+    descr: String,
+    raw: Vec<u8>,
+}
+
+/// Reads a C-ordered `.npy` file.
+fn read_npy(path: &Path) -> Result<Npy, Error> {
     let bytes = std::fs::read(path)?;
     if bytes.get(..6) != Some(b"\x93NUMPY".as_slice()) {
         return Err(format!("{}: not a .npy file", path.display()).into());
@@ -54,11 +62,15 @@ fn read_npy(path: &Path) -> Result<(Vec<usize>, String, Vec<u8>), Box<dyn std::e
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.trim().parse())
         .collect::<Result<_, _>>()?;
-    Ok((shape, descr, bytes[start + len..].to_vec()))
+    Ok(Npy {
+        shape,
+        descr,
+        raw: bytes[start + len..].to_vec(),
+    })
 }
 
-fn read_f32(path: &Path) -> Result<(Vec<f32>, Vec<usize>), Box<dyn std::error::Error>> {
-    let (shape, descr, raw) = read_npy(path)?;
+fn read_f32(path: &Path) -> Result<(Vec<f32>, Vec<usize>), Error> {
+    let Npy { shape, descr, raw } = read_npy(path)?;
     if descr != "<f4" {
         return Err(format!("{}: expected <f4, got {descr}", path.display()).into());
     }
@@ -70,8 +82,8 @@ fn read_f32(path: &Path) -> Result<(Vec<f32>, Vec<usize>), Box<dyn std::error::E
     ))
 }
 
-fn read_labels(path: &Path) -> Result<Vec<u32>, Box<dyn std::error::Error>> {
-    let (_, descr, raw) = read_npy(path)?;
+fn read_labels(path: &Path) -> Result<Vec<u32>, Error> {
+    let Npy { descr, raw, .. } = read_npy(path)?;
     if descr != "<i8" {
         return Err(format!("{}: expected <i8, got {descr}", path.display()).into());
     }
@@ -109,7 +121,7 @@ fn min_time<T>(repeats: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     (best, last.expect("at least one repeat"))
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str| {
         args.iter()
@@ -157,13 +169,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         targets: vec![0.9],
         ..SimConfig::default()
     };
-    if std::env::var_os("SKIP_SIM").is_some() {
-        std::fs::write(
-            out.join("rust.json"),
-            format!("{train_s} {rescore_s} {}", head.training().iterations),
-        )?;
-        return Ok(());
-    }
     eprintln!("digits simulation, warm starts (1 run)");
     let (sim_s, report) = min_time(1, || simulate(&data, &config));
     let report = report?;

@@ -245,6 +245,9 @@ mod avx2 {
     }
 }
 
+/// What the fused pass calls for each row: turns the row's logits into its gradient weights.
+pub(crate) type RowCallback<'a> = dyn FnMut(usize, &mut [f64]) + 'a;
+
 /// The work of one call, so that both compilations share one body.
 struct Job<'a> {
     x: &'a [f64],
@@ -255,7 +258,7 @@ struct Job<'a> {
     /// `n x k` logits (logits only) or `None` (fused pass).
     out: Option<&'a mut [f64]>,
     /// Fused pass: the gradient to accumulate into and the per-row callback.
-    grad: Option<(&'a mut [f64], &'a mut dyn FnMut(usize, &mut [f64]))>,
+    grad: Option<(&'a mut [f64], &'a mut RowCallback<'a>)>,
 }
 
 #[inline(always)]
@@ -388,7 +391,7 @@ pub(crate) fn fused(
     w: &[f64],
     k: usize,
     grad: &mut [f64],
-    row: &mut dyn FnMut(usize, &mut [f64]),
+    row: &mut RowCallback<'_>,
 ) {
     assert_eq!(grad.len(), k * d, "kernel gradient size");
     dispatch(Job {
@@ -445,6 +448,7 @@ mod tests {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn fused_with(
         portable: bool,
         x: &[f64],

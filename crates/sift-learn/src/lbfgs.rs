@@ -87,7 +87,7 @@ where
     for iteration in 0..options.max_iter {
         direction(&g, &s_hist, &y_hist, &rho, &mut alpha_buf, &mut d);
         let mut slope = dot(&g, &d);
-        if !(slope < 0.0) {
+        if slope >= 0.0 || slope.is_nan() {
             // Not a descent direction (numerical trouble): restart from steepest descent.
             s_hist.clear();
             y_hist.clear();
@@ -319,7 +319,7 @@ fn interpolate(lo: Point, hi: Point) -> f64 {
     }
     let d1 = lo.slope + hi.slope - 3.0 * (lo.f - hi.f) / (a - b);
     let disc = d1 * d1 - lo.slope * hi.slope;
-    if !(disc >= 0.0) {
+    if disc < 0.0 || disc.is_nan() {
         return bisect;
     }
     let d2 = width.signum() * disc.sqrt();

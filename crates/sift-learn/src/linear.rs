@@ -58,7 +58,7 @@ impl Linear {
         mut sink: impl FnMut(usize, &mut [f64]),
     ) -> Result<()> {
         let (d, k) = (self.dim(), self.outputs());
-        if x.len() != n.saturating_mul(d) && n > 0 && x.len() % n == 0 {
+        if x.len() != n.saturating_mul(d) && n > 0 && x.len().is_multiple_of(n) {
             return Err(LearnError::Width {
                 expected: d,
                 got: x.len() / n,

@@ -11,7 +11,7 @@
 //! (the intercepts are not penalised). Its minimiser is scikit-learn's
 //! `argmin C * sum_i s_i * loss_i + ||W||^2 / 2`.
 
-use crate::kernel;
+use crate::kernel::{self, RowCallback};
 use crate::lbfgs;
 
 /// What the rows are labeled with.
@@ -77,7 +77,7 @@ impl Problem<'_> {
         let fit_intercept = self.fit_intercept;
         let b = if fit_intercept { intercept[0] } else { 0.0 }; // the binary intercept
         // Each row's logits become its row of G = s / S * (p - y), and its loss is added.
-        let mut row: Box<dyn FnMut(usize, &mut [f64])> = match self.targets {
+        let mut row: Box<RowCallback<'_>> = match self.targets {
             Targets::Multinomial { class, .. } => Box::new(|i: usize, z: &mut [f64]| {
                 if fit_intercept {
                     z.iter_mut().zip(intercept).for_each(|(zi, bi)| *zi += bi);

@@ -1,6 +1,8 @@
 //! Heads on synthetic data: the reward head recovers a known linear reward, warm starts reach
 //! the same optimum, serde round trips, and every kind of bad input gets its clear error.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failing loudly is the point
+
 use sift_learn::{
     ClassifierHead, LearnError, Options, Preference, RewardHead, RewardOptions, Rng, evaluate_reward,
     pairwise_accuracy, ranking_pairs,
@@ -206,7 +208,7 @@ fn clear_errors_for_bad_input() {
     let head = ClassifierHead::fit(&x, 30, 4, &y, &o).unwrap();
     let err = head.predict_proba(&x[..15], 5).unwrap_err();
     assert_eq!(err, LearnError::Width { expected: 4, got: 3 });
-    let labels = vec![true, false].repeat(30); // label 0 on every row
+    let labels = [true, false].repeat(30); // label 0 on every row
     let err = ClassifierHead::fit_multi_label(&x, 30, 4, &labels, 2, &o).unwrap_err();
     assert_eq!(
         err,

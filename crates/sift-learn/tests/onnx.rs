@@ -3,6 +3,8 @@
 //! the head's own probabilities within 1e-5 (rewards: 1e-5 relative to max(1, |reward|)). Skipped, with the reason printed, when the venv is
 //! missing (`make setup-python` creates it; `SIFT_PYTHON` names another interpreter).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failing loudly is the point
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

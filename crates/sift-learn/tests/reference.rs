@@ -3,6 +3,8 @@
 //! tolerance; OneVsRestClassifier for multi-label; LogisticRegression without intercept on
 //! symmetrised differences for Bradley-Terry).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failing loudly is the point
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;

@@ -1,6 +1,8 @@
 //! The simulation on scikit-learn's digits (the committed fixture) and on synthetic pools:
 //! determinism, a dominant class, bad input, the plot, and the digits target.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failing loudly is the point
+
 mod support;
 
 use sift_learn::{Arm, LearnError, PlotOptions, SimConfig, SimData, Strategy, learning_curves_svg, simulate};
@@ -263,7 +265,12 @@ fn the_plot_draws_every_arm() {
 /// The target of issue 16 on digits: 10 initial labels, batches of 10, 20 seeds, a third held
 /// out; margin or ratio reaches 90% test accuracy with at least 35% fewer labels than random
 /// (median over seeds). Every strategy's figures are printed (run with --nocapture).
+///
+/// About 5 s in a release build but minutes in the workspace's unoptimised debug builds, so it
+/// is ignored there: `cargo test --release -p sift-learn -- --include-ignored` runs it, and
+/// `bench/learn/run.sh` checks the same target (and fails when it is missed).
 #[test]
+#[ignore = "minutes in a debug build: cargo test --release -p sift-learn -- --include-ignored"]
 fn digits_margin_or_ratio_saves_at_least_35_percent() {
     let (x, y) = digits();
     let data = SimData {

@@ -18,9 +18,12 @@ pub(super) struct AllRuns {
     pub split_sizes: (usize, usize),
 }
 
+/// Every arm's run of one seed, and the (pool, test) sizes.
+type SeedResult = Result<(Vec<Run>, (usize, usize))>;
+
 pub(super) fn run_all(data: &SimData<'_>, config: &SimConfig) -> Result<AllRuns> {
     let threads = config.threads.clamp(1, config.seeds.len());
-    let mut per_seed: Vec<Option<Result<(Vec<Run>, (usize, usize))>>> = Vec::new();
+    let mut per_seed: Vec<Option<SeedResult>> = Vec::new();
     per_seed.resize_with(config.seeds.len(), || None);
     if threads == 1 {
         for (slot, &seed) in per_seed.iter_mut().zip(&config.seeds) {
@@ -73,7 +76,7 @@ fn gather(x: &[f32], d: usize, rows: &[usize]) -> Vec<f32> {
 }
 
 /// Every arm's run for one seed, and the (pool, test) sizes.
-fn run_seed(data: &SimData<'_>, config: &SimConfig, seed: u64) -> Result<(Vec<Run>, (usize, usize))> {
+fn run_seed(data: &SimData<'_>, config: &SimConfig, seed: u64) -> SeedResult {
     let d = data.d;
     let split = stratified_split(data.labels, config.test_fraction, seed)?;
     let pool = split.train;
