@@ -123,9 +123,14 @@ impl fmt::Display for SimReport {
         }
 
         if self.arms.iter().any(|a| !a.cost.is_empty()) {
+            let rates = match (c.seconds_per_label, c.cost_per_hour) {
+                (Some(s), Some(h)) => format!("; {s} s per label, {h} per hour"),
+                (Some(s), None) => format!("; {s} s per label"),
+                _ => String::new(),
+            };
             writeln!(
                 f,
-                "\nLabeling cost against random (median labels to reach the target)"
+                "\nLabeling cost against random (median labels to reach the target{rates})"
             )?;
             for arm in self.arms.iter().filter(|a| !a.cost.is_empty()) {
                 for cost in &arm.cost {
@@ -142,7 +147,7 @@ impl fmt::Display for SimReport {
                                 let _ = write!(line, ", {h:.2} hours");
                             }
                             if let Some(m) = cost.money_saved {
-                                let _ = write!(line, ", {m:.2} money");
+                                let _ = write!(line, ", {m:.2} of labeling cost");
                             }
                             line.push_str(verdict);
                         }
