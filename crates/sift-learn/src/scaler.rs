@@ -6,8 +6,9 @@ use crate::data::{Element, check_features};
 use crate::error::{LearnError, Result};
 
 /// Per-column standardisation, `(x - mean) / scale`, as scikit-learn's `StandardScaler`:
-/// the mean and the population standard deviation (`ddof = 0`) of each column; a column whose
-/// deviation is below `10 * f64::EPSILON` (constant) keeps `scale = 1`.
+/// the mean and the population standard deviation (`ddof = 0`) of each column; a constant
+/// column (a variance within the rounding error of computing it, scikit-learn's test) keeps
+/// `scale = 1`.
 ///
 /// A head stores its scaler and applies it at predict time (and in its ONNX file), so callers
 /// always hand raw features to a head.
@@ -64,11 +65,16 @@ impl Scaler {
                 *s += dev * dev;
             }
         }
+        // scikit-learn's test for a constant column: a variance within the rounding error of
+        // its own computation, `var <= n eps var + (n mean eps)^2`.
+        let eps = f64::EPSILON;
         let scale = var
             .into_iter()
-            .map(|s| {
-                let sd = (s / count).sqrt();
-                if sd < 10.0 * f64::EPSILON { 1.0 } else { sd }
+            .zip(&mean)
+            .map(|(s, m)| {
+                let v = s / count;
+                let bound = count * eps * v + (count * m * eps).powi(2);
+                if v <= bound { 1.0 } else { v.sqrt() }
             })
             .collect();
         Ok(Self { mean, scale })

@@ -1,5 +1,7 @@
 //! Reads `tests/fixtures/digits.txt` (scikit-learn's digits, written by
-//! `bench/learn/dump_digits.py`): 1,797 items of 64 pixel values 0..16, classes 0..9.
+//! `bench/learn/dump_digits.py`): 1,797 items of 64 pixel values 0..16, classes 0..9. The
+//! data is the UCI "Optical Recognition of Handwritten Digits" test set (E. Alpaydin and
+//! C. Kaynak, 1998; CC BY 4.0), as bundled with scikit-learn.
 
 /// The fixture's text, compiled in.
 pub const DIGITS: &str = include_str!("../fixtures/digits.txt");
