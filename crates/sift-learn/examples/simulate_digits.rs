@@ -1,5 +1,6 @@
 //! Runs the digits simulation and prints the report (and, with `--plot FILE.svg`, the learning
-//! curves; with `--json FILE`, the whole report; `--diverse` for diversified arms; `--seeds N`).
+//! curves; with `--json FILE`, the whole report; `--diverse` for diversified arms; `--seeds N`,
+//! `--threads N`, `--tol T` (the head's tolerance), `--cold` (no warm starts)).
 //!
 //! `cargo run --release -p sift-learn --example simulate_digits -- --plot curves.svg`
 
@@ -34,6 +35,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if args.iter().any(|a| a == "--diverse") {
         config.arms = Arm::standard(true);
+    }
+    if let Some(t) = value("--tol") {
+        config.head.tol = t.parse()?;
     }
     if args.iter().any(|a| a == "--cold") {
         config.warm_start = false;

@@ -81,17 +81,21 @@
 //!
 //! On scikit-learn's digits (10 initial labels, batches of 10, 20 seeds, a third held out)
 //! margin and ratio reach 90% test accuracy with 90 labels (median) against 140 for random
-//! order (36% fewer); least confidence needs 110 and entropy 120; every strategy beats random.
+//! order (36% fewer); least confidence needs 110 and entropy 120; every strategy beats random,
+//! and their `+diverse` variants need 65-80. The figures move with the head's tolerance: at
+//! `tol = 1e-5` (closer to the optimum; warm and cold starts then agree) random needs 135,
+//! ratio 80 (41% fewer) and margin 90 (33%).
 //!
 //! # Speed
 //!
 //! The products (`n x k x d` multiply-adds per evaluation) run in one pass over the rows, four
 //! rows and two classes at a time; on x86-64 CPUs with AVX2 and FMA an explicit AVX2 kernel is
 //! picked at run time (the crate's only `unsafe`: that call and the vector loads and stores of
-//! bounds-checked slices). On one core, training on 10,000 x 384 embedding-like rows takes
-//! about 1.4 s (119 iterations; scikit-learn 1.5 s), rescoring 100,000 x 384 rows about 0.12 s
-//! (scikit-learn 0.25 s), and the digits simulation (20 seeds x 5 strategies x 40 rounds)
-//! about 7 s (scikit-learn 72 s); see `bench/learn/run.sh`.
+//! bounds-checked slices). On one core of the (shared, 2-core) development machine, training
+//! on 10,000 x 384 embedding-like rows takes 1.0-1.4 s (119 iterations; scikit-learn with one
+//! OpenBLAS thread: the same), rescoring 100,000 x 384 rows 0.09-0.12 s (scikit-learn 1.6-2x
+//! slower), and the digits simulation (20 seeds x 5 strategies x 40 rounds) about 7 s
+//! (scikit-learn 50-70 s; 4-6x with cold starts on both sides); see `bench/learn/run.sh`.
 //!
 //! ```
 //! use sift_learn::{ClassifierHead, Options, evaluate, stratified_split};
