@@ -6,7 +6,7 @@ use sift_al::{ClusterOptions, Input, cluster_uncertain, score_rows};
 use super::summary::Run;
 use super::{Arm, SimConfig, SimData, Standardize};
 use crate::classifier::{ClassifierHead, Options};
-use crate::error::Result;
+use crate::error::{LearnError, Result};
 use crate::metrics::cohen_kappa;
 use crate::scaler::Scaler;
 use crate::split::{Rng, stratified_split};
@@ -82,7 +82,7 @@ fn run_seed(data: &SimData<'_>, config: &SimConfig, seed: u64) -> SeedResult {
     let pool = split.train;
     let test = split.held_out;
     if pool.len() < config.initial {
-        return Err(crate::error::LearnError::InvalidOption {
+        return Err(LearnError::InvalidOption {
             name: "initial",
             reason: format!(
                 "{} initial labels but the pool holds {} items",
@@ -158,7 +158,7 @@ fn run_arm(ctx: &Loop<'_>, arm: Arm, seed: u64, initial: &[usize]) -> Result<Run
         };
         let head = match fitted {
             Ok(head) => Some(head),
-            Err(crate::error::LearnError::SingleClass { .. }) => None,
+            Err(LearnError::SingleClass { .. }) => None,
             Err(e) => return Err(e),
         };
         let predictions = match &head {
