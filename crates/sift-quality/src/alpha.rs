@@ -56,10 +56,7 @@ fn finish(sum_observed: f64, sum_expected: f64, n: usize, units: usize) -> Resul
 }
 
 /// How often each distinct value occurs in `values`.
-fn counts<'a, V: Ord>(values: impl IntoIterator<Item = &'a V>) -> BTreeMap<&'a V, usize>
-where
-    V: 'a,
-{
+fn counts<'a, V: Ord + 'a>(values: impl IntoIterator<Item = &'a V>) -> BTreeMap<&'a V, usize> {
     let mut out = BTreeMap::new();
     for v in values {
         *out.entry(v).or_insert(0) += 1;
@@ -156,8 +153,8 @@ pub fn alpha_ordinal<V: Ord>(ratings: &Ratings<V>) -> Result<Alpha> {
     interval_core(&units)
 }
 
-/// Alpha with any distance: `distance(a, a)` must be 0 and `distance(a, b) == distance(b, a)
-/// >= 0`. Cost: one distance per pair of ratings within a unit plus one per pair of distinct
+/// Alpha with any distance: `distance(a, a)` must be 0, and `distance(a, b)` must equal
+/// `distance(b, a)` and be at least 0. Cost: one distance per pair of ratings within a unit plus one per pair of distinct
 /// pairable values.
 pub fn alpha_with<V: Ord>(ratings: &Ratings<V>, distance: impl Fn(&V, &V) -> f64) -> Result<Alpha> {
     let mut totals: BTreeMap<&V, usize> = BTreeMap::new();

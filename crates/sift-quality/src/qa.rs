@@ -202,6 +202,7 @@ pub fn matched_type_ratings<T>(
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // citations are lists of ranges; one-span lists are meant
 mod tests {
     use super::*;
 
@@ -222,7 +223,7 @@ mod tests {
             span_overlap(&[2..2], &[]),
             Err(QualityError::Undefined(Undefined::Empty))
         );
-        #[allow(clippy::reversed_empty_ranges)] // the point of the test
+        #[allow(clippy::reversed_empty_ranges)] // a reversed span is the input under test
         let reversed = span_overlap(&[5..2], &[0..1]);
         assert!(matches!(
             reversed,

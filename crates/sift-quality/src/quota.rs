@@ -53,14 +53,14 @@ impl Bounds {
                 });
             }
         }
-        if let (Some(min), Some(max)) = (self.min, self.max) {
-            if min > max {
-                return Err(QualityError::InvalidParameter {
-                    what,
-                    rule: "a minimum no larger than its maximum",
-                    value: min,
-                });
-            }
+        if let (Some(min), Some(max)) = (self.min, self.max)
+            && min > max
+        {
+            return Err(QualityError::InvalidParameter {
+                what,
+                rule: "a minimum no larger than its maximum",
+                value: min,
+            });
         }
         Ok(())
     }

@@ -22,9 +22,9 @@ use crate::ratings::Ratings;
 /// Dawid-Skene parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DawidSkeneOptions {
-    /// Most EM iterations (default 200).
+    /// Most EM iterations (default 1000; EM converges linearly, a few hundred are typical).
     pub max_iterations: usize,
-    /// Stop when no posterior probability changes by more than this (default 1e-8).
+    /// Stop when no posterior probability changes by more than this (default 1e-6).
     pub tolerance: f64,
     /// Additive smoothing of confusion-matrix rows (default 0.01).
     pub smoothing: f64,
@@ -33,8 +33,8 @@ pub struct DawidSkeneOptions {
 impl Default for DawidSkeneOptions {
     fn default() -> Self {
         DawidSkeneOptions {
-            max_iterations: 200,
-            tolerance: 1e-8,
+            max_iterations: 1000,
+            tolerance: 1e-6,
             smoothing: 0.01,
         }
     }
@@ -92,7 +92,7 @@ pub fn dawid_skene(
             value: options.smoothing,
         });
     }
-    if !(options.tolerance >= 0.0) {
+    if options.tolerance.is_nan() || options.tolerance < 0.0 {
         return Err(QualityError::InvalidParameter {
             what: "tolerance",
             rule: "zero or more",
