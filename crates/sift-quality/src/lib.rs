@@ -20,6 +20,19 @@
 //! Per-item measures of two annotators (span overlap, object and event matching) return
 //! [`MatchCounts`] or values that a caller sums or averages over a batch ([`Summary`]).
 //!
+//! How the figures of a report come out of it:
+//!
+//! * classification: one matrix per batch (units = items); alpha and Fleiss over it, Cohen's
+//!   kappa per pair ([`cohen_kappa_table`]), [`percent_agreement`] per item, [`majority_votes`]
+//!   then [`agreement_with_consensus`] per annotator;
+//! * ranking: per dimension, one matrix whose units are `(item, response)` and whose values
+//!   are ranks, for [`alpha_ordinal`]; per item and pair of annotators, [`kendall_tau_b`] on
+//!   the two rank vectors, averaged over items with [`Summary`]; per item, [`borda`] or
+//!   [`kemeny`] for the consensus and [`pairwise_support`] for its agreement;
+//! * Q&A, image and video captioning: per item and pair of annotators, [`compare_qa`],
+//!   [`match_objects`], [`match_events`]; a batch adds the [`MatchCounts`] (micro F1) and pools
+//!   the matched question types into Cohen's kappa or, with [`matched_type_ratings`], alpha.
+//!
 //! A measure that has no value on the data (one rating per unit, every rating the same,
 //! nothing to compare) returns `Err(QualityError::Undefined(reason))`: reports show "—" with
 //! the [`Undefined`] reason, never a made-up 0 or 1.
@@ -38,7 +51,7 @@
 //! | per item | percent / pairwise agreement | [`percent_agreement`], [`pairwise_agreement`] | share of agreeing rating pairs; `1 -` mean pairwise distance | by hand |
 //! | vs consensus | agreement and kappa | [`agreement_with_consensus`] | share equal to the consensus, Cohen's kappa against it | — |
 //! | ranking | Kendall's tau-b (pair, dimension) | [`kendall_tau_b`] | `(C - D) / sqrt((P - T_x)(P - T_y))` | `scipy.stats.kendalltau` (variant b) |
-//! | Q&A | citation overlap F1 | [`span_overlap`] | character level: `2 |A ∩ B| / (|A| + |B|)` over merged spans | Python sets of character offsets |
+//! | Q&A | citation overlap F1 | [`span_overlap`] | character level: `2 \|A ∩ B\| / (\|A\| + \|B\|)` over merged spans | Python sets of character offsets |
 //! | Q&A | pair matching, question types | [`compare_qa`], [`matched_type_ratings`] | pairs matched optimally by span F1 `>= min_f1`; types of matched pairs fed to kappa / alpha | — |
 //! | image captioning | object F1 | [`match_objects`] | optimal one-to-one matching (Hungarian), distance `<= radius`, [`normalize_name`] equal; `2 m / (a + b)` | `scipy.optimize.linear_sum_assignment` |
 //! | captioning | caption length spread | [`caption_length_spread`] | words per caption: min, max, mean, population sd, `cv = sd / mean` | numpy |

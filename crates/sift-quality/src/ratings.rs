@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{QualityError, Result};
 
@@ -14,8 +14,9 @@ use crate::error::{QualityError, Result};
 /// A unit is whatever is rated once per coder: an item's class, one response's rank on one
 /// dimension, the question type of a matched Q&A pair. A batch or a project is the matrix of
 /// its units; per-batch figures come from [`Ratings::select_units`], leave-one-out consensus
-/// from [`Ratings::without_coder`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// from [`Ratings::without_coder`]. (Serializable for reports; not deserializable, so that
+/// every matrix comes through a constructor that checks its shape.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ratings<V> {
     units: usize,
     coders: usize,
