@@ -16,7 +16,7 @@ use super::digest::{parse_hash, parse_sha, sha256_hex};
 use super::layout::{self, LAYOUT_VERSION, PROJECT_KEY};
 use super::run::{SyncOptions, SyncRun, check_sha, fetch_parsed};
 use super::store::{ObjectStore, RemoteObject, too_large};
-use super::wire::{ProjectDoc, parse_assignments, parse_reviews, parse_segment};
+use super::wire::{ProjectDoc, check_line_length, parse_assignments, parse_reviews, parse_segment};
 use crate::{Error, Project, Result};
 
 /// Reads the lead's `project.json` and creates an annotator's project from it in `dir`.
@@ -288,6 +288,7 @@ impl SyncRun<'_> {
         let mut by_hash: HashMap<[u8; 16], (u64, &str, Option<String>)> = HashMap::new();
         let mut scratch = Vec::new();
         for (i, line) in manifest_text.lines().enumerate() {
+            check_line_length(line, &where_(&manifest_key), i as u64 + 1)?;
             let rec =
                 sift_manifest::parse_gt_line(line, None, &mut scratch).map_err(|e| Error::Manifest {
                     file: where_(&manifest_key),

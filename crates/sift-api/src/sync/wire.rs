@@ -1,7 +1,7 @@
 //! The documents of the remote layout as they travel (`project.json`, batch headers and
 //! assignment lines, result segments with their trailer, review files) and their parsers.
 //! Everything read back is treated as hostile: a parser refuses what does not fit, naming the
-//! object and the line.
+//! object and the line, and no line may be longer than [`MAX_LINE_BYTES`].
 
 use std::collections::BTreeMap;
 
@@ -10,6 +10,26 @@ use sift_store::{RemoteVersion, SyncedReview};
 
 use super::digest::parse_hash;
 use crate::{Error, Result};
+
+/// The longest line of a sync document (an assignment, a review, a segment's version or
+/// trailer, a batch manifest's item): the limit of manifest lines on import. A longer line is
+/// refused before it is parsed.
+pub(super) const MAX_LINE_BYTES: usize = sift_manifest::DEFAULT_MAX_LINE_BYTES;
+
+/// Refuses line `line` of `file` when it is longer than [`MAX_LINE_BYTES`].
+pub(super) fn check_line_length(text: &str, file: &str, line: u64) -> Result<()> {
+    if text.len() > MAX_LINE_BYTES {
+        return Err(Error::Manifest {
+            file: file.to_owned(),
+            line,
+            reason: format!(
+                "{} bytes long, longer than the {MAX_LINE_BYTES} bytes a line may have; not read",
+                text.len()
+            ),
+        });
+    }
+    Ok(())
+}
 
 /// `project.json`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -117,10 +137,12 @@ pub(super) fn parse_assignments(
     })?;
     let mut lines = text.lines().enumerate();
     let header: BatchHeader = match lines.next() {
-        Some((_, l)) => serde_json::from_str(l).map_err(|e| Error::Manifest {
-            file: file.to_owned(),
-            line: 1,
-            reason: format!("batch header: {e}"),
+        Some((_, l)) => check_line_length(l, file, 1).and_then(|()| {
+            serde_json::from_str(l).map_err(|e| Error::Manifest {
+                file: file.to_owned(),
+                line: 1,
+                reason: format!("batch header: {e}"),
+            })
         })?,
         None => {
             return Err(Error::ManifestFile {
@@ -131,6 +153,7 @@ pub(super) fn parse_assignments(
     };
     let mut mine = Vec::new();
     for (i, l) in lines {
+        check_line_length(l, file, i as u64 + 1)?;
         let a: AssignmentLine = serde_json::from_str(l).map_err(|e| Error::Manifest {
             file: file.to_owned(),
             line: i as u64 + 1,
@@ -161,6 +184,7 @@ pub(super) fn parse_reviews(
     let header: ReviewsHeader = lines
         .next()
         .ok_or_else(|| bad(1, "empty".into()))
+        .and_then(|l| check_line_length(l, file, 1).map(|()| l))
         .and_then(|l| serde_json::from_str(l).map_err(|e| bad(1, format!("reviews header: {e}"))))?;
     if header.batch != batch || header.annotator != annotator {
         return Err(bad(
@@ -174,6 +198,7 @@ pub(super) fn parse_reviews(
     let mut out = Vec::new();
     for (i, l) in lines.enumerate() {
         let line = i as u64 + 2;
+        check_line_length(l, file, line)?;
         let r: ReviewLine = serde_json::from_str(l).map_err(|e| bad(line, e.to_string()))?;
         let item_hash = parse_hash(&r.item)
             .ok_or_else(|| bad(line, format!("field \"item\": {:?} is not a hash", r.item)))?;
@@ -232,6 +257,9 @@ pub(super) fn parse_segment(
     };
     let text = std::str::from_utf8(body).map_err(|_| bad(0, "not UTF-8".into()))?;
     let lines: Vec<&str> = text.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        check_line_length(l, key, i as u64 + 1)?;
+    }
     let trailer: SegmentTrailer = lines
         .last()
         .and_then(|l| serde_json::from_str(l).ok())

@@ -150,3 +150,51 @@ fn objects_larger_than_the_cap_are_not_read() {
         "{e}"
     );
 }
+
+#[test]
+fn sync_lines_longer_than_the_cap_are_refused_unparsed() {
+    use crate::sync::wire::{MAX_LINE_BYTES, parse_assignments, parse_reviews, parse_segment};
+    let item = "00112233445566778899aabbccddeeff";
+    let long = "x".repeat(MAX_LINE_BYTES);
+    // The value parsed is never printed: it is megabytes long.
+    fn refused<T>(read: crate::Result<T>, file: &str, line: u64) {
+        let Err(e) = read else {
+            panic!("{file}: a line over the cap was read");
+        };
+        let e = e.to_string();
+        assert!(
+            e.starts_with(&format!("{file}:{line}: ")) && e.contains("longer than the"),
+            "{e}"
+        );
+    }
+
+    // A result segment: one version whose payload is longer than a line may be.
+    let version = json!({"item": item, "version": 1, "kind": "submitted", "payload": {"note": long},
+                         "time_spent_ms": 5, "created_at": "t"});
+    let trailer = json!({"end": {"annotator": "a", "batch": "b", "lines": 1}});
+    let segment = format!("{version}\n{trailer}\n");
+    refused(parse_segment(segment.as_bytes(), "seg", "a", "b"), "seg", 1);
+
+    // A reviews file: a comment longer than a line may be.
+    let header = json!({"sift_reviews": 1, "batch": "b", "annotator": "a", "reviews": 1});
+    let review = json!({"item": item, "version": 1, "decision": "returned", "comment": long,
+                        "anchor": null, "reviewer": "rita", "created_at": "t"});
+    let reviews = format!("{header}\n{review}\n");
+    refused(parse_reviews(reviews.as_bytes(), "rev", "b", "a"), "rev", 2);
+
+    // Assignments: an item given to a list of names longer than a line may be.
+    let header = json!({"sift_batch": 1, "batch": "b", "manifest_sha256": "0".repeat(64), "items": 1});
+    let assignment = json!({"item": item, "position": 0, "annotators": ["a", long]});
+    let assignments = format!("{header}\n{assignment}\n");
+    refused(parse_assignments(assignments.as_bytes(), "asg", "a"), "asg", 2);
+
+    // Exactly at the cap is still read (the cap is on the line, not on what it holds).
+    let short = "y".repeat(long.len() - (review.to_string().len() - MAX_LINE_BYTES));
+    let review = json!({"item": item, "version": 1, "decision": "returned", "comment": short,
+                        "anchor": null, "reviewer": "rita", "created_at": "t"});
+    assert_eq!(review.to_string().len(), MAX_LINE_BYTES);
+    let header = json!({"sift_reviews": 1, "batch": "b", "annotator": "a", "reviews": 1});
+    let reviews = format!("{header}\n{review}\n");
+    let read = parse_reviews(reviews.as_bytes(), "rev", "b", "a").map(|r| r.len());
+    assert!(matches!(read, Ok(1)), "{:?}", read.map_err(|e| e.to_string()));
+}
