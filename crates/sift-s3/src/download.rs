@@ -52,7 +52,13 @@ pub(crate) async fn download(
         if let Some(n) = out.content_length().filter(|n| *n >= 0).map(|n| n as u64)
             && n > remaining
         {
-            return Err(oversized(job, offset + n));
+            // What an earlier run kept is the start of another object: not worth keeping.
+            match tokio::fs::remove_file(&part).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io_error("remove", &part, &e));
+                }
+                _ => return Err(oversized(job, offset + n)),
+            }
         }
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)
