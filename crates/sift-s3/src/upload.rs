@@ -62,7 +62,7 @@ pub(crate) fn changed(path: &Path) -> RemoteError {
 
 /// A part already on the store: its size, ETag and CRC32C (if the store reports it).
 #[derive(Debug, Clone)]
-struct StoredPart {
+pub(crate) struct StoredPart {
     size: u64,
     etag: Option<String>,
     crc32c: Option<String>,
