@@ -11,6 +11,7 @@ export type { ItemArgs } from "./ItemArgs";
 export type { ItemView } from "./ItemView";
 export type { LimitArgs } from "./LimitArgs";
 export type { Me } from "./Me";
+export type { NoArgs } from "./NoArgs";
 export type { ProjectInfo } from "./ProjectInfo";
 export type { QueueArgs } from "./QueueArgs";
 export type { QueueEntry } from "./QueueEntry";
