@@ -40,6 +40,7 @@ pub struct RankingFields {
 /// named quality.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(rename = "RankingDirection")]
 pub enum Direction {
     /// Rank 1 has the most of the quality (clarity, helpfulness).
     MoreIsBetter,

@@ -5,4 +5,4 @@
  * direction only tells annotators (and the UI) whether preferred means more or less of the
  * named quality.
  */
-export type Direction = "more-is-better" | "less-is-better";
+export type RankingDirection = "more-is-better" | "less-is-better";
