@@ -1,6 +1,6 @@
-//! The TypeScript types of the UI's API are generated from these Rust types with ts-rs
-//! into `ui/src/lib/bindings/`. This test fails when the committed files are stale;
-//! `make types` (SIFT_UPDATE_BINDINGS=1) rewrites them.
+//! The TypeScript types of the UI's API, and of the templates and payloads it edits, are
+//! generated from these Rust types with ts-rs into `ui/src/lib/bindings/`. This test fails
+//! when the committed files are stale; `make types` (SIFT_UPDATE_BINDINGS=1) rewrites them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
 
@@ -30,6 +30,11 @@ fn export(dir: &Path) {
     ReviewTask::export_all(&cfg).unwrap();
     StatusReport::export_all(&cfg).unwrap();
     sift_template::Violation::export_all(&cfg).unwrap();
+    // The template as the `template` command returns it (kinds, fields, rules come with it)
+    // and every kind's payload.
+    sift_template::TemplateView::export_all(&cfg).unwrap();
+    sift_template::Kind::export_all(&cfg).unwrap();
+    sift_template::Payload::export_all(&cfg).unwrap();
     sift_error::ApiError::export_all(&cfg).unwrap();
     ItemArgs::export_all(&cfg).unwrap();
     SaveArgs::export_all(&cfg).unwrap();

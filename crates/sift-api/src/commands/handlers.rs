@@ -5,11 +5,10 @@
 // One signature for every command (the dispatch hands each its parsed arguments by value).
 #![allow(clippy::needless_pass_by_value)]
 
-use sift_template::Violation;
+use sift_template::{TemplateView, Violation};
 
 use super::{
-    AnnotationArgs, Context, ItemArgs, JsonValue, LimitArgs, NoArgs, QueueArgs, ReviewArgs, SaveArgs,
-    ValidateArgs,
+    AnnotationArgs, Context, ItemArgs, LimitArgs, NoArgs, QueueArgs, ReviewArgs, SaveArgs, ValidateArgs,
 };
 use crate::session::Caller;
 use crate::{
@@ -21,8 +20,13 @@ pub(super) fn me(p: &mut Project, caller: &Caller, _: NoArgs, ctx: Context<'_>) 
     p.me(caller, ctx.media_base_url.map(str::to_owned))
 }
 
-pub(super) fn template(p: &mut Project, _: &Caller, _: NoArgs, _: Context<'_>) -> Result<JsonValue> {
-    Ok(p.template_view())
+pub(super) fn template<'p>(
+    p: &'p mut Project,
+    _: &Caller,
+    _: NoArgs,
+    _: Context<'_>,
+) -> Result<TemplateView<'p>> {
+    Ok(p.template().view())
 }
 
 pub(super) fn queue(p: &mut Project, caller: &Caller, a: QueueArgs, _: Context<'_>) -> Result<QueueView> {

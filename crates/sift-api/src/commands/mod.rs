@@ -167,7 +167,7 @@ macro_rules! dispatch {
 /// The result of `template` (the template as JSON) and other untyped values.
 pub type JsonValue = Value;
 
-pub use sift_template::Violation;
+pub use sift_template::{TemplateView, Violation};
 
 crate::ui_commands!(dispatch);
 

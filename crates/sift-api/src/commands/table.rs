@@ -23,7 +23,7 @@ macro_rules! ui_commands {
             /// Who the caller is, their project, where media comes from.
             me($crate::commands::NoArgs) -> $crate::Me [Annotator, Reviewer, Lead] read;
             /// The project's template (what to label and the rules a submission must meet).
-            template($crate::commands::NoArgs) -> $crate::commands::JsonValue [Annotator, Reviewer, Lead] read;
+            template($crate::commands::NoArgs) -> $crate::commands::TemplateView<'_> [Annotator, Reviewer, Lead] read;
             /// The first page of the caller's queue, or with `after` the next page of new items.
             queue($crate::commands::QueueArgs) -> $crate::QueueView [Annotator, Reviewer, Lead] read;
             /// The caller's own annotations (any state), most recently changed first.

@@ -40,8 +40,7 @@ export class ApiClient {
   }
 
   template(): Promise<TemplateView> {
-    // The table types the template as JSON; its shape is `TemplateView`.
-    return this.call("template", {}) as Promise<unknown> as Promise<TemplateView>;
+    return this.call("template", {});
   }
 
   /** The first page of the caller's queue, or with `after` the next page of new items after that item id. */
