@@ -609,3 +609,280 @@ fn wrong_credentials_a_missing_bucket_and_a_stopped_server_each_say_so() {
     let text = String::from_utf8_lossy(&file);
     assert!(!text.contains(g.secret_key()) && !text.contains(g.access_key()));
 }
+
+// ---------------------------------------------------------------- who may write where
+//
+// Garage cannot limit a key to a prefix: each annotator gets a results bucket only their key
+// can write (`docs/sync-policies/garage-setup.sh`), and the lead reads each annotator's
+// results from that bucket alone.
+
+/// An annotator's Garage key and results bucket, as the set-up script printed them.
+struct Member {
+    name: String,
+    key: String,
+    secret: String,
+    bucket: String,
+}
+
+/// Runs the shipped Garage set-up script for `names` (the lead is this instance's own key).
+fn garage_setup(g: &Garage, names: &[&str]) -> (Vec<Member>, String) {
+    let script = sift_tests::repo_root().join("docs/sync-policies/garage-setup.sh");
+    let mut args = vec![g.bucket(), g.access_key()];
+    args.extend_from_slice(names);
+    let out = g.run_script(&script, &args);
+    let members = out
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.len() == 8 && w[0] == "annotator").then(|| Member {
+                name: w[1].to_owned(),
+                key: w[3].to_owned(),
+                secret: w[5].to_owned(),
+                bucket: w[7].to_owned(),
+            })
+        })
+        .collect();
+    (members, out)
+}
+
+/// A `sift` command using an annotator's own key.
+fn sift_as(g: &Garage, m: &Member) -> Command {
+    let mut cmd = sift(g);
+    for (k, v) in g.env_for(&m.key, &m.secret) {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// The real S3 transport with an explicit key, on `bucket` under `prefix`.
+fn store_as(g: &Garage, key: &str, secret: &str, bucket: &str, prefix: &str) -> sift_s3::S3Store {
+    let config = sift_api::SyncConfig {
+        prefix: prefix.into(),
+        region: Some(g.region().into()),
+        endpoint: Some(g.endpoint()),
+        path_style: true,
+        ..sift_api::SyncConfig::new(bucket, sift_api::SyncRole::Lead)
+    };
+    let tuning = sift_s3::Tuning {
+        max_attempts: 2,
+        ..sift_s3::Tuning::default()
+    };
+    sift_s3::S3Store::connect_with_key(&config, tuning, key, secret).unwrap()
+}
+
+#[test]
+fn each_annotator_writes_only_its_own_results_and_the_lead_reads_them_from_there() {
+    use sift_api::{ObjectStore, PutMode, RemoteErrorKind};
+    let g = Garage::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (team, out) = garage_setup(&g, &["alice", "bob"]);
+    assert_eq!(team.len(), 2, "{out}");
+    assert_eq!(team[0].bucket, "sift-test-results-alice");
+    assert!(
+        team.iter()
+            .all(|m| m.key.starts_with("GK") && m.secret.len() > 20),
+        "{out}"
+    );
+    // Running it again changes nothing and hands out no secret.
+    let (again, _) = garage_setup(&g, &["alice", "bob"]);
+    assert!(again.iter().all(|m| m.secret == "(unchanged)"));
+    assert_eq!(again[1].key, team[1].key);
+
+    let lead = lead_project(&g, tmp.path(), "trust", 4);
+    let mut config = sift(&g);
+    config.args(["sync", "config", "-p"]).arg(&lead);
+    for m in &team {
+        config.args(["--results-bucket", &format!("{}={}", m.name, m.bucket)]);
+    }
+    let shown = ok_json(&mut config);
+    assert_eq!(shown["results_buckets"]["bob"], "sift-test-results-bob");
+    let round = ok_json(sift(&g).args(["sync", "-p"]).arg(&lead));
+    assert_eq!(round[1]["batches"], json!(["wk1"]), "{round}");
+
+    // Each annotator joins and syncs with their own key; their work goes to their bucket.
+    for m in &team {
+        let project = tmp.path().join(&m.name);
+        ok(sift_as(&g, m)
+            .args(["sync", "join"])
+            .arg(&project)
+            .args(["--annotator", &m.name])
+            .args(remote_args(&g, "trust")));
+        for id in item_ids(&project) {
+            annotate(&g, &project, &m.name, id, &ranking_payload("0"), true);
+        }
+        // `sift sync` alone and `sift sync run` are the same round.
+        let round: &[&str] = if m.name == "bob" {
+            &["sync", "run", "-p"]
+        } else {
+            &["sync", "-p"]
+        };
+        let reports = ok_json(sift_as(&g, m).args(round).arg(&project));
+        assert_eq!(reports[0]["direction"], "push", "{reports}");
+        assert_eq!(reports[0]["versions"], 2, "{reports}");
+        assert_eq!(
+            reports[0]["segments"],
+            json!([format!("results/{}/wk1/000001.jsonl", m.name)])
+        );
+    }
+    let bucket_of = |name: &str| &team.iter().find(|m| m.name == name).unwrap().bucket;
+
+    // Garage refuses what a key may not write: Alice's key cannot write under results/bob/
+    // (in the shared bucket or in Bob's), nor publish batches; the lead cannot write results.
+    let (alice, bob) = (&team[0], &team[1]);
+    let shared = store_as(&g, &alice.key, &alice.secret, g.bucket(), "trust");
+    let in_bobs = store_as(&g, &alice.key, &alice.secret, &bob.bucket, "trust");
+    let lead_in_alices = store_as(&g, g.access_key(), g.secret_key(), bucket_of("alice"), "trust");
+    let body = b"{}\n".to_vec();
+    let sha = sift_api::sha256_hex(&body);
+    for (store, key) in [
+        (&shared, "results/bob/wk1/000009.jsonl"),
+        (&shared, "batches/wk1/assignments.jsonl"),
+        (&in_bobs, "results/bob/wk1/000009.jsonl"),
+        (&lead_in_alices, "results/alice/wk1/000009.jsonl"),
+    ] {
+        let e = store
+            .put(key, body.clone(), &sha, PutMode::Overwrite)
+            .expect_err(key);
+        assert_eq!(e.kind, RemoteErrorKind::Forbidden, "{}: {e}", store.location());
+    }
+
+    // What Alice writes in her own bucket under Bob's name is never taken for Bob's work.
+    let item: String = query_one(
+        &lead,
+        "SELECT lower(hex(content_hash)) FROM items ORDER BY id LIMIT 1",
+    );
+    let forged = format!(
+        "{}\n{}\n",
+        json!({"item": item, "version": 9, "kind": "submitted", "payload": ranking_payload("1"),
+               "time_spent_ms": 1, "created_at": "2030-01-01T00:00:00Z"}),
+        json!({"end": {"annotator": "bob", "batch": "wk1", "lines": 1}})
+    );
+    let own = store_as(&g, &alice.key, &alice.secret, &alice.bucket, "trust");
+    let sha = sift_api::sha256_hex(forged.as_bytes());
+    own.put(
+        "results/bob/wk1/000001.jsonl",
+        forged.into_bytes(),
+        &sha,
+        PutMode::Overwrite,
+    )
+    .unwrap();
+
+    // The lead merges each annotator's work once, from their bucket, and names the stray.
+    let out = run(sift(&g).args(["sync", "pull", "--json", "-p"]).arg(&lead));
+    assert_eq!(out.status.code(), Some(1), "problems make the exit code say so");
+    // With --json, the report comes first on stdout, then the error.
+    let pulled: Value = serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(pulled["versions"], 4, "{pulled}");
+    let problems = pulled["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{pulled}");
+    let stray = problems[0].as_str().unwrap();
+    assert!(
+        stray.contains("results/bob/wk1/000001.jsonl") && stray.contains("sift-test-results-alice"),
+        "{stray}"
+    );
+    assert_eq!(count_rows(&lead, "annotation_versions"), 4);
+    let status = ok_json(sift(&g).args(["sync", "status", "-p"]).arg(&lead));
+    assert_eq!(status["segments_to_pull"], json!([]), "{status}");
+}
+
+#[test]
+fn the_aws_policies_let_each_annotator_write_its_own_results_only() {
+    let policy = |name: &str| -> Value {
+        let path = sift_tests::repo_root().join("docs/sync-policies").join(name);
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    };
+    // Every resource a policy lets its holder write.
+    let writable = |p: &Value| -> Vec<String> {
+        let mut out = Vec::new();
+        for s in p["Statement"].as_array().unwrap() {
+            assert_eq!(s["Effect"], "Allow");
+            let actions: Vec<&str> = match &s["Action"] {
+                Value::String(a) => vec![a.as_str()],
+                a => a
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap())
+                    .collect(),
+            };
+            if actions.iter().any(|a| *a == "s3:PutObject" || a.ends_with('*')) {
+                match &s["Resource"] {
+                    Value::String(r) => out.push(r.clone()),
+                    r => out.extend(
+                        r.as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|r| r.as_str().unwrap().to_owned()),
+                    ),
+                }
+            }
+        }
+        out
+    };
+    assert_eq!(
+        writable(&policy("aws-annotator-policy.json")),
+        ["arn:aws:s3:::BUCKET/PREFIX/results/${aws:username}/*"]
+    );
+    let lead = writable(&policy("aws-lead-policy.json"));
+    assert_eq!(lead.len(), 3, "{lead:?}");
+    assert!(lead.iter().all(|r| !r.contains("/results/")), "{lead:?}");
+}
+
+// ---------------------------------------------------------------- reads and downloads have limits
+
+#[test]
+fn reads_stop_at_their_cap_and_downloads_at_the_expected_size() {
+    use sift_api::{DownloadJob, ObjectStore, PutMode, RemoteErrorKind};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let g = Garage::start();
+    let store = store_as(&g, g.access_key(), g.secret_key(), g.bucket(), "caps");
+    let body = noise(300_000, 3);
+    let sha = sift_api::sha256_hex(&body);
+    store
+        .put("media/object.bin", body.clone(), &sha, PutMode::Overwrite)
+        .unwrap();
+
+    // Into memory: refused past the cap, whole within it.
+    let e = store.get("media/object.bin", 100_000).unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::TooLarge, "{e}");
+    assert_eq!(
+        store.get("media/object.bin", 300_000).unwrap().unwrap().body,
+        body
+    );
+
+    // To disk: a download that expects fewer bytes than the object holds writes no more than
+    // it expects, and leaves nothing behind; one that expects the object gets it.
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("object.bin");
+    let short = DownloadJob {
+        key: "media/object.bin".into(),
+        dest: dest.clone(),
+        size: 100_000,
+        sha256: sift_api::sha256_hex(&body[..100_000]),
+    };
+    let most = AtomicU64::new(0);
+    let results = store.download_files(std::slice::from_ref(&short), &|b| {
+        most.fetch_max(b, Ordering::Relaxed);
+    });
+    let e = results[0].as_ref().unwrap_err();
+    assert_eq!(e.kind, RemoteErrorKind::Integrity, "{e}");
+    assert!(e.message.contains("more than the expected 100000 bytes"), "{e}");
+    assert!(
+        most.load(Ordering::Relaxed) <= 100_000,
+        "wrote past the expected size"
+    );
+    assert!(!dest.exists());
+    assert!(!sift_s3::partial_path(&dest, &short.sha256).exists());
+    let whole = DownloadJob {
+        size: 300_000,
+        sha256: sha.clone(),
+        ..short
+    };
+    let results = store.download_files(&[whole], &|_| {});
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    assert_eq!(std::fs::read(&dest).unwrap(), body);
+}

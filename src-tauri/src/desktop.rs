@@ -1,12 +1,12 @@
-//! The desktop app's state: the open project, the local user, the media server and the
-//! recent-projects list. Commands are thin adapters over [`Desktop::call`], which hands them
+//! The desktop app's state: the open project and who labels in it, the local user, the media
+//! server and the recent-projects list. Commands are thin adapters over [`Desktop::call`], which hands them
 //! to `sift_api::Project::call`, the command table `sift serve` dispatches through too.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
-use sift_api::{Caller, Error, ImportOptions, Me, NoProgress, Project, Role, SyncConfig};
+use sift_api::{Caller, Error, ImportOptions, Me, NoProgress, Project, Role, SyncConfig, SyncRole};
 use sift_error::{Code, ErrorCode};
 
 use crate::error::CommandError;
@@ -26,6 +26,8 @@ pub struct Desktop {
 #[derive(Debug)]
 struct OpenProject {
     project: Project,
+    /// Who labels in this window (see [`labeler`]).
+    labeler: String,
     /// The project file (`project.sift`).
     file: PathBuf,
     /// The project folder.
@@ -80,7 +82,8 @@ impl Desktop {
         }
     }
 
-    /// The local user's annotator name.
+    /// The local user's annotator name (who labels in projects that do not sync as an
+    /// annotator; see [`labeler`]).
     pub fn user(&self) -> &str {
         &self.user
     }
@@ -93,11 +96,11 @@ impl Desktop {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs one of `sift_api::commands::COMMANDS` for the local user in the open project.
+    /// Runs one of `sift_api::commands::COMMANDS` in the open project, as who labels there.
     pub fn call(&self, name: &str, args: Value) -> Result<Value, CommandError> {
         let mut open = self.lock();
         let open = open.as_mut().ok_or_else(CommandError::no_project)?;
-        let caller = open.project.caller_named(&self.user)?;
+        let caller = open.project.caller_named(&open.labeler)?;
         Ok(open.project.call(&caller, name, args, Some(&open.media_base))?)
     }
 
@@ -126,9 +129,8 @@ impl Desktop {
         Ok(Project::open(&file)?)
     }
 
-    /// Opens the project in `path` (a folder or its `project.sift`), makes the local user
-    /// an annotator in it if they are not one yet (as lead: it is their own machine),
-    /// serves its media, and puts it first in the recent list.
+    /// Opens the project in `path` (a folder or its `project.sift`), decides who labels in it
+    /// ([`labeler`]), serves its media, and puts it first in the recent list.
     pub fn open(&self, path: &Path) -> Result<Me, CommandError> {
         let file = sift_api::resolve_project_path(path)?;
         let folder = file
@@ -137,7 +139,7 @@ impl Desktop {
             .unwrap_or_else(|| path.to_owned());
         let folder = folder.canonicalize().unwrap_or(folder);
         let mut project = Project::open(&file)?;
-        let caller = ensure_user(&project, &self.user)?;
+        let caller = labeler(&project, &self.user)?;
         let media_project = Project::open(&file)?;
         let media_base = self.media.mount(media_project, &caller.name);
         project.set_media_base(media_base.clone());
@@ -158,6 +160,7 @@ impl Desktop {
         }
         *self.lock() = Some(OpenProject {
             project,
+            labeler: caller.name,
             file,
             folder,
             media_base,
@@ -189,7 +192,7 @@ impl Desktop {
             match found {
                 Ok((info, file)) => {
                     let dir = file.parent().map_or_else(|| folder.clone(), Path::to_owned);
-                    let _ = self.recent.record(RecentProject {
+                    let recorded = self.recent.record(RecentProject {
                         path: dir.canonicalize().unwrap_or(dir),
                         name: info.name,
                         kind: info.kind,
@@ -197,6 +200,12 @@ impl Desktop {
                         opened_at: 0,
                         exists: true,
                     });
+                    if let Err(e) = recorded {
+                        crate::warn(&format!(
+                            "cannot update the recent projects list {}: {e}",
+                            self.recent.file().display()
+                        ));
+                    }
                 }
                 Err(e) => crate::warn(&format!("{}: {e}", folder.display())),
             }
@@ -213,6 +222,27 @@ impl Desktop {
         let open = open.as_ref()?;
         let name = open.project.info().ok()?.name;
         Some((name, open.folder.clone()))
+    }
+}
+
+/// Who labels in `project` from this window. In an annotator's project (one joined from a
+/// lead's sync) it is the annotator the project syncs as: an annotator's push sends only that
+/// person's work, so work saved under any other name would never reach the lead. Elsewhere it
+/// is the local user, added as lead the first time (the project is their own).
+fn labeler(project: &Project, local_user: &str) -> Result<Caller, Error> {
+    match project.sync_config()? {
+        Some(SyncConfig {
+            role: SyncRole::Annotator,
+            annotator: Some(name),
+            ..
+        }) => project.caller_named(&name).map_err(|e| match e {
+            Error::NotFound(_) => Error::Conflict(format!(
+                "this project syncs as annotator {name:?}, who is not in it; join the lead's project again \
+                 (`sift sync join`) in a new folder"
+            )),
+            other => other,
+        }),
+        _ => ensure_user(project, local_user),
     }
 }
 

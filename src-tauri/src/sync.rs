@@ -1,7 +1,7 @@
-//! S3 sync from the window. The work is `sift_api`'s (`Project::sync_push`, `sync_pull`,
-//! `sync_status`) and `sift-s3` moves the bytes; this module connects them to the commands:
-//! which object store to reach ([`Syncer`]), the order a role needs ([`order`]), and progress
-//! sent to the page through a Tauri channel ([`ChannelProgress`]). Transfers run on a
+//! S3 sync from the window. The work is `sift_api`'s (`Project::sync_round`, which pushes and
+//! pulls in the order the role needs, and `sync_status`) and `sift-s3` moves the bytes; this
+//! module connects them to the commands: which object store to reach ([`Syncer`]), and
+//! progress sent to the page through a Tauri channel ([`ChannelProgress`]). Transfers run on a
 //! blocking thread, with a connection to the project of their own, so the window and the
 //! labeling commands stay live. Credentials never pass through here: the AWS chain
 //! (environment, `~/.aws` files, the profile, SSO) supplies them to `sift-s3`.
@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 use sift_api::{
-    ObjectStore, Progress, Project, RemoteError, SyncConfig, SyncOptions, SyncReport, SyncRole, SyncStatus,
+    ObjectStore, Progress, Project, RemoteError, SyncConfig, SyncDirection, SyncOptions, SyncReport,
+    SyncRole, SyncStatus,
 };
 use sift_error::Code;
 
@@ -108,23 +109,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| CommandError::new(Code::Internal, format!("the sync stopped unexpectedly: {e}")))?
 }
 
-/// One direction of a sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    Push,
-    Pull,
-}
-
-/// Annotators hand their work in before fetching new batches; the lead merges results before
-/// publishing batches, so what it pushes reflects what came back.
-pub fn order(role: SyncRole) -> [Direction; 2] {
-    match role {
-        SyncRole::Annotator => [Direction::Push, Direction::Pull],
-        SyncRole::Lead => [Direction::Pull, Direction::Push],
-    }
-}
-
+/// Connects, then runs a round ([`Project::sync_round`]); progress names each direction.
 fn run(
     mut project: Project,
     connect: &Connect,
@@ -133,57 +118,18 @@ fn run(
     let config = project.require_sync_config()?;
     progress.step(None, "connecting");
     let remote = connect(&config).map_err(sift_api::Error::from)?;
-    let options = SyncOptions::default();
-    let mut reports: Vec<SyncReport> = Vec::with_capacity(2);
-    for direction in order(config.role) {
-        progress.step(Some(direction), "");
-        let done = match direction {
-            Direction::Push => project.sync_push(remote.as_ref(), &options, progress),
-            Direction::Pull => project.sync_pull(remote.as_ref(), &options, progress),
-        };
-        match done {
-            Ok(report) => reports.push(report),
-            Err(e) => {
-                let mut error = CommandError::from(e);
-                if let Some(first) = reports.first() {
-                    error.message = format!(
-                        "{} (the {} before it finished: {})",
-                        error.message,
-                        first.direction,
-                        moved(first)
-                    );
-                }
-                return Err(error);
-            }
-        }
-    }
+    let reports = project
+        .sync_round(remote.as_ref(), &SyncOptions::default(), progress, |direction| {
+            progress.step(Some(direction), "");
+        })
+        .map_err(|e| {
+            // The message says what the direction before the failure moved.
+            let mut error = CommandError::from(&e.error);
+            error.message = e.to_string();
+            error
+        })?;
     progress.step(None, "done");
     Ok(reports)
-}
-
-/// A few words on what a report moved, for an error that follows it.
-fn moved(r: &SyncReport) -> String {
-    let mut parts = Vec::new();
-    if !r.batches.is_empty() {
-        parts.push(format!("{} batch(es)", r.batches.len()));
-    }
-    if r.items_added > 0 {
-        parts.push(format!("{} item(s) added", r.items_added));
-    }
-    if r.versions > 0 {
-        parts.push(format!("{} version(s)", r.versions));
-    }
-    if r.reviews > 0 {
-        parts.push(format!("{} review(s)", r.reviews));
-    }
-    if r.media_files > 0 {
-        parts.push(format!("{} media file(s)", r.media_files));
-    }
-    if parts.is_empty() {
-        "nothing to move".to_owned()
-    } else {
-        parts.join(", ")
-    }
 }
 
 /// One progress message: `{direction, phase, position, total}`. `direction` is `null` before
@@ -192,7 +138,7 @@ fn moved(r: &SyncReport) -> String {
 /// `null` when unknown (the bar is then indeterminate).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncProgress {
-    pub direction: Option<Direction>,
+    pub direction: Option<SyncDirection>,
     pub phase: String,
     pub position: u64,
     pub total: Option<u64>,
@@ -269,7 +215,7 @@ impl ChannelProgress {
     }
 
     /// A direction begins (or, with `None`, the sync connects or is done).
-    fn step(&self, direction: Option<Direction>, phase: &str) {
+    fn step(&self, direction: Option<SyncDirection>, phase: &str) {
         self.update(true, |p| {
             *p = SyncProgress {
                 direction,
@@ -346,8 +292,16 @@ pub fn parse_config(value: &Value) -> Result<SyncConfig, CommandError> {
 
 /// What `save_sync_settings` stores: the form's values trimmed (empty optional fields
 /// become `null`), and who this project is in the sync kept — a lead's settings cannot turn
-/// it into an annotator's (that project is made by joining), nor rename its annotator.
-pub fn settings_to_save(current: Option<&SyncConfig>, new: SyncConfig) -> Result<SyncConfig, CommandError> {
+/// it into an annotator's (that project is made by joining), nor rename its annotator. The
+/// annotators' results buckets (set with `sift sync config --results-bucket`) are kept when
+/// the form does not send them.
+pub fn settings_to_save(
+    current: Option<&SyncConfig>,
+    mut new: SyncConfig,
+) -> Result<SyncConfig, CommandError> {
+    if new.results_buckets.is_none() {
+        new.results_buckets = current.and_then(|c| c.results_buckets.clone());
+    }
     if let Some(current) = current {
         if new.role != current.role || new.annotator != current.annotator {
             return Err(CommandError::new(
@@ -373,17 +327,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn annotators_push_first_and_leads_pull_first() {
-        assert_eq!(order(SyncRole::Annotator), [Direction::Push, Direction::Pull]);
-        assert_eq!(order(SyncRole::Lead), [Direction::Pull, Direction::Push]);
-    }
-
-    #[test]
     fn progress_is_thinned_but_every_phase_starts_and_ends() {
         let sent: Arc<Mutex<Vec<SyncProgress>>> = Arc::default();
         let log = Arc::clone(&sent);
         let p = ChannelProgress::new(move |m| log.lock().unwrap().push(m.clone()));
-        p.step(Some(Direction::Push), "");
+        p.step(Some(SyncDirection::Push), "");
         p.start("uploading media", Some(1000));
         for b in 1..=999 {
             p.set_position(b);
@@ -391,12 +339,12 @@ mod tests {
         p.finish();
         let sent = sent.lock().unwrap();
         assert!(sent.len() < 10, "{} messages", sent.len());
-        assert_eq!(sent[0].direction, Some(Direction::Push));
+        assert_eq!(sent[0].direction, Some(SyncDirection::Push));
         assert_eq!(sent[1].phase, "uploading media");
         assert_eq!((sent[1].position, sent[1].total), (0, Some(1000)));
         let last = sent.last().unwrap();
         assert_eq!((last.position, last.total), (1000, Some(1000)));
-        assert_eq!(last.direction, Some(Direction::Push));
+        assert_eq!(last.direction, Some(SyncDirection::Push));
     }
 
     #[test]
@@ -478,5 +426,23 @@ mod tests {
         };
         assert!(settings_to_save(Some(&annotator), renamed).is_err());
         assert!(settings_to_save(Some(&annotator), annotator.clone()).is_ok());
+    }
+
+    #[test]
+    fn the_form_keeps_the_results_buckets_set_on_the_command_line() {
+        let buckets = Some([("ann".to_owned(), "team-labels-ann".to_owned())].into());
+        let current = SyncConfig {
+            results_buckets: buckets.clone(),
+            ..SyncConfig::new("team-labels", SyncRole::Lead)
+        };
+        let form = SyncConfig {
+            prefix: "week-2".into(),
+            ..SyncConfig::new("team-labels", SyncRole::Lead)
+        };
+        let saved = settings_to_save(Some(&current), form).unwrap();
+        assert_eq!(
+            (saved.prefix.as_str(), saved.results_buckets),
+            ("week-2", buckets)
+        );
     }
 }

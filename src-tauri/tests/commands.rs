@@ -837,3 +837,53 @@ fn sync_failures_answer_with_code_and_message() {
     *app.connect_error.lock().unwrap() = None;
     assert_eq!(app.sync_now().unwrap().0.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn an_annotators_project_labels_as_its_sync_annotator_and_adds_no_lead() {
+    let app = app();
+    let lead = app.ranking_project("lead");
+    {
+        let mut p = Project::open(&lead).unwrap();
+        p.add_annotator("ann", Role::Annotator).unwrap();
+        p.create_batch(Some("week-1"), 2, &["ann".to_owned()]).unwrap();
+        p.set_sync_config(&SyncConfig::new("team-labels", SyncRole::Lead))
+            .unwrap();
+        p.sync_push(&app.store, &Default::default(), &sift_api::NoProgress)
+            .unwrap();
+    }
+    let mine = app.dir.path().join("annotator");
+    let config = SyncConfig {
+        annotator: Some("ann".into()),
+        ..SyncConfig::new("team-labels", SyncRole::Annotator)
+    };
+    let mut joined = sift_api::join_project(&mine, &app.store, &config).unwrap();
+    joined
+        .sync_pull(&app.store, &Default::default(), &sift_api::NoProgress)
+        .unwrap();
+    drop(joined);
+
+    // The window labels as the annotator the project syncs as, not as the OS user.
+    let me = app.ok("open_project", json!({"path": mine}));
+    assert_eq!(me["annotator"], json!({"name": "ann", "role": "annotator"}));
+    let names: Vec<String> = Project::open(&mine)
+        .unwrap()
+        .annotators()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(names, ["ann"], "no lead was added to an annotator's project");
+    assert_eq!(app.ok("me", json!({}))["annotator"]["name"], "ann");
+
+    // Work saved in the window is the synced annotator's: it waits to be pushed, and goes up.
+    let queue = app.ok("queue", json!({}));
+    let item = queue["entries"][0]["item_id"].as_i64().unwrap();
+    app.ok(
+        "submit",
+        json!({"item_id": item, "payload": ranking_payload(), "time_spent_ms": 1000}),
+    );
+    assert_eq!(app.ok("sync_status", json!({}))["versions_to_push"], 1);
+    let (reports, _) = app.sync_now().unwrap();
+    assert_eq!(reports[0]["direction"], "push");
+    assert_eq!(reports[0]["versions"], 1);
+}

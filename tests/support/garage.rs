@@ -165,10 +165,16 @@ impl Garage {
     /// exist, so the host's `~/.aws` is never read. The endpoint is not included
     /// (pass [`Garage::endpoint`] explicitly). Remove [`AWS_VARS_TO_CLEAR`] as well.
     pub fn env(&self) -> Vec<(String, String)> {
+        self.env_for(&self.access_key, &self.secret_key)
+    }
+
+    /// [`Garage::env`] for another key of this instance (one made by `garage key create`,
+    /// directly or through a script).
+    pub fn env_for(&self, access_key: &str, secret_key: &str) -> Vec<(String, String)> {
         let missing = |name: &str| self.dir.path().join(name).display().to_string();
         [
-            ("AWS_ACCESS_KEY_ID", self.access_key.clone()),
-            ("AWS_SECRET_ACCESS_KEY", self.secret_key.clone()),
+            ("AWS_ACCESS_KEY_ID", access_key.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", secret_key.to_owned()),
             ("AWS_REGION", REGION.to_owned()),
             ("AWS_DEFAULT_REGION", REGION.to_owned()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
@@ -192,6 +198,41 @@ impl Garage {
     pub fn create_bucket(&self, name: &str) {
         self.garage(&["bucket", "create", name]);
         self.allow(name);
+    }
+
+    /// The command line of this instance's `garage` CLI (`BIN -c CONFIG`), as scripts that
+    /// administer Garage take it in `GARAGE`.
+    pub fn cli_line(&self) -> String {
+        format!("{} -c {}", self.bin.display(), self.config_path().display())
+    }
+
+    /// Runs a shell script that administers this instance through `$GARAGE` (see
+    /// [`Garage::cli_line`]) and returns its stdout; panics with its stderr if it fails.
+    pub fn run_script(&self, script: &Path, args: &[&str]) -> String {
+        let mut cmd = Command::new("bash");
+        for (var, _) in std::env::vars_os() {
+            if var.to_string_lossy().starts_with("GARAGE_") {
+                cmd.env_remove(var);
+            }
+        }
+        let out = cmd
+            .arg(script)
+            .args(args)
+            .env("GARAGE", self.cli_line())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "{} {} failed ({}):\n{}{}\nserver log:\n{}",
+            script.display(),
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.log_tail()
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Runs the `garage` CLI against this instance and returns its stdout; panics with its

@@ -15,8 +15,6 @@ mod error;
 mod export;
 mod import;
 mod media;
-#[cfg(any(test, feature = "memory-store"))]
-pub mod memory_store;
 mod progress;
 mod scoring;
 mod session;
@@ -43,10 +41,12 @@ pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
 pub use sift_store::{ModelScoreCounts, ModelVersionRow};
+#[cfg(any(test, feature = "memory-store"))]
+pub use sync::memory_store;
 pub use sync::{
     DownloadDone, DownloadJob, Fetched, LAYOUT_VERSION, ObjectStore, PutMode, PutOutcome, RemoteError,
-    RemoteErrorKind, RemoteObject, SyncConfig, SyncOptions, SyncReport, SyncRole, SyncStatus, UploadDone,
-    UploadJob, join_project, parse_sha, sha256_file, sha256_hex,
+    RemoteErrorKind, RemoteObject, RoundError, SyncConfig, SyncDirection, SyncOptions, SyncReport, SyncRole,
+    SyncStatus, UploadDone, UploadJob, join_project, parse_sha, sha256_file, sha256_hex, too_large,
 };
 
 /// The project file's name inside a project folder.

@@ -163,9 +163,9 @@ enum Command {
     /// Make batches of work without a model (import order).
     #[command(subcommand)]
     Batch(BatchCommand),
-    /// Hand out batches and collect results through S3 (AWS or S3-compatible, e.g. Garage).
-    #[command(subcommand)]
-    Sync(sync::SyncCommand),
+    /// Hand out batches and collect results through S3 (AWS or S3-compatible, e.g. Garage);
+    /// alone, a round: push and pull in the order the project's role needs.
+    Sync(sync::SyncArgs),
     /// Serve the labeling UI to browsers (127.0.0.1 unless --host says otherwise).
     #[command(
         after_help = "Every request needs an annotator's token: create one with `sift annotator add NAME`.\n\nExamples:\n  sift serve -p reviews\n  sift serve -p reviews --host 0.0.0.0 --port 8080   # a trusted LAN only"
@@ -396,7 +396,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
         Command::Score(args) => scoring::score(args, out)?,
         Command::Queue(args) => scoring::queue(args, out)?,
         Command::Embed(args) => embed::embed(args, out)?,
-        Command::Sync(command) => sync::run(command, out)?,
+        Command::Sync(args) => sync::run(args, out)?,
         Command::Batch(BatchCommand::Create {
             project,
             size,

@@ -1,4 +1,5 @@
-//! S3 sync on the command line: `sift sync config|join|push|pull|status`.
+//! S3 sync on the command line: `sift sync [run]` (a round: both directions in the order the
+//! role needs), `sift sync config|join|push|pull|status`.
 
 use std::path::PathBuf;
 
@@ -11,8 +12,37 @@ use crate::ProjectArg;
 use crate::output::Out;
 use crate::progress::Bar;
 
+/// `sift sync`: a round when no subcommand is given, as `sift sync run`.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a subcommand, runs a round (as `sift sync run`): an annotator pushes its work, then pulls \
+                  new batches and reviews; the lead pulls results, then pushes batches and reviews.\n\n\
+                  Examples:\n  sift sync -p proj\n  sift sync run -p proj --media --json"
+)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    command: Option<SyncCommand>,
+    #[command(flatten)]
+    round: RoundArgs,
+}
+
+/// What a round takes.
+#[derive(Debug, Args)]
+pub struct RoundArgs {
+    #[command(flatten)]
+    project: ProjectArg,
+    /// Transfer media too.
+    #[arg(long)]
+    media: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
+    /// Push and pull in the order this project's role needs (annotators push first, leads
+    /// pull first); what `sift sync` alone does.
+    #[command(after_help = "Example:\n  sift sync run -p proj --json")]
+    Run(RoundArgs),
     /// Show or set where this project syncs (bucket, prefix, endpoint...). Credentials are
     /// never stored: they come from the AWS chain (environment, ~/.aws files, profile, SSO).
     #[command(
@@ -23,6 +53,11 @@ pub enum SyncCommand {
         project: ProjectArg,
         #[command(flatten)]
         remote: RemoteArgs,
+        /// Lead: read ANNOTATOR's results from BUCKET, a bucket only their key may write
+        /// (Garage: see docs/sync-policies/garage-setup.sh); `ANNOTATOR=` reads them from the
+        /// shared bucket again. Repeat for several.
+        #[arg(long = "results-bucket", value_name = "ANNOTATOR=BUCKET")]
+        results_buckets: Vec<String>,
     },
     /// Create an annotator's project from a lead's pushed project.
     #[command(
@@ -129,9 +164,15 @@ fn remote_for(project: &Project) -> anyhow::Result<S3Store> {
     connect(&project.require_sync_config()?)
 }
 
-pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
+pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
+    let command = args.command.unwrap_or(SyncCommand::Run(args.round));
     match command {
-        SyncCommand::Config { project, remote } => {
+        SyncCommand::Run(args) => round(&args, out)?,
+        SyncCommand::Config {
+            project,
+            remote,
+            results_buckets,
+        } => {
             let p = Project::open(&project.project)?;
             let current = p.sync_config()?;
             let untouched = remote.bucket.is_none()
@@ -140,7 +181,8 @@ pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
                 && remote.endpoint.is_none()
                 && remote.profile.is_none()
                 && !remote.path_style
-                && !remote.media;
+                && !remote.media
+                && results_buckets.is_empty();
             let config = match (untouched, current) {
                 (true, Some(c)) => c,
                 (true, None) => anyhow::bail!(sift_api::Error::BadRequest(
@@ -148,7 +190,22 @@ pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
                 )),
                 (false, current) => {
                     let role = current.as_ref().map_or(SyncRole::Lead, |c| c.role);
-                    let c = remote.apply(current, role, None)?;
+                    let mut c = remote.apply(current, role, None)?;
+                    let mut map = c.results_buckets.take().unwrap_or_default();
+                    for spec in &results_buckets {
+                        let (annotator, bucket) = spec.split_once('=').ok_or_else(|| {
+                            sift_api::Error::BadRequest(format!(
+                                "--results-bucket {spec:?}: write ANNOTATOR=BUCKET"
+                            ))
+                        })?;
+                        if bucket.trim().is_empty() {
+                            map.remove(annotator.trim());
+                        } else {
+                            map.insert(annotator.to_owned(), bucket.to_owned());
+                        }
+                    }
+                    c.results_buckets = Some(map);
+                    let c = c.normalized();
                     p.set_sync_config(&c)?;
                     c
                 }
@@ -184,11 +241,15 @@ pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
             let store = remote_for(&p)?;
             let report = p.sync_push(
                 &store,
-                &SyncOptions { batches, media },
+                &SyncOptions {
+                    batches,
+                    media,
+                    ..SyncOptions::default()
+                },
                 &Bar::new(out.quiet_progress()),
             )?;
             out.emit(&report, || report_text(&report));
-            fail_on_problems(&report)?;
+            fail_on_problems(std::slice::from_ref(&report))?;
         }
         SyncCommand::Pull { project, media } => {
             let mut p = Project::open(&project.project)?;
@@ -196,13 +257,13 @@ pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
             let report = p.sync_pull(
                 &store,
                 &SyncOptions {
-                    batches: Vec::new(),
                     media,
+                    ..SyncOptions::default()
                 },
                 &Bar::new(out.quiet_progress()),
             )?;
             out.emit(&report, || report_text(&report));
-            fail_on_problems(&report)?;
+            fail_on_problems(std::slice::from_ref(&report))?;
         }
         SyncCommand::Status { project } => {
             let p = Project::open(&project.project)?;
@@ -214,15 +275,39 @@ pub fn run(command: SyncCommand, out: &Out) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A round: both directions in the order the role needs. When the second fails, the report
+/// of the first is shown before the error.
+fn round(args: &RoundArgs, out: &Out) -> anyhow::Result<()> {
+    let mut p = Project::open(&args.project.project)?;
+    let store = remote_for(&p)?;
+    let opts = SyncOptions {
+        media: args.media,
+        ..SyncOptions::default()
+    };
+    match p.sync_round(&store, &opts, &Bar::new(out.quiet_progress()), |_| {}) {
+        Ok(reports) => {
+            out.emit(&reports, || reports.iter().map(report_text).collect());
+            fail_on_problems(&reports)
+        }
+        Err(e) => {
+            if !e.done.is_empty() {
+                out.emit(&e.done, || e.done.iter().map(report_text).collect());
+            }
+            Err(e.error.into())
+        }
+    }
+}
+
 /// Problems that did not stop the sync still make the exit code say so.
-fn fail_on_problems(report: &SyncReport) -> anyhow::Result<()> {
-    if report.problems.is_empty() {
+fn fail_on_problems(reports: &[SyncReport]) -> anyhow::Result<()> {
+    let problems: usize = reports.iter().map(|r| r.problems.len()).sum();
+    if problems == 0 {
         return Ok(());
     }
+    let directions: Vec<&str> = reports.iter().map(|r| r.direction.as_str()).collect();
     Err(sift_api::Error::Conflict(format!(
-        "{} problem(s) during the {} (listed above); everything else was applied",
-        report.problems.len(),
-        report.direction
+        "{problems} problem(s) during the {} (listed above); everything else was applied",
+        directions.join(" and ")
     ))
     .into())
 }
@@ -251,6 +336,9 @@ fn config_text(c: &SyncConfig) -> String {
         c.profile.as_deref().unwrap_or("(default chain)")
     );
     s += &format!("media:      {}\n", c.media);
+    for (annotator, bucket) in c.results_buckets.iter().flatten() {
+        s += &format!("results:    {annotator} writes to bucket {bucket}\n");
+    }
     s
 }
 

@@ -18,9 +18,15 @@
 //! - Transient failures (throttling, 5xx, dropped connections) are retried by the SDK's
 //!   standard retry strategy: exponential backoff with jitter. What remains is turned into a
 //!   [`RemoteError`] that says what to do.
+//!
+//! Files: `lib.rs` (the store and its tuning), `ctx.rs` (what each request needs and errors
+//! by cause), `upload.rs` (single and multipart uploads), `download.rs` (resumable,
+//! verified downloads).
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+mod ctx;
+mod download;
+mod upload;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -29,17 +35,19 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{Region, RequestChecksumCalculation, ResponseChecksumValidation};
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::error::{ProvideErrorMetadata as _, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
-use base64::Engine as _;
 use sift_api::{
     DownloadDone, DownloadJob, Fetched, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind,
-    RemoteObject, SyncConfig, UploadDone, UploadJob,
+    RemoteObject, SyncConfig, UploadDone, UploadJob, too_large,
 };
-use tokio::io::AsyncWriteExt as _;
 use tokio::sync::Semaphore;
+
+use crate::ctx::Ctx;
+use crate::download::download;
+pub use crate::download::partial_path;
+use crate::upload::{upload_multipart, upload_single};
 
 /// Transfer tuning. The defaults suit a laptop on a home connection and a LAN store alike.
 #[derive(Debug, Clone)]
@@ -102,7 +110,8 @@ pub struct S3Store {
     prefix: String,
     endpoint: String,
     tuning: Tuning,
-    runtime: tokio::runtime::Runtime,
+    /// Shared with the stores of sibling buckets.
+    runtime: Arc<tokio::runtime::Runtime>,
 }
 
 impl S3Store {
@@ -112,6 +121,27 @@ impl S3Store {
     ///
     /// A [`RemoteError`] when no region is known or the runtime cannot start.
     pub fn connect(config: &SyncConfig, tuning: Tuning) -> Result<Self, RemoteError> {
+        Self::build(config, tuning, None)
+    }
+
+    /// Like [`S3Store::connect`], with an explicit access key instead of the AWS chain: for
+    /// tools and tests that hold a key of their own (the Garage tests give each annotator one).
+    /// Sift's programs use the chain.
+    ///
+    /// # Errors
+    ///
+    /// As [`S3Store::connect`].
+    pub fn connect_with_key(
+        config: &SyncConfig,
+        tuning: Tuning,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> Result<Self, RemoteError> {
+        let key = Credentials::new(access_key_id, secret_access_key, None, None, "sift");
+        Self::build(config, tuning, Some(key))
+    }
+
+    fn build(config: &SyncConfig, tuning: Tuning, key: Option<Credentials>) -> Result<Self, RemoteError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -141,6 +171,9 @@ impl S3Store {
         }
         if let Some(region) = &config.region {
             loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(key) = key {
+            loader = loader.credentials_provider(key);
         }
         let sdk = runtime.block_on(loader.load());
         if sdk.region().is_none() {
@@ -173,7 +206,7 @@ impl S3Store {
             },
             endpoint,
             tuning,
-            runtime,
+            runtime: Arc::new(runtime),
         })
     }
 
@@ -186,224 +219,6 @@ impl S3Store {
             attempts: self.tuning.max_attempts,
         }
     }
-}
-
-/// What each task needs (cheap to clone: the client is reference-counted).
-#[derive(Debug, Clone)]
-struct Ctx {
-    client: Client,
-    bucket: String,
-    prefix: String,
-    endpoint: String,
-    attempts: u32,
-}
-
-impl Ctx {
-    fn full(&self, key: &str) -> String {
-        format!("{}{key}", self.prefix)
-    }
-
-    /// A PutObject of `body` carrying its SHA-256 as the checksum the store verifies and in
-    /// the object's metadata (`x-amz-meta-sha256`). Callers send it with payload signing off:
-    /// the checksum already guards the bytes, and hashing them again for SigV4 costs as much
-    /// as the transfer on small files.
-    fn checked_put(
-        &self,
-        key: &str,
-        body: Vec<u8>,
-        sha256: &str,
-    ) -> Result<aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder, RemoteError> {
-        let checksum = sha_b64(sha256).ok_or_else(|| {
-            RemoteError::new(RemoteErrorKind::Other, format!("{sha256:?} is not a SHA-256"))
-        })?;
-        Ok(self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(self.full(key))
-            .body(ByteStream::from(body))
-            .checksum_sha256(checksum)
-            .metadata("sha256", sha256))
-    }
-
-    /// Turns an SDK failure into a message that says what to do.
-    fn error<E>(
-        &self,
-        what: &str,
-        key: &str,
-        err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-    ) -> RemoteError
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let at = format!("s3://{}/{}", self.bucket, self.full(key));
-        let tries = self.attempts;
-        match err {
-            SdkError::ServiceError(service) => {
-                let status = service.raw().status().as_u16();
-                let code = service.err().code().unwrap_or("");
-                let message = service.err().message().unwrap_or("");
-                let detail = if code.is_empty() {
-                    format!("HTTP {status}")
-                } else {
-                    format!("HTTP {status} {code}: {message}")
-                };
-                match (code, status) {
-                    ("NoSuchBucket", _) => RemoteError::new(
-                        RemoteErrorKind::NoBucket,
-                        format!(
-                            "bucket {:?} does not exist at {} ({detail}); create it or fix the bucket with `sift sync config --bucket`",
-                            self.bucket, self.endpoint
-                        ),
-                    ),
-                    (
-                        "InvalidAccessKeyId"
-                        | "SignatureDoesNotMatch"
-                        | "ExpiredToken"
-                        | "InvalidToken"
-                        | "TokenRefreshRequired",
-                        _,
-                    ) => RemoteError::new(
-                        RemoteErrorKind::Credentials,
-                        format!(
-                            "{} rejected the credentials while trying to {what} ({detail}); check AWS_ACCESS_KEY_ID and \
-                                 AWS_SECRET_ACCESS_KEY, or the profile",
-                            self.endpoint
-                        ),
-                    ),
-                    // Garage answers a bad signature or an unknown key with a plain 403.
-                    (_, 403) if mentions_credentials(message) => RemoteError::new(
-                        RemoteErrorKind::Credentials,
-                        format!(
-                            "{} rejected the credentials while trying to {what} ({detail}); check AWS_ACCESS_KEY_ID and \
-                             AWS_SECRET_ACCESS_KEY, or the profile",
-                            self.endpoint
-                        ),
-                    ),
-                    ("AccessDenied" | "Forbidden", _) | (_, 403) => RemoteError::new(
-                        RemoteErrorKind::Forbidden,
-                        format!(
-                            "access denied to {at} while trying to {what} ({detail}); the credentials are not allowed to use \
-                             bucket {:?} — check the key's permissions, or that these are the right credentials",
-                            self.bucket
-                        ),
-                    ),
-                    ("NoSuchKey", _) | (_, 404) => RemoteError::new(
-                        RemoteErrorKind::NotFound,
-                        format!("{at} does not exist ({detail})"),
-                    ),
-                    ("BadDigest" | "InvalidDigest" | "XAmzContentSHA256Mismatch" | "InvalidRequest", 400)
-                        if message.to_ascii_lowercase().contains("checksum") || code.contains("Digest") =>
-                    {
-                        RemoteError::new(
-                            RemoteErrorKind::Integrity,
-                            format!(
-                                "{at}: the store received bytes that do not match their checksum ({detail}); nothing was stored"
-                            ),
-                        )
-                    }
-                    ("SlowDown" | "Throttling" | "ThrottlingException" | "RequestLimitExceeded", _)
-                    | (_, 429 | 503) => RemoteError::new(
-                        RemoteErrorKind::Throttled,
-                        format!(
-                            "{} kept throttling requests ({detail}) after {tries} attempts with backoff; try again later, \
-                                 or lower SIFT_S3_CONCURRENCY",
-                            self.endpoint
-                        ),
-                    ),
-                    (_, 500..=599) => RemoteError::new(
-                        RemoteErrorKind::Server,
-                        format!(
-                            "{} failed to {what} {at} ({detail}) after {tries} attempts; try again later",
-                            self.endpoint
-                        ),
-                    ),
-                    _ => RemoteError::new(RemoteErrorKind::Other, format!("cannot {what} {at}: {detail}")),
-                }
-            }
-            SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => RemoteError::new(
-                RemoteErrorKind::Unreachable,
-                format!(
-                    "cannot reach {} to {what} ({}) after {tries} attempts; is the server running and the endpoint right?",
-                    self.endpoint,
-                    root_cause(err)
-                ),
-            ),
-            SdkError::TimeoutError(_) => RemoteError::new(
-                RemoteErrorKind::Unreachable,
-                format!(
-                    "{} did not answer in time to {what} after {tries} attempts",
-                    self.endpoint
-                ),
-            ),
-            SdkError::ResponseError(_) => RemoteError::new(
-                RemoteErrorKind::Server,
-                format!(
-                    "{} sent a response Sift cannot read while trying to {what} {at}: {}",
-                    self.endpoint,
-                    root_cause(err)
-                ),
-            ),
-            _ => {
-                let cause = root_cause(err);
-                if cause.to_ascii_lowercase().contains("credential") {
-                    RemoteError::new(
-                        RemoteErrorKind::Credentials,
-                        format!(
-                            "no usable AWS credentials ({cause}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
-                             or a profile with `sift sync config --profile`"
-                        ),
-                    )
-                } else {
-                    RemoteError::new(RemoteErrorKind::Other, format!("cannot {what} {at}: {cause}"))
-                }
-            }
-        }
-    }
-}
-
-fn mentions_credentials(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    [
-        "signature",
-        "access key",
-        "no such key",
-        "invalid key",
-        "credential",
-        "unknown key",
-    ]
-    .iter()
-    .any(|w| m.contains(w))
-}
-
-/// The innermost message of an error chain (without any request or credential details).
-fn root_cause(err: &dyn std::error::Error) -> String {
-    let mut cur: &dyn std::error::Error = err;
-    let mut text = cur.to_string();
-    while let Some(next) = cur.source() {
-        cur = next;
-        text = cur.to_string();
-    }
-    text
-}
-
-fn io_error(what: &str, path: &Path, e: &std::io::Error) -> RemoteError {
-    RemoteError::new(
-        RemoteErrorKind::Io,
-        format!("cannot {what} {}: {e}", path.display()),
-    )
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn sha_b64(hex: &str) -> Option<String> {
-    sift_api::parse_sha(hex).map(|b| b64(&b))
-}
-
-fn crc32c_b64(bytes: &[u8]) -> String {
-    b64(&crc32c::crc32c(bytes).to_be_bytes())
 }
 
 impl ObjectStore for S3Store {
@@ -442,7 +257,7 @@ impl ObjectStore for S3Store {
         })
     }
 
-    fn get(&self, key: &str) -> Result<Option<Fetched>, RemoteError> {
+    fn get(&self, key: &str, max_bytes: u64) -> Result<Option<Fetched>, RemoteError> {
         let ctx = self.ctx();
         self.runtime.block_on(async {
             let out = match ctx
@@ -459,25 +274,15 @@ impl ObjectStore for S3Store {
             };
             let etag = out.e_tag().map(str::to_owned);
             let sha256 = out.metadata().and_then(|m| m.get("sha256")).cloned();
-            let expected = out.content_length();
-            let body = out
-                .body
-                .collect()
-                .await
-                .map_err(|e| {
-                    RemoteError::new(
-                        RemoteErrorKind::Unreachable,
-                        format!(
-                            "the connection to {} broke while reading {key}: {e}",
-                            ctx.endpoint
-                        ),
-                    )
-                })?
-                .into_bytes()
-                .to_vec();
+            let expected = out.content_length().filter(|n| *n >= 0).map(|n| n as u64);
             if let Some(n) = expected
-                && n >= 0
-                && body.len() as u64 != n as u64
+                && n > max_bytes
+            {
+                return Err(too_large(key, n, max_bytes));
+            }
+            let body = read_capped(out.body, key, max_bytes, &ctx.endpoint).await?;
+            if let Some(n) = expected
+                && body.len() as u64 != n
             {
                 return Err(RemoteError::new(
                     RemoteErrorKind::Integrity,
@@ -538,6 +343,17 @@ impl ObjectStore for S3Store {
         })
     }
 
+    fn sibling(&self, bucket: &str) -> Result<Box<dyn ObjectStore>, RemoteError> {
+        Ok(Box::new(S3Store {
+            client: self.client.clone(),
+            bucket: bucket.to_owned(),
+            prefix: self.prefix.clone(),
+            endpoint: self.endpoint.clone(),
+            tuning: self.tuning.clone(),
+            runtime: Arc::clone(&self.runtime),
+        }))
+    }
+
     fn download_files(
         &self,
         jobs: &[DownloadJob],
@@ -594,356 +410,31 @@ async fn collect<T: Send + 'static>(
         .collect()
 }
 
-async fn read_file(path: &Path) -> Result<Vec<u8>, RemoteError> {
-    tokio::fs::read(path)
-        .await
-        .map_err(|e| io_error("read", path, &e))
-}
-
-async fn upload_single(
-    ctx: &Ctx,
-    permits: &Semaphore,
-    moved: &AtomicU64,
-    job: &UploadJob,
-) -> Result<UploadDone, RemoteError> {
-    let _permit = permits.acquire().await.map_err(|_| closed())?;
-    let body = read_file(&job.path).await?;
-    if body.len() as u64 != job.size {
-        return Err(changed(&job.path));
-    }
-    let out = ctx
-        .checked_put(&job.key, body, &job.sha256)?
-        .customize()
-        .disable_payload_signing()
-        .send()
-        .await
-        .map_err(|e| ctx.error("upload", &job.key, &e))?;
-    moved.fetch_add(job.size, Ordering::Relaxed);
-    Ok(UploadDone {
-        etag: out.e_tag().map(str::to_owned),
-        resumed_parts: 0,
-    })
-}
-
-fn closed() -> RemoteError {
-    RemoteError::new(RemoteErrorKind::Other, "transfers were cancelled")
-}
-
-fn changed(path: &Path) -> RemoteError {
-    RemoteError::new(
-        RemoteErrorKind::Integrity,
-        format!(
-            "{} changed while it was being uploaded; push again",
-            path.display()
-        ),
-    )
-}
-
-/// A part already on the store: its size, ETag and CRC32C (if the store reports it).
-#[derive(Debug, Clone)]
-struct StoredPart {
-    size: u64,
-    etag: Option<String>,
-    crc32c: Option<String>,
-}
-
-/// Finds an unfinished multipart upload of `key` and its parts. The key names the content
-/// (its SHA-256), so an unfinished upload of it carries the same bytes.
-async fn find_unfinished(
-    ctx: &Ctx,
+/// Reads a body into memory, refusing it as soon as it passes `max_bytes` (whatever length
+/// the store announced).
+async fn read_capped(
+    mut body: ByteStream,
     key: &str,
-) -> Result<Option<(String, BTreeMap<i32, StoredPart>)>, RemoteError> {
-    let full = ctx.full(key);
-    let uploads = ctx
-        .client
-        .list_multipart_uploads()
-        .bucket(&ctx.bucket)
-        .prefix(&full)
-        .send()
-        .await
-        .map_err(|e| ctx.error("list unfinished uploads of", key, &e))?;
-    let Some(upload_id) = uploads
-        .uploads()
-        .iter()
-        .filter(|u| u.key() == Some(full.as_str()))
-        .max_by_key(|u| u.initiated().map(|t| t.secs()))
-        .and_then(|u| u.upload_id())
-        .map(str::to_owned)
-    else {
-        return Ok(None);
-    };
-    let mut parts = BTreeMap::new();
-    let mut marker: Option<String> = None;
+    max_bytes: u64,
+    endpoint: &str,
+) -> Result<Vec<u8>, RemoteError> {
+    let mut out = Vec::new();
     loop {
-        let mut req = ctx
-            .client
-            .list_parts()
-            .bucket(&ctx.bucket)
-            .key(&full)
-            .upload_id(&upload_id);
-        if let Some(m) = &marker {
-            req = req.part_number_marker(m);
-        }
-        let page = match req.send().await {
-            Ok(p) => p,
-            // Completed or aborted meanwhile: start afresh.
-            Err(SdkError::ServiceError(s)) if s.raw().status().as_u16() == 404 => return Ok(None),
-            Err(e) => return Err(ctx.error("list the parts of", key, &e)),
+        let chunk = body.try_next().await.map_err(|e| {
+            RemoteError::new(
+                RemoteErrorKind::Unreachable,
+                format!("the connection to {endpoint} broke while reading {key}: {e}"),
+            )
+        })?;
+        let Some(chunk) = chunk else {
+            return Ok(out);
         };
-        for p in page.parts() {
-            if let Some(n) = p.part_number() {
-                parts.insert(
-                    n,
-                    StoredPart {
-                        size: p.size().unwrap_or(0).max(0) as u64,
-                        etag: p.e_tag().map(str::to_owned),
-                        crc32c: p.checksum_crc32_c().map(str::to_owned),
-                    },
-                );
-            }
+        let size = out.len() as u64 + chunk.len() as u64;
+        if size > max_bytes {
+            return Err(too_large(key, size, max_bytes));
         }
-        if page.is_truncated() == Some(true) {
-            marker = page.next_part_number_marker().map(str::to_owned);
-            if marker.is_none() {
-                break;
-            }
-        } else {
-            break;
-        }
+        out.extend_from_slice(&chunk);
     }
-    Ok(Some((upload_id, parts)))
-}
-
-async fn read_part(path: &Path, offset: u64, len: u64) -> Result<Vec<u8>, RemoteError> {
-    let path_buf = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        use std::os::unix::fs::FileExt as _;
-        let file = std::fs::File::open(&path_buf).map_err(|e| io_error("read", &path_buf, &e))?;
-        let mut buf = vec![0u8; len as usize];
-        file.read_exact_at(&mut buf, offset)
-            .map_err(|e| io_error("read", &path_buf, &e))?;
-        Ok(buf)
-    })
-    .await
-    .map_err(|e| RemoteError::new(RemoteErrorKind::Other, format!("reading {}: {e}", path.display())))?
-}
-
-async fn upload_multipart(
-    ctx: &Ctx,
-    tuning: &Tuning,
-    permits: &Arc<Semaphore>,
-    moved: &Arc<AtomicU64>,
-    job: &UploadJob,
-) -> Result<UploadDone, RemoteError> {
-    let part_size = tuning.part_size;
-    let count = job.size.div_ceil(part_size).max(1);
-    let (upload_id, stored) = match find_unfinished(ctx, &job.key).await? {
-        Some(found) => found,
-        None => {
-            let created = ctx
-                .client
-                .create_multipart_upload()
-                .bucket(&ctx.bucket)
-                .key(ctx.full(&job.key))
-                .metadata("sha256", &job.sha256)
-                .checksum_algorithm(ChecksumAlgorithm::Crc32C)
-                .send()
-                .await
-                .map_err(|e| ctx.error("start uploading", &job.key, &e))?;
-            let id = created.upload_id().map(str::to_owned).ok_or_else(|| {
-                RemoteError::new(
-                    RemoteErrorKind::Server,
-                    format!("{}: no upload id in the answer", ctx.endpoint),
-                )
-            })?;
-            (id, BTreeMap::new())
-        }
-    };
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut resumed = 0u32;
-    let mut done: HashMap<i32, (Option<String>, String)> = HashMap::new();
-    for n in 0..count {
-        let number = (n + 1) as i32;
-        let offset = n * part_size;
-        let len = part_size.min(job.size - offset);
-        let previous = stored.get(&number).filter(|p| p.size == len).cloned();
-        let (ctx, permits, moved, path, key, upload_id) = (
-            ctx.clone(),
-            permits.clone(),
-            moved.clone(),
-            job.path.clone(),
-            job.key.clone(),
-            upload_id.clone(),
-        );
-        tasks.spawn(async move {
-            let _permit = permits.acquire().await.map_err(|_| closed())?;
-            let bytes = read_part(&path, offset, len).await?;
-            let crc = crc32c_b64(&bytes);
-            if let Some(p) = previous
-                && p.crc32c.as_deref().is_none_or(|c| c == crc)
-            {
-                // Already on the store (the completion below has the store check its checksum).
-                moved.fetch_add(len, Ordering::Relaxed);
-                return Ok::<_, RemoteError>((number, p.etag, crc, true));
-            }
-            let out = ctx
-                .client
-                .upload_part()
-                .bucket(&ctx.bucket)
-                .key(ctx.full(&key))
-                .upload_id(&upload_id)
-                .part_number(number)
-                .checksum_crc32_c(&crc)
-                .body(ByteStream::from(bytes))
-                .customize()
-                .disable_payload_signing()
-                .send()
-                .await
-                .map_err(|e| ctx.error(&format!("upload part {number} of"), &key, &e))?;
-            moved.fetch_add(len, Ordering::Relaxed);
-            Ok((number, out.e_tag().map(str::to_owned), crc, false))
-        });
-    }
-    let mut first_error = None;
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(Ok((number, etag, crc, reused))) => {
-                resumed += u32::from(reused);
-                done.insert(number, (etag, crc));
-            }
-            Ok(Err(e)) => {
-                first_error.get_or_insert(e);
-            }
-            Err(e) => {
-                first_error.get_or_insert(RemoteError::new(
-                    RemoteErrorKind::Other,
-                    format!("part task failed: {e}"),
-                ));
-            }
-        }
-    }
-    // The upload stays open on failure: the next run finds it and sends only what is missing.
-    if let Some(e) = first_error {
-        return Err(e);
-    }
-    let parts: Vec<CompletedPart> = (1..=count as i32)
-        .map(|n| {
-            let (etag, crc) = done.remove(&n).unwrap_or_default();
-            CompletedPart::builder()
-                .part_number(n)
-                .set_e_tag(etag)
-                .checksum_crc32_c(crc)
-                .build()
-        })
-        .collect();
-    let out = ctx
-        .client
-        .complete_multipart_upload()
-        .bucket(&ctx.bucket)
-        .key(ctx.full(&job.key))
-        .upload_id(&upload_id)
-        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
-        .send()
-        .await
-        .map_err(|e| ctx.error("complete the upload of", &job.key, &e))?;
-    Ok(UploadDone {
-        etag: out.e_tag().map(str::to_owned),
-        resumed_parts: resumed,
-    })
-}
-
-/// The hidden temporary file a download is written to, named after the content it will hold.
-pub fn partial_path(dest: &Path, sha256: &str) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dest.with_file_name(format!(".{name}.{}.part", sha256.get(..16).unwrap_or(sha256)))
-}
-
-async fn download(
-    ctx: &Ctx,
-    permits: &Semaphore,
-    moved: &AtomicU64,
-    job: &DownloadJob,
-) -> Result<DownloadDone, RemoteError> {
-    let _permit = permits.acquire().await.map_err(|_| closed())?;
-    let part = partial_path(&job.dest, &job.sha256);
-    let mut offset = tokio::fs::metadata(&part).await.map(|m| m.len()).unwrap_or(0);
-    if offset > job.size {
-        offset = 0;
-    }
-    let resumed_from = offset;
-    moved.fetch_add(offset, Ordering::Relaxed);
-    if offset < job.size || job.size == 0 {
-        let mut req = ctx
-            .client
-            .get_object()
-            .bucket(&ctx.bucket)
-            .key(ctx.full(&job.key));
-        if offset > 0 {
-            req = req.range(format!("bytes={offset}-"));
-        }
-        let out = req
-            .send()
-            .await
-            .map_err(|e| ctx.error("download", &job.key, &e))?;
-        let mut file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(offset == 0)
-            .append(offset > 0)
-            .open(&part)
-            .await
-            .map_err(|e| io_error("write", &part, &e))?;
-        let mut body = out.body;
-        loop {
-            match body.try_next().await {
-                Ok(Some(chunk)) => {
-                    file.write_all(&chunk)
-                        .await
-                        .map_err(|e| io_error("write", &part, &e))?;
-                    moved.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    // Keep what arrived: the next run resumes from it.
-                    let _ = file.flush().await;
-                    return Err(RemoteError::new(
-                        RemoteErrorKind::Unreachable,
-                        format!(
-                            "the connection to {} broke while downloading {} ({e}); run the pull again to resume",
-                            ctx.endpoint, job.key
-                        ),
-                    ));
-                }
-            }
-        }
-        file.flush().await.map_err(|e| io_error("write", &part, &e))?;
-        file.sync_all().await.map_err(|e| io_error("sync", &part, &e))?;
-    }
-    let check = part.clone();
-    let (size, sha) = tokio::task::spawn_blocking(move || {
-        let size = std::fs::metadata(&check)?.len();
-        Ok::<_, std::io::Error>((size, sift_api::sha256_file(&check)?))
-    })
-    .await
-    .map_err(|e| RemoteError::new(RemoteErrorKind::Other, e.to_string()))?
-    .map_err(|e| io_error("read", &part, &e))?;
-    if size != job.size || !sha.eq_ignore_ascii_case(&job.sha256) {
-        let _ = tokio::fs::remove_file(&part).await;
-        return Err(RemoteError::new(
-            RemoteErrorKind::Integrity,
-            format!(
-                "{}: downloaded {size} bytes with SHA-256 {sha}, expected {} bytes with {}; discarded — pull again",
-                job.key, job.size, job.sha256
-            ),
-        ));
-    }
-    tokio::fs::rename(&part, &job.dest)
-        .await
-        .map_err(|e| io_error("move into place", &job.dest, &e))?;
-    Ok(DownloadDone { resumed_from })
 }
 
 #[cfg(test)]
@@ -951,22 +442,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn partial_files_are_hidden_and_named_by_content() {
-        let p = partial_path(Path::new("/m/abc.jpg"), "0123456789abcdef0123");
-        assert_eq!(p, Path::new("/m/.abc.jpg.0123456789abcdef.part"));
-    }
-
-    #[test]
-    fn checksums_are_base64_of_the_raw_bytes() {
-        // SHA-256 of the empty string.
-        let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-        assert_eq!(
-            sha_b64(hex).as_deref(),
-            Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
-        );
-        assert_eq!(sha_b64("zz"), None);
-        // CRC32C check value of "123456789" is 0xE3069283.
-        assert_eq!(crc32c_b64(b"123456789"), b64(&[0xE3, 0x06, 0x92, 0x83]));
+    fn a_body_is_read_up_to_its_cap_and_no_further() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let read =
+            |len: usize, max: u64| rt.block_on(read_capped(ByteStream::from(vec![7u8; len]), "k", max, "e"));
+        assert_eq!(read(1000, 1000).unwrap().len(), 1000);
+        let e = read(1001, 1000).unwrap_err();
+        assert_eq!(e.kind, RemoteErrorKind::TooLarge);
+        assert!(e.message.contains("larger than the 1000 bytes"), "{e}");
     }
 
     #[test]

@@ -477,16 +477,37 @@ impl Store {
         )? as u64)
     }
 
+    /// The item with content hash `hash` in batch `batch`, if this project has both.
+    pub fn batch_item_id(&self, batch: &str, hash: &[u8; 16]) -> Result<Option<i64>> {
+        let Some(batch_id) = batch_id_in(&self.conn, batch)? else {
+            return Ok(None);
+        };
+        item_in_batch(&self.conn, hash, Some(batch_id))
+    }
+
     /// Merges an annotator's result segment: each version is added once (a version already
     /// present is a duplicate — or, with another payload, rejected, never overwritten), the
     /// annotation's state moves as the state machine allows, reviews are kept, and the
     /// segment is recorded as pulled — all in one transaction.
+    ///
+    /// A segment is hostile input. The annotator must be one this project knows (no one is
+    /// added); a version is taken only for an item assigned to that annotator in that batch,
+    /// only as the next number after the newest merged one (a segment cannot claim numbers
+    /// ahead of the real work), and only when saving it would have been allowed: work that
+    /// waits for review or was approved is not changed by a pull.
     pub fn merge_segment(&mut self, segment: &SegmentMerge<'_>) -> Result<MergeStats> {
         let now = sift_core::now_rfc3339();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let annotator_id = crate::import::ensure_annotator_in(&tx, segment.annotator)?;
+        let annotator_id: i64 = tx
+            .query_row(
+                "SELECT id FROM annotators WHERE name = ?1",
+                [segment.annotator],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("annotator {:?}", segment.annotator)))?;
         let batch_id = batch_id_in(&tx, segment.batch)?;
         let mut stats = MergeStats::default();
         let key = &segment.object.key;
@@ -506,6 +527,21 @@ impl Store {
                 )));
                 continue;
             };
+            let assigned: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM assignments
+                     WHERE batch_id = ?1 AND item_id = ?2 AND annotator_id = ?3)",
+                )?
+                .query_row(params![batch_id, item_id, annotator_id], |r| r.get(0))?;
+            if !assigned {
+                stats.rejected.push(reject(format!(
+                    "item {} is not assigned to {} in batch {:?}; not merged",
+                    hex(&v.item_hash),
+                    segment.annotator,
+                    segment.batch
+                )));
+                continue;
+            }
             let current: Option<(i64, String, i64)> = tx
                 .prepare_cached(
                     "SELECT id, state, latest_version FROM annotations WHERE item_id = ?1 AND annotator_id = ?2",
@@ -531,6 +567,15 @@ impl Store {
                     }
                     continue;
                 }
+            }
+            let latest = current.as_ref().map_or(0, |c| c.2);
+            if v.version > latest + 1 {
+                stats.rejected.push(reject(format!(
+                    "version {} of item {} skips ahead: the newest merged is {latest}; not merged",
+                    v.version,
+                    hex(&v.item_hash)
+                )));
+                continue;
             }
             let action = if v.submitted {
                 Action::Submit
@@ -559,11 +604,23 @@ impl Store {
                 }
                 Some((id, state, latest)) => {
                     if v.version > *latest {
-                        // A newer version moves the state as saving it would have; where the
-                        // state machine refuses (work saved after approval), the state stays
-                        // and the version is still kept.
+                        // The next version moves the state as saving it would have. Where the
+                        // state machine refuses (the work waits for review, or was approved),
+                        // the annotator could not have saved it: it is not merged.
                         let state: AnnotationState = state.parse().map_err(StoreError::Corrupt)?;
-                        let next = AnnotationState::apply(Some(state), action).unwrap_or(state);
+                        let Ok(next) = AnnotationState::apply(Some(state), action) else {
+                            stats.rejected.push(reject(format!(
+                                "version {} of item {}: the work {}; not merged",
+                                v.version,
+                                hex(&v.item_hash),
+                                if state == AnnotationState::Approved {
+                                    "was approved"
+                                } else {
+                                    "waits for review (it changes only once the reviewer returns it)"
+                                }
+                            )));
+                            continue;
+                        };
                         tx.execute(
                             "UPDATE annotations SET state = ?2, latest_version = ?3,
                                 submitted_version = CASE WHEN ?4 THEN ?3 ELSE submitted_version END,
@@ -774,12 +831,8 @@ pub(crate) fn batch_id_in(conn: &rusqlite::Connection, name: &str) -> Result<Opt
 
 /// The item with content hash `hash` in batch `batch_id` (pulled results and reviews name
 /// items by hash; an item outside the batch they came with is not theirs to touch).
-fn item_in_batch(
-    tx: &rusqlite::Transaction<'_>,
-    hash: &[u8; 16],
-    batch_id: Option<i64>,
-) -> Result<Option<i64>> {
-    Ok(tx
+fn item_in_batch(conn: &rusqlite::Connection, hash: &[u8; 16], batch_id: Option<i64>) -> Result<Option<i64>> {
+    Ok(conn
         .prepare_cached(
             "SELECT i.id FROM items i JOIN batch_items bi ON bi.item_id = i.id
              WHERE i.content_hash = ?1 AND bi.batch_id = ?2",

@@ -29,4 +29,11 @@ annotator: string | null,
 /**
  * Transfer media with batches (lead: upload; annotator: download).
  */
-media: boolean, };
+media: boolean, 
+/**
+ * Lead: the bucket each of these annotators writes results to, instead of this bucket.
+ * For stores that cannot limit a key to `results/<name>/` (Garage grants a key a whole
+ * bucket or nothing): each annotator gets a bucket only their key can write, and the lead
+ * reads their results from there alone. Published in `project.json` for the annotators.
+ */
+results_buckets?: { [key in string]: string }, };

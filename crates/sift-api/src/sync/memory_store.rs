@@ -10,18 +10,20 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::sync::{
     DownloadDone, DownloadJob, Fetched, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind,
-    RemoteObject, UploadDone, UploadJob, sha256_hex,
+    RemoteObject, UploadDone, UploadJob, sha256_hex, too_large,
 };
 
 /// key → (body, SHA-256 named by the writer).
 type Objects = BTreeMap<String, (Vec<u8>, String)>;
 
-/// A bucket in memory. Clones share the same objects.
+/// A bucket in memory. Clones share the same objects; its siblings (other buckets) are
+/// shared by every store made from it.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     location: String,
     objects: Arc<Mutex<Objects>>,
     rounds: Arc<Mutex<Vec<usize>>>,
+    buckets: Arc<Mutex<BTreeMap<String, Arc<Mutex<Objects>>>>>,
 }
 
 impl MemoryStore {
@@ -79,8 +81,15 @@ impl ObjectStore for MemoryStore {
             .collect())
     }
 
-    fn get(&self, key: &str) -> Result<Option<Fetched>, RemoteError> {
-        Ok(self.objects().get(key).map(|(body, sha)| Fetched {
+    fn get(&self, key: &str, max_bytes: u64) -> Result<Option<Fetched>, RemoteError> {
+        let objects = self.objects();
+        let Some((body, sha)) = objects.get(key) else {
+            return Ok(None);
+        };
+        if body.len() as u64 > max_bytes {
+            return Err(too_large(key, body.len() as u64, max_bytes));
+        }
+        Ok(Some(Fetched {
             body: body.clone(),
             etag: etag(sha),
             sha256: Some(sha.clone()),
@@ -127,6 +136,22 @@ impl ObjectStore for MemoryStore {
                 Ok(UploadDone::default())
             })
             .collect()
+    }
+
+    fn sibling(&self, bucket: &str) -> Result<Box<dyn ObjectStore>, RemoteError> {
+        let objects = Arc::clone(
+            self.buckets
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(bucket.to_owned())
+                .or_default(),
+        );
+        Ok(Box::new(MemoryStore {
+            location: format!("s3://{bucket} at memory"),
+            objects,
+            rounds: Arc::clone(&self.rounds),
+            buckets: Arc::clone(&self.buckets),
+        }))
     }
 
     fn download_files(
