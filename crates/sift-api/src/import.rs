@@ -195,10 +195,22 @@ impl Project {
                 ManifestFormat::GroundTruth => read_gt(reader, &ctx, &label_attribute, &tx),
                 ManifestFormat::LabelStudio => read_ls(reader, &ctx, &tx),
             });
-            let result = write_all(store, &rx, &base, &display, format, opts, progress, &mut report);
+            let written = write_all(store, &rx, &base, &display, format, opts, &mut report);
             drop(rx); // unblocks the reader if the writer stopped early
-            let _ = reader_thread.join();
-            result
+            // The reader must have finished cleanly before anything is committed: a reader
+            // that died mid-way closed the channel as if the file had ended.
+            let read = reader_thread
+                .join()
+                .map_err(|panic| reader_failed(&display, &panic));
+            match (written?, read) {
+                (_, Err(e)) => Err(e),
+                (None, Ok(())) => Ok(()),
+                (Some(pending), Ok(())) => {
+                    progress.start("committing", None);
+                    report.import_id = Some(pending.commit(opts.actor.as_deref())?);
+                    Ok(())
+                }
+            }
         });
         progress.finish();
         outcome?;
@@ -214,17 +226,42 @@ struct ParseCtx<'a> {
     progress: &'a dyn Progress,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_all(
-    store: &mut sift_store::Store,
+/// A written import waiting for the reader's verdict before its commit.
+struct PendingImport<'s> {
+    itx: sift_store::ImportTx<'s>,
+    stats: ImportStats,
+    details: Value,
+}
+
+impl PendingImport<'_> {
+    fn commit(self, actor: Option<&str>) -> Result<i64> {
+        Ok(self.itx.commit(&self.stats, actor, &self.details)?)
+    }
+}
+
+/// The error for a reader thread that panicked: the import is abandoned.
+fn reader_failed(display: &str, panic: &(dyn std::any::Any + Send)) -> Error {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown cause");
+    Error::Internal(format!(
+        "the manifest reader failed while reading {display} ({what}); nothing was imported"
+    ))
+}
+
+/// Inserts what the reader sends, in one transaction that it returns uncommitted (`None`
+/// when the file held no lines: nothing to record).
+fn write_all<'s>(
+    store: &'s mut sift_store::Store,
     rx: &Receiver<Msg>,
     base: &Path,
     display: &str,
     format: ManifestFormat,
     opts: &ImportOptions,
-    progress: &dyn Progress,
     report: &mut ImportReport,
-) -> Result<()> {
+) -> Result<Option<PendingImport<'s>>> {
     let format_name = match format {
         ManifestFormat::GroundTruth => "gt",
         ManifestFormat::LabelStudio => "label-studio",
@@ -314,15 +351,13 @@ fn write_all(
     report.skipped = stats.skipped;
     report.labels_added = stats.labels_added;
     if stats.lines == 0 {
-        return Ok(()); // nothing to record: the transaction rolls back
+        return Ok(None); // nothing to record: the transaction rolls back
     }
     let details = serde_json::json!({
         "file": display, "format": format_name, "lines": stats.lines, "added": stats.added,
         "duplicates": stats.duplicates, "skipped": stats.skipped, "labels_added": stats.labels_added,
     });
-    progress.start("committing", None);
-    report.import_id = Some(itx.commit(&stats, opts.actor.as_deref(), &details)?);
-    Ok(())
+    Ok(Some(PendingImport { itx, stats, details }))
 }
 
 fn send_batch(tx: &Sender<Msg>, batch: &mut Vec<Parsed>) -> bool {
@@ -640,3 +675,6 @@ fn ls_record(
         labels,
     })
 }
+
+#[cfg(test)]
+mod tests;

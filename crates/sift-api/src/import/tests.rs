@@ -1,0 +1,64 @@
+//! Tests of the import use case on real project files.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failing loudly is the point
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::*;
+use crate::NoProgress;
+
+fn template(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../labeling-templates")
+        .join(name)
+}
+
+fn project(dir: &Path) -> Project {
+    crate::init_project(&dir.join("proj"), &template("qa.toml"), None).unwrap()
+}
+
+fn write_lines(path: &Path, n: usize) {
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!("{{\"source\":\"passage {i}\",\"id\":{i}}}\n"));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// Panics the thread that reports the `n`th position: the reader thread, for imports.
+struct PanicAt {
+    calls: AtomicU32,
+    at: u32,
+}
+
+impl Progress for PanicAt {
+    fn set_position(&self, _position: u64) {
+        if self.calls.fetch_add(1, Ordering::SeqCst) + 1 == self.at {
+            panic!("reader failure injected by the test");
+        }
+    }
+}
+
+#[test]
+fn a_reader_panic_aborts_the_whole_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    let manifest = dir.path().join("m.jsonl");
+    write_lines(&manifest, 5 * BATCH);
+    // The first batch reaches the writer before the reader panics on its second report.
+    let progress = PanicAt {
+        calls: AtomicU32::new(0),
+        at: 2,
+    };
+    let err = p
+        .import(&manifest, &ImportOptions::default(), &progress)
+        .expect_err("an import whose reader panicked must fail");
+    assert!(err.to_string().contains("reader"), "{err}");
+    assert_eq!(p.store.item_count().unwrap(), 0, "a partial import was committed");
+    // The project is still usable: the same import, without the failure, takes every line.
+    let report = p
+        .import(&manifest, &ImportOptions::default(), &NoProgress)
+        .unwrap();
+    assert_eq!(report.added, 5 * BATCH as u64);
+}
