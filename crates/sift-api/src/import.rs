@@ -13,8 +13,8 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use sift_manifest::{
-    GtRecord, LabelStudioError, LineReader, ManifestFormat, parse_gt_line, read_label_studio_tasks,
-    sniff_format,
+    GtRecord, LabelStudioError, LineReader, ManifestFormat, parse_gt_line,
+    read_label_studio_tasks_with_limit, sniff_format,
 };
 use sift_store::{ImportStats, InsertOutcome, NewImport};
 use sift_template::Template;
@@ -27,7 +27,7 @@ use crate::{Error, Progress, Project, Result};
 pub struct ImportOptions {
     /// Import the valid lines and list the invalid ones instead of stopping at the first.
     pub skip_invalid: bool,
-    /// Lines longer than this are invalid.
+    /// Lines (and Label Studio tasks) longer than this are invalid.
     pub max_line_bytes: usize,
     /// Treat a missing local media file as an invalid line rather than a warning.
     pub require_media: bool,
@@ -580,7 +580,8 @@ fn checked_payload(template: &Template, payload: &Value) -> std::result::Result<
 fn read_ls(reader: impl BufRead, ctx: &ParseCtx<'_>, tx: &Sender<Msg>) {
     let mut batch = Vec::with_capacity(BATCH);
     let media_field = ctx.template.media_field().map(str::to_owned);
-    let result = read_label_studio_tasks::<_, std::io::Error, _>(reader, |task| {
+    let limit = ctx.opts.max_line_bytes;
+    let result = read_label_studio_tasks_with_limit::<_, std::io::Error, _>(reader, limit, |task| {
         let parsed = match task {
             Err(LabelStudioError::Task { line, message, .. }) => Parsed {
                 line,

@@ -81,7 +81,7 @@ enum Command {
         /// Treat a missing local media file as an invalid line.
         #[arg(long)]
         require_media: bool,
-        /// Longest accepted line, in bytes.
+        /// Longest accepted line (or Label Studio task), in bytes.
         #[arg(long, default_value_t = sift_manifest_limit())]
         max_line_bytes: usize,
         /// gt or label-studio (default: .jsonl/.manifest files are gt, others are sniffed).

@@ -8,11 +8,13 @@
 //!   computes its [`ContentHash`] for deduplication.
 //! - [`splice_output_line`] writes a Ground Truth output line: the stored input line, byte
 //!   for byte, plus the label attribute and its metadata.
-//! - [`read_label_studio_tasks`] streams a Label Studio task export (a JSON array) one task
-//!   at a time.
+//! - [`read_label_studio_tasks`] streams a Label Studio task file (a JSON array of tasks, or
+//!   one task object; each task with or without its `data` wrapper) one task at a time, with
+//!   tasks capped in size like lines.
 //!
 //! Nothing here touches the project store; the API crate wires these into import and export.
 
+mod elements;
 mod gt;
 mod hash;
 mod label_studio;
@@ -20,7 +22,9 @@ mod lines;
 
 pub use gt::{GtRecord, LabelColumns, LineError, parse_gt_line, splice_output_line};
 pub use hash::{ContentHash, content_hash_of_pairs};
-pub use label_studio::{LabelStudioError, LabelStudioTask, read_label_studio_tasks};
+pub use label_studio::{
+    LabelStudioError, LabelStudioTask, read_label_studio_tasks, read_label_studio_tasks_with_limit,
+};
 pub use lines::{DEFAULT_MAX_LINE_BYTES, Line, LineReader, ReadError};
 
 /// How a manifest file is laid out, decided from its first non-blank byte.

@@ -62,3 +62,30 @@ fn a_reader_panic_aborts_the_whole_import() {
         .unwrap();
     assert_eq!(report.added, 5 * BATCH as u64);
 }
+
+#[test]
+fn an_over_long_label_studio_task_is_refused_with_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    let file = dir.path().join("tasks.json");
+    let long = "y".repeat(2000);
+    std::fs::write(
+        &file,
+        format!("[\n{{\"data\":{{\"source\":\"a\"}}}},\n{{\"data\":{{\"source\":\"{long}\"}}}}\n]"),
+    )
+    .unwrap();
+    let opts = ImportOptions {
+        max_line_bytes: 1000,
+        ..ImportOptions::default()
+    };
+    let err = p.import(&file, &opts, &NoProgress).unwrap_err().to_string();
+    let want = format!("{}:3: longer than the limit of 1000 bytes", file.display());
+    assert!(err.starts_with(&want), "{err}");
+    assert_eq!(p.store.item_count().unwrap(), 0);
+    let opts = ImportOptions {
+        skip_invalid: true,
+        ..opts
+    };
+    let report = p.import(&file, &opts, &NoProgress).unwrap();
+    assert_eq!((report.added, report.skipped), (1, 1));
+}
