@@ -35,6 +35,10 @@ pub struct ImportOptions {
     pub actor: Option<String>,
     /// The file's format; `None` decides from the extension and the first byte.
     pub format: Option<ImportFormat>,
+    /// The folder media may be served from. `None`: the manifest's folder, unless that is a
+    /// folder that must not be served whole (the file system's root, the home folder or a
+    /// folder holding it, a system folder), which only an explicit root may name.
+    pub media_root: Option<PathBuf>,
 }
 
 /// Manifest formats `sift import` reads.
@@ -78,6 +82,7 @@ impl Default for ImportOptions {
             require_media: false,
             actor: None,
             format: None,
+            media_root: None,
         }
     }
 }
@@ -127,6 +132,8 @@ struct Record {
     content: String,
     hash: [u8; 16],
     media: Option<String>,
+    /// Whether `media` is a local file (served from a media root) rather than a remote URI.
+    media_local: bool,
     media_missing: Option<String>,
     labels: Vec<LabelImport>,
 }
@@ -167,6 +174,7 @@ impl Project {
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| PathBuf::from("."));
+        let root = MediaRoot::choose(opts.media_root.as_deref(), &base)?;
 
         let mut report = ImportReport {
             file: display.clone(),
@@ -195,7 +203,7 @@ impl Project {
                 ManifestFormat::GroundTruth => read_gt(reader, &ctx, &label_attribute, &tx),
                 ManifestFormat::LabelStudio => read_ls(reader, &ctx, &tx),
             });
-            let written = write_all(store, &rx, &base, &display, format, opts, &mut report);
+            let written = write_all(store, &rx, &root, &display, format, opts, &mut report);
             drop(rx); // unblocks the reader if the writer stopped early
             // The reader must have finished cleanly before anything is committed: a reader
             // that died mid-way closed the channel as if the file had ended.
@@ -215,6 +223,55 @@ impl Project {
         progress.finish();
         outcome?;
         Ok(report)
+    }
+}
+
+/// The folder that becomes a media root when the import has local media.
+struct MediaRoot {
+    path: PathBuf,
+    /// Named by the person importing rather than taken from the manifest's location.
+    explicit: bool,
+}
+
+impl MediaRoot {
+    fn choose(explicit: Option<&Path>, manifest_folder: &Path) -> Result<Self> {
+        let Some(dir) = explicit else {
+            return Ok(Self {
+                path: manifest_folder.to_owned(),
+                explicit: false,
+            });
+        };
+        let path = dir
+            .canonicalize()
+            .map_err(|e| Error::io("cannot use the media root", dir, e))?;
+        if !path.is_dir() {
+            return Err(Error::BadRequest(format!(
+                "the media root {} is not a folder",
+                dir.display()
+            )));
+        }
+        Ok(Self { path, explicit: true })
+    }
+
+    /// Refuses, at the first line with local media, a root nobody named that would expose
+    /// far more than the manifest's media.
+    fn check(&self, display: &str, line: u64) -> Result<()> {
+        let Some(why) = (!self.explicit)
+            .then(|| media::risky_root(&self.path, media::home_folder().as_deref()))
+            .flatten()
+        else {
+            return Ok(());
+        };
+        let path = self.path.display();
+        Err(Error::Manifest {
+            file: display.to_owned(),
+            line,
+            reason: format!(
+                "refusing to serve media from {path} ({why}): annotators could read every file \
+                 under it. Move the manifest and its media into a folder of their own, or name \
+                 the folder to serve explicitly with --media-root {path}. Nothing was imported."
+            ),
+        })
     }
 }
 
@@ -256,7 +313,7 @@ fn reader_failed(display: &str, panic: &(dyn std::any::Any + Send)) -> Error {
 fn write_all<'s>(
     store: &'s mut sift_store::Store,
     rx: &Receiver<Msg>,
-    base: &Path,
+    root: &MediaRoot,
     display: &str,
     format: ManifestFormat,
     opts: &ImportOptions,
@@ -269,8 +326,9 @@ fn write_all<'s>(
     let mut itx = store.begin_import(&NewImport {
         file: display,
         format: format_name,
-        media_root: Some(base),
+        media_root: None,
     })?;
+    let mut root_used = false;
     let mut stats = ImportStats::default();
     for msg in rx.iter() {
         let batch = match msg {
@@ -301,6 +359,10 @@ fn write_all<'s>(
                     continue;
                 }
             };
+            if record.media_local && !root_used {
+                root.check(display, parsed.line)?;
+                root_used = true;
+            }
             if let Some(path) = &record.media_missing {
                 report.missing_media += 1;
                 if report.missing_media_lines.len() < MAX_LISTED {
@@ -352,6 +414,9 @@ fn write_all<'s>(
     report.labels_added = stats.labels_added;
     if stats.lines == 0 {
         return Ok(None); // nothing to record: the transaction rolls back
+    }
+    if root_used {
+        itx.add_media_root(&root.path)?;
     }
     let details = serde_json::json!({
         "file": display, "format": format_name, "lines": stats.lines, "added": stats.added,
@@ -442,7 +507,7 @@ fn gt_record(
         Some("source-ref") => r.source_ref.as_deref().map(str::to_owned),
         Some(field) => field_string(&r.content, field)?,
     };
-    let (media, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
+    let (media, media_local, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
     let labels = match r.labels {
         None => Vec::new(),
         Some(cols) => labels_from_gt(ctx.template, label_attribute, cols.value, cols.metadata)?,
@@ -451,6 +516,7 @@ fn gt_record(
         content: r.content.into_owned(),
         hash: r.hash.0,
         media,
+        media_local,
         media_missing,
         labels,
     })
@@ -465,12 +531,14 @@ fn field_string(content: &str, field: &str) -> std::result::Result<Option<String
     }
 }
 
+/// The stored reference, whether it is a local file, and the path of a local file that
+/// does not exist.
 fn resolve_media(
     value: Option<&str>,
     ctx: &ParseCtx<'_>,
-) -> std::result::Result<(Option<String>, Option<String>), String> {
+) -> std::result::Result<(Option<String>, bool, Option<String>), String> {
     let Some(value) = value else {
-        return Ok((None, None));
+        return Ok((None, false, None));
     };
     let resolved = media::resolve(value, ctx.base);
     let missing = match &resolved {
@@ -480,7 +548,8 @@ fn resolve_media(
     if let (Some(path), true) = (&missing, ctx.opts.require_media) {
         return Err(format!("media file not found: {path}"));
     }
-    Ok((Some(resolved.as_stored()), missing))
+    let local = matches!(resolved, MediaRef::Local(_));
+    Ok((Some(resolved.as_stored()), local, missing))
 }
 
 /// Existing labels in an output line: either Sift's own shape (the payload under the label
@@ -635,7 +704,7 @@ fn ls_record(
         None => None,
         Some(f) => field_string(&task.data, f).map_err(|e| format!("data: {e}"))?,
     };
-    let (media, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
+    let (media, media_local, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
     let data: Value = serde_json::from_str(&task.data).map_err(|e| e.to_string())?;
     let mut labels = Vec::new();
     for (i, ann) in task.annotations.iter().enumerate() {
@@ -672,6 +741,7 @@ fn ls_record(
         content: task.data,
         hash: task.hash.0,
         media,
+        media_local,
         media_missing,
         labels,
     })

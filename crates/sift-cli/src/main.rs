@@ -87,6 +87,10 @@ enum Command {
         /// gt or label-studio (default: .jsonl/.manifest files are gt, others are sniffed).
         #[arg(long)]
         format: Option<ImportFormat>,
+        /// The folder local media may be served from (default: the manifest's folder; the
+        /// home folder, `/` and system folders only when named here).
+        #[arg(long, value_name = "FOLDER")]
+        media_root: Option<PathBuf>,
     },
     /// Export labelled items (submitted and approved by default).
     #[command(
@@ -420,6 +424,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             require_media,
             max_line_bytes,
             format,
+            media_root,
         } => {
             let mut project = open(&project)?;
             let actor = std::env::var("USER").ok();
@@ -429,6 +434,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 max_line_bytes,
                 actor,
                 format,
+                media_root,
             };
             let report = project.import(&file, &opts, &Bar::new(out.quiet_progress()))?;
             out.import(&report);

@@ -12,7 +12,8 @@ use crate::{Result, Store};
 pub struct NewImport<'a> {
     pub file: &'a str,
     pub format: &'a str,
-    /// The manifest's folder, recorded as a media root.
+    /// A folder to record as a media root when the import begins (the API records the
+    /// one it chose with [`ImportTx::add_media_root`] once it has seen local media).
     pub media_root: Option<&'a Path>,
 }
 
@@ -139,6 +140,11 @@ impl ImportTx<'_> {
                 .execute(params![annotation_id, reviewer, created_at])?;
         }
         Ok(true)
+    }
+
+    /// Records a folder media may be served from (once), inside the import transaction.
+    pub fn add_media_root(&mut self, path: &Path) -> Result<()> {
+        add_media_root_in(&self.tx, &path.to_string_lossy())
     }
 
     /// Finds or creates an annotator inside the import transaction.

@@ -89,3 +89,51 @@ fn an_over_long_label_studio_task_is_refused_with_its_file_and_line() {
     let report = p.import(&file, &opts, &NoProgress).unwrap();
     assert_eq!((report.added, report.skipped), (1, 1));
 }
+
+/// A file placed directly in /tmp, removed when dropped.
+struct InTmp(PathBuf);
+
+impl Drop for InTmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_manifest_in_a_system_folder_does_not_make_it_a_media_root() {
+    let tmp = Path::new("/tmp");
+    if !tmp.is_dir() {
+        return; // not a Unix-like system: the folder this test needs is not there
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = crate::init_project(&dir.path().join("proj"), &template("image-caption.toml"), None).unwrap();
+    let unique = format!("sift-test-{}-{}", std::process::id(), line!());
+    let manifest = InTmp(tmp.join(format!("{unique}.jsonl")));
+    std::fs::write(&manifest.0, format!("{{\"source-ref\":\"{unique}.png\"}}\n")).unwrap();
+
+    let err = p
+        .import(&manifest.0, &ImportOptions::default(), &NoProgress)
+        .expect_err("/tmp must not become a media root without being named");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("refusing to serve media from /tmp (a system folder)"),
+        "{msg}"
+    );
+    assert!(msg.contains("--media-root /tmp"), "{msg}");
+    assert!(p.store.media_roots().unwrap().is_empty());
+    assert_eq!(p.store.item_count().unwrap(), 0);
+
+    // Named explicitly, it is used; remote media need no root at all.
+    let opts = ImportOptions {
+        media_root: Some(tmp.to_owned()),
+        ..ImportOptions::default()
+    };
+    p.import(&manifest.0, &opts, &NoProgress).unwrap();
+    assert_eq!(p.store.media_roots().unwrap(), [tmp.canonicalize().unwrap()]);
+    let remote = InTmp(tmp.join(format!("{unique}-remote.jsonl")));
+    std::fs::write(&remote.0, "{\"source-ref\":\"s3://bucket/a.png\"}\n").unwrap();
+    let mut q = crate::init_project(&dir.path().join("q"), &template("image-caption.toml"), None).unwrap();
+    q.import(&remote.0, &ImportOptions::default(), &NoProgress)
+        .unwrap();
+    assert!(q.store.media_roots().unwrap().is_empty());
+}
