@@ -14,7 +14,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use sift_manifest::{
     GtRecord, LabelStudioError, LineReader, ManifestFormat, parse_gt_line,
-    read_label_studio_tasks_with_limit, sniff_format,
+    read_label_studio_tasks_with_limit, sniff_format, sniff_json_format,
 };
 use sift_store::{ImportStats, InsertOutcome, NewImport};
 use sift_template::Template;
@@ -39,6 +39,10 @@ pub struct ImportOptions {
     /// folder that must not be served whole (the file system's root, the home folder or a
     /// folder holding it, a system folder), which only an explicit root may name.
     pub media_root: Option<PathBuf>,
+    /// Import the items only: the annotations of Label Studio tasks (and the label columns
+    /// of output manifests) are left out and counted, for data labeled under another
+    /// labeling configuration.
+    pub data_only: bool,
 }
 
 /// Manifest formats `sift import` reads.
@@ -64,12 +68,13 @@ impl std::str::FromStr for ImportFormat {
     }
 }
 
-/// JSON Lines extensions are always Ground Truth; other files are sniffed (`[` means a
-/// Label Studio task array).
+/// JSON Lines extensions are always Ground Truth; a `.json` file holding one object is a
+/// Label Studio task; other files are sniffed (`[` means a Label Studio task array).
 fn detect_format(file: &Path, head: &[u8]) -> ManifestFormat {
     let ext = file.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
     match ext.as_deref() {
         Some("jsonl" | "ndjson" | "manifest") => ManifestFormat::GroundTruth,
+        Some("json") => sniff_json_format(head),
         _ => sniff_format(head),
     }
 }
@@ -83,6 +88,7 @@ impl Default for ImportOptions {
             actor: None,
             format: None,
             media_root: None,
+            data_only: false,
         }
     }
 }
@@ -107,6 +113,8 @@ pub struct ImportReport {
     /// The first [`MAX_LISTED`] skipped lines (all of them go to [`Progress::note`]).
     pub skipped_lines: Vec<SkippedLine>,
     pub labels_added: u64,
+    /// Annotations (or label columns) not imported because of [`ImportOptions::data_only`].
+    pub annotations_left_out: u64,
     pub missing_media: u64,
     /// The first [`MAX_LISTED`] lines whose local media file does not exist.
     pub missing_media_lines: Vec<SkippedLine>,
@@ -136,6 +144,8 @@ struct Record {
     media_local: bool,
     media_missing: Option<String>,
     labels: Vec<LabelImport>,
+    /// Annotations the line carried that [`ImportOptions::data_only`] left out.
+    left_out: u64,
 }
 
 #[derive(Debug)]
@@ -363,6 +373,7 @@ fn write_all<'s>(
                 root.check(display, parsed.line)?;
                 root_used = true;
             }
+            report.annotations_left_out += record.left_out;
             if let Some(path) = &record.media_missing {
                 report.missing_media += 1;
                 if report.missing_media_lines.len() < MAX_LISTED {
@@ -508,9 +519,14 @@ fn gt_record(
         Some(field) => field_string(&r.content, field)?,
     };
     let (media, media_local, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
-    let labels = match r.labels {
-        None => Vec::new(),
-        Some(cols) => labels_from_gt(ctx.template, label_attribute, cols.value, cols.metadata)?,
+    let (labels, left_out) = match r.labels {
+        None => (Vec::new(), 0),
+        Some(_) if ctx.opts.data_only => (Vec::new(), 1),
+        Some(cols) => (
+            labels_from_gt(ctx.template, label_attribute, cols.value, cols.metadata)
+                .map_err(|e| format!("{e} (to import the line without its label, use --data-only)"))?,
+            0,
+        ),
     };
     Ok(Record {
         content: r.content.into_owned(),
@@ -519,6 +535,7 @@ fn gt_record(
         media_local,
         media_missing,
         labels,
+        left_out,
     })
 }
 
@@ -707,8 +724,13 @@ fn ls_record(
     let (media, media_local, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
     let data: Value = serde_json::from_str(&task.data).map_err(|e| e.to_string())?;
     let mut labels = Vec::new();
+    let mut left_out = 0;
     for (i, ann) in task.annotations.iter().enumerate() {
         if ann.get("was_cancelled").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        if ctx.opts.data_only {
+            left_out += 1;
             continue;
         }
         let result = ann.get("result").unwrap_or(&Value::Null);
@@ -718,7 +740,9 @@ fn ls_record(
             result,
             &sift_template::MediaInfo::default(),
         )
-        .map_err(|e| format!("annotations[{i}]: {e}"))?;
+        .map_err(|e| {
+            format!("annotations[{i}]: {e} (to import the task without its annotations, use --data-only)")
+        })?;
         let who = match ann.get("completed_by") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => format!("ls-{n}"),
@@ -744,6 +768,7 @@ fn ls_record(
         media_local,
         media_missing,
         labels,
+        left_out,
     })
 }
 

@@ -68,7 +68,7 @@ enum Command {
     },
     /// Import a SageMaker Ground Truth manifest (JSON Lines) or a Label Studio JSON export.
     #[command(
-        after_help = "Import is all or nothing: the first invalid line stops it and nothing is imported,\nunless --skip-invalid is given. Re-importing the same lines adds nothing.\n\nExamples:\n  sift import manifests/batch-01.jsonl -p reviews\n  sift import export.json -p reviews --skip-invalid"
+        after_help = "Import is all or nothing: the first invalid line stops it and nothing is imported,\nunless --skip-invalid is given. Re-importing the same lines adds nothing.\n\nExamples:\n  sift import manifests/batch-01.jsonl -p reviews\n  sift import export.json -p reviews --skip-invalid\n  sift import other-project.json -p reviews --data-only"
     )]
     Import {
         /// The manifest file.
@@ -91,6 +91,10 @@ enum Command {
         /// home folder, `/` and system folders only when named here).
         #[arg(long, value_name = "FOLDER")]
         media_root: Option<PathBuf>,
+        /// Import the items only, leaving out (and counting) the annotations they carry: for
+        /// Label Studio tasks labeled under another labeling config.
+        #[arg(long)]
+        data_only: bool,
     },
     /// Export labelled items (submitted and approved by default).
     #[command(
@@ -425,6 +429,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             max_line_bytes,
             format,
             media_root,
+            data_only,
         } => {
             let mut project = open(&project)?;
             let actor = std::env::var("USER").ok();
@@ -435,6 +440,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 actor,
                 format,
                 media_root,
+                data_only,
             };
             let report = project.import(&file, &opts, &Bar::new(out.quiet_progress()))?;
             out.import(&report);

@@ -18,6 +18,9 @@ pub(crate) enum Element<'a> {
     TooLong { index: usize, line: u64, limit: usize },
 }
 
+/// The message for a value followed by more than whitespace.
+pub(crate) const TRAILING: &str = "trailing characters";
+
 /// The document's structure is broken, or reading failed: no element can follow.
 #[derive(Debug)]
 pub(crate) enum SplitError {
@@ -61,7 +64,6 @@ pub(crate) struct Elements<R> {
     line: u64,
     index: usize,
     state: State,
-    single: bool,
 }
 
 impl<R: BufRead> Elements<R> {
@@ -73,13 +75,7 @@ impl<R: BufRead> Elements<R> {
             line: 1,
             index: 0,
             state: State::Start,
-            single: false,
         }
-    }
-
-    /// Whether the document is one object rather than an array.
-    pub(crate) fn is_single(&self) -> bool {
-        self.single
     }
 
     /// The next element, `None` at the end of the document, or the error that ends it.
@@ -126,10 +122,7 @@ impl<R: BufRead> Elements<R> {
                             self.bump();
                             State::Array { first: true }
                         }
-                        Some(b'{') => {
-                            self.single = true;
-                            State::Single
-                        }
+                        Some(b'{') => State::Single,
                         Some(_) => {
                             return Err(
                                 self.syntax("expected a JSON array of Label Studio tasks or one task object")
@@ -177,7 +170,7 @@ impl<R: BufRead> Elements<R> {
         self.state = State::Done;
         match self.skip_ws()? {
             None => Ok(()),
-            Some(_) => Err(self.syntax("trailing characters")),
+            Some(_) => Err(self.syntax(TRAILING)),
         }
     }
 

@@ -91,12 +91,6 @@ where
             }),
             Ok(Element::Value { index, line, bytes }) => task_from_bytes(bytes, index, line, &mut scratch),
         };
-        if elements.is_single() {
-            return Err(LabelStudioError::Syntax {
-                line: 1,
-                message: "expected a JSON array of Label Studio tasks".into(),
-            });
-        }
         count += 1;
         let task = match task {
             Err(e @ LabelStudioError::Syntax { .. }) => return Err(e),
@@ -132,8 +126,9 @@ fn task_from_bytes<E: std::error::Error>(
         return Err(fail(format!("field {k:?} appears more than once")));
     }
     let member = |name: &str| task.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+    // Label Studio reads a task without a `data` member as its data, whole.
     let (data, id, annotations): (&str, _, _) = match member("data") {
-        None => return Err(fail("field \"data\" is missing".into())),
+        None => (text, None, None),
         Some(data) => (
             data.get(),
             member("id"),
@@ -222,11 +217,31 @@ mod tests {
 
     #[test]
     fn a_bad_task_is_reported_and_reading_goes_on() {
-        let (n, got) = read("[{\"id\":1},\n 5,\n {\"data\":{\"t\":1}}]");
-        assert_eq!(n, Ok(3));
-        assert_eq!(got[0], Err("line 1: task 0: field \"data\" is missing".into()));
+        let (n, got) = read("[{\"data\":3},\n 5,\n {\"data\":{\"t\":1}},\n {\"data\":{\"t\":1,\"t\":2}}]");
+        assert_eq!(n, Ok(4));
+        let data = "line 1: task 0: field \"data\": expected a JSON object, found a number";
+        assert_eq!(got[0], Err(data.into()));
         assert_eq!(got[1], Err("line 2: task 1: expected a task object".into()));
         assert!(got[2].is_ok());
+        let dup = "line 4: task 3: field \"data\": field \"t\" appears more than once";
+        assert_eq!(got[3], Err(dup.into()));
+    }
+
+    #[test]
+    fn one_task_object_and_tasks_without_data_are_read_as_label_studio_does() {
+        let (n, got) = read("\n{\"id\": 3, \"data\": {\"text\": \"a\"}, \"annotations\": [{}]}\n");
+        assert_eq!(n, Ok(1));
+        assert_eq!(got[0], Ok((0, 2, "{\"text\": \"a\"}".into(), 1)));
+        // Without `data` the object is the data, all of it; `completions` (before 1.0)
+        // are annotations.
+        let (n, got) =
+            read("[{\"text\": \"b\", \"annotations\": [{}]}, {\"data\": {}, \"completions\": [{}, {}]}]");
+        assert_eq!(n, Ok(2));
+        assert_eq!(
+            got[0],
+            Ok((0, 1, "{\"text\": \"b\", \"annotations\": [{}]}".into(), 0))
+        );
+        assert_eq!(got[1], Ok((1, 1, "{}".into(), 2)));
     }
 
     #[test]
@@ -250,7 +265,14 @@ mod tests {
     fn broken_json_stops_with_a_line() {
         let (n, _) = read("[{\"data\":{}},\n {\"data\": }]");
         assert_eq!(n, Err("line 2: invalid JSON: expected value".into()));
-        let (n, _) = read("{\"data\":{}}");
-        assert!(n.unwrap_err().contains("a JSON array of Label Studio tasks"));
+        let (n, _) = read("5");
+        assert_eq!(
+            n,
+            Err(
+                "line 1: invalid JSON: expected a JSON array of Label Studio tasks or one task object".into()
+            )
+        );
+        let (n, _) = read("{\"data\":{}} {}");
+        assert_eq!(n, Err("line 1: invalid JSON: trailing characters".into()));
     }
 }

@@ -46,9 +46,47 @@ pub fn sniff_format(head: &[u8]) -> ManifestFormat {
     }
 }
 
+/// Decides the layout of a `.json` file from its start. An array is a Label Studio task
+/// list, and one object alone is a single Label Studio task; objects one after another are
+/// Ground Truth JSON Lines, which some tools name `.json`. An object that does not end
+/// within `head` counts as a task (manifest lines are shorter).
+pub fn sniff_json_format(head: &[u8]) -> ManifestFormat {
+    let trimmed = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    match trimmed.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => return ManifestFormat::LabelStudio,
+        Some(b'{') => {}
+        _ => return ManifestFormat::GroundTruth,
+    }
+    let mut values = elements::Elements::new(head, usize::MAX);
+    if !matches!(values.next(), Some(Ok(elements::Element::Value { .. }))) {
+        return ManifestFormat::LabelStudio; // cut off, or broken: the task reader says where
+    }
+    match values.next() {
+        Some(Err(elements::SplitError::Syntax { message, .. })) if message == elements::TRAILING => {
+            ManifestFormat::GroundTruth
+        }
+        _ => ManifestFormat::LabelStudio,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sniffs_json_files() {
+        use ManifestFormat::{GroundTruth, LabelStudio};
+        assert_eq!(sniff_json_format(b"[{}]"), LabelStudio);
+        assert_eq!(sniff_json_format(b"{\n  \"data\": {}\n}\n"), LabelStudio);
+        assert_eq!(
+            sniff_json_format(b"{\"source\":\"a\"}\n{\"source\":\"b\"}\n"),
+            GroundTruth
+        );
+        assert_eq!(sniff_json_format(b"{\"source\":\"a\"}\n{\"sou"), GroundTruth);
+        assert_eq!(sniff_json_format(b"{\"text\":\"a long task, cut o"), LabelStudio);
+        assert_eq!(sniff_json_format(b"\xEF\xBB\xBF {\"text\":1}"), LabelStudio);
+        assert_eq!(sniff_json_format(b""), GroundTruth);
+    }
 
     #[test]
     fn sniffs_formats() {

@@ -137,3 +137,91 @@ fn a_manifest_in_a_system_folder_does_not_make_it_a_media_root() {
         .unwrap();
     assert!(q.store.media_roots().unwrap().is_empty());
 }
+
+/// A Label Studio annotation of a text classification config, which the Q&A template
+/// cannot take.
+const CHOICES_ANNOTATION: &str = r#"{"id": 9, "completed_by": 1, "result": [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}}]}"#;
+
+#[test]
+fn a_json_file_holding_one_label_studio_task_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    let file = dir.path().join("task.json");
+    std::fs::write(
+        &file,
+        "{\n  \"id\": 4,\n  \"data\": {\"source\": \"one task\"}\n}\n",
+    )
+    .unwrap();
+    let report = p.import(&file, &ImportOptions::default(), &NoProgress).unwrap();
+    assert_eq!((report.format.as_str(), report.added), ("label-studio", 1));
+    let item = p.store.item(1).unwrap().unwrap();
+    assert_eq!(item.content, r#"{"source": "one task"}"#);
+}
+
+#[test]
+fn label_studio_tasks_without_a_data_wrapper_are_their_own_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    let file = dir.path().join("tasks.json");
+    std::fs::write(
+        &file,
+        "[{\"source\": \"a\"}, {\"source\": \"b\", \"lang\": \"en\"}]",
+    )
+    .unwrap();
+    let report = p.import(&file, &ImportOptions::default(), &NoProgress).unwrap();
+    assert_eq!(report.added, 2);
+    let item = p.store.item(2).unwrap().unwrap();
+    assert_eq!(item.content, r#"{"source": "b", "lang": "en"}"#);
+    // The same data with the wrapper is the same item.
+    let wrapped = dir.path().join("wrapped.json");
+    std::fs::write(&wrapped, "[{\"data\": {\"lang\":\"en\",\"source\":\"b\"}}]").unwrap();
+    let report = p
+        .import(&wrapped, &ImportOptions::default(), &NoProgress)
+        .unwrap();
+    assert_eq!((report.added, report.duplicates), (0, 1));
+}
+
+#[test]
+fn a_json_file_of_json_lines_is_read_as_ground_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    let file = dir.path().join("lines.json");
+    std::fs::write(&file, "{\"source\":\"a\"}\n{\"source\":\"b\"}\n").unwrap();
+    let report = p.import(&file, &ImportOptions::default(), &NoProgress).unwrap();
+    assert_eq!(
+        (report.format.as_str(), report.added),
+        ("sagemaker-ground-truth", 2)
+    );
+}
+
+#[test]
+fn data_only_imports_tasks_labeled_under_another_config_and_counts_what_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    let file = dir.path().join("export.json");
+    std::fs::write(
+        &file,
+        format!(
+            "[{{\"id\": 1, \"data\": {{\"source\": \"great\"}}, \"annotations\": [{CHOICES_ANNOTATION}, {CHOICES_ANNOTATION}]}},\n\
+             {{\"id\": 2, \"data\": {{\"source\": \"plain\"}}}}]"
+        ),
+    )
+    .unwrap();
+    // The annotations do not fit the template: the error says how to import the data alone.
+    let err = p
+        .import(&file, &ImportOptions::default(), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(":1: annotations[0]:"), "{err}");
+    assert!(err.contains("--data-only"), "{err}");
+    let opts = ImportOptions {
+        data_only: true,
+        ..ImportOptions::default()
+    };
+    let report = p.import(&file, &opts, &NoProgress).unwrap();
+    assert_eq!(
+        (report.added, report.labels_added, report.annotations_left_out),
+        (2, 0, 2)
+    );
+    assert_eq!(p.store.labelled_count(false).unwrap(), 0);
+}
