@@ -3,7 +3,11 @@
 //! A reader thread parses and checks lines (and resolves media) while the calling thread
 //! inserts them into one SQLite transaction, so the two cores overlap and memory stays
 //! flat whatever the file size. The first bad line aborts the whole import unless
-//! [`ImportOptions::skip_invalid`] is set.
+//! [`ImportOptions::skip_invalid`] is set; so does a reader that fails, which is joined
+//! before anything is committed.
+//!
+//! This file owns the options, the report and the writer; the readers live in `gt.rs`
+//! (Ground Truth JSON Lines) and `label_studio.rs`, media roots in `roots.rs`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -11,16 +15,17 @@ use std::path::{Path, PathBuf};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 use serde_json::Value;
-use serde_json::value::RawValue;
-use sift_manifest::{
-    GtRecord, LabelStudioError, LineReader, ManifestFormat, parse_gt_line,
-    read_label_studio_tasks_with_limit, sniff_format, sniff_json_format,
-};
+use sift_manifest::{ManifestFormat, sniff_format, sniff_json_format};
 use sift_store::{ImportStats, InsertOutcome, NewImport};
 use sift_template::Template;
 
-use crate::media::{self, MediaRef};
 use crate::{Error, Progress, Project, Result};
+
+mod gt;
+mod label_studio;
+mod roots;
+
+use roots::MediaRoot;
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -210,8 +215,8 @@ impl Project {
 
         let outcome = std::thread::scope(|s| {
             let reader_thread = s.spawn(move || match format {
-                ManifestFormat::GroundTruth => read_gt(reader, &ctx, &label_attribute, &tx),
-                ManifestFormat::LabelStudio => read_ls(reader, &ctx, &tx),
+                ManifestFormat::GroundTruth => gt::read_gt(reader, &ctx, &label_attribute, &tx),
+                ManifestFormat::LabelStudio => label_studio::read_ls(reader, &ctx, &tx),
             });
             let written = write_all(store, &rx, &root, &display, format, opts, &mut report);
             drop(rx); // unblocks the reader if the writer stopped early
@@ -233,55 +238,6 @@ impl Project {
         progress.finish();
         outcome?;
         Ok(report)
-    }
-}
-
-/// The folder that becomes a media root when the import has local media.
-struct MediaRoot {
-    path: PathBuf,
-    /// Named by the person importing rather than taken from the manifest's location.
-    explicit: bool,
-}
-
-impl MediaRoot {
-    fn choose(explicit: Option<&Path>, manifest_folder: &Path) -> Result<Self> {
-        let Some(dir) = explicit else {
-            return Ok(Self {
-                path: manifest_folder.to_owned(),
-                explicit: false,
-            });
-        };
-        let path = dir
-            .canonicalize()
-            .map_err(|e| Error::io("cannot use the media root", dir, e))?;
-        if !path.is_dir() {
-            return Err(Error::BadRequest(format!(
-                "the media root {} is not a folder",
-                dir.display()
-            )));
-        }
-        Ok(Self { path, explicit: true })
-    }
-
-    /// Refuses, at the first line with local media, a root nobody named that would expose
-    /// far more than the manifest's media.
-    fn check(&self, display: &str, line: u64) -> Result<()> {
-        let Some(why) = (!self.explicit)
-            .then(|| media::risky_root(&self.path, media::home_folder().as_deref()))
-            .flatten()
-        else {
-            return Ok(());
-        };
-        let path = self.path.display();
-        Err(Error::Manifest {
-            file: display.to_owned(),
-            line,
-            reason: format!(
-                "refusing to serve media from {path} ({why}): annotators could read every file \
-                 under it. Move the manifest and its media into a folder of their own, or name \
-                 the folder to serve explicitly with --media-root {path}. Nothing was imported."
-            ),
-        })
     }
 }
 
@@ -444,44 +400,6 @@ fn send_batch(tx: &Sender<Msg>, batch: &mut Vec<Parsed>) -> bool {
         .is_ok()
 }
 
-fn read_gt(reader: impl BufRead, ctx: &ParseCtx<'_>, label_attribute: &str, tx: &Sender<Msg>) {
-    let mut lines = LineReader::with_limit(reader, ctx.opts.max_line_bytes);
-    let mut scratch = Vec::new();
-    let mut batch = Vec::with_capacity(BATCH);
-    let media_field = ctx.template.media_field().map(str::to_owned);
-    while let Some(next) = lines.next() {
-        let parsed = match next {
-            Err(e) if !e.is_recoverable() => {
-                let _ = tx.send(Msg::Fatal(Error::ManifestFile {
-                    file: ctx.display.to_owned(),
-                    reason: e.to_string(),
-                }));
-                return;
-            }
-            Err(e) => Parsed {
-                line: e.line(),
-                record: Err(strip_line_prefix(&e.to_string())),
-            },
-            Ok(line) => Parsed {
-                line: line.number,
-                record: parse_gt_line(line.text, Some(label_attribute), &mut scratch)
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| gt_record(r, ctx, media_field.as_deref(), label_attribute, line.number)),
-            },
-        };
-        note_problem(ctx, &parsed);
-        batch.push(parsed);
-        if batch.len() == BATCH {
-            ctx.progress.set_position(lines.bytes_read());
-            if !send_batch(tx, &mut batch) {
-                return;
-            }
-        }
-    }
-    ctx.progress.set_position(lines.bytes_read());
-    send_batch(tx, &mut batch);
-}
-
 fn note_problem(ctx: &ParseCtx<'_>, parsed: &Parsed) {
     match &parsed.record {
         Err(reason) if ctx.opts.skip_invalid => ctx
@@ -496,280 +414,6 @@ fn note_problem(ctx: &ParseCtx<'_>, parsed: &Parsed) {
         )),
         _ => {}
     }
-}
-
-fn strip_line_prefix(msg: &str) -> String {
-    // "line 7: reason" -> "reason" (the caller adds file:line itself)
-    match msg.split_once(": ") {
-        Some((head, rest)) if head.starts_with("line ") => rest.to_owned(),
-        _ => msg.to_owned(),
-    }
-}
-
-fn gt_record(
-    r: GtRecord<'_>,
-    ctx: &ParseCtx<'_>,
-    media_field: Option<&str>,
-    label_attribute: &str,
-    _line: u64,
-) -> std::result::Result<Record, String> {
-    let media_value: Option<String> = match media_field {
-        None => None,
-        Some("source-ref") => r.source_ref.as_deref().map(str::to_owned),
-        Some(field) => field_string(&r.content, field)?,
-    };
-    let (media, media_local, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
-    let (labels, left_out) = match r.labels {
-        None => (Vec::new(), 0),
-        Some(_) if ctx.opts.data_only => (Vec::new(), 1),
-        Some(cols) => (
-            labels_from_gt(ctx.template, label_attribute, cols.value, cols.metadata)
-                .map_err(|e| format!("{e} (to import the line without its label, use --data-only)"))?,
-            0,
-        ),
-    };
-    Ok(Record {
-        content: r.content.into_owned(),
-        hash: r.hash.0,
-        media,
-        media_local,
-        media_missing,
-        labels,
-        left_out,
-    })
-}
-
-fn field_string(content: &str, field: &str) -> std::result::Result<Option<String>, String> {
-    let v: Value = serde_json::from_str(content).map_err(|e| e.to_string())?;
-    match v.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(format!("field {field:?}: must be a string URI or path")),
-    }
-}
-
-/// The stored reference, whether it is a local file, and the path of a local file that
-/// does not exist.
-fn resolve_media(
-    value: Option<&str>,
-    ctx: &ParseCtx<'_>,
-) -> std::result::Result<(Option<String>, bool, Option<String>), String> {
-    let Some(value) = value else {
-        return Ok((None, false, None));
-    };
-    let resolved = media::resolve(value, ctx.base);
-    let missing = match &resolved {
-        MediaRef::Local(p) if !p.is_file() => Some(p.display().to_string()),
-        _ => None,
-    };
-    if let (Some(path), true) = (&missing, ctx.opts.require_media) {
-        return Err(format!("media file not found: {path}"));
-    }
-    let local = matches!(resolved, MediaRef::Local(_));
-    Ok((Some(resolved.as_stored()), local, missing))
-}
-
-/// Existing labels in an output line: either Sift's own shape (the payload under the label
-/// attribute, who and when in the metadata) or Ground Truth's consolidated custom shape
-/// (`annotationsFromAllWorkers`, whose `content` is JSON inside a string).
-fn labels_from_gt(
-    template: &Template,
-    label_attribute: &str,
-    value: &RawValue,
-    metadata: Option<&RawValue>,
-) -> std::result::Result<Vec<LabelImport>, String> {
-    let field = |reason: String| format!("field {label_attribute:?}: {reason}");
-    let meta: Value = match metadata {
-        Some(m) => {
-            serde_json::from_str(m.get()).map_err(|e| format!("field \"{label_attribute}-metadata\": {e}"))?
-        }
-        None => Value::Null,
-    };
-    let meta_str = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
-    let created_at = meta_str("creation-date");
-    let approved = meta_str("review-state").as_deref() == Some("approved");
-    let reviewer = if approved {
-        Some(meta_str("reviewer").unwrap_or_else(|| "imported".into()))
-    } else {
-        None
-    };
-    let value: Value = serde_json::from_str(value.get()).map_err(|e| field(e.to_string()))?;
-
-    if let Some(workers) = value.get("annotationsFromAllWorkers") {
-        let workers = workers
-            .as_array()
-            .ok_or_else(|| field("annotationsFromAllWorkers must be a list".into()))?;
-        let mut out = Vec::with_capacity(workers.len());
-        for (i, w) in workers.iter().enumerate() {
-            let worker = w.get("workerId").and_then(Value::as_str).unwrap_or("imported");
-            let content = w
-                .pointer("/annotationData/content")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    field(format!(
-                        "annotationsFromAllWorkers[{i}].annotationData.content is missing"
-                    ))
-                })?;
-            let payload: Value = serde_json::from_str(content).map_err(|e| {
-                field(format!(
-                    "annotationsFromAllWorkers[{i}].annotationData.content: {e}"
-                ))
-            })?;
-            out.push(LabelImport {
-                annotator: annotator_name(worker),
-                payload: checked_payload(template, &payload).map_err(&field)?,
-                created_at: created_at.clone(),
-                reviewer: reviewer.clone(),
-            });
-        }
-        return Ok(out);
-    }
-    Ok(vec![LabelImport {
-        annotator: annotator_name(&meta_str("annotator").unwrap_or_else(|| "imported".into())),
-        payload: checked_payload(template, &value).map_err(field)?,
-        created_at,
-        reviewer,
-    }])
-}
-
-fn annotator_name(raw: &str) -> String {
-    let cleaned: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect();
-    if cleaned.is_empty() {
-        "imported".into()
-    } else {
-        cleaned
-    }
-}
-
-/// Parses a payload for the template's kind and returns its canonical JSON text.
-fn checked_payload(template: &Template, payload: &Value) -> std::result::Result<String, String> {
-    match template.parse_payload(payload) {
-        Ok(p) => Ok(p.to_json().to_string()),
-        Err(violations) => Err(violations
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")),
-    }
-}
-
-fn read_ls(reader: impl BufRead, ctx: &ParseCtx<'_>, tx: &Sender<Msg>) {
-    let mut batch = Vec::with_capacity(BATCH);
-    let media_field = ctx.template.media_field().map(str::to_owned);
-    let limit = ctx.opts.max_line_bytes;
-    let result = read_label_studio_tasks_with_limit::<_, std::io::Error, _>(reader, limit, |task| {
-        let parsed = match task {
-            Err(LabelStudioError::Task { line, message, .. }) => Parsed {
-                line,
-                record: Err(message),
-            },
-            Err(other) => Parsed {
-                line: 0,
-                record: Err(other.to_string()),
-            },
-            Ok(task) => Parsed {
-                line: task.line,
-                record: ls_record(task, ctx, media_field.as_deref()),
-            },
-        };
-        note_problem(ctx, &parsed);
-        batch.push(parsed);
-        if batch.len() == BATCH && !send_batch(tx, &mut batch) {
-            return Err(std::io::Error::other("import stopped"));
-        }
-        Ok(())
-    });
-    match result {
-        Ok(_) => {
-            send_batch(tx, &mut batch);
-        }
-        Err(LabelStudioError::Callback(_)) => {}
-        Err(e) => {
-            send_batch(tx, &mut batch);
-            let reason = e.to_string();
-            let _ = tx.send(Msg::Fatal(match e {
-                LabelStudioError::Syntax { line, message } => Error::Manifest {
-                    file: ctx.display.to_owned(),
-                    line,
-                    reason: format!("invalid JSON: {message}"),
-                },
-                _ => Error::ManifestFile {
-                    file: ctx.display.to_owned(),
-                    reason,
-                },
-            }));
-        }
-    }
-}
-
-fn ls_record(
-    task: sift_manifest::LabelStudioTask,
-    ctx: &ParseCtx<'_>,
-    media_field: Option<&str>,
-) -> std::result::Result<Record, String> {
-    let media_value = match media_field {
-        None => None,
-        Some(f) => field_string(&task.data, f).map_err(|e| format!("data: {e}"))?,
-    };
-    let (media, media_local, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
-    let data: Value = serde_json::from_str(&task.data).map_err(|e| e.to_string())?;
-    let mut labels = Vec::new();
-    let mut left_out = 0;
-    for (i, ann) in task.annotations.iter().enumerate() {
-        if ann.get("was_cancelled").and_then(Value::as_bool) == Some(true) {
-            continue;
-        }
-        if ctx.opts.data_only {
-            left_out += 1;
-            continue;
-        }
-        let result = ann.get("result").unwrap_or(&Value::Null);
-        let payload = sift_template::export::from_label_studio(
-            ctx.template,
-            &data,
-            result,
-            &sift_template::MediaInfo::default(),
-        )
-        .map_err(|e| {
-            format!("annotations[{i}]: {e} (to import the task without its annotations, use --data-only)")
-        })?;
-        let who = match ann.get("completed_by") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => format!("ls-{n}"),
-            Some(Value::Object(o)) => o
-                .get("email")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .or_else(|| o.get("id").map(|id| format!("ls-{id}")))
-                .unwrap_or_else(|| "imported".into()),
-            _ => "imported".into(),
-        };
-        labels.push(LabelImport {
-            annotator: annotator_name(&who),
-            payload: payload.to_json().to_string(),
-            created_at: ann.get("created_at").and_then(Value::as_str).map(str::to_owned),
-            reviewer: None,
-        });
-    }
-    Ok(Record {
-        content: task.data,
-        hash: task.hash.0,
-        media,
-        media_local,
-        media_missing,
-        labels,
-        left_out,
-    })
 }
 
 #[cfg(test)]
