@@ -218,7 +218,13 @@ impl Project {
                 ManifestFormat::GroundTruth => gt::read_gt(reader, &ctx, &label_attribute, &tx),
                 ManifestFormat::LabelStudio => label_studio::read_ls(reader, &ctx, &tx),
             });
-            let written = write_all(store, &rx, &root, &display, format, opts, &mut report);
+            let target = Target {
+                display: &display,
+                format,
+                root: &root,
+                bulk: total.is_some_and(|bytes| bytes >= BULK_MIN_BYTES),
+            };
+            let written = write_all(store, &rx, &target, opts, &mut report);
             drop(rx); // unblocks the reader if the writer stopped early
             // The reader must have finished cleanly before anything is committed: a reader
             // that died mid-way closed the channel as if the file had ended.
@@ -247,6 +253,19 @@ struct ParseCtx<'a> {
     display: &'a str,
     opts: &'a ImportOptions,
     progress: &'a dyn Progress,
+}
+
+/// Files from this size on are imported in bulk ([`sift_store::Store::begin_bulk_import`]):
+/// about 50,000 lines.
+const BULK_MIN_BYTES: u64 = 8 << 20;
+
+/// Where the writer puts what the reader sends.
+struct Target<'a> {
+    display: &'a str,
+    format: ManifestFormat,
+    root: &'a MediaRoot,
+    /// Import in bulk: a big file.
+    bulk: bool,
 }
 
 /// A written import waiting for the reader's verdict before its commit.
@@ -279,21 +298,25 @@ fn reader_failed(display: &str, panic: &(dyn std::any::Any + Send)) -> Error {
 fn write_all<'s>(
     store: &'s mut sift_store::Store,
     rx: &Receiver<Msg>,
-    root: &MediaRoot,
-    display: &str,
-    format: ManifestFormat,
+    target: &Target<'_>,
     opts: &ImportOptions,
     report: &mut ImportReport,
 ) -> Result<Option<PendingImport<'s>>> {
-    let format_name = match format {
+    let Target { display, root, .. } = *target;
+    let format_name = match target.format {
         ManifestFormat::GroundTruth => "gt",
         ManifestFormat::LabelStudio => "label-studio",
     };
-    let mut itx = store.begin_import(&NewImport {
+    let new = NewImport {
         file: display,
         format: format_name,
         media_root: None,
-    })?;
+    };
+    let mut itx = if target.bulk {
+        store.begin_bulk_import(&new)?
+    } else {
+        store.begin_import(&new)?
+    };
     let mut root_used = false;
     let mut stats = ImportStats::default();
     for msg in rx.iter() {
