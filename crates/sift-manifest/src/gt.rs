@@ -57,6 +57,7 @@ pub fn parse_gt_line<'a>(
 ) -> Result<GtRecord<'a>, LineError> {
     let pairs = parse_object(text)?;
     check_keys(&pairs)?;
+    check_numbers(&pairs)?;
 
     let mut source = None;
     let mut source_ref = None;
@@ -206,6 +207,57 @@ fn check_keys(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), LineError> {
     Ok(())
 }
 
+/// Refuses numbers beyond what a double holds (`1e400`, 400 digits): JSON allows them, but
+/// every later reader of the item would fail on them. A quick byte scan finds the values that
+/// might hold one (a long digit run, or an exponent of three digits), and only those are
+/// parsed in full.
+pub(crate) fn check_numbers(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), LineError> {
+    for (k, v) in pairs {
+        if may_overflow(v.get().as_bytes())
+            && let Err(e) = serde_json::from_str::<serde_json::Value>(v.get())
+        {
+            let reason = match e.to_string() {
+                m if m.contains("number out of range") => {
+                    "number out of range (beyond what a 64-bit float holds)".to_owned()
+                }
+                _ => json_error_text(&e),
+            };
+            return Err(bad(k, &reason));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a JSON value's bytes might hold a number a double cannot: a run of 309 digits or
+/// more, or a digit followed by an exponent of three digits or more. Strings may match too;
+/// the full parse decides.
+fn may_overflow(raw: &[u8]) -> bool {
+    let mut run = 0usize;
+    for (i, &b) in raw.iter().enumerate() {
+        if b.is_ascii_digit() {
+            run += 1;
+            if run >= 309 {
+                return true;
+            }
+            continue;
+        }
+        if matches!(b, b'e' | b'E') && run > 0 {
+            let rest = &raw[i + 1..];
+            let rest = rest
+                .strip_prefix(b"+")
+                .or_else(|| rest.strip_prefix(b"-"))
+                .unwrap_or(rest);
+            if rest.len() >= 3 && rest[..3].iter().all(u8::is_ascii_digit) {
+                return true;
+            }
+        }
+        if b != b'.' {
+            run = 0;
+        }
+    }
+    false
+}
+
 fn write_object(pairs: &[(Cow<'_, str>, &RawValue)]) -> String {
     let mut out = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum());
     out.push('{');
@@ -340,6 +392,34 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(parse(line).unwrap_err().to_string(), want, "for {line}");
         }
+    }
+
+    /// Found by the `manifest_line` fuzz target: JSON allows numbers beyond what a double
+    /// holds, and such a line used to be imported as an item that can never be opened
+    /// ("number out of range" on every read). It is refused at import, naming the field.
+    #[test]
+    fn numbers_beyond_a_double_are_refused_with_their_field() {
+        let digits = "4".repeat(400);
+        let cases = [
+            format!(r#"{{"source":"a","pai":[{digits}]}}"#),
+            r#"{"source":"a","x":{"y":1E400}}"#.to_owned(),
+            r#"{"source":"a","x":-2.5e+309}"#.to_owned(),
+        ];
+        for line in &cases {
+            let err = parse(line).unwrap_err().to_string();
+            assert!(
+                err.starts_with("field \"") && err.contains("number out of range"),
+                "{err} for {line}"
+            );
+        }
+        assert!(parse(r#"{"source":"a","x":"1e999 in text","y":1e308,"z":1e-999}"#).is_ok());
+        assert!(
+            parse(&format!(
+                r#"{{"source":"a","x":"{digits}","y":{}}}"#,
+                "9".repeat(300)
+            ))
+            .is_ok()
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::io::{self, BufRead};
 
 use crate::elements::{Element, Elements, SplitError};
-use crate::gt::{first_duplicate, parse_pairs};
+use crate::gt::{check_numbers, first_duplicate, parse_pairs};
 use crate::hash::{ContentHash, content_hash_of_pairs};
 
 /// One task of a Label Studio export.
@@ -147,6 +147,9 @@ fn task_from_bytes<E: std::error::Error>(
             "field \"data\": field {k:?} appears more than once"
         )));
     }
+    if let Err(e) = check_numbers(&pairs) {
+        return Err(fail(format!("field \"data\": {e}")));
+    }
     let hash = content_hash_of_pairs(&pairs, scratch);
     let id = match id {
         Some(v) => Some(serde_json::from_str(v.get()).map_err(|e| fail(format!("field \"id\": {e}")))?),
@@ -225,6 +228,22 @@ mod tests {
         assert!(got[2].is_ok());
         let dup = "line 4: task 3: field \"data\": field \"t\" appears more than once";
         assert_eq!(got[3], Err(dup.into()));
+    }
+
+    /// Found by the `label_studio` fuzz target: a task whose data holds a number beyond a
+    /// double was handed out, and no reader could use it later. It is a task error now.
+    #[test]
+    fn numbers_beyond_a_double_are_a_task_error() {
+        let (n, got) = read("[{\"d\":1E11111111},\n{\"data\":{\"t\":[-9e999]}}, {\"t\":1e308}]");
+        assert_eq!(n, Ok(3));
+        let want = |line, index, field| {
+            format!(
+                "line {line}: task {index}: field \"data\": field \"{field}\": number out of range (beyond what a 64-bit float holds)"
+            )
+        };
+        assert_eq!(got[0], Err(want(1, 0, "d")));
+        assert_eq!(got[1], Err(want(2, 1, "t")));
+        assert!(got[2].is_ok());
     }
 
     #[test]
