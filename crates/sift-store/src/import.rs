@@ -7,6 +7,7 @@ use std::path::Path;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sift_core::AnnotationState;
 
+use crate::faults::InFile;
 use crate::{Result, Store, StoreError};
 
 /// The error for using an import that has ended (a bug in the caller).
@@ -57,6 +58,8 @@ pub struct ImportTx<'s> {
     bulk: bool,
     /// The page cache size to restore when the import ends.
     cache_size: i64,
+    /// The project file, named in storage faults.
+    path: &'s Path,
 }
 
 pub(crate) const INSERT_ITEM: &str =
@@ -80,6 +83,11 @@ impl Store {
     }
 
     fn begin(&mut self, import: &NewImport<'_>, bulk: bool) -> Result<ImportTx<'_>> {
+        let path = &self.path;
+        self.begin_in(import, bulk).in_file(path)
+    }
+
+    fn begin_in(&self, import: &NewImport<'_>, bulk: bool) -> Result<ImportTx<'_>> {
         let conn = &self.conn;
         let cache_size: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
         conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
@@ -96,6 +104,7 @@ impl Store {
             import_id: 0,
             bulk,
             cache_size,
+            path: &self.path,
         };
         // From here on, dropping `itx` restores the journal mode and the cache size.
         let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
@@ -138,6 +147,17 @@ impl ImportTx<'_> {
         media_ref: Option<&str>,
         line: u64,
     ) -> Result<InsertOutcome> {
+        let path = self.path;
+        self.insert_item_in(content, hash, media_ref, line).in_file(path)
+    }
+
+    fn insert_item_in(
+        &mut self,
+        content: &str,
+        hash: &[u8; 16],
+        media_ref: Option<&str>,
+        line: u64,
+    ) -> Result<InsertOutcome> {
         let stmt = self
             .insert
             .as_mut()
@@ -158,16 +178,32 @@ impl ImportTx<'_> {
 
     /// The id of the item with this content hash.
     pub fn item_id_by_hash(&self, hash: &[u8; 16]) -> Result<Option<i64>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id FROM items WHERE content_hash = ?1")?;
-        Ok(stmt.query_row([&hash[..]], |r| r.get(0)).optional()?)
+        let found = (|| {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id FROM items WHERE content_hash = ?1")?;
+            Ok(stmt.query_row([&hash[..]], |r| r.get(0)).optional()?)
+        })();
+        found.in_file(self.path)
     }
 
     /// Records an existing label (from an output manifest or a Label Studio export) as a
     /// submitted — or, with `reviewer`, approved — annotation. Returns `false` and changes
     /// nothing when this annotator already has an annotation for the item.
     pub fn import_label(
+        &mut self,
+        item_id: i64,
+        annotator_id: i64,
+        payload: &str,
+        created_at: &str,
+        reviewer_id: Option<i64>,
+    ) -> Result<bool> {
+        let path = self.path;
+        self.import_label_in(item_id, annotator_id, payload, created_at, reviewer_id)
+            .in_file(path)
+    }
+
+    fn import_label_in(
         &mut self,
         item_id: i64,
         annotator_id: i64,
@@ -211,16 +247,26 @@ impl ImportTx<'_> {
 
     /// Records a folder media may be served from (once), inside the import transaction.
     pub fn add_media_root(&mut self, path: &Path) -> Result<()> {
-        add_media_root_in(self.conn, &path.to_string_lossy())
+        add_media_root_in(self.conn, &path.to_string_lossy()).in_file(self.path)
     }
 
     /// Finds or creates an annotator inside the import transaction.
     pub fn ensure_annotator(&mut self, name: &str) -> Result<i64> {
-        ensure_annotator_in(self.conn, name)
+        ensure_annotator_in(self.conn, name).in_file(self.path)
     }
 
     /// Records the counts and the event, then commits. Nothing is visible before this.
     pub fn commit(
+        self,
+        stats: &ImportStats,
+        actor: Option<&str>,
+        details: &serde_json::Value,
+    ) -> Result<i64> {
+        let path = self.path;
+        self.finish(stats, actor, details).in_file(path)
+    }
+
+    fn finish(
         mut self,
         stats: &ImportStats,
         actor: Option<&str>,
