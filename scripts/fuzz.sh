@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target in fuzz/ for a set time (`make fuzz`), one after another, and
-# prints the executions per target. Each target starts from its committed seeds
+# prints the executions per target and in total. Each target starts from its committed seeds
 # (fuzz/seeds/<target>/) plus what earlier runs found (fuzz/corpus/<target>/, not committed).
 # A crash stops that target and fails the run; libFuzzer leaves the input in
 # fuzz/artifacts/<target>/ (turn it into a regression test, then fix).
@@ -18,6 +18,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo +nightly fuzz list)
 declare -a summary=()
 failed=0
+total=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "seeds/$t" "artifacts/$t"
   log="$(mktemp)"
@@ -26,6 +27,7 @@ for t in "${targets[@]}"; do
     2>&1 | tee "$log" | grep -E "^(#[0-9]+ +(INITED|DONE|pulse)|==[0-9]+==|SUMMARY|stat::|thread '|.*panicked)" | tail -n 5
   rc=${PIPESTATUS[0]}
   execs="$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}' | tail -n 1)"
+  [[ "$execs" =~ ^[0-9]+$ ]] && total=$((total + execs))
   if [ "$rc" -eq 0 ]; then
     summary+=("ok     $t  ${execs:-?} executions in ${secs}s")
   else
@@ -36,4 +38,5 @@ for t in "${targets[@]}"; do
 done
 echo "== summary"
 printf '%s\n' "${summary[@]}"
+echo "total  $total executions in ${#targets[@]} targets"
 exit "$failed"
