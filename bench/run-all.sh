@@ -12,7 +12,12 @@ run() { # name command...
   echo; echo "================ $name"
   if "$@"; then results+=("ok      $name"); else results+=("MISSED  $name (exit $?)"); fi
 }
-run "manifest import/export vs Python (json + sqlite3)" "$python" "$root/bench/manifest_bench.py" --sift "$sift"
+# The manifest bench measures the machine's limits with an example built beside `sift`.
+limits="$(dirname "$sift")/examples/manifest_limits"
+run "build the manifest limits tool" cargo build --quiet --release --manifest-path "$root/Cargo.toml" \
+  -p sift-api --example manifest_limits
+run "manifest import/export vs Python (json + sqlite3) and the machine's limits" \
+  "$python" "$root/bench/manifest_bench.py" --sift "$sift" --limits "$limits"
 run "uncertainty scores + top-k vs numpy (1,000,000 x 10, one thread)" env PATH="$venv_bin:$PATH" "$root/bench/al/run.sh"
 run "end-to-end image scoring vs Python onnxruntime (2,000 JPEGs, CPU)" env PYTHON="$python" "$root/bench/scoring/run.sh"
 run "S3 sync push vs aws s3 sync on Garage (10,000 x 10 KiB, 20 x 50 MiB, no-op re-sync)" env SIFT_BIN="$sift" PYTHON="$python" "$root/bench/sync/run.sh"

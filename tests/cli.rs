@@ -232,3 +232,60 @@ fn progress_bars_stay_silent_when_not_a_terminal() {
         "nothing on stderr when piped"
     );
 }
+
+#[test]
+fn a_manifest_in_the_home_folder_does_not_make_it_a_media_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[default]\naws_secret_access_key = x\n",
+    )
+    .unwrap();
+    std::fs::copy(fixture("media/scene-64x48.png"), home.join("scene.png")).unwrap();
+    let manifest = home.join("images.jsonl");
+    std::fs::write(&manifest, "{\"source-ref\":\"scene.png\"}\n").unwrap();
+    let proj = init_project(dir.path(), "image-caption.toml");
+    let import = |extra: &[&std::ffi::OsStr]| {
+        sift()
+            .env("HOME", &home)
+            .arg("import")
+            .arg(&manifest)
+            .arg("-p")
+            .arg(&proj)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+
+    let out = import(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("home folder"), "{stderr}");
+    assert!(stderr.contains("--media-root"), "{stderr}");
+    assert_eq!(count_rows(&proj, "media_roots"), 0);
+    assert_eq!(count_rows(&proj, "items"), 0);
+
+    // Named explicitly, the folder is served.
+    let out = import(&["--media-root".as_ref(), home.as_os_str()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let roots: Vec<String> = query_column(&proj, "SELECT path FROM media_roots");
+    assert_eq!(roots, [home.canonicalize().unwrap().display().to_string()]);
+
+    // A manifest without local media makes no folder a media root, wherever it is.
+    let qa = dir.path().join("qa");
+    std::fs::create_dir_all(&qa).unwrap();
+    let qa = init_project(&qa, "qa.toml");
+    let text = home.join("passages.jsonl");
+    write_text_manifest(&text, 3);
+    sift()
+        .env("HOME", &home)
+        .arg("import")
+        .arg(&text)
+        .arg("-p")
+        .arg(&qa)
+        .assert()
+        .success();
+    assert_eq!(count_rows(&qa, "media_roots"), 0);
+}

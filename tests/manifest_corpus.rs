@@ -245,7 +245,7 @@ fn label_studio_exports_import_too() {
     let path = dir.path().join("tasks.json");
     std::fs::write(
         &path,
-        "[\n  {\"id\": 1, \"data\": {\"source\": \"A passage.\"}},\n  {\"id\": 2, \"data\": {\"source\": \"Another.\"}},\n  {\"id\": 3}\n]\n",
+        "[\n  {\"id\": 1, \"data\": {\"source\": \"A passage.\"}},\n  {\"id\": 2, \"data\": {\"source\": \"Another.\"}},\n  {\"id\": 3, \"data\": \"A passage.\"}\n]\n",
     )
     .unwrap();
     sift()
@@ -256,7 +256,7 @@ fn label_studio_exports_import_too() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(format!(
-            "{}:4: field \"data\" is missing",
+            "{}:4: field \"data\": expected a JSON object, found a string",
             path.display()
         )));
     sift()

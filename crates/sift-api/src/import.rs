@@ -3,7 +3,11 @@
 //! A reader thread parses and checks lines (and resolves media) while the calling thread
 //! inserts them into one SQLite transaction, so the two cores overlap and memory stays
 //! flat whatever the file size. The first bad line aborts the whole import unless
-//! [`ImportOptions::skip_invalid`] is set.
+//! [`ImportOptions::skip_invalid`] is set; so does a reader that fails, which is joined
+//! before anything is committed.
+//!
+//! This file owns the options, the report and the writer; the readers live in `gt.rs`
+//! (Ground Truth JSON Lines) and `label_studio.rs`, media roots in `roots.rs`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -11,23 +15,24 @@ use std::path::{Path, PathBuf};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 use serde_json::Value;
-use serde_json::value::RawValue;
-use sift_manifest::{
-    GtRecord, LabelStudioError, LineReader, ManifestFormat, parse_gt_line, read_label_studio_tasks,
-    sniff_format,
-};
+use sift_manifest::{ManifestFormat, sniff_format, sniff_json_format};
 use sift_store::{ImportStats, InsertOutcome, NewImport};
 use sift_template::Template;
 
-use crate::media::{self, MediaRef};
 use crate::{Error, Progress, Project, Result};
+
+mod gt;
+mod label_studio;
+mod roots;
+
+use roots::MediaRoot;
 
 /// How to import.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// Import the valid lines and list the invalid ones instead of stopping at the first.
     pub skip_invalid: bool,
-    /// Lines longer than this are invalid.
+    /// Lines (and Label Studio tasks) longer than this are invalid.
     pub max_line_bytes: usize,
     /// Treat a missing local media file as an invalid line rather than a warning.
     pub require_media: bool,
@@ -35,6 +40,14 @@ pub struct ImportOptions {
     pub actor: Option<String>,
     /// The file's format; `None` decides from the extension and the first byte.
     pub format: Option<ImportFormat>,
+    /// The folder media may be served from. `None`: the manifest's folder, unless that is a
+    /// folder that must not be served whole (the file system's root, the home folder or a
+    /// folder holding it, a system folder), which only an explicit root may name.
+    pub media_root: Option<PathBuf>,
+    /// Import the items only: the annotations of Label Studio tasks (and the label columns
+    /// of output manifests) are left out and counted, for data labeled under another
+    /// labeling configuration.
+    pub data_only: bool,
 }
 
 /// Manifest formats `sift import` reads.
@@ -60,12 +73,13 @@ impl std::str::FromStr for ImportFormat {
     }
 }
 
-/// JSON Lines extensions are always Ground Truth; other files are sniffed (`[` means a
-/// Label Studio task array).
+/// JSON Lines extensions are always Ground Truth; a `.json` file holding one object is a
+/// Label Studio task; other files are sniffed (`[` means a Label Studio task array).
 fn detect_format(file: &Path, head: &[u8]) -> ManifestFormat {
     let ext = file.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
     match ext.as_deref() {
         Some("jsonl" | "ndjson" | "manifest") => ManifestFormat::GroundTruth,
+        Some("json") => sniff_json_format(head),
         _ => sniff_format(head),
     }
 }
@@ -78,6 +92,8 @@ impl Default for ImportOptions {
             require_media: false,
             actor: None,
             format: None,
+            media_root: None,
+            data_only: false,
         }
     }
 }
@@ -102,6 +118,8 @@ pub struct ImportReport {
     /// The first [`MAX_LISTED`] skipped lines (all of them go to [`Progress::note`]).
     pub skipped_lines: Vec<SkippedLine>,
     pub labels_added: u64,
+    /// Annotations (or label columns) not imported because of [`ImportOptions::data_only`].
+    pub annotations_left_out: u64,
     pub missing_media: u64,
     /// The first [`MAX_LISTED`] lines whose local media file does not exist.
     pub missing_media_lines: Vec<SkippedLine>,
@@ -127,8 +145,12 @@ struct Record {
     content: String,
     hash: [u8; 16],
     media: Option<String>,
+    /// Whether `media` is a local file (served from a media root) rather than a remote URI.
+    media_local: bool,
     media_missing: Option<String>,
     labels: Vec<LabelImport>,
+    /// Annotations the line carried that [`ImportOptions::data_only`] left out.
+    left_out: u64,
 }
 
 #[derive(Debug)]
@@ -167,6 +189,7 @@ impl Project {
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| PathBuf::from("."));
+        let root = MediaRoot::choose(opts.media_root.as_deref(), &base)?;
 
         let mut report = ImportReport {
             file: display.clone(),
@@ -192,13 +215,31 @@ impl Project {
 
         let outcome = std::thread::scope(|s| {
             let reader_thread = s.spawn(move || match format {
-                ManifestFormat::GroundTruth => read_gt(reader, &ctx, &label_attribute, &tx),
-                ManifestFormat::LabelStudio => read_ls(reader, &ctx, &tx),
+                ManifestFormat::GroundTruth => gt::read_gt(reader, &ctx, &label_attribute, &tx),
+                ManifestFormat::LabelStudio => label_studio::read_ls(reader, &ctx, &tx),
             });
-            let result = write_all(store, &rx, &base, &display, format, opts, progress, &mut report);
+            let target = Target {
+                display: &display,
+                format,
+                root: &root,
+                bulk: total.is_some_and(|bytes| bytes >= BULK_MIN_BYTES),
+            };
+            let written = write_all(store, &rx, &target, opts, &mut report);
             drop(rx); // unblocks the reader if the writer stopped early
-            let _ = reader_thread.join();
-            result
+            // The reader must have finished cleanly before anything is committed: a reader
+            // that died mid-way closed the channel as if the file had ended.
+            let read = reader_thread
+                .join()
+                .map_err(|panic| reader_failed(&display, &panic));
+            match (written?, read) {
+                (_, Err(e)) => Err(e),
+                (None, Ok(())) => Ok(()),
+                (Some(pending), Ok(())) => {
+                    progress.start("committing", None);
+                    report.import_id = Some(pending.commit(opts.actor.as_deref())?);
+                    Ok(())
+                }
+            }
         });
         progress.finish();
         outcome?;
@@ -214,26 +255,69 @@ struct ParseCtx<'a> {
     progress: &'a dyn Progress,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_all(
-    store: &mut sift_store::Store,
-    rx: &Receiver<Msg>,
-    base: &Path,
-    display: &str,
+/// Files from this size on are imported in bulk ([`sift_store::Store::begin_bulk_import`]):
+/// about 50,000 lines.
+const BULK_MIN_BYTES: u64 = 8 << 20;
+
+/// Where the writer puts what the reader sends.
+struct Target<'a> {
+    display: &'a str,
     format: ManifestFormat,
+    root: &'a MediaRoot,
+    /// Import in bulk: a big file.
+    bulk: bool,
+}
+
+/// A written import waiting for the reader's verdict before its commit.
+struct PendingImport<'s> {
+    itx: sift_store::ImportTx<'s>,
+    stats: ImportStats,
+    details: Value,
+}
+
+impl PendingImport<'_> {
+    fn commit(self, actor: Option<&str>) -> Result<i64> {
+        Ok(self.itx.commit(&self.stats, actor, &self.details)?)
+    }
+}
+
+/// The error for a reader thread that panicked: the import is abandoned.
+fn reader_failed(display: &str, panic: &(dyn std::any::Any + Send)) -> Error {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown cause");
+    Error::Internal(format!(
+        "the manifest reader failed while reading {display} ({what}); nothing was imported"
+    ))
+}
+
+/// Inserts what the reader sends, in one transaction that it returns uncommitted (`None`
+/// when the file held no lines: nothing to record).
+fn write_all<'s>(
+    store: &'s mut sift_store::Store,
+    rx: &Receiver<Msg>,
+    target: &Target<'_>,
     opts: &ImportOptions,
-    progress: &dyn Progress,
     report: &mut ImportReport,
-) -> Result<()> {
-    let format_name = match format {
+) -> Result<Option<PendingImport<'s>>> {
+    let Target { display, root, .. } = *target;
+    let format_name = match target.format {
         ManifestFormat::GroundTruth => "gt",
         ManifestFormat::LabelStudio => "label-studio",
     };
-    let mut itx = store.begin_import(&NewImport {
+    let new = NewImport {
         file: display,
         format: format_name,
-        media_root: Some(base),
-    })?;
+        media_root: None,
+    };
+    let mut itx = if target.bulk {
+        store.begin_bulk_import(&new)?
+    } else {
+        store.begin_import(&new)?
+    };
+    let mut root_used = false;
     let mut stats = ImportStats::default();
     for msg in rx.iter() {
         let batch = match msg {
@@ -264,6 +348,11 @@ fn write_all(
                     continue;
                 }
             };
+            if record.media_local && !root_used {
+                root.check(display, parsed.line)?;
+                root_used = true;
+            }
+            report.annotations_left_out += record.left_out;
             if let Some(path) = &record.media_missing {
                 report.missing_media += 1;
                 if report.missing_media_lines.len() < MAX_LISTED {
@@ -314,15 +403,16 @@ fn write_all(
     report.skipped = stats.skipped;
     report.labels_added = stats.labels_added;
     if stats.lines == 0 {
-        return Ok(()); // nothing to record: the transaction rolls back
+        return Ok(None); // nothing to record: the transaction rolls back
+    }
+    if root_used {
+        itx.add_media_root(&root.path)?;
     }
     let details = serde_json::json!({
         "file": display, "format": format_name, "lines": stats.lines, "added": stats.added,
         "duplicates": stats.duplicates, "skipped": stats.skipped, "labels_added": stats.labels_added,
     });
-    progress.start("committing", None);
-    report.import_id = Some(itx.commit(&stats, opts.actor.as_deref(), &details)?);
-    Ok(())
+    Ok(Some(PendingImport { itx, stats, details }))
 }
 
 fn send_batch(tx: &Sender<Msg>, batch: &mut Vec<Parsed>) -> bool {
@@ -331,44 +421,6 @@ fn send_batch(tx: &Sender<Msg>, batch: &mut Vec<Parsed>) -> bool {
     }
     tx.send(Msg::Batch(std::mem::replace(batch, Vec::with_capacity(BATCH))))
         .is_ok()
-}
-
-fn read_gt(reader: impl BufRead, ctx: &ParseCtx<'_>, label_attribute: &str, tx: &Sender<Msg>) {
-    let mut lines = LineReader::with_limit(reader, ctx.opts.max_line_bytes);
-    let mut scratch = Vec::new();
-    let mut batch = Vec::with_capacity(BATCH);
-    let media_field = ctx.template.media_field().map(str::to_owned);
-    while let Some(next) = lines.next() {
-        let parsed = match next {
-            Err(e) if !e.is_recoverable() => {
-                let _ = tx.send(Msg::Fatal(Error::ManifestFile {
-                    file: ctx.display.to_owned(),
-                    reason: e.to_string(),
-                }));
-                return;
-            }
-            Err(e) => Parsed {
-                line: e.line(),
-                record: Err(strip_line_prefix(&e.to_string())),
-            },
-            Ok(line) => Parsed {
-                line: line.number,
-                record: parse_gt_line(line.text, Some(label_attribute), &mut scratch)
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| gt_record(r, ctx, media_field.as_deref(), label_attribute, line.number)),
-            },
-        };
-        note_problem(ctx, &parsed);
-        batch.push(parsed);
-        if batch.len() == BATCH {
-            ctx.progress.set_position(lines.bytes_read());
-            if !send_batch(tx, &mut batch) {
-                return;
-            }
-        }
-    }
-    ctx.progress.set_position(lines.bytes_read());
-    send_batch(tx, &mut batch);
 }
 
 fn note_problem(ctx: &ParseCtx<'_>, parsed: &Parsed) {
@@ -387,259 +439,5 @@ fn note_problem(ctx: &ParseCtx<'_>, parsed: &Parsed) {
     }
 }
 
-fn strip_line_prefix(msg: &str) -> String {
-    // "line 7: reason" -> "reason" (the caller adds file:line itself)
-    match msg.split_once(": ") {
-        Some((head, rest)) if head.starts_with("line ") => rest.to_owned(),
-        _ => msg.to_owned(),
-    }
-}
-
-fn gt_record(
-    r: GtRecord<'_>,
-    ctx: &ParseCtx<'_>,
-    media_field: Option<&str>,
-    label_attribute: &str,
-    _line: u64,
-) -> std::result::Result<Record, String> {
-    let media_value: Option<String> = match media_field {
-        None => None,
-        Some("source-ref") => r.source_ref.as_deref().map(str::to_owned),
-        Some(field) => field_string(&r.content, field)?,
-    };
-    let (media, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
-    let labels = match r.labels {
-        None => Vec::new(),
-        Some(cols) => labels_from_gt(ctx.template, label_attribute, cols.value, cols.metadata)?,
-    };
-    Ok(Record {
-        content: r.content.into_owned(),
-        hash: r.hash.0,
-        media,
-        media_missing,
-        labels,
-    })
-}
-
-fn field_string(content: &str, field: &str) -> std::result::Result<Option<String>, String> {
-    let v: Value = serde_json::from_str(content).map_err(|e| e.to_string())?;
-    match v.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(format!("field {field:?}: must be a string URI or path")),
-    }
-}
-
-fn resolve_media(
-    value: Option<&str>,
-    ctx: &ParseCtx<'_>,
-) -> std::result::Result<(Option<String>, Option<String>), String> {
-    let Some(value) = value else {
-        return Ok((None, None));
-    };
-    let resolved = media::resolve(value, ctx.base);
-    let missing = match &resolved {
-        MediaRef::Local(p) if !p.is_file() => Some(p.display().to_string()),
-        _ => None,
-    };
-    if let (Some(path), true) = (&missing, ctx.opts.require_media) {
-        return Err(format!("media file not found: {path}"));
-    }
-    Ok((Some(resolved.as_stored()), missing))
-}
-
-/// Existing labels in an output line: either Sift's own shape (the payload under the label
-/// attribute, who and when in the metadata) or Ground Truth's consolidated custom shape
-/// (`annotationsFromAllWorkers`, whose `content` is JSON inside a string).
-fn labels_from_gt(
-    template: &Template,
-    label_attribute: &str,
-    value: &RawValue,
-    metadata: Option<&RawValue>,
-) -> std::result::Result<Vec<LabelImport>, String> {
-    let field = |reason: String| format!("field {label_attribute:?}: {reason}");
-    let meta: Value = match metadata {
-        Some(m) => {
-            serde_json::from_str(m.get()).map_err(|e| format!("field \"{label_attribute}-metadata\": {e}"))?
-        }
-        None => Value::Null,
-    };
-    let meta_str = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
-    let created_at = meta_str("creation-date");
-    let approved = meta_str("review-state").as_deref() == Some("approved");
-    let reviewer = if approved {
-        Some(meta_str("reviewer").unwrap_or_else(|| "imported".into()))
-    } else {
-        None
-    };
-    let value: Value = serde_json::from_str(value.get()).map_err(|e| field(e.to_string()))?;
-
-    if let Some(workers) = value.get("annotationsFromAllWorkers") {
-        let workers = workers
-            .as_array()
-            .ok_or_else(|| field("annotationsFromAllWorkers must be a list".into()))?;
-        let mut out = Vec::with_capacity(workers.len());
-        for (i, w) in workers.iter().enumerate() {
-            let worker = w.get("workerId").and_then(Value::as_str).unwrap_or("imported");
-            let content = w
-                .pointer("/annotationData/content")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    field(format!(
-                        "annotationsFromAllWorkers[{i}].annotationData.content is missing"
-                    ))
-                })?;
-            let payload: Value = serde_json::from_str(content).map_err(|e| {
-                field(format!(
-                    "annotationsFromAllWorkers[{i}].annotationData.content: {e}"
-                ))
-            })?;
-            out.push(LabelImport {
-                annotator: annotator_name(worker),
-                payload: checked_payload(template, &payload).map_err(&field)?,
-                created_at: created_at.clone(),
-                reviewer: reviewer.clone(),
-            });
-        }
-        return Ok(out);
-    }
-    // A classification label in Ground Truth's built-in shape becomes Sift's payload here.
-    let value =
-        sift_template::interop::ground_truth::payload_from_label(template, &value, &meta).map_err(&field)?;
-    Ok(vec![LabelImport {
-        annotator: annotator_name(&meta_str("annotator").unwrap_or_else(|| "imported".into())),
-        payload: checked_payload(template, &value).map_err(field)?,
-        created_at,
-        reviewer,
-    }])
-}
-
-fn annotator_name(raw: &str) -> String {
-    let cleaned: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect();
-    if cleaned.is_empty() {
-        "imported".into()
-    } else {
-        cleaned
-    }
-}
-
-/// Parses a payload for the template's kind and returns its canonical JSON text.
-fn checked_payload(template: &Template, payload: &Value) -> std::result::Result<String, String> {
-    match template.parse_payload(payload) {
-        Ok(p) => Ok(p.to_json().to_string()),
-        Err(violations) => Err(violations
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")),
-    }
-}
-
-fn read_ls(reader: impl BufRead, ctx: &ParseCtx<'_>, tx: &Sender<Msg>) {
-    let mut batch = Vec::with_capacity(BATCH);
-    let media_field = ctx.template.media_field().map(str::to_owned);
-    let result = read_label_studio_tasks::<_, std::io::Error, _>(reader, |task| {
-        let parsed = match task {
-            Err(LabelStudioError::Task { line, message, .. }) => Parsed {
-                line,
-                record: Err(message),
-            },
-            Err(other) => Parsed {
-                line: 0,
-                record: Err(other.to_string()),
-            },
-            Ok(task) => Parsed {
-                line: task.line,
-                record: ls_record(task, ctx, media_field.as_deref()),
-            },
-        };
-        note_problem(ctx, &parsed);
-        batch.push(parsed);
-        if batch.len() == BATCH && !send_batch(tx, &mut batch) {
-            return Err(std::io::Error::other("import stopped"));
-        }
-        Ok(())
-    });
-    match result {
-        Ok(_) => {
-            send_batch(tx, &mut batch);
-        }
-        Err(LabelStudioError::Callback(_)) => {}
-        Err(e) => {
-            send_batch(tx, &mut batch);
-            let reason = e.to_string();
-            let _ = tx.send(Msg::Fatal(match e {
-                LabelStudioError::Syntax { line, message } => Error::Manifest {
-                    file: ctx.display.to_owned(),
-                    line,
-                    reason: format!("invalid JSON: {message}"),
-                },
-                _ => Error::ManifestFile {
-                    file: ctx.display.to_owned(),
-                    reason,
-                },
-            }));
-        }
-    }
-}
-
-fn ls_record(
-    task: sift_manifest::LabelStudioTask,
-    ctx: &ParseCtx<'_>,
-    media_field: Option<&str>,
-) -> std::result::Result<Record, String> {
-    let media_value = match media_field {
-        None => None,
-        Some(f) => field_string(&task.data, f).map_err(|e| format!("data: {e}"))?,
-    };
-    let (media, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
-    let data: Value = serde_json::from_str(&task.data).map_err(|e| e.to_string())?;
-    let mut labels = Vec::new();
-    for (i, ann) in task.annotations.iter().enumerate() {
-        if ann.get("was_cancelled").and_then(Value::as_bool) == Some(true) {
-            continue;
-        }
-        let result = ann.get("result").unwrap_or(&Value::Null);
-        let payload = sift_template::export::from_label_studio(
-            ctx.template,
-            &data,
-            result,
-            &sift_template::MediaInfo::default(),
-        )
-        .map_err(|e| format!("annotations[{i}]: {e}"))?;
-        let who = match ann.get("completed_by") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => format!("ls-{n}"),
-            Some(Value::Object(o)) => o
-                .get("email")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .or_else(|| o.get("id").map(|id| format!("ls-{id}")))
-                .unwrap_or_else(|| "imported".into()),
-            _ => "imported".into(),
-        };
-        labels.push(LabelImport {
-            annotator: annotator_name(&who),
-            payload: payload.to_json().to_string(),
-            created_at: ann.get("created_at").and_then(Value::as_str).map(str::to_owned),
-            reviewer: None,
-        });
-    }
-    Ok(Record {
-        content: task.data,
-        hash: task.hash.0,
-        media,
-        media_missing,
-        labels,
-    })
-}
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,4 @@
-//! Resolving media references from manifests.
+//! Resolving media references from manifests, and which folders may be media roots.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -54,6 +54,53 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Folders directly under the file system's root that hold the system, not media.
+const SYSTEM_FOLDERS: &[&str] = &[
+    "bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "proc", "root", "run", "sbin", "sys", "tmp", "usr",
+    "var",
+];
+
+/// Folders of the home folder that hold keys and credentials.
+const SECRET_FOLDERS: &[&str] = &[".aws", ".azure", ".config", ".docker", ".gnupg", ".kube", ".ssh"];
+
+/// Why `dir` (absolute, resolved) must not become a media root unless it is named
+/// explicitly: everything under a media root can be served to annotators.
+pub(crate) fn risky_root(dir: &Path, home: Option<&Path>) -> Option<&'static str> {
+    if dir.parent().is_none() {
+        return Some("the root of the file system");
+    }
+    if let Some(home) = home {
+        if dir == home {
+            return Some("the home folder");
+        }
+        if home.starts_with(dir) {
+            return Some("a folder that holds the home folder");
+        }
+        if let Ok(Component::Normal(first)) = dir
+            .strip_prefix(home)
+            .map(|rest| rest.components().next().unwrap_or(Component::CurDir))
+            && SECRET_FOLDERS.iter().any(|s| first == *s)
+        {
+            return Some("a folder of keys and settings");
+        }
+    }
+    let mut parts = dir.components();
+    if let (Some(Component::RootDir), Some(Component::Normal(top))) = (parts.next(), parts.next())
+        && parts.next().is_none()
+        && SYSTEM_FOLDERS.iter().any(|s| top == *s)
+    {
+        return Some("a system folder");
+    }
+    None
+}
+
+/// The user's home folder, resolved, if there is one.
+pub(crate) fn home_folder() -> Option<PathBuf> {
+    std::env::home_dir()
+        .filter(|h| h.is_absolute())
+        .map(|h| h.canonicalize().unwrap_or(h))
+}
+
 /// Facts about an item's media that validation and exports need: image sizes are read
 /// from the file's header (cached per path); manifest fields fill in the rest.
 #[derive(Debug, Default)]
@@ -89,6 +136,25 @@ impl MediaFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn risky_roots_are_named() {
+        let home = Some(Path::new("/home/ana"));
+        let risky = |dir: &str| risky_root(Path::new(dir), home);
+        assert_eq!(risky("/"), Some("the root of the file system"));
+        assert_eq!(risky("/home/ana"), Some("the home folder"));
+        assert_eq!(risky("/home"), Some("a folder that holds the home folder"));
+        assert_eq!(risky("/home/ana/.ssh"), Some("a folder of keys and settings"));
+        assert_eq!(risky("/home/ana/.aws/x"), Some("a folder of keys and settings"));
+        assert_eq!(risky("/etc"), Some("a system folder"));
+        assert_eq!(risky("/tmp"), Some("a system folder"));
+        assert_eq!(risky("/home/ana/data"), None);
+        assert_eq!(risky("/home/ana/.cache/sift/demo-media"), None);
+        assert_eq!(risky("/home/anabel"), None);
+        assert_eq!(risky("/srv/images"), None);
+        assert_eq!(risky("/tmp/x"), None);
+        assert_eq!(risky_root(Path::new("/home/ana"), None), None);
+    }
 
     #[test]
     fn resolves_relative_absolute_file_and_remote() {

@@ -69,7 +69,7 @@ enum Command {
     },
     /// Import a SageMaker Ground Truth manifest (JSON Lines) or a Label Studio JSON export.
     #[command(
-        after_help = "Import is all or nothing: the first invalid line stops it and nothing is imported,\nunless --skip-invalid is given. Re-importing the same lines adds nothing.\n\nExamples:\n  sift import manifests/batch-01.jsonl -p reviews\n  sift import export.json -p reviews --skip-invalid"
+        after_help = "Import is all or nothing: the first invalid line stops it and nothing is imported,\nunless --skip-invalid is given. Re-importing the same lines adds nothing.\n\nExamples:\n  sift import manifests/batch-01.jsonl -p reviews\n  sift import export.json -p reviews --skip-invalid\n  sift import other-project.json -p reviews --data-only"
     )]
     Import {
         /// The manifest file.
@@ -82,12 +82,20 @@ enum Command {
         /// Treat a missing local media file as an invalid line.
         #[arg(long)]
         require_media: bool,
-        /// Longest accepted line, in bytes.
+        /// Longest accepted line (or Label Studio task), in bytes.
         #[arg(long, default_value_t = sift_manifest_limit())]
         max_line_bytes: usize,
         /// gt or label-studio (default: .jsonl/.manifest files are gt, others are sniffed).
         #[arg(long)]
         format: Option<ImportFormat>,
+        /// The folder local media may be served from (default: the manifest's folder; the
+        /// home folder, `/` and system folders only when named here).
+        #[arg(long, value_name = "FOLDER")]
+        media_root: Option<PathBuf>,
+        /// Import the items only, leaving out (and counting) the annotations they carry: for
+        /// Label Studio tasks labeled under another labeling config.
+        #[arg(long)]
+        data_only: bool,
     },
     /// Export labelled items (submitted and approved by default).
     #[command(
@@ -424,6 +432,8 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             require_media,
             max_line_bytes,
             format,
+            media_root,
+            data_only,
         } => {
             let mut project = open(&project)?;
             let actor = std::env::var("USER").ok();
@@ -433,6 +443,8 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 max_line_bytes,
                 actor,
                 format,
+                media_root,
+                data_only,
             };
             let report = project.import(&file, &opts, &Bar::new(out.quiet_progress()))?;
             out.import(&report);

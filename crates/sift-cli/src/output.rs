@@ -111,6 +111,12 @@ impl Out {
             if r.labels_added > 0 {
                 t.push_str(&format!(", {} existing labels", r.labels_added));
             }
+            if r.annotations_left_out > 0 {
+                t.push_str(&format!(
+                    ", {} annotations left out (--data-only)",
+                    r.annotations_left_out
+                ));
+            }
             t.push('\n');
             if r.skipped > 0 {
                 t.push_str(&format!("{} invalid lines skipped:\n", r.skipped));

@@ -1,6 +1,7 @@
 //! SageMaker Ground Truth manifest lines.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
@@ -56,6 +57,7 @@ pub fn parse_gt_line<'a>(
 ) -> Result<GtRecord<'a>, LineError> {
     let pairs = parse_object(text)?;
     check_keys(&pairs)?;
+    check_numbers(&pairs)?;
 
     let mut source = None;
     let mut source_ref = None;
@@ -130,7 +132,7 @@ fn bad(field: &str, reason: &str) -> LineError {
 }
 
 /// Parses a JSON object into its top-level members, in order, without copying values.
-pub(crate) fn parse_object(text: &str) -> Result<Vec<(Cow<'_, str>, &RawValue)>, LineError> {
+fn parse_object(text: &str) -> Result<Vec<(Cow<'_, str>, &RawValue)>, LineError> {
     match text.as_bytes().first() {
         Some(b'{') => {}
         Some(b'[') => return Err(LineError::NotAnObject("an array")),
@@ -140,9 +142,12 @@ pub(crate) fn parse_object(text: &str) -> Result<Vec<(Cow<'_, str>, &RawValue)>,
         Some(b'-' | b'0'..=b'9') => return Err(LineError::NotAnObject("a number")),
         _ => {}
     }
-    serde_json::from_str::<RawObject<'_>>(text)
-        .map(|o| o.0)
-        .map_err(|e| LineError::Json(json_error_text(&e)))
+    parse_pairs(text).map_err(|e| LineError::Json(json_error_text(&e)))
+}
+
+/// An object's top-level members, in order, without copying values.
+pub(crate) fn parse_pairs(text: &str) -> Result<Vec<(Cow<'_, str>, &RawValue)>, serde_json::Error> {
+    serde_json::from_str::<RawObject<'_>>(text).map(|o| o.0)
 }
 
 /// serde_json's message without its "at line 1" (a manifest line is always line 1 to it).
@@ -154,16 +159,103 @@ fn json_error_text(e: &serde_json::Error) -> String {
     }
 }
 
+/// Objects with at most this many members are checked for repeated keys by comparing each
+/// key with the earlier ones; larger ones through a hash set, so a line with a million keys
+/// takes a moment, not hours.
+const FEW_KEYS: usize = 16;
+
+/// Finds repeated keys in linear time, in order: `Some(key)` for the first key seen twice.
+struct Repeats<'k> {
+    seen: Option<HashSet<&'k str>>,
+}
+
+impl<'k> Repeats<'k> {
+    fn new(len: usize) -> Self {
+        Self {
+            seen: (len > FEW_KEYS).then(|| HashSet::with_capacity(len)),
+        }
+    }
+
+    /// Whether the `i`th key of `keys` appeared before it.
+    fn repeated<K: AsRef<str>>(&mut self, keys: &'k [(K, &RawValue)], i: usize) -> bool {
+        let key = keys[i].0.as_ref();
+        match &mut self.seen {
+            Some(seen) => !seen.insert(key),
+            None => keys[..i].iter().any(|(other, _)| other.as_ref() == key),
+        }
+    }
+}
+
+/// The first key of an object that appears a second time.
+pub(crate) fn first_duplicate<'k, K: AsRef<str>>(pairs: &'k [(K, &RawValue)]) -> Option<&'k str> {
+    let mut repeats = Repeats::new(pairs.len());
+    (0..pairs.len())
+        .find(|&i| repeats.repeated(pairs, i))
+        .map(|i| pairs[i].0.as_ref())
+}
+
 fn check_keys(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), LineError> {
+    let mut repeats = Repeats::new(pairs.len());
     for (i, (k, _)) in pairs.iter().enumerate() {
         if k.starts_with('$') {
             return Err(LineError::DollarKey(k.to_string()));
         }
-        if pairs[..i].iter().any(|(other, _)| other == k) {
+        if repeats.repeated(pairs, i) {
             return Err(LineError::DuplicateKey(k.to_string()));
         }
     }
     Ok(())
+}
+
+/// Refuses numbers beyond what a double holds (`1e400`, 400 digits): JSON allows them, but
+/// every later reader of the item would fail on them. A quick byte scan finds the values that
+/// might hold one (a long digit run, or an exponent of three digits), and only those are
+/// parsed in full.
+pub(crate) fn check_numbers(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), LineError> {
+    for (k, v) in pairs {
+        if may_overflow(v.get().as_bytes())
+            && let Err(e) = serde_json::from_str::<serde_json::Value>(v.get())
+        {
+            let reason = match e.to_string() {
+                m if m.contains("number out of range") => {
+                    "number out of range (beyond what a 64-bit float holds)".to_owned()
+                }
+                _ => json_error_text(&e),
+            };
+            return Err(bad(k, &reason));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a JSON value's bytes might hold a number a double cannot: a run of 309 digits or
+/// more, or a digit followed by an exponent of three digits or more. Strings may match too;
+/// the full parse decides.
+fn may_overflow(raw: &[u8]) -> bool {
+    let mut run = 0usize;
+    for (i, &b) in raw.iter().enumerate() {
+        if b.is_ascii_digit() {
+            run += 1;
+            if run >= 309 {
+                return true;
+            }
+            continue;
+        }
+        if matches!(b, b'e' | b'E') && run > 0 {
+            let rest = &raw[i + 1..];
+            let rest = rest
+                .strip_prefix(b"+")
+                .or_else(|| rest.strip_prefix(b"-"))
+                .unwrap_or(rest);
+            if rest.len() >= 3 && rest[..3].iter().all(u8::is_ascii_digit) {
+                return true;
+            }
+        }
+        if b != b'.' {
+            run = 0;
+        }
+    }
+    false
 }
 
 fn write_object(pairs: &[(Cow<'_, str>, &RawValue)]) -> String {
@@ -300,6 +392,58 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(parse(line).unwrap_err().to_string(), want, "for {line}");
         }
+    }
+
+    /// Found by the `manifest_line` fuzz target: JSON allows numbers beyond what a double
+    /// holds, and such a line used to be imported as an item that can never be opened
+    /// ("number out of range" on every read). It is refused at import, naming the field.
+    #[test]
+    fn numbers_beyond_a_double_are_refused_with_their_field() {
+        let digits = "4".repeat(400);
+        let cases = [
+            format!(r#"{{"source":"a","pai":[{digits}]}}"#),
+            r#"{"source":"a","x":{"y":1E400}}"#.to_owned(),
+            r#"{"source":"a","x":-2.5e+309}"#.to_owned(),
+        ];
+        for line in &cases {
+            let err = parse(line).unwrap_err().to_string();
+            assert!(
+                err.starts_with("field \"") && err.contains("number out of range"),
+                "{err} for {line}"
+            );
+        }
+        assert!(parse(r#"{"source":"a","x":"1e999 in text","y":1e308,"z":1e-999}"#).is_ok());
+        assert!(
+            parse(&format!(
+                r#"{{"source":"a","x":"{digits}","y":{}}}"#,
+                "9".repeat(300)
+            ))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_linear_time() {
+        // 300,000 distinct keys (a 4 MB line): comparing each key with every earlier one
+        // takes minutes; a linear check takes well under a second.
+        let n = 300_000;
+        let mut line = String::from("{\"source\":\"a\"");
+        for i in 0..n {
+            line.push_str(&format!(",\"k{i}\":0"));
+        }
+        let clean = format!("{line}}}");
+        let dup = format!("{line},\"k{}\":1}}", n / 2);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let ok = parse(&clean).is_ok();
+            let err = parse(&dup).map(|_| ()).map_err(|e| e.to_string());
+            let _ = tx.send((ok, err));
+        });
+        let (ok, err) = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the duplicate-key check of a 300,000-key line took over 30 s");
+        assert!(ok);
+        assert_eq!(err, Err(format!("field \"k{}\" appears more than once", n / 2)));
     }
 
     #[test]

@@ -1,14 +1,11 @@
-//! Label Studio task exports (a JSON array of tasks), read one task at a time.
+//! Label Studio task files, read one task at a time: a JSON array of tasks or one task
+//! object, each task with its `data` wrapper or without one (then the object itself is the
+//! data), as Label Studio itself accepts them.
 
-use std::cell::Cell;
-use std::fmt;
-use std::io::{self, Read};
-use std::rc::Rc;
+use std::io::{self, BufRead};
 
-use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
-use serde_json::value::RawValue;
-
-use crate::gt::parse_object;
+use crate::elements::{Element, Elements, SplitError};
+use crate::gt::{check_numbers, first_duplicate, parse_pairs};
 use crate::hash::{ContentHash, content_hash_of_pairs};
 
 /// One task of a Label Studio export.
@@ -18,23 +15,25 @@ pub struct LabelStudioTask {
     pub index: usize,
     /// 1-based line where the task's object starts.
     pub line: u64,
-    /// The task's `data` object, as written in the file.
+    /// The task's data object, as written in the file: its `data` member, or the whole
+    /// task object when it has none.
     pub data: String,
     /// Hash of `data`, for deduplication.
     pub hash: ContentHash,
     /// The task's `id`, if any.
     pub id: Option<serde_json::Value>,
-    /// The task's `annotations` (each with a `result` list), if any.
+    /// The task's `annotations` (each with a `result` list), if any; the `completions` of
+    /// exports from Label Studio before 1.0 count as annotations.
     pub annotations: Vec<serde_json::Value>,
 }
 
 /// Why a Label Studio file or one of its tasks could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LabelStudioError<E: std::error::Error + 'static> {
-    /// The file is not a JSON array of objects; reading cannot go on.
+    /// The file is not a JSON array of tasks nor one task; reading cannot go on.
     #[error("line {line}: invalid JSON: {message}")]
     Syntax { line: u64, message: String },
-    /// One task is malformed; the others can still be read.
+    /// One task is malformed or too long; the others can still be read.
     #[error("line {line}: task {index}: {message}")]
     Task {
         line: u64,
@@ -49,168 +48,146 @@ pub enum LabelStudioError<E: std::error::Error + 'static> {
     Callback(E),
 }
 
-#[derive(serde::Deserialize)]
-struct TaskFields {
-    #[serde(default)]
-    id: Option<serde_json::Value>,
-    data: Option<Box<RawValue>>,
-    #[serde(default)]
-    annotations: Option<Vec<serde_json::Value>>,
+/// Streams the tasks of a Label Studio JSON file to `on_task`, with tasks limited to
+/// [`crate::DEFAULT_MAX_LINE_BYTES`].
+pub fn read_label_studio_tasks<R, E, F>(reader: R, on_task: F) -> Result<usize, LabelStudioError<E>>
+where
+    R: BufRead,
+    E: std::error::Error + 'static,
+    F: FnMut(Result<LabelStudioTask, LabelStudioError<E>>) -> Result<(), E>,
+{
+    read_label_studio_tasks_with_limit(reader, crate::DEFAULT_MAX_LINE_BYTES, on_task)
 }
 
-/// Streams the tasks of a Label Studio JSON export to `on_task`.
+/// Streams the tasks of a Label Studio JSON file to `on_task`, keeping one task in memory.
 ///
-/// `on_task` gets each well-formed task, or the error for a malformed one, and decides
-/// whether to go on (return `Ok`) or stop (return `Err`, which is handed back as
-/// [`LabelStudioError::Callback`]).
-pub fn read_label_studio_tasks<R, E, F>(reader: R, mut on_task: F) -> Result<usize, LabelStudioError<E>>
+/// `on_task` gets each well-formed task, or the error for a malformed one (including a
+/// task over `max_task_bytes`, which is skipped without being read into memory), and
+/// decides whether to go on (return `Ok`) or stop (return `Err`, which is handed back as
+/// [`LabelStudioError::Callback`]). Returns the number of tasks seen.
+pub fn read_label_studio_tasks_with_limit<R, E, F>(
+    reader: R,
+    max_task_bytes: usize,
+    mut on_task: F,
+) -> Result<usize, LabelStudioError<E>>
 where
-    R: Read,
+    R: BufRead,
     E: std::error::Error + 'static,
     F: FnMut(Result<LabelStudioTask, LabelStudioError<E>>) -> Result<(), E>,
 {
-    let lines = Rc::new(Cell::new(1u64));
-    let counting = CountingReader {
-        inner: reader,
-        lines: Rc::clone(&lines),
-        skip_bom: true,
-    };
-    let mut de = serde_json::Deserializer::from_reader(counting);
-    let mut failure: Option<E> = None;
-    let seed = TaskSeq {
-        lines: Rc::clone(&lines),
-        on_task: &mut on_task,
-        failure: &mut failure,
-        count: 0,
-    };
-    let result = seed.deserialize(&mut de).and_then(|n| de.end().map(|()| n));
-    if let Some(e) = failure {
-        return Err(LabelStudioError::Callback(e));
-    }
-    result.map_err(|e| {
-        if e.is_io() {
-            let source = io::Error::other(e.to_string());
-            LabelStudioError::Io {
-                line: lines.get(),
-                source,
+    let mut elements = Elements::new(reader, max_task_bytes);
+    let mut scratch = Vec::new();
+    let mut count = 0;
+    while let Some(next) = elements.next() {
+        let task = match next {
+            Err(SplitError::Syntax { line, message }) => {
+                return Err(LabelStudioError::Syntax { line, message });
             }
-        } else {
-            let msg = e.to_string();
-            let msg = msg
-                .rfind(" at line ")
-                .map_or(msg.clone(), |i| msg[..i].to_owned());
-            LabelStudioError::Syntax {
-                line: e.line() as u64,
-                message: msg,
-            }
-        }
-    })
-}
-
-struct TaskSeq<'f, F, E> {
-    lines: Rc<Cell<u64>>,
-    on_task: &'f mut F,
-    failure: &'f mut Option<E>,
-    count: usize,
-}
-
-impl<'de, F, E> DeserializeSeed<'de> for TaskSeq<'_, F, E>
-where
-    E: std::error::Error + 'static,
-    F: FnMut(Result<LabelStudioTask, LabelStudioError<E>>) -> Result<(), E>,
-{
-    type Value = usize;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-        d.deserialize_seq(self)
+            Err(SplitError::Io { line, source }) => return Err(LabelStudioError::Io { line, source }),
+            Ok(Element::TooLong { index, line, limit }) => Err(LabelStudioError::Task {
+                line,
+                index,
+                message: format!("longer than the limit of {limit} bytes"),
+            }),
+            Ok(Element::Value { index, line, bytes }) => task_from_bytes(bytes, index, line, &mut scratch),
+        };
+        count += 1;
+        let task = match task {
+            Err(e @ LabelStudioError::Syntax { .. }) => return Err(e),
+            other => other,
+        };
+        on_task(task).map_err(LabelStudioError::Callback)?;
     }
+    Ok(count)
 }
 
-impl<'de, F, E> Visitor<'de> for TaskSeq<'_, F, E>
-where
-    E: std::error::Error + 'static,
-    F: FnMut(Result<LabelStudioTask, LabelStudioError<E>>) -> Result<(), E>,
-{
-    type Value = usize;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array of Label Studio tasks")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<usize, A::Error> {
-        let mut scratch = Vec::new();
-        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
-            let index = self.count;
-            self.count += 1;
-            let newlines = raw.get().bytes().filter(|&b| b == b'\n').count() as u64;
-            let line = self.lines.get().saturating_sub(newlines);
-            let task = task_from_raw(&raw, index, line, &mut scratch);
-            if let Err(e) = (self.on_task)(task) {
-                *self.failure = Some(e);
-                return Err(de::Error::custom("stopped by the importer"));
-            }
-        }
-        Ok(self.count)
-    }
-}
-
-fn task_from_raw<E: std::error::Error>(
-    raw: &RawValue,
+fn task_from_bytes<E: std::error::Error>(
+    bytes: &[u8],
     index: usize,
     line: u64,
     scratch: &mut Vec<u8>,
 ) -> Result<LabelStudioTask, LabelStudioError<E>> {
     let fail = |message: String| LabelStudioError::Task { line, index, message };
-    if !raw.get().starts_with('{') {
-        return Err(fail("expected a task object".into()));
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "not valid UTF-8 (first bad byte at offset {} of the task)",
+            e.valid_up_to()
+        ))
+    })?;
+    if !text.starts_with('{') {
+        // Still JSON (or the file is broken, which the caller must hear about).
+        return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => Err(fail("expected a task object".into())),
+            Err(e) => Err(syntax(&e, line)),
+        };
     }
-    let fields: TaskFields = serde_json::from_str(raw.get()).map_err(|e| fail(e.to_string()))?;
-    let data = fields
-        .data
-        .ok_or_else(|| fail("field \"data\" is missing".into()))?;
-    let pairs = parse_object(data.get()).map_err(|e| fail(format!("field \"data\": {e}")))?;
+    let task = parse_pairs(text).map_err(|e| syntax(&e, line))?;
+    if let Some(k) = first_duplicate(&task) {
+        return Err(fail(format!("field {k:?} appears more than once")));
+    }
+    let member = |name: &str| task.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+    // Label Studio reads a task without a `data` member as its data, whole.
+    let (data, id, annotations): (&str, _, _) = match member("data") {
+        None => (text, None, None),
+        Some(data) => (
+            data.get(),
+            member("id"),
+            member("annotations").or_else(|| member("completions")),
+        ),
+    };
+    if !data.starts_with('{') {
+        return Err(fail(format!(
+            "field \"data\": expected a JSON object, found {}",
+            json_kind(data)
+        )));
+    }
+    let pairs = parse_pairs(data).map_err(|e| syntax(&e, line))?;
+    if let Some(k) = first_duplicate(&pairs) {
+        return Err(fail(format!(
+            "field \"data\": field {k:?} appears more than once"
+        )));
+    }
+    if let Err(e) = check_numbers(&pairs) {
+        return Err(fail(format!("field \"data\": {e}")));
+    }
     let hash = content_hash_of_pairs(&pairs, scratch);
+    let id = match id {
+        Some(v) => Some(serde_json::from_str(v.get()).map_err(|e| fail(format!("field \"id\": {e}")))?),
+        None => None,
+    };
+    let annotations = match annotations {
+        None => Vec::new(),
+        Some(v) if v.get() == "null" => Vec::new(),
+        Some(v) => serde_json::from_str::<Vec<serde_json::Value>>(v.get())
+            .map_err(|_| fail("field \"annotations\": expected a list of annotations".into()))?,
+    };
     Ok(LabelStudioTask {
         index,
         line,
-        data: data.get().to_owned(),
+        data: data.to_owned(),
         hash,
-        id: fields.id,
-        annotations: fields.annotations.unwrap_or_default(),
+        id,
+        annotations,
     })
 }
 
-/// Counts newlines as serde_json consumes bytes, so tasks can be reported by line.
-struct CountingReader<R> {
-    inner: R,
-    lines: Rc<Cell<u64>>,
-    skip_bom: bool,
+/// A syntax error inside a task breaks the file: it is reported at its own line.
+fn syntax<E: std::error::Error>(e: &serde_json::Error, task_line: u64) -> LabelStudioError<E> {
+    let msg = e.to_string();
+    let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]);
+    LabelStudioError::Syntax {
+        line: task_line + (e.line() as u64).saturating_sub(1),
+        message: msg.to_owned(),
+    }
 }
 
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut n = self.inner.read(buf)?;
-        if self.skip_bom && n > 0 {
-            self.skip_bom = false;
-            // serde_json reads one byte at a time through `bytes()`, so a BOM arrives as three
-            // single-byte reads at most; handle both that and a larger first read.
-            if buf[..n].starts_with(b"\xEF\xBB\xBF") {
-                buf.copy_within(3..n, 0);
-                n -= 3;
-            } else if n < 3 && buf[0] == 0xEF {
-                let mut rest = [0u8; 2];
-                let need = 3 - n;
-                self.inner.read_exact(&mut rest[..need])?;
-                let mut bom = [0xEFu8, 0, 0];
-                bom[1..n].copy_from_slice(&buf[1..n]);
-                bom[n..].copy_from_slice(&rest[..need]);
-                if bom == *b"\xEF\xBB\xBF" {
-                    return self.read(buf);
-                }
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"));
-            }
-        }
-        let added = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.lines.set(self.lines.get() + added);
-        Ok(n)
+fn json_kind(raw: &str) -> &'static str {
+    match raw.as_bytes().first() {
+        Some(b'[') => "a list",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
     }
 }
 
@@ -243,18 +220,78 @@ mod tests {
 
     #[test]
     fn a_bad_task_is_reported_and_reading_goes_on() {
-        let (n, got) = read("[{\"id\":1},\n 5,\n {\"data\":{\"t\":1}}]");
-        assert_eq!(n, Ok(3));
-        assert_eq!(got[0], Err("line 1: task 0: field \"data\" is missing".into()));
+        let (n, got) = read("[{\"data\":3},\n 5,\n {\"data\":{\"t\":1}},\n {\"data\":{\"t\":1,\"t\":2}}]");
+        assert_eq!(n, Ok(4));
+        let data = "line 1: task 0: field \"data\": expected a JSON object, found a number";
+        assert_eq!(got[0], Err(data.into()));
         assert_eq!(got[1], Err("line 2: task 1: expected a task object".into()));
         assert!(got[2].is_ok());
+        let dup = "line 4: task 3: field \"data\": field \"t\" appears more than once";
+        assert_eq!(got[3], Err(dup.into()));
+    }
+
+    /// Found by the `label_studio` fuzz target: a task whose data holds a number beyond a
+    /// double was handed out, and no reader could use it later. It is a task error now.
+    #[test]
+    fn numbers_beyond_a_double_are_a_task_error() {
+        let (n, got) = read("[{\"d\":1E11111111},\n{\"data\":{\"t\":[-9e999]}}, {\"t\":1e308}]");
+        assert_eq!(n, Ok(3));
+        let want = |line, index, field| {
+            format!(
+                "line {line}: task {index}: field \"data\": field \"{field}\": number out of range (beyond what a 64-bit float holds)"
+            )
+        };
+        assert_eq!(got[0], Err(want(1, 0, "d")));
+        assert_eq!(got[1], Err(want(2, 1, "t")));
+        assert!(got[2].is_ok());
+    }
+
+    #[test]
+    fn one_task_object_and_tasks_without_data_are_read_as_label_studio_does() {
+        let (n, got) = read("\n{\"id\": 3, \"data\": {\"text\": \"a\"}, \"annotations\": [{}]}\n");
+        assert_eq!(n, Ok(1));
+        assert_eq!(got[0], Ok((0, 2, "{\"text\": \"a\"}".into(), 1)));
+        // Without `data` the object is the data, all of it; `completions` (before 1.0)
+        // are annotations.
+        let (n, got) =
+            read("[{\"text\": \"b\", \"annotations\": [{}]}, {\"data\": {}, \"completions\": [{}, {}]}]");
+        assert_eq!(n, Ok(2));
+        assert_eq!(
+            got[0],
+            Ok((0, 1, "{\"text\": \"b\", \"annotations\": [{}]}".into(), 0))
+        );
+        assert_eq!(got[1], Ok((1, 1, "{}".into(), 2)));
+    }
+
+    #[test]
+    fn an_over_long_task_is_an_error_and_reading_goes_on() {
+        let long = "x".repeat(crate::DEFAULT_MAX_LINE_BYTES + 1);
+        let input = format!("[\n{{\"data\":{{\"text\":\"{long}\"}}}},\n{{\"data\":{{\"t\":1}}}}]");
+        let (n, got) = read(&input);
+        assert_eq!(n, Ok(2));
+        // Compared by length: a failure must not print megabytes.
+        assert_eq!(
+            got[0].as_ref().map(|t| t.2.len()),
+            Err(&format!(
+                "line 2: task 0: longer than the limit of {} bytes",
+                crate::DEFAULT_MAX_LINE_BYTES
+            ))
+        );
+        assert_eq!(got[1], Ok((1, 3, "{\"t\":1}".into(), 0)));
     }
 
     #[test]
     fn broken_json_stops_with_a_line() {
         let (n, _) = read("[{\"data\":{}},\n {\"data\": }]");
         assert_eq!(n, Err("line 2: invalid JSON: expected value".into()));
-        let (n, _) = read("{\"data\":{}}");
-        assert!(n.unwrap_err().contains("a JSON array of Label Studio tasks"));
+        let (n, _) = read("5");
+        assert_eq!(
+            n,
+            Err(
+                "line 1: invalid JSON: expected a JSON array of Label Studio tasks or one task object".into()
+            )
+        );
+        let (n, _) = read("{\"data\":{}} {}");
+        assert_eq!(n, Err("line 1: invalid JSON: trailing characters".into()));
     }
 }

@@ -1,20 +1,25 @@
 //! Imports run inside one transaction: all lines or none.
+//!
+//! Big imports leave WAL mode while they run ([`Store::begin_bulk_import`]): see [`ImportTx`].
 
 use std::path::Path;
-
-use crate::faults::InFile;
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sift_core::AnnotationState;
 
-use crate::{Result, Store};
+use crate::faults::InFile;
+use crate::{Result, Store, StoreError};
+
+/// The error for using an import that has ended (a bug in the caller).
+const FINISHED: &str = "the import has already ended";
 
 /// Where an import comes from.
 #[derive(Debug, Clone)]
 pub struct NewImport<'a> {
     pub file: &'a str,
     pub format: &'a str,
-    /// The manifest's folder, recorded as a media root.
+    /// A folder to record as a media root when the import begins (the API records the
+    /// one it chose with [`ImportTx::add_media_root`] once it has seen local media).
     pub media_root: Option<&'a Path>,
 }
 
@@ -36,10 +41,23 @@ pub enum InsertOutcome {
 }
 
 /// An import in progress. Dropping it without [`ImportTx::commit`] rolls everything back.
+///
+/// A bulk import ([`Store::begin_bulk_import`]) runs in SQLite's rollback-journal mode when
+/// it can: pages appended to the file need no journal, so every page is written once,
+/// instead of once to the write-ahead log and again when it is checkpointed. The project
+/// is back in WAL mode when the import ends, committed or not; a crash in between leaves a
+/// hot journal that SQLite rolls back on the next open, which also restores WAL mode.
 #[derive(Debug)]
 pub struct ImportTx<'s> {
-    tx: rusqlite::Transaction<'s>,
+    conn: &'s rusqlite::Connection,
+    /// `None` once committed.
+    tx: Option<rusqlite::Transaction<'s>>,
+    insert: Option<rusqlite::Statement<'s>>,
     import_id: i64,
+    /// Switched out of WAL mode for this import: switch back when it ends.
+    bulk: bool,
+    /// The page cache size to restore when the import ends.
+    cache_size: i64,
     /// The project file, named in storage faults.
     path: &'s Path,
 }
@@ -48,32 +66,76 @@ pub(crate) const INSERT_ITEM: &str =
     "INSERT INTO items (content, content_hash, media_ref, import_id, source_line)
      VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(content_hash) DO NOTHING";
 
+/// Page cache of an import, in KiB (SQLite's negative `cache_size`): room for the
+/// content-hash index of a million items, whatever the file's size.
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+
 impl Store {
     /// Starts an import transaction (taking the write lock at once).
     pub fn begin_import(&mut self, import: &NewImport<'_>) -> Result<ImportTx<'_>> {
-        let Store { conn, path, .. } = self;
-        begin(conn, import)
-            .map(|(tx, import_id)| ImportTx { tx, import_id, path })
-            .in_file(path)
+        self.begin(import, false)
+    }
+
+    /// Starts an import of many lines: like [`Store::begin_import`], in rollback-journal mode
+    /// when no other connection has the project open (otherwise in WAL mode, as usual).
+    pub fn begin_bulk_import(&mut self, import: &NewImport<'_>) -> Result<ImportTx<'_>> {
+        self.begin(import, true)
+    }
+
+    fn begin(&mut self, import: &NewImport<'_>, bulk: bool) -> Result<ImportTx<'_>> {
+        let path = &self.path;
+        self.begin_in(import, bulk).in_file(path)
+    }
+
+    fn begin_in(&self, import: &NewImport<'_>, bulk: bool) -> Result<ImportTx<'_>> {
+        let conn = &self.conn;
+        let cache_size: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+        conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+        // Leaving WAL mode needs the only connection to the file; with another one open the
+        // mode stays WAL and the import goes on as a normal one.
+        let bulk = bulk
+            && conn
+                .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0))
+                .is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"));
+        let mut itx = ImportTx {
+            conn,
+            tx: None,
+            insert: None,
+            import_id: 0,
+            bulk,
+            cache_size,
+            path: &self.path,
+        };
+        // From here on, dropping `itx` restores the journal mode and the cache size.
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO imports (file, format, started_at) VALUES (?1, ?2, ?3)",
+            params![import.file, import.format, sift_core::now_rfc3339()],
+        )?;
+        itx.import_id = tx.last_insert_rowid();
+        if let Some(root) = import.media_root {
+            add_media_root_in(&tx, &root.to_string_lossy())?;
+        }
+        itx.tx = Some(tx);
+        itx.insert = Some(conn.prepare(INSERT_ITEM)?);
+        Ok(itx)
     }
 }
 
-fn begin<'c>(
-    conn: &'c mut rusqlite::Connection,
-    import: &NewImport<'_>,
-) -> Result<(rusqlite::Transaction<'c>, i64)> {
-    // A larger page cache keeps the content-hash index in memory for big imports.
-    conn.pragma_update(None, "cache_size", -65536)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "INSERT INTO imports (file, format, started_at) VALUES (?1, ?2, ?3)",
-        params![import.file, import.format, sift_core::now_rfc3339()],
-    )?;
-    let import_id = tx.last_insert_rowid();
-    if let Some(root) = import.media_root {
-        add_media_root_in(&tx, &root.to_string_lossy())?;
+impl Drop for ImportTx<'_> {
+    fn drop(&mut self) {
+        self.insert = None;
+        // Rolls back unless committed.
+        drop(self.tx.take());
+        // Best effort: this connection goes on working in either mode, and every open of the
+        // project (Store::open) puts it back in WAL mode anyway.
+        if self.bulk {
+            let _ = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
+        }
+        let _ = self.conn.pragma_update(None, "cache_size", self.cache_size);
     }
-    Ok((tx, import_id))
 }
 
 impl ImportTx<'_> {
@@ -85,8 +147,44 @@ impl ImportTx<'_> {
         media_ref: Option<&str>,
         line: u64,
     ) -> Result<InsertOutcome> {
-        let inserted = self.insert(content, hash, media_ref, line);
-        inserted.in_file(self.path)
+        let path = self.path;
+        self.insert_item_in(content, hash, media_ref, line).in_file(path)
+    }
+
+    fn insert_item_in(
+        &mut self,
+        content: &str,
+        hash: &[u8; 16],
+        media_ref: Option<&str>,
+        line: u64,
+    ) -> Result<InsertOutcome> {
+        let stmt = self
+            .insert
+            .as_mut()
+            .ok_or(StoreError::Conflict(FINISHED.into()))?;
+        let n = stmt.execute(params![
+            content,
+            &hash[..],
+            media_ref,
+            self.import_id,
+            line as i64
+        ])?;
+        Ok(if n == 1 {
+            InsertOutcome::Added(self.conn.last_insert_rowid())
+        } else {
+            InsertOutcome::Duplicate
+        })
+    }
+
+    /// The id of the item with this content hash.
+    pub fn item_id_by_hash(&self, hash: &[u8; 16]) -> Result<Option<i64>> {
+        let found = (|| {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id FROM items WHERE content_hash = ?1")?;
+            Ok(stmt.query_row([&hash[..]], |r| r.get(0)).optional()?)
+        })();
+        found.in_file(self.path)
     }
 
     /// Records an existing label (from an output manifest or a Label Studio export) as a
@@ -100,59 +198,12 @@ impl ImportTx<'_> {
         created_at: &str,
         reviewer_id: Option<i64>,
     ) -> Result<bool> {
-        let added = self.add_label(item_id, annotator_id, payload, created_at, reviewer_id);
-        added.in_file(self.path)
-    }
-
-    /// Finds or creates an annotator inside the import transaction.
-    pub fn ensure_annotator(&mut self, name: &str) -> Result<i64> {
-        ensure_annotator_in(&self.tx, name).in_file(self.path)
-    }
-
-    /// Records the counts and the event, then commits. Nothing is visible before this.
-    pub fn commit(
-        self,
-        stats: &ImportStats,
-        actor: Option<&str>,
-        details: &serde_json::Value,
-    ) -> Result<i64> {
         let path = self.path;
-        self.finish(stats, actor, details).in_file(path)
-    }
-}
-
-impl ImportTx<'_> {
-    fn insert(
-        &mut self,
-        content: &str,
-        hash: &[u8; 16],
-        media_ref: Option<&str>,
-        line: u64,
-    ) -> Result<InsertOutcome> {
-        let mut stmt = self.tx.prepare_cached(INSERT_ITEM)?;
-        let n = stmt.execute(params![
-            content,
-            &hash[..],
-            media_ref,
-            self.import_id,
-            line as i64
-        ])?;
-        Ok(if n == 1 {
-            InsertOutcome::Added(self.tx.last_insert_rowid())
-        } else {
-            InsertOutcome::Duplicate
-        })
+        self.import_label_in(item_id, annotator_id, payload, created_at, reviewer_id)
+            .in_file(path)
     }
 
-    /// The id of the item with this content hash.
-    pub fn item_id_by_hash(&self, hash: &[u8; 16]) -> Result<Option<i64>> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT id FROM items WHERE content_hash = ?1")?;
-        Ok(stmt.query_row([&hash[..]], |r| r.get(0)).optional()?)
-    }
-
-    fn add_label(
+    fn import_label_in(
         &mut self,
         item_id: i64,
         annotator_id: i64,
@@ -166,7 +217,7 @@ impl ImportTx<'_> {
             AnnotationState::Submitted
         };
         let n = self
-            .tx
+            .conn
             .prepare_cached(
                 "INSERT INTO annotations (item_id, annotator_id, state, latest_version, submitted_version,
                                       created_at, updated_at)
@@ -176,15 +227,15 @@ impl ImportTx<'_> {
         if n == 0 {
             return Ok(false);
         }
-        let annotation_id = self.tx.last_insert_rowid();
-        self.tx
+        let annotation_id = self.conn.last_insert_rowid();
+        self.conn
             .prepare_cached(
                 "INSERT INTO annotation_versions (annotation_id, version, kind, payload, created_at)
                  VALUES (?1, 1, 'submitted', ?2, ?3)",
             )?
             .execute(params![annotation_id, payload, created_at])?;
         if let Some(reviewer) = reviewer_id {
-            self.tx
+            self.conn
                 .prepare_cached(
                     "INSERT INTO reviews (annotation_id, version, reviewer_id, decision, comment, created_at)
                      VALUES (?1, 1, ?2, 'approved', 'imported as approved', ?3)",
@@ -194,8 +245,36 @@ impl ImportTx<'_> {
         Ok(true)
     }
 
-    fn finish(self, stats: &ImportStats, actor: Option<&str>, details: &serde_json::Value) -> Result<i64> {
-        self.tx.execute(
+    /// Records a folder media may be served from (once), inside the import transaction.
+    pub fn add_media_root(&mut self, path: &Path) -> Result<()> {
+        add_media_root_in(self.conn, &path.to_string_lossy()).in_file(self.path)
+    }
+
+    /// Finds or creates an annotator inside the import transaction.
+    pub fn ensure_annotator(&mut self, name: &str) -> Result<i64> {
+        ensure_annotator_in(self.conn, name).in_file(self.path)
+    }
+
+    /// Records the counts and the event, then commits. Nothing is visible before this.
+    pub fn commit(
+        self,
+        stats: &ImportStats,
+        actor: Option<&str>,
+        details: &serde_json::Value,
+    ) -> Result<i64> {
+        let path = self.path;
+        self.finish(stats, actor, details).in_file(path)
+    }
+
+    fn finish(
+        mut self,
+        stats: &ImportStats,
+        actor: Option<&str>,
+        details: &serde_json::Value,
+    ) -> Result<i64> {
+        self.insert = None;
+        let tx = self.tx.take().ok_or(StoreError::Conflict(FINISHED.into()))?;
+        tx.execute(
             "UPDATE imports SET lines = ?2, added = ?3, duplicates = ?4, skipped = ?5 WHERE id = ?1",
             params![
                 self.import_id,
@@ -205,11 +284,11 @@ impl ImportTx<'_> {
                 stats.skipped as i64
             ],
         )?;
-        self.tx.execute(
+        tx.execute(
             "INSERT INTO events (at, actor, kind, data) VALUES (?1, ?2, 'import', ?3)",
             params![sift_core::now_rfc3339(), actor, details.to_string()],
         )?;
-        self.tx.commit()?;
+        tx.commit()?;
         Ok(self.import_id)
     }
 }
@@ -237,4 +316,86 @@ pub(crate) fn add_media_root_in(conn: &rusqlite::Connection, path: &str) -> Resu
         params![path, sift_core::now_rfc3339()],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NewProject;
+
+    fn store(dir: &Path) -> Store {
+        Store::create(
+            &dir.join("p.sift"),
+            &NewProject {
+                name: "demo",
+                template_name: "qa",
+                template_kind: "qa",
+                template_text: "",
+                label_attribute: "qa",
+                job_name: "job",
+            },
+        )
+        .unwrap()
+    }
+
+    const IMPORT: NewImport<'static> = NewImport {
+        file: "m.jsonl",
+        format: "gt",
+        media_root: None,
+    };
+
+    fn journal_mode(store: &Store) -> String {
+        store
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap()
+    }
+
+    fn add(tx: &mut ImportTx<'_>, n: u8) -> InsertOutcome {
+        tx.insert_item(&format!("{{\"source\":\"{n}\"}}"), &[n; 16], None, u64::from(n))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_bulk_import_leaves_wal_mode_only_while_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(dir.path());
+        let mut tx = s.begin_bulk_import(&IMPORT).unwrap();
+        assert!(tx.bulk);
+        assert!(matches!(add(&mut tx, 1), InsertOutcome::Added(_)));
+        assert_eq!(add(&mut tx, 1), InsertOutcome::Duplicate);
+        drop(tx); // rolled back
+        assert_eq!(journal_mode(&s), "wal");
+        assert_eq!(s.item_count().unwrap(), 0);
+
+        let mut tx = s.begin_bulk_import(&IMPORT).unwrap();
+        add(&mut tx, 2);
+        tx.commit(&ImportStats::default(), None, &serde_json::json!({}))
+            .unwrap();
+        assert_eq!(journal_mode(&s), "wal");
+        assert_eq!(s.item_count().unwrap(), 1);
+        let cache: i64 = s
+            .conn
+            .pragma_query_value(None, "cache_size", |r| r.get(0))
+            .unwrap();
+        assert_ne!(cache, -IMPORT_CACHE_KIB, "the import's page cache is given back");
+        s.integrity_check().unwrap();
+    }
+
+    #[test]
+    fn a_bulk_import_stays_in_wal_mode_while_another_connection_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(dir.path());
+        let other = Store::open(&dir.path().join("p.sift")).unwrap();
+        assert_eq!(other.item_count().unwrap(), 0);
+        let mut tx = s.begin_bulk_import(&IMPORT).unwrap();
+        assert!(!tx.bulk);
+        add(&mut tx, 3);
+        // WAL mode: the other connection still reads while the import writes.
+        assert_eq!(other.item_count().unwrap(), 0);
+        tx.commit(&ImportStats::default(), None, &serde_json::json!({}))
+            .unwrap();
+        assert_eq!(other.item_count().unwrap(), 1);
+        assert_eq!(journal_mode(&s), "wal");
+    }
 }

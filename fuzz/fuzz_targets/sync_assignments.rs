@@ -1,0 +1,22 @@
+//! A batch's assignments file as an annotator pulls it (`batches/<batch>/assignments.jsonl`:
+//! a header, then one line an item): any bytes, through the real pull into the annotator's
+//! project. Errors are answers; a panic is a bug. The lead's real file is put back afterwards.
+#![no_main]
+
+#[path = "common/sync_world.rs"]
+mod sync_world;
+
+use libfuzzer_sys::fuzz_target;
+use sift_api::ObjectStore;
+
+fuzz_target!(|data: &[u8]| {
+    let mut world = sync_world::world();
+    let key = format!("batches/{}/assignments.jsonl", sync_world::BATCH);
+    let store = world.store.clone();
+    let real = store.get(&key).ok().flatten().map(|f| f.body);
+    sync_world::put(&store, &key, data);
+    sync_world::pull(&mut world.ann, &store);
+    if let Some(real) = real {
+        sync_world::put(&store, &key, &real);
+    }
+});
