@@ -13,6 +13,7 @@ pub mod commands;
 mod error;
 mod export;
 mod import;
+pub mod learn;
 mod media;
 #[cfg(any(test, feature = "memory-store"))]
 pub mod memory_store;
@@ -30,6 +31,7 @@ pub use annotate::{AnnotationView, ItemView, ReviewInput};
 pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
+pub use learn::{FeatureSource, LearnOptions, LearnReport};
 pub use progress::{NoProgress, Progress};
 pub use scoring::{
     BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, PlainBatchReport,
