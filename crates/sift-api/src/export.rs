@@ -104,6 +104,9 @@ pub struct ExportOptions {
     pub sft_style: SftStyle,
     /// `preference`: only these dimensions (all when empty).
     pub dimensions: Vec<String>,
+    /// `gt`: leave out machine labels (`sift autolabel`), which are written by default after
+    /// the human lines, marked `"human-annotated": "no"`.
+    pub human_only: bool,
 }
 
 /// What an export wrote.
@@ -190,7 +193,7 @@ impl Project {
             Ok::<(), Error>(())
         })?;
         result?;
-        let records = sink.finish(w)?;
+        let records = sink.finish(w)? + self.write_machine_labels_gt(w, opts)?;
         progress.finish();
         Ok(ExportReport {
             path: None,

@@ -9,12 +9,14 @@
 //! Long operations report through [`Progress`] so each adapter can draw its own progress.
 
 mod annotate;
+pub mod autolabel;
 pub mod commands;
 mod error;
 mod export;
 mod import;
 pub mod learn;
 mod media;
+mod simulate;
 #[cfg(any(test, feature = "memory-store"))]
 pub mod memory_store;
 mod progress;
@@ -32,6 +34,7 @@ pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use learn::{FeatureSource, LearnOptions, LearnReport};
+pub use simulate::SimulateOptions;
 pub use progress::{NoProgress, Progress};
 pub use scoring::{
     BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, PlainBatchReport,

@@ -265,6 +265,11 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// A batch's id by name.
+    pub fn batch_by_name(&self, name: &str) -> Result<Option<i64>> {
+        crate::sync::batch_id_in(&self.conn, name)
+    }
+
     /// Item ids of a batch, in batch order.
     pub fn batch_item_ids(&self, batch_id: i64) -> Result<Vec<i64>> {
         let mut stmt = self

@@ -38,8 +38,9 @@ pub use rescore::RescoreReport;
 pub use runner::{LearnRunner, RunnerEvent, RunnerSettings, SETTING_EVERY, every_setting};
 pub use status::{HeadHistory, LearnStatus, RoundView};
 
-pub(crate) use features::{Pool, with_vector};
-pub(crate) use rescore::timed;
+pub(crate) use features::{Pool, field_value, with_vector};
+pub(crate) use register::read_head;
+pub(crate) use rescore::{argmax, timed};
 
 use crate::{Error, Progress, Project, Result};
 
