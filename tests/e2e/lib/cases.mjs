@@ -1,9 +1,10 @@
 // Each template mid-task, for the tests that look at the screen (screenshots, header layout): the
-// item, a saved draft with some content (highlights, ranks, dots, an event on the timeline) and
-// the rules still unmet, and what to wait for before the page is as a person would see it.
+// item, a saved draft with some content (highlights, ranks, dots, an event on the timeline, a
+// class marked unsure) and the rules still unmet, and what to wait for before the page is as a
+// person would see it.
 
 import { join } from "node:path";
-import { PASSAGE, RANKING_ITEM, IMAGE_ITEM, VIDEO_ITEM, PNG, makeVideo, spanOf } from "./flows.mjs";
+import { PASSAGE, RANKING_ITEM, IMAGE_ITEM, VIDEO_ITEM, MESSAGES, PNG, makeVideo, spanOf } from "./flows.mjs";
 
 export const MID_TASK = [
   {
@@ -75,6 +76,14 @@ export const MID_TASK = [
         return v.currentTime === 5 && !v.seeking && v.readyState >= 2;
       });
     },
+  },
+  {
+    name: "classification",
+    template: "classification.toml",
+    line: MESSAGES[0],
+    // Unsure without the reason the template requires.
+    draft: { labels: ["billing"], unsure: { reason: "" } },
+    field: '[data-testid="unsure-reason"]',
   },
 ];
 

@@ -3,7 +3,8 @@
 // written to artifacts/screenshots/<template>-<theme>.png for people to look at; plus a few
 // states worth a look (<template>-<state>-<theme>.png): the Q&A passage selected with the
 // keyboard and the "My work" list, the image caption focused with its must-mention checklist
-// in view, and the ranking tabs in a narrow window.
+// in view, the ranking tabs in a narrow window, and classification at 1024 and 1280 px with the
+// reason focused from the keyboard.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -57,6 +58,19 @@ const EXTRA = {
     });
     await settle(page);
     await screenshot(page, `image-caption-caption-${theme}`);
+  },
+  async classification(page, theme) {
+    // Alt+U twice: the mark off and on again, the cursor in the reason (a visible focus ring).
+    await page.keyboard.press("Alt+U");
+    await page.keyboard.press("Alt+U");
+    await page.waitForFunction(() => document.activeElement?.dataset.testid === "unsure-reason");
+    for (const width of [1024, 1280]) {
+      await page.setViewportSize({ width, height: 760 });
+      await settle(page);
+      const pane = await page.$eval(".answers-pane", (el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+      assert.ok(pane.scroll <= pane.client, `the classes fit the answers pane at ${width} px`);
+      await screenshot(page, `classification-${width}-${theme}`);
+    }
   },
 };
 

@@ -6,6 +6,7 @@
 
 import type { AnnotationView, JsonValue } from "../bindings";
 import type { ApiClient } from "../api/client";
+import type { SuggestionRecord } from "../api/pending-bindings";
 import { ApiError, describeError, isRetryable } from "../api/errors";
 import type { LocalDrafts } from "./localDrafts";
 import type { ActiveTimer } from "./timer";
@@ -56,6 +57,8 @@ export interface AutosaveOptions {
   blockedRetryMs?: number;
   onSaved?: (view: AnnotationView) => void;
   onUnauthenticated?: () => void;
+  /** What a save of this payload records about a model suggestion shown for the item (null: none shown). */
+  suggestion?: (payload: JsonValue) => SuggestionRecord | null;
 }
 
 function clone(payload: JsonValue): JsonValue {
@@ -77,8 +80,8 @@ export class Autosave {
   savedAt = $state<number | null>(null);
 
   readonly itemId: number;
-  readonly #o: Required<Omit<AutosaveOptions, "onSaved" | "onUnauthenticated" | "baseVersion">> &
-    Pick<AutosaveOptions, "onSaved" | "onUnauthenticated">;
+  readonly #o: Required<Omit<AutosaveOptions, "onSaved" | "onUnauthenticated" | "baseVersion" | "suggestion">> &
+    Pick<AutosaveOptions, "onSaved" | "onUnauthenticated" | "suggestion">;
   #baseVersion: number | null;
   #pending: JsonValue | undefined = undefined;
   #debounce: ReturnType<typeof setTimeout> | null = null;
@@ -103,6 +106,7 @@ export class Autosave {
       blockedRetryMs: options.blockedRetryMs ?? 15_000,
       onSaved: options.onSaved,
       onUnauthenticated: options.onUnauthenticated,
+      suggestion: options.suggestion,
     };
   }
 
@@ -179,7 +183,7 @@ export class Autosave {
     const ms = this.#o.timer.take();
     this.status = "saving";
     try {
-      const view = await this.#o.client.saveDraft(this.itemId, payload, ms, { keepalive });
+      const view = await this.#o.client.saveDraft(this.itemId, payload, ms, { keepalive }, this.#o.suggestion?.(payload) ?? null);
       this.#baseVersion = view.version;
       this.#retryCount = 0;
       this.#retryCause = null;

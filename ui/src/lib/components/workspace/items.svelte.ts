@@ -13,6 +13,8 @@ import type { QueueStore } from "../../stores/queue.svelte";
 import { toasts } from "../../stores/toasts.svelte";
 import type { TemplateView } from "../../template";
 import { normalizePayload } from "../../templates/payload";
+import { suggestionRecord, usableSuggestion } from "../../templates/suggestion";
+import type { Suggestion } from "../../api/pending-bindings";
 import type { AutosaveSessions, Session } from "./sessions.svelte";
 import type { LiveValidation } from "./validation.svelte";
 
@@ -40,6 +42,8 @@ export class ShownItem {
 
   readonly #o: ItemsOptions;
   #openToken = 0;
+  /** The model suggestion shown with each item opened (as last fetched), for what saves record. */
+  readonly #suggestions = new Map<number, Suggestion | null>();
 
   constructor(options: ItemsOptions) {
     this.#o = options;
@@ -101,6 +105,11 @@ export class ShownItem {
       this.loadError = null;
       this.open(id);
     }
+  }
+
+  /** What a save of `payload` for item `itemId` records about the suggestion shown with it (null: none). */
+  suggestionRecord(itemId: number, payload: JsonValue) {
+    return suggestionRecord(this.#o.template(), this.#suggestions.get(itemId) ?? null, payload);
   }
 
   /** A draft of some item reached the server. */
@@ -165,7 +174,10 @@ export class ShownItem {
     const shown = choice === "local" && copy ? normalizePayload(template, copy.payload) : serverPayload;
     const existing = sessions.get(view.id);
     if (choice === "server" && copy && !existing?.autosave.hasUnsaved) local().remove(view.id);
-    const s = sessions.open(view.id, view.annotation?.version ?? null, choice === "local" ? (copy?.pendingMs ?? 0) : 0);
+    this.#suggestions.set(view.id, usableSuggestion(template, view));
+    const s = sessions.open(view.id, view.annotation?.version ?? null, choice === "local" ? (copy?.pendingMs ?? 0) : 0, (payload) =>
+      this.suggestionRecord(view.id, payload),
+    );
     this.item = view;
     this.annotation = view.annotation;
     this.session = s;

@@ -2,8 +2,10 @@
  * The workspace's keyboard. A chord bound to an action (the template's and this UI's, parsed
  * by `shortcuts.ts`) runs it: the workspace's own actions here, any other goes to the task.
  * Then keys the task claims (number keys on a ranked response…), then the fixed keys: `?`
- * for the shortcut list, Alt+PageDown / Alt+PageUp for the next and previous item. While the
- * shortcut list is open nothing reaches here; while "My work" is open, only its own chord.
+ * for the shortcut list, Alt+PageDown / Alt+PageUp for the next and previous item, and for a
+ * task that asks for it (classification) a bare Enter submits, unless focus is where Enter
+ * means something else (a text field, a button, a link, a list box). While the shortcut list
+ * is open nothing reaches here; while "My work" is open, only its own chord.
  */
 
 import { actionFor, isTypingTarget, type Keymap } from "../../shortcuts";
@@ -27,6 +29,15 @@ export interface KeyHandlers {
   openHelp: () => void;
   next: () => void;
   previous: () => void;
+  /** Whether a bare Enter submits (the task asks for it: classification). */
+  enterSubmits?: () => boolean;
+}
+
+/** Whether Enter on this element has a meaning of its own (typing, pressing, following, choosing). */
+export function ownsEnter(target: EventTarget | null): boolean {
+  if (isTypingTarget(target)) return true;
+  if (!(target instanceof Element)) return false;
+  return target.closest("button, a[href], summary, select, [role='button'], [role='link'], [role='menuitem'], [role='option'], [role='tab']") !== null;
 }
 
 /** Runs an action by name: the workspace's own, else the task's. */
@@ -58,7 +69,10 @@ export function onWorkspaceKey(e: KeyboardEvent, h: KeyHandlers): void {
     return;
   }
   const bare = !e.ctrlKey && !e.metaKey && !e.altKey;
-  if (e.key === "?" && bare && !isTypingTarget(e.target)) {
+  if (e.key === "Enter" && bare && !e.shiftKey && h.enterSubmits?.() && !ownsEnter(e.target)) {
+    e.preventDefault();
+    h.actions.submit();
+  } else if (e.key === "?" && bare && !isTypingTarget(e.target)) {
     e.preventDefault();
     h.openHelp();
   } else if (e.altKey && !e.ctrlKey && !e.metaKey && e.key === "PageDown") {

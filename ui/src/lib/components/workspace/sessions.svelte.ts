@@ -6,8 +6,9 @@
  * item's draft is saved (debounce, local copy, retries) is `stores/autosave.svelte.ts`.
  */
 
-import type { AnnotationView } from "../../bindings";
+import type { AnnotationView, JsonValue } from "../../bindings";
 import type { ApiClient } from "../../api/client";
+import type { SuggestionRecord } from "../../api/pending-bindings";
 import { Autosave } from "../../stores/autosave.svelte";
 import type { LocalDrafts } from "../../stores/localDrafts";
 import { ActiveTimer } from "../../stores/timer";
@@ -42,9 +43,15 @@ export class AutosaveSessions {
 
   /**
    * The item's session, made when it is first opened: saves start from `baseVersion`, and
-   * `pendingMs` is active time not yet sent (from a copy kept in this browser).
+   * `pendingMs` is active time not yet sent (from a copy kept in this browser); `suggestion`
+   * says what each save records about a model suggestion shown for the item.
    */
-  open(itemId: number, baseVersion: number | null, pendingMs: number): Session {
+  open(
+    itemId: number,
+    baseVersion: number | null,
+    pendingMs: number,
+    suggestion?: (payload: JsonValue) => SuggestionRecord | null,
+  ): Session {
     let s = this.#sessions.get(itemId);
     if (!s) {
       const timer = new ActiveTimer({ pendingMs });
@@ -57,6 +64,7 @@ export class AutosaveSessions {
         debounceMs: this.#o.debounceMs(),
         onSaved: this.#o.onSaved,
         onUnauthenticated: this.#o.onUnauthenticated,
+        suggestion,
       });
       s = { timer, autosave };
       this.#sessions.set(itemId, s);

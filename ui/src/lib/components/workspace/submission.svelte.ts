@@ -46,7 +46,7 @@ export class Submission {
     const ms = s.timer.take();
     validation.supersede();
     try {
-      const view = await this.#o.client().submit(itemId, snapshot, ms);
+      const view = await this.#o.client().submit(itemId, snapshot, ms, shown.suggestionRecord(itemId, snapshot));
       s.autosave.discardPending();
       const queue = this.#o.queue();
       queue.updateAnnotation(view);
