@@ -17,12 +17,12 @@ mod export;
 mod import;
 pub mod learn;
 mod media;
-mod simulate;
 #[cfg(any(test, feature = "memory-store"))]
 pub mod memory_store;
 mod progress;
 mod scoring;
 mod session;
+mod simulate;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -36,7 +36,6 @@ pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use learn::{FeatureSource, LearnOptions, LearnReport};
-pub use simulate::SimulateOptions;
 pub use progress::{NoProgress, Progress};
 pub use scoring::{
     BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, PlainBatchReport,
@@ -48,6 +47,7 @@ pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
 pub use sift_store::{ModelScoreCounts, ModelVersionRow};
+pub use simulate::{SimReport, SimulateOptions, learning_curves_svg};
 pub use sync::{
     DownloadDone, DownloadJob, Fetched, LAYOUT_VERSION, ObjectStore, PutMode, PutOutcome, RemoteError,
     RemoteErrorKind, RemoteObject, SyncConfig, SyncOptions, SyncReport, SyncRole, SyncStatus, UploadDone,

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use sift_learn::{Arm, SimConfig, SimData, SimReport, simulate};
+pub use sift_learn::SimReport;
+use sift_learn::{Arm, PlotOptions, SimConfig, SimData, simulate};
 
 use crate::learn::field_value;
 use crate::{Error, Project, Result};
@@ -37,6 +38,13 @@ pub struct SimulateOptions {
     pub threads: Option<usize>,
 }
 
+/// The learning curves of a simulation as an SVG document: median and interquartile range
+/// over the seeds, one curve per strategy (`sift-learn`'s plot, drawn with `plotters`).
+pub fn learning_curves_svg(report: &SimReport) -> Result<String> {
+    sift_learn::learning_curves_svg(report, &PlotOptions::default())
+        .map_err(|e| Error::Internal(format!("plotting the learning curves: {e}")))
+}
+
 /// The true class of each item: a string, or a number written as text.
 fn truth_value(v: &Value) -> Option<String> {
     match v {
@@ -53,14 +61,20 @@ fn name_lines(lines: &[i64]) -> String {
     if lines.len() > 10 {
         shown.push(format!("... ({} in all)", lines.len()));
     }
-    format!("line{} {}", if lines.len() == 1 { "" } else { "s" }, shown.join(", "))
+    format!(
+        "line{} {}",
+        if lines.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    )
 }
 
 impl Project {
     /// Runs the simulation on every item of the project (see the module documentation).
     pub fn simulate(&self, opts: &SimulateOptions) -> Result<SimReport> {
         if opts.truth.trim().is_empty() {
-            return Err(Error::BadRequest("--truth names the manifest field with the true labels".into()));
+            return Err(Error::BadRequest(
+                "--truth names the manifest field with the true labels".into(),
+            ));
         }
         let source = self.feature_source(opts.features.as_deref())?;
         let pool = self.load_pool(&source)?;
@@ -76,7 +90,9 @@ impl Project {
                     None => missing.push(line),
                 },
                 Err(e) => {
-                    failure = Some(Error::Internal(format!("item {id}: stored content is not JSON: {e}")));
+                    failure = Some(Error::Internal(format!(
+                        "item {id}: stored content is not JSON: {e}"
+                    )));
                     return false;
                 }
             }
@@ -86,7 +102,9 @@ impl Project {
             return Err(e);
         }
         if truth.is_empty() && missing.is_empty() {
-            return Err(Error::BadRequest("the project has no items to simulate on".into()));
+            return Err(Error::BadRequest(
+                "the project has no items to simulate on".into(),
+            ));
         }
         if !missing.is_empty() {
             return Err(Error::BadRequest(format!(

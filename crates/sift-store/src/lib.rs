@@ -209,6 +209,14 @@ impl Store {
         })
     }
 
+    /// Removes a project setting (nothing happens when it is not set).
+    pub fn remove_setting(&self, key: &str) -> Result<()> {
+        self.writing(|| {
+            self.conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+            Ok(())
+        })
+    }
+
     /// Runs a change, naming this project file in a storage fault it fails with.
     pub(crate) fn writing<T>(&self, change: impl FnOnce() -> Result<T>) -> Result<T> {
         change().in_file(&self.path)

@@ -81,7 +81,10 @@ pub struct AuditCheck {
 
 impl Project {
     /// The classifier head to label with: `spec`, or the newest one the loop trained.
-    fn autolabel_head(&self, spec: Option<&str>) -> Result<(crate::ModelInfo, sift_store::LearnRoundRow, ClassifierHead)> {
+    fn autolabel_head(
+        &self,
+        spec: Option<&str>,
+    ) -> Result<(crate::ModelInfo, sift_store::LearnRoundRow, ClassifierHead)> {
         let rounds = self.store.learn_rounds()?;
         let round = match spec {
             Some(s) => {
@@ -105,10 +108,15 @@ impl Project {
         }
         let info = self.model(Some(&format!("{}@{}", round.name, round.version)))?;
         let head: ClassifierHead = crate::learn::read_head(&info.dir.join(HEAD_FILE)).ok_or_else(|| {
-            Error::Conflict(format!("{}: its head file {HEAD_FILE} is missing or unreadable", info.label()))
+            Error::Conflict(format!(
+                "{}: its head file {HEAD_FILE} is missing or unreadable",
+                info.label()
+            ))
         })?;
         if head.kind() != HeadKind::SingleLabel {
-            return Err(Error::BadRequest("auto-labeling needs a single-label head".into()));
+            return Err(Error::BadRequest(
+                "auto-labeling needs a single-label head".into(),
+            ));
         }
         Ok((info, round, head))
     }
@@ -127,7 +135,12 @@ impl Project {
         let source = self.feature_source(round.features.as_deref())?;
         let pool = self.load_pool(&source)?;
         let labels = self.class_labels(false, false)?;
-        let truth: HashMap<i64, u32> = labels.items.iter().copied().zip(labels.single.iter().copied()).collect();
+        let truth: HashMap<i64, u32> = labels
+            .items
+            .iter()
+            .copied()
+            .zip(labels.single.iter().copied())
+            .collect();
         let (mut confidence, mut correct) = (Vec::new(), Vec::new());
         for id in &round.validation_items {
             let (Some(&t), Some(row)) = (truth.get(id), pool.row(*id)) else {
@@ -221,7 +234,13 @@ impl Project {
 
     /// Hands `size` random machine labels of a run (default: the newest live one) to people
     /// for an audit: a batch named `audit-<run>-<n>`, dealt out to `assign`.
-    pub fn autolabel_audit(&mut self, size: usize, assign: &[String], run: Option<i64>, seed: u64) -> Result<AuditReport> {
+    pub fn autolabel_audit(
+        &mut self,
+        size: usize,
+        assign: &[String],
+        run: Option<i64>,
+        seed: u64,
+    ) -> Result<AuditReport> {
         if size == 0 {
             return Err(Error::BadRequest("--size must be at least 1".into()));
         }
@@ -233,9 +252,17 @@ impl Project {
         for who in assign {
             annotators.push(self.annotator(who)?.id);
         }
-        let labels: Vec<i64> = self.store.machine_labels(Some(run.id))?.into_iter().map(|m| m.item_id).collect();
+        let labels: Vec<i64> = self
+            .store
+            .machine_labels(Some(run.id))?
+            .into_iter()
+            .map(|m| m.item_id)
+            .collect();
         if labels.is_empty() {
-            return Err(Error::Conflict(format!("autolabel run {} has no live machine labels", run.id)));
+            return Err(Error::Conflict(format!(
+                "autolabel run {} has no live machine labels",
+                run.id
+            )));
         }
         let mut items = Rng::derived(seed, &format!("audit-{}", run.id)).sample(&labels, size);
         items.sort_unstable();
@@ -279,7 +306,12 @@ impl Project {
             )));
         }
         let labels = self.class_labels(false, false)?;
-        let human: HashMap<i64, u32> = labels.items.iter().copied().zip(labels.single.iter().copied()).collect();
+        let human: HashMap<i64, u32> = labels
+            .items
+            .iter()
+            .copied()
+            .zip(labels.single.iter().copied())
+            .collect();
         let (mut compared, mut agreed, mut waiting) = (0_u64, 0_u64, 0_u64);
         for id in &audited {
             let Some(&h) = human.get(id) else {
@@ -332,8 +364,7 @@ fn predict(head: &ClassifierHead, pool: &Pool, rows: &[usize]) -> Result<Vec<(u3
     let p = head
         .predict_proba(&x, rows.len())
         .map_err(|e| Error::Internal(format!("predicting: {e}")))?;
-    Ok(p
-        .chunks_exact(k.max(1))
+    Ok(p.chunks_exact(k.max(1))
         .map(|row| {
             let top = crate::learn::argmax(row) as usize;
             (head.classes()[top], f64::from(row[top]))

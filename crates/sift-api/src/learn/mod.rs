@@ -7,8 +7,8 @@
 //! ([`labels`]), training and validation of classifier heads ([`classifier`]) and reward heads
 //! for rankings ([`reward`]), registering a head ([`register`]), rescoring and requeueing
 //! ([`rescore`]), the learning curve and stopping rule ([`status`]), retraining through an
-//! outside command ([`command`]), rounds in the background ([`runner`]), and the predictions
-//! export ([`predictions`]).
+//! outside command ([`command`]), rounds in the background ([`runner`]), the loop's project settings
+//! ([`settings`]), and the predictions export ([`predictions`]).
 
 mod classifier;
 mod command;
@@ -19,6 +19,7 @@ mod register;
 mod rescore;
 mod reward;
 mod runner;
+mod settings;
 mod status;
 
 use std::time::Instant;
@@ -36,6 +37,7 @@ pub use features::{DEFAULT_FEATURES, FeatureSource, INJECTED_KEY, MissingVector,
 pub use register::HEAD_FILE;
 pub use rescore::RescoreReport;
 pub use runner::{LearnRunner, RunnerEvent, RunnerSettings, SETTING_EVERY, every_setting};
+pub use settings::LEARN_SETTINGS;
 pub use status::{HeadHistory, LearnStatus, RoundView};
 
 pub(crate) use features::{Pool, field_value, with_vector};
