@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Opens the Sift desktop app on the four demo projects (Q&A first; ranking, image and video
-# under File ▸ Open Recent), creating them and their media first if needed. Without a
+# Opens the Sift desktop app on the five demo projects (Q&A first; ranking, image, video and
+# classification under File ▸ Open Recent), creating them and their media first if needed. Without a
 # display it says so and shows how to label in a browser with `sift serve`.
 # Usage: scripts/desktop-demo.sh SIFT_BINARY SIFT_DESKTOP_BINARY DEMO_DIR
 set -euo pipefail
@@ -11,7 +11,7 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   cat <<MSG
 
 No display: DISPLAY and WAYLAND_DISPLAY are not set, so the Sift window cannot open here.
-The four demo projects are ready in $demo. Label in a browser instead:
+The five demo projects are ready in $demo. Label in a browser instead:
 
   $sift serve -p $demo/qa --port 7878
 
@@ -23,6 +23,6 @@ MSG
 fi
 first="${SIFT_DEMO:-qa}"
 projects=("$demo/$first")
-for p in qa ranking image video; do [ "$p" = "$first" ] || projects+=("$demo/$p"); done
+for p in qa ranking image video classification; do [ "$p" = "$first" ] || projects+=("$demo/$p"); done
 echo "Opening Sift on ${projects[*]}"
 exec "$desktop" "${projects[@]}"

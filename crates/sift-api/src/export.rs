@@ -33,10 +33,12 @@ pub enum ExportFormat {
     LabelStudio,
     /// `{"text" | "image", "label", "unsure"}` records from classification work (JSON Lines).
     Classification,
+    /// Every item plus the current head's `prediction` (JSON Lines; `learn/predictions.rs`).
+    Predictions,
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 7] = [
+    pub const ALL: [ExportFormat; 8] = [
         ExportFormat::Gt,
         ExportFormat::Sft,
         ExportFormat::Preference,
@@ -44,6 +46,7 @@ impl ExportFormat {
         ExportFormat::CocoCaptions,
         ExportFormat::LabelStudio,
         ExportFormat::Classification,
+        ExportFormat::Predictions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +58,7 @@ impl ExportFormat {
             ExportFormat::CocoCaptions => "coco-captions",
             ExportFormat::LabelStudio => "label-studio",
             ExportFormat::Classification => "classification",
+            ExportFormat::Predictions => "predictions",
         }
     }
 
@@ -67,6 +71,7 @@ impl ExportFormat {
             ExportFormat::Captions => Some(&[Kind::ImageCaption, Kind::VideoCaption]),
             ExportFormat::CocoCaptions => Some(&[Kind::ImageCaption]),
             ExportFormat::Classification => Some(&[Kind::Classification]),
+            ExportFormat::Predictions => Some(&[Kind::Classification, Kind::Ranking]),
         }
     }
 }
@@ -99,6 +104,9 @@ pub struct ExportOptions {
     pub sft_style: SftStyle,
     /// `preference`: only these dimensions (all when empty).
     pub dimensions: Vec<String>,
+    /// `gt`: leave out machine labels (`sift autolabel`), which are written by default after
+    /// the human lines, marked `"human-annotated": "no"`.
+    pub human_only: bool,
 }
 
 /// What an export wrote.
@@ -166,6 +174,9 @@ impl Project {
                 "--dimension applies to the preference format only".into(),
             ));
         }
+        if opts.format == ExportFormat::Predictions {
+            return self.export_predictions(w, opts, progress);
+        }
         progress.start("exporting", Some(self.store.labelled_count(opts.approved_only)?));
         let filter = ExportFilter {
             approved_only: opts.approved_only,
@@ -182,7 +193,7 @@ impl Project {
             Ok::<(), Error>(())
         })?;
         result?;
-        let records = sink.finish(w)?;
+        let records = sink.finish(w)? + self.write_machine_labels_gt(w, opts)?;
         progress.finish();
         Ok(ExportReport {
             path: None,

@@ -9,15 +9,18 @@
 //! Long operations report through [`Progress`] so each adapter can draw its own progress.
 
 mod annotate;
+pub mod autolabel;
 pub mod commands;
 mod embed;
 mod error;
 mod export;
 mod import;
+pub mod learn;
 mod media;
 mod progress;
 mod scoring;
 mod session;
+mod simulate;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +33,7 @@ pub use embed::{EmbedOptions, EmbedReport, EmbeddingCounts, Encoder, VectorResul
 pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
+pub use learn::{FeatureSource, LearnOptions, LearnReport};
 pub use progress::{NoProgress, Progress};
 pub use scoring::{
     BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, PlainBatchReport,
@@ -43,6 +47,7 @@ pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCoun
 pub use sift_store::{ModelScoreCounts, ModelVersionRow};
 #[cfg(any(test, feature = "memory-store"))]
 pub use sync::memory_store;
+pub use simulate::{SimReport, SimulateOptions, learning_curves_svg};
 pub use sync::{
     DownloadDone, DownloadJob, Fetched, LAYOUT_VERSION, ObjectStore, PutMode, PutOutcome, RemoteError,
     RemoteErrorKind, RemoteObject, RoundError, SyncConfig, SyncDirection, SyncOptions, SyncReport, SyncRole,

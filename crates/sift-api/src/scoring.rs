@@ -388,6 +388,8 @@ impl Project {
         let pending = self.store.count_items_to_score(model_id)?;
         let unlabeled = self.store.status()?.unlabeled;
         let total = opts.limit.map_or(pending, |l| l.min(pending));
+        // A version the loop trained on stored vectors reads them from the item.
+        let inject = self.injected_vectors(model_id)?;
         let run_id = self
             .store
             .start_scoring_run(model_id, &info.device, &info.runtime_version)?;
@@ -427,7 +429,11 @@ impl Project {
                     rows.into_iter()
                         .map(|r| ScoreInput {
                             item_id: r.id,
-                            content: r.content,
+                            content: match inject.as_ref().and_then(|p| p.row(r.id).map(|row| p.vector(row)))
+                            {
+                                Some(v) => crate::learn::with_vector(r.content, v),
+                                None => r.content,
+                            },
                             media_ref: r.media_ref,
                         })
                         .collect(),

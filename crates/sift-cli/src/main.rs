@@ -6,10 +6,13 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod autolabel;
 mod embed;
+mod learn;
 mod output;
 mod progress;
 mod scoring;
+mod simulate;
 mod sync;
 
 use std::path::PathBuf;
@@ -122,6 +125,10 @@ enum Command {
         /// preference: only this ranking dimension (repeat for several).
         #[arg(long = "dimension")]
         dimensions: Vec<String>,
+        /// gt: leave out machine labels (`sift autolabel`), written by default marked
+        /// "human-annotated": "no".
+        #[arg(long)]
+        human_only: bool,
     },
     /// Save or submit an annotation (the labeling UI does this interactively).
     #[command(after_help = "Example:\n  sift annotate 12 -p qa --as alice --payload-file pair.json --submit")]
@@ -168,6 +175,12 @@ enum Command {
     Queue(scoring::QueueArgs),
     /// Store every item's vector from a registered encoder (ONNX Runtime; resumable).
     Embed(embed::EmbedArgs),
+    /// Train a head on the labels, register it, rescore the pool and requeue (`status`, `config`).
+    Learn(learn::LearnArgs),
+    /// Label the unlabeled items the head is sure of, at a threshold calibrated for a precision.
+    Autolabel(autolabel::AutolabelArgs),
+    /// Replay the loop on a pool with known labels: labels, hours and money each strategy saves.
+    Simulate(simulate::SimulateArgs),
     /// Make batches of work without a model (import order).
     #[command(subcommand)]
     Batch(BatchCommand),
@@ -355,6 +368,12 @@ fn serve(
     if ui_dir.is_none() {
         eprintln!("warning: the labeling UI is not built (run `make ui`); serving the API only");
     }
+    // The project's `learn.every` setting: retrain in the background while people label.
+    let every = sift_api::learn::every_setting(&open(&project)?)?;
+    let _learner = match every {
+        Some(every) => Some(learn::background(&project.project, every)?),
+        None => None,
+    };
     let config = sift_server::ServerConfig {
         project: project.project,
         addr: (host, port).into(),
@@ -404,6 +423,9 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
         Command::Score(args) => scoring::score(args, out)?,
         Command::Queue(args) => scoring::queue(args, out)?,
         Command::Embed(args) => embed::embed(args, out)?,
+        Command::Learn(args) => learn::learn(args, out)?,
+        Command::Autolabel(args) => autolabel::autolabel(args, out)?,
+        Command::Simulate(args) => simulate::simulate(args, out)?,
         Command::Sync(args) => sync::run(args, out)?,
         Command::Batch(BatchCommand::Create {
             project,
@@ -457,6 +479,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             batch,
             sft_style,
             dimensions,
+            human_only,
         } => {
             let project = open(&project)?;
             let sft_style = match sft_style {
@@ -469,6 +492,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 batch,
                 sft_style,
                 dimensions,
+                human_only,
             };
             if output.as_os_str() == "-" {
                 let stdout = std::io::stdout();

@@ -20,6 +20,11 @@ impl Out {
         self.json
     }
 
+    /// Whether `--json` was given.
+    pub(crate) fn is_json(&self) -> bool {
+        self.json
+    }
+
     pub(crate) fn emit<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         if self.json {
             match serde_json::to_string_pretty(value) {

@@ -92,6 +92,30 @@ impl StoppingRule {
             .windows(2)
             .map(|w| cohen_kappa(w[0], w[1]))
             .collect::<Result<Vec<f64>>>()?;
+        self.check_kappas(kappas, metrics)
+    }
+
+    /// As [`StoppingRule::check`], from the kappas already computed between successive
+    /// rounds (oldest first; one fewer than the rounds), for callers that keep each round's
+    /// kappa instead of every round's predictions. `metrics` is empty or one per round.
+    ///
+    /// # Errors
+    /// Invalid settings, or a `metrics` slice that is neither empty nor one per round.
+    pub fn check_kappas(&self, kappas: Vec<f64>, metrics: &[f64]) -> Result<StopCheck> {
+        if self.window == 0 || !(0.0..=1.0).contains(&self.kappa_threshold) {
+            return Err(LearnError::InvalidOption {
+                name: "stopping rule",
+                reason: "the window must be at least 1 and the kappa threshold within [0, 1]".into(),
+            });
+        }
+        let rounds = kappas.len() + 1;
+        if !metrics.is_empty() && metrics.len() != rounds {
+            return Err(LearnError::Shape {
+                what: "metrics",
+                expected: rounds,
+                got: metrics.len(),
+            });
+        }
         let w = self.window;
         let mean_kappa =
             (kappas.len() >= w).then(|| kappas[kappas.len() - w..].iter().sum::<f64>() / w as f64);
@@ -104,11 +128,7 @@ impl StoppingRule {
         let (stop, reason) = match mean_kappa {
             None => (
                 false,
-                format!(
-                    "{} of the {} rounds needed to judge stability",
-                    predictions.len(),
-                    w + 1
-                ),
+                format!("{rounds} of the {} rounds needed to judge stability", w + 1),
             ),
             Some(k) if k < self.kappa_threshold => (
                 false,
@@ -171,5 +191,12 @@ mod tests {
         assert!(!rule.check(&rounds, &[0.80, 0.85, 0.86, 0.86]).unwrap().stop);
         assert!(rule.check(&rounds, &[0.855, 0.86, 0.86, 0.86]).unwrap().stop);
         assert!(rule.check(&rounds, &[0.8]).is_err());
+        // From stored kappas: the same answer as from the predictions.
+        let from_predictions = rule.check(&rounds, &[0.855, 0.86, 0.86, 0.86]).unwrap();
+        let from_kappas = rule
+            .check_kappas(from_predictions.kappas.clone(), &[0.855, 0.86, 0.86, 0.86])
+            .unwrap();
+        assert_eq!(from_predictions, from_kappas);
+        assert!(rule.check_kappas(vec![1.0], &[0.5]).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! What an annotator should work on next.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use crate::{Result, Store};
 
@@ -50,7 +50,8 @@ impl Store {
         let new = count(
             "SELECT count(*) FROM items i
              WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
-               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)",
+               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)
+               AND NOT EXISTS (SELECT 1 FROM machine_labels m WHERE m.item_id = i.id AND m.withdrawn_at IS NULL)",
             &[],
         )?;
         let done = count(
@@ -62,7 +63,8 @@ impl Store {
 
     /// Up to `limit` items for `annotator_id`: returned work first (oldest return first),
     /// then drafts, then items assigned to them in batch order, then unstarted, unassigned
-    /// items in import order.
+    /// items: those the learned order ranks (`sift learn`), most informative first, then the
+    /// rest in import order. Items holding a live machine label are not served as new work.
     pub fn queue(&self, annotator_id: i64, limit: u32) -> Result<Vec<QueueEntry>> {
         let mut out: Vec<QueueEntry> = Vec::new();
         // Every query binds the annotator as ?1 and the room left as ?2 (SQLite sizes the
@@ -118,26 +120,70 @@ impl Store {
     }
 }
 
+/// Never started, unassigned, and not machine-labeled (`i` is the item).
+const NEW_WORK: &str = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
+       AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)
+       AND NOT EXISTS (SELECT 1 FROM machine_labels m WHERE m.item_id = i.id AND m.withdrawn_at IS NULL)";
+
 impl Store {
-    /// The next page of never-started, unassigned items after `after_item_id`, in import
-    /// order: how a queue continues once the first page has been worked through.
+    /// The next page of never-started, unassigned items after item `after_item_id` (0: from
+    /// the start), in the order [`Store::queue`] serves them: how a queue continues once the
+    /// first page has been worked through. After an item the learned order ranks, the page
+    /// goes on with the items ranked after it, then the unranked ones in import order; after
+    /// an unranked item, with the unranked items after it in import order.
     pub fn queue_after(&self, after_item_id: i64, limit: u32) -> Result<Vec<QueueEntry>> {
-        let mut stmt = self.conn.prepare_cached(
+        let position: Option<i64> = if after_item_id <= 0 {
+            Some(-1)
+        } else {
+            self.conn
+                .query_row(
+                    "SELECT position FROM queue_order WHERE item_id = ?1",
+                    [after_item_id],
+                    |r| r.get(0),
+                )
+                .optional()?
+        };
+        let mut out = Vec::new();
+        if let Some(position) = position {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT i.item_id, i.score, o.strategy FROM queue_order i
+                 JOIN queue_orders o ON o.id = i.order_id
+                 WHERE i.position > ?1 AND {}
+                 ORDER BY i.position LIMIT ?2",
+                NEW_WORK.replace("i.id", "i.item_id")
+            ))?;
+            let rows = stmt.query_map(params![position, limit], |r| {
+                Ok(QueueEntry {
+                    item_id: r.get(0)?,
+                    reason: QueueReason::New,
+                    score: r.get(1)?,
+                    strategy: r.get(2)?,
+                })
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        let left = limit.saturating_sub(out.len() as u32);
+        if left == 0 {
+            return Ok(out);
+        }
+        let after_id = if position.is_some() { 0 } else { after_item_id };
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT i.id FROM items i
-             WHERE i.id > ?1
-               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
-               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)
-             ORDER BY i.id LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![after_item_id, limit], |r| r.get::<_, i64>(0))?;
-        rows.map(|id| {
-            Ok(QueueEntry {
+             WHERE i.id > ?1 AND {NEW_WORK}
+               AND NOT EXISTS (SELECT 1 FROM queue_order q WHERE q.item_id = i.id)
+             ORDER BY i.id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![after_id, left], |r| r.get::<_, i64>(0))?;
+        for id in rows {
+            out.push(QueueEntry {
                 item_id: id?,
                 reason: QueueReason::New,
                 score: None,
                 strategy: None,
-            })
-        })
-        .collect()
+            });
+        }
+        Ok(out)
     }
 }

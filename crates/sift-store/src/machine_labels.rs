@@ -1,0 +1,294 @@
+//! Machine labels in the project file (`sift autolabel`): the runs that chose a confidence
+//! threshold, the labels they gave, the human audits of those labels, and withdrawals.
+//!
+//! Machine labels live in their own table and never in `annotations`, so nothing that reads
+//! human work (review, exports of human labels, agreement, training by default) can mistake
+//! one for a person's label. An item holds at most one live machine label; a withdrawn run's
+//! labels stay in the file, marked with when they were withdrawn.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::faults::InFile;
+use crate::{Result, Store, StoreError};
+
+/// An autolabel run to record.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAutolabelRun {
+    pub model_version_id: i64,
+    pub target_precision: f64,
+    pub threshold: f64,
+    pub validation_items: u64,
+    pub support: u64,
+    pub precision: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+/// A recorded autolabel run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AutolabelRunRow {
+    pub id: i64,
+    pub model_version_id: i64,
+    pub target_precision: f64,
+    pub threshold: f64,
+    pub validation_items: u64,
+    pub support: u64,
+    pub precision: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub labeled: u64,
+    pub created_at: String,
+    pub withdrawn_at: Option<String>,
+    pub withdrawn_reason: Option<String>,
+}
+
+/// A live (not withdrawn) machine label.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MachineLabelRow {
+    pub item_id: i64,
+    pub run_id: i64,
+    pub model_version_id: i64,
+    /// JSON text in the template's payload shape.
+    pub payload: String,
+    pub confidence: f64,
+    pub created_at: String,
+}
+
+/// An audit batch of a run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub run_id: i64,
+    pub batch_id: i64,
+    pub batch: String,
+    pub size: u64,
+    pub created_at: String,
+}
+
+const RUN_COLUMNS: &str = "id, model_version_id, target_precision, threshold, validation_items, support,
+    precision, ci_low, ci_high, labeled, created_at, withdrawn_at, withdrawn_reason";
+
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AutolabelRunRow> {
+    Ok(AutolabelRunRow {
+        id: r.get(0)?,
+        model_version_id: r.get(1)?,
+        target_precision: r.get(2)?,
+        threshold: r.get(3)?,
+        validation_items: r.get::<_, i64>(4)?.max(0) as u64,
+        support: r.get::<_, i64>(5)?.max(0) as u64,
+        precision: r.get(6)?,
+        ci_low: r.get(7)?,
+        ci_high: r.get(8)?,
+        labeled: r.get::<_, i64>(9)?.max(0) as u64,
+        created_at: r.get(10)?,
+        withdrawn_at: r.get(11)?,
+        withdrawn_reason: r.get(12)?,
+    })
+}
+
+impl Store {
+    /// Records a run and its labels in one transaction: `(item_id, payload JSON, confidence)`.
+    /// Items that someone has started or that already hold a live machine label are left out;
+    /// returns the run with the number of labels stored.
+    pub fn save_autolabel_run(
+        &mut self,
+        run: &NewAutolabelRun,
+        labels: &[(i64, String, f64)],
+    ) -> Result<AutolabelRunRow> {
+        let saved = self.insert_autolabel_run(run, labels);
+        saved.in_file(&self.path)
+    }
+
+    fn insert_autolabel_run(
+        &mut self,
+        run: &NewAutolabelRun,
+        labels: &[(i64, String, f64)],
+    ) -> Result<AutolabelRunRow> {
+        let tx = self.conn.transaction()?;
+        let now = sift_core::now_rfc3339();
+        tx.execute(
+            "INSERT INTO autolabel_runs (model_version_id, target_precision, threshold, validation_items,
+               support, precision, ci_low, ci_high, labeled, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)",
+            params![
+                run.model_version_id,
+                run.target_precision,
+                run.threshold,
+                run.validation_items as i64,
+                run.support as i64,
+                run.precision,
+                run.ci_low,
+                run.ci_high,
+                now
+            ],
+        )?;
+        let run_id = tx.last_insert_rowid();
+        let mut stored = 0_i64;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO machine_labels (run_id, item_id, payload, confidence, created_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5
+                 WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = ?2)
+                   AND NOT EXISTS (SELECT 1 FROM machine_labels m WHERE m.item_id = ?2 AND m.withdrawn_at IS NULL)",
+            )?;
+            for (item_id, payload, confidence) in labels {
+                stored += stmt.execute(params![run_id, item_id, payload, confidence, now])? as i64;
+            }
+        }
+        tx.execute(
+            "UPDATE autolabel_runs SET labeled = ?2 WHERE id = ?1",
+            params![run_id, stored],
+        )?;
+        tx.execute(
+            "INSERT INTO events (at, actor, kind, data) VALUES (?1, NULL, 'autolabel', ?2)",
+            params![
+                now,
+                serde_json::json!({
+                    "run": run_id, "model_version_id": run.model_version_id,
+                    "threshold": run.threshold, "labeled": stored
+                })
+                .to_string()
+            ],
+        )?;
+        let row = tx.query_row(
+            &format!("SELECT {RUN_COLUMNS} FROM autolabel_runs WHERE id = ?1"),
+            [run_id],
+            run_row,
+        )?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// Every autolabel run, oldest first.
+    pub fn autolabel_runs(&self) -> Result<Vec<AutolabelRunRow>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {RUN_COLUMNS} FROM autolabel_runs ORDER BY id"))?;
+        let rows = stmt.query_map([], run_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One run.
+    pub fn autolabel_run(&self, run_id: i64) -> Result<Option<AutolabelRunRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM autolabel_runs WHERE id = ?1"),
+                [run_id],
+                run_row,
+            )
+            .optional()?)
+    }
+
+    /// Live machine labels (of one run, or of all), by item.
+    pub fn machine_labels(&self, run_id: Option<i64>) -> Result<Vec<MachineLabelRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.item_id, m.run_id, r.model_version_id, m.payload, m.confidence, m.created_at
+             FROM machine_labels m JOIN autolabel_runs r ON r.id = m.run_id
+             WHERE m.withdrawn_at IS NULL AND (?1 IS NULL OR m.run_id = ?1)
+             ORDER BY m.item_id",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(MachineLabelRow {
+                item_id: r.get(0)?,
+                run_id: r.get(1)?,
+                model_version_id: r.get(2)?,
+                payload: r.get(3)?,
+                confidence: r.get(4)?,
+                created_at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Withdraws every live label of a run (the run is marked with when and why).
+    pub fn withdraw_autolabel_run(&mut self, run_id: i64, reason: &str) -> Result<u64> {
+        let done = self.withdraw_run(run_id, reason);
+        done.in_file(&self.path)
+    }
+
+    fn withdraw_run(&mut self, run_id: i64, reason: &str) -> Result<u64> {
+        let tx = self.conn.transaction()?;
+        let now = sift_core::now_rfc3339();
+        let changed = tx.execute(
+            "UPDATE autolabel_runs SET withdrawn_at = ?2, withdrawn_reason = ?3
+             WHERE id = ?1 AND withdrawn_at IS NULL",
+            params![run_id, now, reason],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::Conflict(format!(
+                "autolabel run {run_id} does not exist or is already withdrawn"
+            )));
+        }
+        let labels = tx.execute(
+            "UPDATE machine_labels SET withdrawn_at = ?2 WHERE run_id = ?1 AND withdrawn_at IS NULL",
+            params![run_id, now],
+        )?;
+        tx.execute(
+            "INSERT INTO events (at, actor, kind, data) VALUES (?1, NULL, 'autolabel_withdrawn', ?2)",
+            params![
+                now,
+                serde_json::json!({"run": run_id, "labels": labels, "reason": reason}).to_string()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(labels as u64)
+    }
+
+    /// Records an audit batch of a run (the batch itself is made with [`Store::create_batch`]).
+    pub fn add_audit(&self, run_id: i64, batch_id: i64, size: u64) -> Result<i64> {
+        self.writing(|| {
+            self.conn.execute(
+                "INSERT INTO autolabel_audits (run_id, batch_id, size, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![run_id, batch_id, size as i64, sift_core::now_rfc3339()],
+            )?;
+            Ok(self.conn.last_insert_rowid())
+        })
+    }
+
+    /// Every audit, oldest first.
+    pub fn audits(&self) -> Result<Vec<AuditRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.id, a.run_id, a.batch_id, b.name, a.size, a.created_at
+             FROM autolabel_audits a JOIN batches b ON b.id = a.batch_id ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AuditRow {
+                id: r.get(0)?,
+                run_id: r.get(1)?,
+                batch_id: r.get(2)?,
+                batch: r.get(3)?,
+                size: r.get::<_, i64>(4)?.max(0) as u64,
+                created_at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A batch's id by name.
+    pub fn batch_by_name(&self, name: &str) -> Result<Option<i64>> {
+        crate::sync::batch_id_in(&self.conn, name)
+    }
+
+    /// Item ids of a batch, in batch order.
+    pub fn batch_item_ids(&self, batch_id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT item_id FROM batch_items WHERE batch_id = ?1 ORDER BY position")?;
+        let rows = stmt.query_map([batch_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The payload (JSON) a machine label gave an item, withdrawn or not, from `run_id`.
+    pub fn machine_label_of(&self, run_id: i64, item_id: i64) -> Result<Option<(String, f64)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT payload, confidence FROM machine_labels WHERE run_id = ?1 AND item_id = ?2
+                 ORDER BY id DESC LIMIT 1",
+                params![run_id, item_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+}

@@ -1,0 +1,181 @@
+//! Helpers of the learning-loop tests (`tests/learn.rs`, `tests/simulate.rs`,
+//! `tests/autolabel.rs`): real data (scikit-learn's digits with their 64 pixel features, the
+//! demo's support tickets embedded by the real all-MiniLM-L6-v2 encoder), projects made from
+//! it with the real `sift`, labels submitted as an annotator would, and JSON output read back.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::{Command, repo_root, sift};
+
+/// scikit-learn's digits (crates/sift-learn/tests/fixtures/digits.txt): the first `n` as
+/// manifest objects `{"source", "features": [64 numbers 0-16], "truth": "<digit>"}`.
+pub fn digits(n: usize) -> Vec<Value> {
+    let text = std::fs::read_to_string(repo_root().join("crates/sift-learn/tests/fixtures/digits.txt"))
+        .expect("digits fixture");
+    let rows: Vec<Value> = text
+        .lines()
+        .take(n)
+        .enumerate()
+        .map(|(i, line)| {
+            let (label, pixels) = line.split_once(' ').expect("label and pixels");
+            let features: Vec<u32> = pixels.chars().map(|c| c.to_digit(17).expect("pixel")).collect();
+            json!({"source": format!("Digit image {i}."), "features": features, "truth": label})
+        })
+        .collect();
+    assert_eq!(rows.len(), n, "the digits fixture has fewer than {n} rows");
+    rows
+}
+
+/// Writes manifest objects as JSON Lines.
+pub fn write_manifest(path: &Path, rows: &[Value]) {
+    let text: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(path, text).expect("write manifest");
+}
+
+/// A project at `dir/proj` from `template`, with `rows` imported and annotator `ann`.
+pub fn project_with(dir: &Path, template: &Path, rows: &[Value]) -> PathBuf {
+    let proj = dir.join("proj");
+    sift()
+        .arg("init")
+        .arg(&proj)
+        .arg("--template")
+        .arg(template)
+        .assert()
+        .success();
+    let manifest = dir.join("items.jsonl");
+    write_manifest(&manifest, rows);
+    sift()
+        .arg("import")
+        .arg(&manifest)
+        .arg("-p")
+        .arg(&proj)
+        .assert()
+        .success();
+    sift()
+        .args(["annotator", "add", "ann", "-p"])
+        .arg(&proj)
+        .assert()
+        .success();
+    proj
+}
+
+/// A digits project (tests/fixtures/learn/digits.toml) with the first `n` digits.
+pub fn digits_project(dir: &Path, n: usize) -> PathBuf {
+    project_with(
+        dir,
+        &repo_root().join("tests/fixtures/learn/digits.toml"),
+        &digits(n),
+    )
+}
+
+/// Submits `{"labels": [class]}` for item `item` as `ann`.
+pub fn submit_label(proj: &Path, item: i64, class: &str) {
+    sift()
+        .args([
+            "annotate",
+            &item.to_string(),
+            "--as",
+            "ann",
+            "--submit",
+            "--payload",
+        ])
+        .arg(json!({"labels": [class]}).to_string())
+        .arg("-p")
+        .arg(proj)
+        .assert()
+        .success();
+}
+
+/// Runs a command that must succeed and parses its standard output as JSON.
+pub fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("run sift");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}): {}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+/// Runs a command that must fail with exit code 1 and returns its standard error.
+pub fn user_error(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run sift");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn home_cache() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache"),
+        PathBuf::from,
+    )
+}
+
+/// The folder of the all-MiniLM-L6-v2 encoder that `make setup-python` builds
+/// (`$SIFT_ENCODER_DIR`, else `~/.cache/sift/models/all-minilm-l6-v2`). Without it the test
+/// FAILS with the command that makes it; it is never skipped.
+pub fn encoder_dir() -> PathBuf {
+    let dir = std::env::var_os("SIFT_ENCODER_DIR").map_or_else(
+        || home_cache().join("sift/models/all-minilm-l6-v2"),
+        PathBuf::from,
+    );
+    for file in ["model.onnx", "tokenizer.json", "model.toml"] {
+        assert!(
+            dir.join(file).is_file(),
+            "{} is missing: build the encoder with `make setup-python` (it runs \
+             `python scripts/make-minilm-onnx.py --out {}`), or set SIFT_ENCODER_DIR",
+            dir.join(file).display(),
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// The demo's support tickets (demo/classification.jsonl): the first `n` manifest objects.
+pub fn tickets(n: usize) -> Vec<Value> {
+    let text = std::fs::read_to_string(repo_root().join("demo/classification.jsonl")).expect("demo tickets");
+    let rows: Vec<Value> = text
+        .lines()
+        .take(n)
+        .map(|l| serde_json::from_str(l).expect("ticket JSON"))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        n,
+        "demo/classification.jsonl has fewer than {n} tickets"
+    );
+    rows
+}
+
+/// A support-tickets project (demo/classification.toml) with the first `n` tickets, the
+/// MiniLM encoder registered and every ticket embedded on the CPU.
+pub fn tickets_project(dir: &Path, n: usize) -> PathBuf {
+    let proj = project_with(dir, &repo_root().join("demo/classification.toml"), &tickets(n));
+    let enc = encoder_dir();
+    sift()
+        .args(["model", "add"])
+        .arg(enc.join("model.onnx"))
+        .arg("--config")
+        .arg(enc.join("model.toml"))
+        .arg("-p")
+        .arg(&proj)
+        .assert()
+        .success();
+    let report = json_of(
+        sift()
+            .args(["embed", "--json", "--device", "cpu", "-p"])
+            .arg(&proj),
+    );
+    assert_eq!(report["items_embedded"], n);
+    proj
+}
