@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 pub mod garage;
+pub mod http;
+pub mod serve;
 
 pub use assert_cmd::Command;
 

@@ -344,11 +344,8 @@ fn serve(
     if ui_dir.is_none() {
         eprintln!("warning: the labeling UI is not built (run `make ui`); serving the API only");
     }
-    let config = sift_server::ServerConfig {
-        project: project.project,
-        addr: (host, port).into(),
-        ui_dir,
-    };
+    let mut config = sift_server::ServerConfig::new(project.project, (host, port).into());
+    config.ui_dir = ui_dir;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,8 +1,9 @@
 //! `sift serve`: the labeling UI and its API over HTTP.
 //!
 //! - `POST /api/<command>` runs one of [`sift_api::commands`] for the signed-in person.
-//! - `POST /api/session {"token": ...}` signs in (an HttpOnly, SameSite=Strict cookie);
-//!   `DELETE /api/session` signs out. Scripts may send `Authorization: Bearer <token>`.
+//! - `POST /api/session {"token": ...}` signs in: an HttpOnly, SameSite=Strict cookie carries a
+//!   random session id that the server maps to the token (in memory; see [`SessionLimits`]);
+//!   `DELETE /api/session` ends the session. Scripts may send `Authorization: Bearer <token>`.
 //! - `GET /media/items/<id>` serves an item's media with HTTP Range support, only from
 //!   inside the project's media roots.
 //! - Everything else is the built UI (`ui/dist`), with an `index.html` fallback.
@@ -14,6 +15,9 @@
 mod auth;
 mod handlers;
 mod headers;
+mod sessions;
+
+pub use sessions::SessionLimits;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -30,6 +34,20 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// The built UI (`ui/dist`); `None` serves the API alone with a short notice page.
     pub ui_dir: Option<PathBuf>,
+    /// How long browser sessions last.
+    pub sessions: SessionLimits,
+}
+
+impl ServerConfig {
+    /// Serving `project` on `addr` with the default limits and no UI.
+    pub fn new(project: PathBuf, addr: SocketAddr) -> Self {
+        Self {
+            project,
+            addr,
+            ui_dir: None,
+            sessions: SessionLimits::default(),
+        }
+    }
 }
 
 /// Why the server could not start.
@@ -50,6 +68,9 @@ pub(crate) struct AppState {
     pub(crate) project: Mutex<Project>,
     pub(crate) ui_dir: Option<PathBuf>,
     pub(crate) media_key: Option<MediaKey>,
+    pub(crate) sessions: sessions::Sessions,
+    /// Whether cookies get `Secure` (served over TLS).
+    pub(crate) secure_cookies: bool,
 }
 
 /// A per-launch secret that lets `<video>`/`<img>` elements, which cannot send headers,
@@ -72,18 +93,23 @@ pub fn router_with_media_key(
     ui_dir: Option<PathBuf>,
     media_key: Option<MediaKey>,
 ) -> Router {
-    let state = Arc::new(AppState {
+    app(AppState {
         project: Mutex::new(project),
         ui_dir,
         media_key,
-    });
+        sessions: sessions::Sessions::new(SessionLimits::default()),
+        secure_cookies: false,
+    })
+}
+
+fn app(state: AppState) -> Router {
     Router::new()
         .route("/api/session", post(handlers::sign_in).delete(handlers::sign_out))
         .route("/api/{command}", post(handlers::command))
         .route("/media/items/{id}", get(handlers::media))
         .fallback(handlers::ui)
         .layer(axum::middleware::from_fn(headers::security_headers))
-        .with_state(state)
+        .with_state(Arc::new(state))
 }
 
 /// A bound server, ready to run.
@@ -121,10 +147,14 @@ pub async fn bind(config: &ServerConfig) -> Result<Bound, ServeError> {
             addr: config.addr,
             source,
         })?;
-    Ok(Bound {
-        listener,
-        router: router(project, config.ui_dir.clone()),
-    })
+    let router = app(AppState {
+        project: Mutex::new(project),
+        ui_dir: config.ui_dir.clone(),
+        media_key: None,
+        sessions: sessions::Sessions::new(config.sessions),
+        secure_cookies: false,
+    });
+    Ok(Bound { listener, router })
 }
 
 /// The built UI next to the binary (`../share/sift/ui`) or in the source tree.
@@ -135,4 +165,11 @@ pub fn default_ui_dir() -> Option<PathBuf> {
         .filter(|d| d.join("index.html").is_file());
     let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
     beside_binary.or_else(|| source_tree.join("index.html").is_file().then_some(source_tree))
+}
+
+/// The parsers of untrusted request headers, as pure functions, for fuzzing and property
+/// tests. Not a stable API.
+#[doc(hidden)]
+pub mod parsers {
+    pub use crate::auth::{bearer_token, session_cookie_values};
 }

@@ -249,7 +249,7 @@ async fn get_media(
     range: Option<&str>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let mut req =
-        Request::get(format!("/media/items/{id}")).header(header::COOKIE, format!("sift_session={token}"));
+        Request::get(format!("/media/items/{id}")).header(header::AUTHORIZATION, format!("Bearer {token}"));
     if let Some(r) = range {
         req = req.header(header::RANGE, r);
     }

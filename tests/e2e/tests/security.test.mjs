@@ -143,3 +143,32 @@ test("hostile template instructions are sanitised", async () => {
     rmSync(tplDir, { recursive: true, force: true });
   }
 });
+
+test("signing out in the browser ends the session on the server", async () => {
+  const p = makeProject({ template: "qa.toml", lines: [{ source: "A calm passage." }], people: { ann: "annotator" } });
+  const server = await startServer(p.project);
+  try {
+    const { page, context } = await openAs(browser, server.url, p.tokens.ann);
+    const cookie = (await context.cookies()).find((c) => c.name === "sift_session");
+    assert.ok(cookie, "signing in sets the session cookie");
+    assert.ok(cookie.httpOnly && cookie.sameSite === "Strict", JSON.stringify(cookie));
+    assert.ok(!cookie.value.includes(p.tokens.ann.replace(/^sift_/, "")), "the cookie carries the token");
+    const me = (value) =>
+      fetch(new URL("/api/me", server.url), {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie: `sift_session=${value}` },
+        body: "{}",
+      }).then((r) => r.status);
+    assert.equal(await me(cookie.value), 200);
+    await page.click('[data-testid="sign-out"]');
+    await page.waitForSelector('[data-testid="token-input"]');
+    assert.equal((await context.cookies()).find((c) => c.name === "sift_session"), undefined, "the cookie is cleared");
+    assert.equal(await me(cookie.value), 401, "a copy of the cookie still signs in after sign-out");
+    await page.reload();
+    await page.waitForSelector('[data-testid="token-input"]');
+    await context.close();
+  } finally {
+    await server.stop();
+    p.cleanup();
+  }
+});
