@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
 
+#[path = "support/mod.rs"]
+mod sift_tests;
+
 use sift_api::{NoProgress, Project};
 use sift_tests::*;
 
@@ -26,6 +29,18 @@ fn a_version_1_project_opens_and_keeps_its_work() {
     assert_eq!(status.counts.annotations["approved"], 1);
     assert_eq!(status.counts.annotations["returned"], 1);
     assert!(status.project.schema_version > 1, "opening must migrate the file");
+    // ...after copying it, untouched, beside itself.
+    let copy = proj.join("project.schema-1.sift");
+    assert_eq!(
+        std::fs::read(&copy).map(|b| !b.is_empty()).ok(),
+        Some(true),
+        "no copy of the version-1 file"
+    );
+    let copied: u32 = rusqlite::Connection::open(&copy)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(copied, 1);
 
     // The upgraded project keeps working: new imports and exports.
     let manifest = dir.path().join("more.jsonl");

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
 
+#[path = "support/mod.rs"]
+mod sift_tests;
+
 use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
 
+#[path = "support/mod.rs"]
+mod sift_tests;
+
 use serde_json::json;
 use sift_tests::http::{Response, post_json, request};
 use sift_tests::serve::{Served, ranking_project};

@@ -1,6 +1,6 @@
 //! Writes `tests/fixtures/project-v1.sift`: a small project made by schema version 1, kept
 //! so the migration test can prove that newer builds open it. Run once, when the fixture is
-//! first made: `cargo run -p sift-tests --example make-fixture-v1`. Never regenerate it with
+//! first made: `cargo run -p sift-cli --example make-fixture-v1`. Never regenerate it with
 //! a newer schema.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
@@ -9,7 +9,7 @@ use serde_json::json;
 use sift_api::{Decision, NoProgress, ReviewInput, Role};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = sift_tests::repo_root();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let out = root.join("tests/fixtures/project-v1.sift");
     let work = tempfile::tempdir()?;
     let dir = work.path().join("v1");

@@ -1,5 +1,13 @@
-//! Helpers for Sift's end-to-end tests: locating the real `sift` binary, making project
+//! Helpers for Sift's end-to-end tests: the real `sift` binary of this build, project
 //! folders and manifests in temporary directories, and reading project files directly.
+//!
+//! The tests under `tests/` are integration tests of the `sift-cli` package (see its
+//! `Cargo.toml`), so `cargo test` builds the `sift` binary they run in the same invocation
+//! and names it in `CARGO_BIN_EXE_sift`; a binary left behind by an earlier build is never
+//! used. Each test file includes this module with `#[path = "support/mod.rs"] mod sift_tests;`.
+
+// Each test file uses a different subset of these helpers.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -11,9 +19,11 @@ pub use assert_cmd::Command;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
+    // This module is compiled into `sift-cli`'s integration tests: crates/sift-cli.
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
+        .ancestors()
+        .nth(2)
+        .expect("crates/sift-cli has a grandparent")
         .to_owned()
 }
 
@@ -27,20 +37,12 @@ pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests").join("fixtures").join(name)
 }
 
-/// Path of the `sift` binary built alongside these tests (`cargo test --workspace` builds it).
+/// Path of the `sift` binary cargo built for these tests, in the same build.
 pub fn sift_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps");
-    let bin = dir.join(format!("sift{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: run the tests with `cargo test --workspace` (or `make test`), which builds it",
-        bin.display()
-    );
-    bin
+    PathBuf::from(env!(
+        "CARGO_BIN_EXE_sift",
+        "tests/ must be built as integration tests of the sift-cli package (cargo test -p sift-cli), which builds `sift`"
+    ))
 }
 
 /// A `sift` command with a clean environment for reproducible output.

@@ -76,6 +76,12 @@ impl Project {
         })
     }
 
+    /// Whether the project was opened read-only (its file or folder cannot be written by
+    /// this process): saves fail with the `read_only` code.
+    pub fn read_only(&self) -> bool {
+        self.store.read_only()
+    }
+
     /// Saves work in progress. Drafts may be incomplete but must be well-formed.
     pub fn save_draft(
         &mut self,

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use sift_error::{ApiError, Code, ErrorCode};
-use sift_store::StoreError;
+use sift_store::{StorageFault, StoreError};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -67,8 +67,11 @@ impl ErrorCode for Error {
                     Code::Conflict
                 }
                 StoreError::NotFound(_) => Code::NotFound,
-                StoreError::NotAProject(_) | StoreError::TooNew { .. } => Code::InvalidInput,
-                StoreError::Open { .. } => Code::Io,
+                StoreError::NotAProject(_) | StoreError::TooNew { .. } | StoreError::Invalid(_) => {
+                    Code::InvalidInput
+                }
+                StoreError::Open { .. } | StoreError::Copy { .. } => Code::Io,
+                StoreError::Storage { fault, .. } => storage_code(*fault),
                 StoreError::Unsupported(_) => Code::Unavailable,
                 StoreError::Corrupt(_)
                 | StoreError::Migration { .. }
@@ -80,7 +83,7 @@ impl ErrorCode for Error {
             | Error::ManifestFile { .. }
             | Error::Invalid(_)
             | Error::BadRequest(_) => Code::InvalidInput,
-            Error::Io { .. } => Code::Io,
+            Error::Io { source, .. } => StorageFault::of_io(source).map_or(Code::Io, storage_code),
             Error::NotFound(_) => Code::NotFound,
             Error::Unauthenticated(_) => Code::Unauthenticated,
             Error::Forbidden(_) => Code::Forbidden,
@@ -88,6 +91,16 @@ impl ErrorCode for Error {
             Error::Internal(_) => Code::Internal,
             Error::Unavailable(_) => Code::Unavailable,
         }
+    }
+}
+
+/// Busy, full and read-only storage have codes of their own: clients keep the work and
+/// retry (busy, full) or say the project cannot be changed (read-only).
+fn storage_code(fault: StorageFault) -> Code {
+    match fault {
+        StorageFault::Busy => Code::Busy,
+        StorageFault::Full => Code::StorageFull,
+        StorageFault::ReadOnly => Code::ReadOnly,
     }
 }
 

@@ -28,6 +28,9 @@ pub struct Me {
     pub project: ProjectInfo,
     /// Where media is served from, when not from the page's own origin (the desktop app).
     pub media_base_url: Option<String>,
+    /// The project was opened read-only (this process cannot write its file or folder):
+    /// work can be read, not saved. Decided once, when the project was opened.
+    pub read_only: bool,
 }
 
 /// A person's queue and their progress.
@@ -87,6 +90,7 @@ impl Project {
             annotator: caller.clone(),
             project: self.info()?,
             media_base_url,
+            read_only: self.read_only(),
         })
     }
 

@@ -3,14 +3,20 @@
 //! - [`AnnotationState`] and [`Action`]: the explicit review state machine every adapter obeys.
 //! - [`Role`]: what a person may do in a project.
 //! - [`now_rfc3339`]: the one timestamp format Sift writes.
+//! - [`check_time_spent_ms`] and [`add_time_spent_ms`]: the bound on the time one save adds
+//!   (0 to 24 hours) and saturating totals.
 //!
 //! The store persists these states; the API crate asks [`AnnotationState::apply`] before
 //! every change, so an invalid transition is refused the same way from the CLI, the browser
 //! and the desktop app.
 
 mod review;
+mod time_spent;
 
 pub use review::{Action, AnnotationState, TransitionError};
+pub use time_spent::{
+    MAX_TIME_SPENT_MS, TimeSpentError, add_time_spent_ms, check_time_spent_ms, clamp_time_spent_ms,
+};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -29,6 +29,14 @@ pub enum Code {
     Unavailable,
     /// Reading or writing a file failed.
     Io,
+    /// The project is locked by another writer (for example while `sift import` holds its
+    /// write transaction). Transient: the same request succeeds once the lock is released.
+    Busy,
+    /// The disk holding the project (or the file being written) is full. Nothing saved
+    /// before is lost; the same request succeeds once space is freed.
+    StorageFull,
+    /// The project file or its folder cannot be written (read-only file, folder or mount).
+    ReadOnly,
     /// A bug or an unexpected state inside Sift.
     Internal,
 }
@@ -44,6 +52,9 @@ impl Code {
             Code::Forbidden => "forbidden",
             Code::Unavailable => "unavailable",
             Code::Io => "io",
+            Code::Busy => "busy",
+            Code::StorageFull => "storage_full",
+            Code::ReadOnly => "read_only",
             Code::Internal => "internal",
         }
     }
@@ -51,6 +62,13 @@ impl Code {
     /// Whether the failure is the user's to fix (exit code 1) rather than Sift's (exit code 2).
     pub fn is_user_error(self) -> bool {
         !matches!(self, Code::Internal)
+    }
+
+    /// Whether the same request may succeed later unchanged: once another writer releases
+    /// the lock ([`Code::Busy`]) or space is freed ([`Code::StorageFull`]). Clients keep the
+    /// work and retry; every other code needs a change first.
+    pub fn is_transient(self) -> bool {
+        matches!(self, Code::Busy | Code::StorageFull)
     }
 }
 
@@ -96,10 +114,27 @@ mod tests {
             Code::Conflict,
             Code::Forbidden,
             Code::Internal,
+            Code::Busy,
+            Code::StorageFull,
+            Code::ReadOnly,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
+    }
+
+    #[test]
+    fn storage_codes_are_a_contract_with_the_ui() {
+        // The UI's autosave switches on these strings: never rename them.
+        assert_eq!(serde_json::to_string(&Code::Busy).unwrap(), r#""busy""#);
+        assert_eq!(
+            serde_json::to_string(&Code::StorageFull).unwrap(),
+            r#""storage_full""#
+        );
+        assert_eq!(serde_json::to_string(&Code::ReadOnly).unwrap(), r#""read_only""#);
+        assert!(Code::Busy.is_transient() && Code::StorageFull.is_transient());
+        assert!(!Code::ReadOnly.is_transient() && !Code::Internal.is_transient());
+        assert!(Code::Busy.is_user_error() && Code::ReadOnly.is_user_error());
     }
 
     #[test]

@@ -32,6 +32,11 @@ fn error(e: &Error) -> Response {
         Code::Unauthenticated => StatusCode::UNAUTHORIZED,
         Code::Forbidden => StatusCode::FORBIDDEN,
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        // Storage faults: another writer holds the lock (retry), the disk is full (retry once
+        // space is freed), the project cannot be written.
+        Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        Code::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+        Code::ReadOnly => StatusCode::CONFLICT,
         Code::Io | Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let mut body = json!({ "code": code, "message": e.to_string() });

@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use sift_core::{Action, AnnotationState};
 
+use crate::faults::InFile;
 use crate::{Result, Store, StoreError};
 
 /// One annotator's work on one item.
@@ -89,7 +90,9 @@ fn version_row(r: &Row<'_>) -> rusqlite::Result<VersionRow> {
         version: r.get(0)?,
         submitted: r.get(1)?,
         payload: r.get(2)?,
-        time_spent_ms: r.get(3)?,
+        // Versions saved before each save was bounded read back within the bound; the
+        // stored row itself never changes.
+        time_spent_ms: sift_core::clamp_time_spent_ms(r.get(3)?),
         created_at: r.get(4)?,
     })
 }
@@ -148,8 +151,21 @@ impl Store {
     }
 
     /// Saves a draft or a submission as a new version. `time_spent_ms` is the time spent
-    /// since the previous save and is added to the annotation's total.
+    /// since the previous save (0 to 24 hours, else [`StoreError::Invalid`]) and is added to
+    /// the annotation's total, which saturates rather than overflows.
     pub fn record_work(
+        &mut self,
+        item_id: i64,
+        annotator_id: i64,
+        action: Action,
+        payload: &str,
+        time_spent_ms: i64,
+    ) -> Result<AnnotationRow> {
+        let saved = self.save_version(item_id, annotator_id, action, payload, time_spent_ms);
+        saved.in_file(&self.path)
+    }
+
+    fn save_version(
         &mut self,
         item_id: i64,
         annotator_id: i64,
@@ -161,7 +177,7 @@ impl Store {
             return Err(StoreError::Conflict(format!("{action} is a review action")));
         }
         let now = sift_core::now_rfc3339();
-        let time_spent_ms = time_spent_ms.max(0);
+        let time_spent_ms = sift_core::check_time_spent_ms(time_spent_ms)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -185,9 +201,15 @@ impl Store {
                 tx.execute(
                     "UPDATE annotations SET state = ?2, latest_version = latest_version + 1,
                         submitted_version = CASE WHEN ?3 THEN latest_version + 1 ELSE submitted_version END,
-                        time_spent_ms = time_spent_ms + ?4, updated_at = ?5
+                        time_spent_ms = ?4, updated_at = ?5
                      WHERE id = ?1",
-                    params![a.id, next.as_str(), submitted, time_spent_ms, now],
+                    params![
+                        a.id,
+                        next.as_str(),
+                        submitted,
+                        sift_core::add_time_spent_ms(a.time_spent_ms, time_spent_ms),
+                        now
+                    ],
                 )?;
                 a.id
             }
@@ -223,6 +245,19 @@ impl Store {
     /// Approves or returns `version` of an annotation. Only the latest submitted version of
     /// an annotation waiting for review can be judged.
     pub fn review(
+        &mut self,
+        annotation_id: i64,
+        version: i64,
+        reviewer_id: i64,
+        decision: Decision,
+        comment: Option<&str>,
+        anchor: Option<&str>,
+    ) -> Result<AnnotationRow> {
+        let judged = self.judge(annotation_id, version, reviewer_id, decision, comment, anchor);
+        judged.in_file(&self.path)
+    }
+
+    fn judge(
         &mut self,
         annotation_id: i64,
         version: i64,

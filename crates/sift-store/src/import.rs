@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use crate::faults::InFile;
+
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sift_core::AnnotationState;
 
@@ -38,6 +40,8 @@ pub enum InsertOutcome {
 pub struct ImportTx<'s> {
     tx: rusqlite::Transaction<'s>,
     import_id: i64,
+    /// The project file, named in storage faults.
+    path: &'s Path,
 }
 
 pub(crate) const INSERT_ITEM: &str =
@@ -47,26 +51,78 @@ pub(crate) const INSERT_ITEM: &str =
 impl Store {
     /// Starts an import transaction (taking the write lock at once).
     pub fn begin_import(&mut self, import: &NewImport<'_>) -> Result<ImportTx<'_>> {
-        // A larger page cache keeps the content-hash index in memory for big imports.
-        self.conn.pragma_update(None, "cache_size", -65536)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO imports (file, format, started_at) VALUES (?1, ?2, ?3)",
-            params![import.file, import.format, sift_core::now_rfc3339()],
-        )?;
-        let import_id = tx.last_insert_rowid();
-        if let Some(root) = import.media_root {
-            add_media_root_in(&tx, &root.to_string_lossy())?;
-        }
-        Ok(ImportTx { tx, import_id })
+        let Store { conn, path, .. } = self;
+        begin(conn, import)
+            .map(|(tx, import_id)| ImportTx { tx, import_id, path })
+            .in_file(path)
     }
+}
+
+fn begin<'c>(
+    conn: &'c mut rusqlite::Connection,
+    import: &NewImport<'_>,
+) -> Result<(rusqlite::Transaction<'c>, i64)> {
+    // A larger page cache keeps the content-hash index in memory for big imports.
+    conn.pragma_update(None, "cache_size", -65536)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO imports (file, format, started_at) VALUES (?1, ?2, ?3)",
+        params![import.file, import.format, sift_core::now_rfc3339()],
+    )?;
+    let import_id = tx.last_insert_rowid();
+    if let Some(root) = import.media_root {
+        add_media_root_in(&tx, &root.to_string_lossy())?;
+    }
+    Ok((tx, import_id))
 }
 
 impl ImportTx<'_> {
     /// Adds an item unless one with the same content hash exists.
     pub fn insert_item(
+        &mut self,
+        content: &str,
+        hash: &[u8; 16],
+        media_ref: Option<&str>,
+        line: u64,
+    ) -> Result<InsertOutcome> {
+        let inserted = self.insert(content, hash, media_ref, line);
+        inserted.in_file(self.path)
+    }
+
+    /// Records an existing label (from an output manifest or a Label Studio export) as a
+    /// submitted — or, with `reviewer`, approved — annotation. Returns `false` and changes
+    /// nothing when this annotator already has an annotation for the item.
+    pub fn import_label(
+        &mut self,
+        item_id: i64,
+        annotator_id: i64,
+        payload: &str,
+        created_at: &str,
+        reviewer_id: Option<i64>,
+    ) -> Result<bool> {
+        let added = self.add_label(item_id, annotator_id, payload, created_at, reviewer_id);
+        added.in_file(self.path)
+    }
+
+    /// Finds or creates an annotator inside the import transaction.
+    pub fn ensure_annotator(&mut self, name: &str) -> Result<i64> {
+        ensure_annotator_in(&self.tx, name).in_file(self.path)
+    }
+
+    /// Records the counts and the event, then commits. Nothing is visible before this.
+    pub fn commit(
+        self,
+        stats: &ImportStats,
+        actor: Option<&str>,
+        details: &serde_json::Value,
+    ) -> Result<i64> {
+        let path = self.path;
+        self.finish(stats, actor, details).in_file(path)
+    }
+}
+
+impl ImportTx<'_> {
+    fn insert(
         &mut self,
         content: &str,
         hash: &[u8; 16],
@@ -96,10 +152,7 @@ impl ImportTx<'_> {
         Ok(stmt.query_row([&hash[..]], |r| r.get(0)).optional()?)
     }
 
-    /// Records an existing label (from an output manifest or a Label Studio export) as a
-    /// submitted — or, with `reviewer`, approved — annotation. Returns `false` and changes
-    /// nothing when this annotator already has an annotation for the item.
-    pub fn import_label(
+    fn add_label(
         &mut self,
         item_id: i64,
         annotator_id: i64,
@@ -141,18 +194,7 @@ impl ImportTx<'_> {
         Ok(true)
     }
 
-    /// Finds or creates an annotator inside the import transaction.
-    pub fn ensure_annotator(&mut self, name: &str) -> Result<i64> {
-        ensure_annotator_in(&self.tx, name)
-    }
-
-    /// Records the counts and the event, then commits. Nothing is visible before this.
-    pub fn commit(
-        self,
-        stats: &ImportStats,
-        actor: Option<&str>,
-        details: &serde_json::Value,
-    ) -> Result<i64> {
+    fn finish(self, stats: &ImportStats, actor: Option<&str>, details: &serde_json::Value) -> Result<i64> {
         self.tx.execute(
             "UPDATE imports SET lines = ?2, added = ?3, duplicates = ?4, skipped = ?5 WHERE id = ?1",
             params![

@@ -7,14 +7,17 @@
 //! made by a newer Sift is refused rather than damaged.
 //!
 //! The schema keeps every saved annotation version, reviews, model versions and scores,
-//! batches and assignments, sync state and an append-only event log. Saved versions and
-//! events are protected by triggers: they can be added, never changed.
+//! batches and assignments, sync state and an append-only event log. Saved versions,
+//! reviews and events are protected by triggers: they can be added, never changed.
 
 mod annotations;
 mod error;
 mod export;
+mod faults;
 mod import;
 mod items;
+mod migrate;
+mod open;
 mod people;
 mod queue;
 mod scores;
@@ -22,15 +25,17 @@ mod status;
 mod sync;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 pub use annotations::{AnnotationRow, Decision, ReviewRow, VersionRow};
 pub use error::{Result, StoreError};
 pub use export::{ExportFilter, ExportRow};
+use faults::InFile;
+pub use faults::StorageFault;
 pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport};
 pub use items::ItemRow;
+pub use open::DEFAULT_BUSY_TIMEOUT;
 pub use people::AnnotatorRow;
 pub use queue::{QueueEntry, QueueReason};
 pub use scores::{
@@ -53,6 +58,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_queue_indexes.sql"),
     include_str!("migrations/0003_scoring.sql"),
     include_str!("migrations/0004_sync.sql"),
+    include_str!("migrations/0005_time_spent_repair.sql"),
+    include_str!("migrations/0006_reviews_append_only.sql"),
 ];
 
 /// Page size of new project files.
@@ -100,82 +107,11 @@ pub struct EventRow {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened read-only: this process cannot write the file or its folder.
+    read_only: bool,
 }
 
 impl Store {
-    /// Creates a new project file at `path`, which must not exist yet.
-    pub fn create(path: &Path, project: &NewProject<'_>) -> Result<Store> {
-        if path.exists() {
-            return Err(StoreError::AlreadyExists(path.to_owned()));
-        }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StoreError::open(path, e))?;
-        let mut store = Store {
-            conn,
-            path: path.to_owned(),
-        };
-        // Must precede the first table and WAL mode. 16 KiB pages make the long scans of
-        // exports and scoring touch four times fewer pages; edits are small either way.
-        store.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
-        store.configure()?;
-        store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
-        store.migrate()?;
-        let template_hash = blake3_hex(project.template_text.as_bytes());
-        let now = sift_core::now_rfc3339();
-        store.conn.execute(
-            "INSERT INTO project (id, name, created_at, template_name, template_kind, template_text,
-                                  template_hash, label_attribute, job_name)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                project.name,
-                now,
-                project.template_name,
-                project.template_kind,
-                project.template_text,
-                template_hash,
-                project.label_attribute,
-                project.job_name
-            ],
-        )?;
-        store.append_event(
-            None,
-            "project_created",
-            &serde_json::json!({ "name": project.name }),
-        )?;
-        Ok(store)
-    }
-
-    /// Opens an existing project file and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
-        if !path.is_file() {
-            return Err(StoreError::NotFound(format!("project file {}", path.display())));
-        }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StoreError::open(path, e))?;
-        let mut store = Store {
-            conn,
-            path: path.to_owned(),
-        };
-        let app_id: i32 = store
-            .conn
-            .pragma_query_value(None, "application_id", |r| r.get(0))
-            .map_err(|e| StoreError::open(path, e))?;
-        if app_id != APPLICATION_ID {
-            return Err(StoreError::NotAProject(path.to_owned()));
-        }
-        store.configure()?;
-        store.migrate()?;
-        Ok(store)
-    }
-
     /// Path of the project file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -184,40 +120,6 @@ impl Store {
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<u32> {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
-    }
-
-    fn configure(&mut self) -> Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(10))?;
-        let mode: String = self
-            .conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Unsupported(format!(
-                "the file system refused WAL mode (got {mode})"
-            )));
-        }
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        Ok(())
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let current = self.schema_version()?;
-        if current > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                found: current,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let version = i as u32 + 1;
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(sql)
-                .map_err(|e| StoreError::Migration { version, source: e })?;
-            tx.pragma_update(None, "user_version", version)?;
-            tx.commit()?;
-        }
-        Ok(())
     }
 
     /// The project row.
@@ -243,11 +145,13 @@ impl Store {
 
     /// Appends to the event log.
     pub fn append_event(&self, actor: Option<&str>, kind: &str, data: &serde_json::Value) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO events (at, actor, kind, data) VALUES (?1, ?2, ?3, ?4)",
-            params![sift_core::now_rfc3339(), actor, kind, data.to_string()],
-        )?;
-        Ok(())
+        self.writing(|| {
+            self.conn.execute(
+                "INSERT INTO events (at, actor, kind, data) VALUES (?1, ?2, ?3, ?4)",
+                params![sift_core::now_rfc3339(), actor, kind, data.to_string()],
+            )?;
+            Ok(())
+        })
     }
 
     /// The newest `limit` events, newest first.
@@ -284,12 +188,19 @@ impl Store {
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        self.writing(|| {
+            self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Runs a change, naming this project file in a storage fault it fails with.
+    pub(crate) fn writing<T>(&self, change: impl FnOnce() -> Result<T>) -> Result<T> {
+        change().in_file(&self.path)
     }
 
     /// Runs SQLite's own consistency check; `Ok(())` when the file is sound.

@@ -33,40 +33,44 @@ const COLUMNS: &str = "id, name, role, created_at, token_hash IS NOT NULL";
 impl Store {
     /// Adds a person; `token_hash` is the hash of their access token, if they get one.
     pub fn add_annotator(&self, name: &str, role: Role, token_hash: Option<&[u8]>) -> Result<AnnotatorRow> {
-        let inserted = self.conn.execute(
-            "INSERT INTO annotators (name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(name) DO NOTHING",
-            params![name, role.as_str(), token_hash, sift_core::now_rfc3339()],
-        )?;
-        if inserted == 0 {
-            return Err(StoreError::Conflict(format!(
-                "an annotator named {name:?} already exists"
-            )));
-        }
-        self.append_event(
-            None,
-            "annotator_added",
-            &serde_json::json!({ "name": name, "role": role }),
-        )?;
-        self.annotator_by_name(name)?
-            .ok_or_else(|| StoreError::NotFound(format!("annotator {name:?}")))
+        self.writing(|| {
+            let inserted = self.conn.execute(
+                "INSERT INTO annotators (name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(name) DO NOTHING",
+                params![name, role.as_str(), token_hash, sift_core::now_rfc3339()],
+            )?;
+            if inserted == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "an annotator named {name:?} already exists"
+                )));
+            }
+            self.append_event(
+                None,
+                "annotator_added",
+                &serde_json::json!({ "name": name, "role": role }),
+            )?;
+            self.annotator_by_name(name)?
+                .ok_or_else(|| StoreError::NotFound(format!("annotator {name:?}")))
+        })
     }
 
     /// Replaces a person's token (the old one stops working).
     pub fn set_annotator_token(&self, name: &str, token_hash: &[u8]) -> Result<()> {
-        let n = self.conn.execute(
-            "UPDATE annotators SET token_hash = ?2 WHERE name = ?1",
-            params![name, token_hash],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("annotator {name:?}")));
-        }
-        self.append_event(
-            None,
-            "annotator_token_reset",
-            &serde_json::json!({ "name": name }),
-        )?;
-        Ok(())
+        self.writing(|| {
+            let n = self.conn.execute(
+                "UPDATE annotators SET token_hash = ?2 WHERE name = ?1",
+                params![name, token_hash],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("annotator {name:?}")));
+            }
+            self.append_event(
+                None,
+                "annotator_token_reset",
+                &serde_json::json!({ "name": name }),
+            )?;
+            Ok(())
+        })
     }
 
     /// Finds or creates an annotator by name (used when importing existing labels).

@@ -8,6 +8,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::faults::InFile;
 use crate::{ItemRow, Result, Store, StoreError};
 
 /// A registered model version.
@@ -142,6 +143,11 @@ impl Store {
 
     /// Registers a model version under the next version number for its name.
     pub fn add_model_version(&mut self, model: &NewModelVersion<'_>) -> Result<ModelVersionRow> {
+        let added = self.insert_model_version(model);
+        added.in_file(&self.path)
+    }
+
+    fn insert_model_version(&mut self, model: &NewModelVersion<'_>) -> Result<ModelVersionRow> {
         let tx = self.conn.transaction()?;
         let version: i64 = tx.query_row(
             "SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE name = ?1",
@@ -231,29 +237,33 @@ impl Store {
         device: &str,
         runtime_version: &str,
     ) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO scoring_runs (model_version_id, device, runtime_version, started_at, status)
-             VALUES (?1, ?2, ?3, ?4, 'running')",
-            params![
-                model_version_id,
-                device,
-                runtime_version,
-                sift_core::now_rfc3339()
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        self.writing(|| {
+            self.conn.execute(
+                "INSERT INTO scoring_runs (model_version_id, device, runtime_version, started_at, status)
+                 VALUES (?1, ?2, ?3, ?4, 'running')",
+                params![
+                    model_version_id,
+                    device,
+                    runtime_version,
+                    sift_core::now_rfc3339()
+                ],
+            )?;
+            Ok(self.conn.last_insert_rowid())
+        })
     }
 
     /// Marks a run finished, cancelled or failed.
     pub fn finish_scoring_run(&self, run_id: i64, status: &str) -> Result<()> {
-        let changed = self.conn.execute(
-            "UPDATE scoring_runs SET finished_at = ?2, status = ?3 WHERE id = ?1",
-            params![run_id, sift_core::now_rfc3339(), status],
-        )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("scoring run {run_id}")));
-        }
-        Ok(())
+        self.writing(|| {
+            let changed = self.conn.execute(
+                "UPDATE scoring_runs SET finished_at = ?2, status = ?3 WHERE id = ?1",
+                params![run_id, sift_core::now_rfc3339(), status],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!("scoring run {run_id}")));
+            }
+            Ok(())
+        })
     }
 
     /// A scoring run.
@@ -320,6 +330,11 @@ impl Store {
     /// Saves one batch of outcomes in one transaction and adds them to the run's counts.
     /// A new outcome for an item replaces the same model version's earlier one.
     pub fn save_scores(&mut self, run_id: i64, model_version_id: i64, records: &[ScoreRecord]) -> Result<()> {
+        let saved = self.insert_scores(run_id, model_version_id, records);
+        saved.in_file(&self.path)
+    }
+
+    fn insert_scores(&mut self, run_id: i64, model_version_id: i64, records: &[ScoreRecord]) -> Result<()> {
         let tx = self.conn.transaction()?;
         let (mut scored, mut failed) = (0_i64, 0_i64);
         {
@@ -422,6 +437,11 @@ impl Store {
 
     /// Creates a batch holding `items` in order, and deals them out to `assign_to`.
     pub fn create_batch(&mut self, batch: &NewBatch<'_>) -> Result<BatchRow> {
+        let created = self.insert_batch(batch);
+        created.in_file(&self.path)
+    }
+
+    fn insert_batch(&mut self, batch: &NewBatch<'_>) -> Result<BatchRow> {
         let tx = self.conn.transaction()?;
         let exists: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM batches WHERE name = ?1)",

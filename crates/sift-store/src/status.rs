@@ -47,7 +47,7 @@ impl Store {
             s.annotations.insert(state, n as u64);
         }
         let mut stmt = self.conn.prepare(
-            "SELECT p.name, p.role, a.state, count(a.id), coalesce(sum(a.time_spent_ms), 0)
+            "SELECT p.name, p.role, a.state, count(a.id), total(a.time_spent_ms)
              FROM annotators p LEFT JOIN annotations a ON a.annotator_id = p.id
              GROUP BY p.id, a.state ORDER BY p.name",
         )?;
@@ -57,7 +57,9 @@ impl Store {
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
+                // total() sums as a float, so no project can overflow it; the
+                // conversion saturates.
+                r.get::<_, f64>(4)? as i64,
             ))
         })?;
         for row in rows {
@@ -71,7 +73,7 @@ impl Store {
             }
             if let (Some(last), Some(state)) = (s.by_annotator.last_mut(), state) {
                 last.states.insert(state, n as u64);
-                last.time_spent_ms += ms;
+                last.time_spent_ms = last.time_spent_ms.saturating_add(ms);
             }
         }
         s.imports =

@@ -431,7 +431,7 @@ impl Store {
                     version: r.get(3)?,
                     submitted: r.get(4)?,
                     payload: r.get(5)?,
-                    time_spent_ms: r.get(6)?,
+                    time_spent_ms: sift_core::clamp_time_spent_ms(r.get(6)?),
                     created_at: r.get(7)?,
                 },
             ))
@@ -493,6 +493,12 @@ impl Store {
         let key = &segment.object.key;
         for v in &segment.versions {
             let reject = |why: String| format!("{key}:{}: {why}", v.line);
+            // Each version adds 0 to 24 h; totals saturate (SQLite makes an overflowing
+            // sum a REAL, and min() brings it back to the largest integer).
+            if let Err(e) = sift_core::check_time_spent_ms(v.time_spent_ms) {
+                stats.rejected.push(reject(e.to_string()));
+                continue;
+            }
             let Some(item_id) = item_in_batch(&tx, &v.item_hash, batch_id)? else {
                 stats.rejected.push(reject(format!(
                     "item {} is not in batch {:?} of this project",
@@ -562,7 +568,7 @@ impl Store {
                         tx.execute(
                             "UPDATE annotations SET state = ?2, latest_version = ?3,
                                 submitted_version = CASE WHEN ?4 THEN ?3 ELSE submitted_version END,
-                                time_spent_ms = time_spent_ms + ?5, updated_at = ?6
+                                time_spent_ms = min(time_spent_ms + ?5, 9223372036854775807), updated_at = ?6
                              WHERE id = ?1",
                             params![
                                 id,
@@ -576,7 +582,7 @@ impl Store {
                     } else {
                         // An older version arriving late is kept for the history only.
                         tx.execute(
-                            "UPDATE annotations SET time_spent_ms = time_spent_ms + ?2 WHERE id = ?1",
+                            "UPDATE annotations SET time_spent_ms = min(time_spent_ms + ?2, 9223372036854775807) WHERE id = ?1",
                             params![id, v.time_spent_ms.max(0)],
                         )?;
                     }

@@ -431,3 +431,7 @@ fn queue_counts_match_the_queue() {
     assert_eq!(store.queue_counts(ann.id).unwrap(), (2, 1));
     assert_eq!(store.queue(ann.id, 100).unwrap().len(), 2);
 }
+
+mod faults;
+mod migrations;
+mod time_spent;

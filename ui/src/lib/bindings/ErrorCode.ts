@@ -3,4 +3,4 @@
 /**
  * What kind of failure happened, as the UI and scripts see it.
  */
-export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "unauthenticated" | "forbidden" | "unavailable" | "io" | "internal";
+export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "unauthenticated" | "forbidden" | "unavailable" | "io" | "busy" | "storage_full" | "read_only" | "internal";

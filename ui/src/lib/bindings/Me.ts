@@ -9,4 +9,9 @@ export type Me = { annotator: Caller, project: ProjectInfo,
 /**
  * Where media is served from, when not from the page's own origin (the desktop app).
  */
-media_base_url: string | null, };
+media_base_url: string | null, 
+/**
+ * The project was opened read-only (this process cannot write its file or folder):
+ * work can be read, not saved. Decided once, when the project was opened.
+ */
+read_only: boolean, };
