@@ -138,10 +138,12 @@ impl Project {
             }
             "save_draft" => {
                 let a: SaveArgs = args(name, arguments)?;
+                self.require_item_access(caller, a.item_id)?;
                 json(self.save_draft(a.item_id, &caller.name, &a.payload, a.time_spent_ms)?)
             }
             "submit" => {
                 let a: SaveArgs = args(name, arguments)?;
+                self.require_item_access(caller, a.item_id)?;
                 json(self.submit(a.item_id, &caller.name, &a.payload, a.time_spent_ms)?)
             }
             "validate" => {

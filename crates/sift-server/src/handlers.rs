@@ -17,6 +17,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::AppState;
 use crate::auth::{self, Credential};
+use crate::range::{ByteRange, parse_range};
 use crate::sessions::Ended;
 
 type Shared = State<Arc<AppState>>;
@@ -243,7 +244,29 @@ fn media_key_user(state: &AppState, query: Option<&str>) -> Option<String> {
     same.then(|| key.annotator.clone())
 }
 
-async fn serve_file(path: std::path::PathBuf, req: Request) -> Response {
+async fn serve_file(path: std::path::PathBuf, mut req: Request) -> Response {
+    // The file server sees only the one range `parse_range` made of the client's header.
+    if let Some(value) = req.headers_mut().remove(header::RANGE) {
+        let len = match tokio::fs::metadata(&path).await {
+            Ok(m) => m.len(),
+            Err(e) => return error(&Error::Internal(format!("cannot read the media file: {e}"))),
+        };
+        match parse_range(value.as_bytes(), len) {
+            ByteRange::Whole => {}
+            ByteRange::Part { start, end } => {
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes={start}-{end}")) {
+                    req.headers_mut().insert(header::RANGE, v);
+                }
+            }
+            ByteRange::Unsatisfiable => {
+                let mut res = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                    res.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                return res;
+            }
+        }
+    }
     match ServeFile::new(path).oneshot(req).await {
         Ok(mut res) => {
             res.headers_mut().insert(

@@ -9,14 +9,21 @@
 //! - Everything else is the built UI (`ui/dist`), with an `index.html` fallback.
 //!
 //! Every response carries a strict Content-Security-Policy and the usual hardening headers.
-//! The server binds 127.0.0.1 unless told otherwise. Handlers are thin: they authenticate,
-//! hand the call to `sift-api` on a blocking thread, and translate the result.
+//! The server binds 127.0.0.1 unless told otherwise; off loopback it needs TLS
+//! ([`ServerConfig::tls`]) or an explicit [`ServerConfig::insecure_http`]. The network server
+//! ([`bind`]) also bounds slow and numerous clients and checks the `Host` header (see
+//! [`Limits`]). Handlers are thin: they authenticate, hand the call to `sift-api` on a
+//! blocking thread, and translate the result.
 
 mod auth;
+mod guard;
 mod handlers;
 mod headers;
+mod listen;
+mod range;
 mod sessions;
 
+pub use guard::{Limits, host_allowed};
 pub use sessions::SessionLimits;
 
 use std::net::SocketAddr;
@@ -36,6 +43,21 @@ pub struct ServerConfig {
     pub ui_dir: Option<PathBuf>,
     /// How long browser sessions last.
     pub sessions: SessionLimits,
+    /// Timeouts, connection and request caps, body size.
+    pub limits: Limits,
+    /// Host names the server answers to besides IP addresses and `localhost` (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
+    /// Serve HTTPS with this certificate chain and key (PEM); cookies get `Secure`.
+    pub tls: Option<TlsFiles>,
+    /// Allow plain HTTP on an address other than loopback (tokens and work travel unencrypted).
+    pub insecure_http: bool,
+}
+
+/// A PEM certificate chain and its private key.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl ServerConfig {
@@ -46,6 +68,10 @@ impl ServerConfig {
             addr,
             ui_dir: None,
             sessions: SessionLimits::default(),
+            limits: Limits::default(),
+            allowed_hosts: Vec::new(),
+            tls: None,
+            insecure_http: false,
         }
     }
 }
@@ -62,6 +88,13 @@ pub enum ServeError {
     },
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error(
+        "refusing to serve plain HTTP on {0}: access tokens and work would cross the network unencrypted. \
+         Give --tls-cert and --tls-key, or --insecure-http on a network you trust"
+    )]
+    Insecure(std::net::IpAddr),
 }
 
 pub(crate) struct AppState {
@@ -113,10 +146,21 @@ fn app(state: AppState) -> Router {
 }
 
 /// A bound server, ready to run.
-#[derive(Debug)]
 pub struct Bound {
     listener: tokio::net::TcpListener,
     router: Router,
+    tls: Option<listen::TlsAcceptor>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound")
+            .field("listener", &self.listener)
+            .field("tls", &self.tls.is_some())
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Bound {
@@ -125,20 +169,31 @@ impl Bound {
         self.listener.local_addr()
     }
 
+    /// Whether it serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Serves until `shutdown` completes.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
-        Ok(())
+        listen::serve(self.listener, self.router, self.tls, self.limits, shutdown).await
     }
 }
 
-/// Opens the project and binds the address.
+/// Opens the project and binds the address. Refuses plain HTTP off loopback unless
+/// [`ServerConfig::insecure_http`].
 pub async fn bind(config: &ServerConfig) -> Result<Bound, ServeError> {
+    let ip = config.addr.ip();
+    if !ip.is_loopback() && config.tls.is_none() && !config.insecure_http {
+        return Err(ServeError::Insecure(ip));
+    }
+    let tls = match &config.tls {
+        Some(t) => Some(listen::tls_acceptor(&t.cert, &t.key)?),
+        None => None,
+    };
     let mut project = Project::open(&config.project)?;
     project.set_media_base("/media");
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -147,14 +202,27 @@ pub async fn bind(config: &ServerConfig) -> Result<Bound, ServeError> {
             addr: config.addr,
             source,
         })?;
+    let gate = guard::Guard::new(config.limits, &config.allowed_hosts);
     let router = app(AppState {
         project: Mutex::new(project),
         ui_dir: config.ui_dir.clone(),
         media_key: None,
         sessions: sessions::Sessions::new(config.sessions),
-        secure_cookies: false,
-    });
-    Ok(Bound { listener, router })
+        secure_cookies: tls.is_some(),
+    })
+    // Layers run outside in: the Host check first, then the request bounds, then the body limit.
+    .layer(axum::extract::DefaultBodyLimit::max(config.limits.max_body_bytes))
+    .layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&gate),
+        guard::bound_request,
+    ))
+    .layer(axum::middleware::from_fn_with_state(gate, guard::check_host));
+    Ok(Bound {
+        listener,
+        router,
+        tls,
+        limits: config.limits,
+    })
 }
 
 /// The built UI next to the binary (`../share/sift/ui`) or in the source tree.
@@ -172,4 +240,5 @@ pub fn default_ui_dir() -> Option<PathBuf> {
 #[doc(hidden)]
 pub mod parsers {
     pub use crate::auth::{bearer_token, session_cookie_values};
+    pub use crate::range::{ByteRange, parse_range};
 }
