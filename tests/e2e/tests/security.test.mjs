@@ -38,9 +38,12 @@ test("requests without a token get 401; another annotator cannot read or change 
     const draft = { pairs: [{ question: "When did the bridge open?", answer: "In 1932." }] };
     const saved = await api(server.url, p.tokens.ann, "save_draft", { item_id: 1, payload: draft, time_spent_ms: 1000 });
     assert.equal(saved.status, 200);
+    // Once I started it, the item has left the other annotator's queue (issue 13 #6).
     const peek = await api(server.url, p.tokens.other, "get_item", { item_id: 1 });
-    assert.equal(peek.status, 200);
-    assert.equal(peek.body.annotation, null, "another annotator must not see my draft");
+    assert.equal(peek.status, 403);
+    assert.equal(peek.body.annotation, undefined, "another annotator must not see my draft");
+    const overwrite = await api(server.url, p.tokens.other, "save_draft", { item_id: 1, payload: { pairs: [] } });
+    assert.equal(overwrite.status, 403);
     const open = await api(server.url, p.tokens.other, "get_annotation", { annotation_id: saved.body.id });
     assert.equal(open.status, 403);
     const review = await api(server.url, p.tokens.other, "review", { annotation_id: saved.body.id, version: 1, decision: "returned", comment: "x" });
