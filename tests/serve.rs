@@ -146,7 +146,6 @@ impl Rng {
 /// repeats), `PRAGMA integrity_check` says ok and the project opens.
 #[test]
 fn killed_under_load_nothing_acknowledged_is_lost() {
-    use std::net::SocketAddr;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex, RwLock};
     use std::time::Duration;
