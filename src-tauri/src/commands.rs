@@ -1,4 +1,4 @@
-//! The Tauri commands. Each of `sift_api::commands::COMMANDS` is its own command, a thin
+//! The Tauri commands. Each command of `sift_api`'s table is its own command, a thin
 //! adapter that hands the UI's argument object to `Project::call` for the local user — the
 //! same table `POST /api/<command>` dispatches through in `sift serve`, with the same JSON
 //! in and out — so the UI's client only swaps its transport. A few desktop-only commands
@@ -80,77 +80,18 @@ impl std::fmt::Debug for Picker {
 
 // ------------------------------------------------------------ the labeling UI's commands
 
-/// The local user, the open project, and `media_base_url` (the loopback media server).
-#[tauri::command(async)]
-pub fn me(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("me", args.0)
+/// One Tauri command per command of the labeling UI's table (`sift_api::ui_commands!`),
+/// each handing its argument object to `Project::call` for the local user.
+macro_rules! api_commands {
+    ($( $(#[doc = $doc:expr])* $name:ident($args:ty) -> $result:ty [$($role:ident),*] $mode:ident; )*) => {$(
+        $(#[doc = $doc])*
+        #[tauri::command(async)]
+        pub fn $name(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
+            desktop.call(stringify!($name), args.0)
+        }
+    )*};
 }
-
-/// The open project's template as the UI renders it.
-#[tauri::command(async)]
-pub fn template(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("template", args.0)
-}
-
-/// The local user's queue (`{limit?}`).
-#[tauri::command(async)]
-pub fn queue(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("queue", args.0)
-}
-
-/// The local user's recent work (`{limit?}`), newest first.
-#[tauri::command(async)]
-pub fn recent_work(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("recent_work", args.0)
-}
-
-/// One item with the local user's annotation (`{item_id}`).
-#[tauri::command(async)]
-pub fn get_item(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("get_item", args.0)
-}
-
-/// Saves a draft (`{item_id, payload, time_spent_ms?}`).
-#[tauri::command(async)]
-pub fn save_draft(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("save_draft", args.0)
-}
-
-/// Submits (`{item_id, payload, time_spent_ms?}`); refused with every violation if invalid.
-#[tauri::command(async)]
-pub fn submit(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("submit", args.0)
-}
-
-/// Every rule a payload does not meet yet (`{item_id, payload}`), without saving.
-#[tauri::command(async)]
-pub fn validate(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("validate", args.0)
-}
-
-/// Submitted work waiting for review (`{limit?}`): reviewers and leads.
-#[tauri::command(async)]
-pub fn pending_reviews(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("pending_reviews", args.0)
-}
-
-/// An annotation with its item (`{annotation_id}`).
-#[tauri::command(async)]
-pub fn get_annotation(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("get_annotation", args.0)
-}
-
-/// Approves or returns a submitted version (`{annotation_id, version, decision, ...}`).
-#[tauri::command(async)]
-pub fn review(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("review", args.0)
-}
-
-/// The project's counts: reviewers and leads.
-#[tauri::command(async)]
-pub fn status(desktop: State<'_, Desktop>, args: Args) -> Result<Value, CommandError> {
-    desktop.call("status", args.0)
-}
+sift_api::ui_commands!(api_commands);
 
 // ------------------------------------------------------------ desktop only: which project
 
@@ -252,29 +193,21 @@ pub async fn sync_now<R: Runtime>(
     sync.sync_now(project, progress).await
 }
 
+/// `[a b] c, d` → the handler of the commands `a`, `b`, `c` and `d`.
+macro_rules! register {
+    ([$($api:ident)*] $($desktop:ident),*) => {
+        tauri::generate_handler![$($api,)* $($desktop),*]
+    };
+}
+
+/// The labeling UI's commands (from the table), then the desktop's own.
+macro_rules! register_all {
+    ($( $(#[doc = $doc:expr])* $name:ident($args:ty) -> $result:ty [$($role:ident),*] $mode:ident; )*) => {
+        crate::command_names::desktop_commands!(register [$($name)*])
+    };
+}
+
 /// Every command above, registered under its own name.
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        me,
-        template,
-        queue,
-        recent_work,
-        get_item,
-        save_draft,
-        submit,
-        validate,
-        pending_reviews,
-        get_annotation,
-        review,
-        status,
-        open_project,
-        create_project,
-        recent_projects,
-        pick_project_folder,
-        pick_manifest_file,
-        sync_settings,
-        save_sync_settings,
-        sync_status,
-        sync_now,
-    ]
+    sift_api::ui_commands!(register_all)
 }

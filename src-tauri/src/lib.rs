@@ -1,18 +1,24 @@
 //! Sift's desktop app: a thin Tauri 2 shell over `sift-api`, the crate the `sift` CLI and
 //! `sift serve` adapt too.
 //!
-//! - [`commands`]: one Tauri command per name of `sift_api::commands::COMMANDS` (the same
-//!   JSON in and out as `POST /api/<command>`), plus the desktop's project commands.
+//! - [`commands`]: one Tauri command per command of `sift_api`'s table (`ui_commands!`,
+//!   generated: the same JSON in and out as `POST /api/<command>`), plus the desktop's own
+//!   commands (projects, sync; named once in `command_names.rs`).
 //! - [`media`]: images and video from a loopback HTTP server with Range support (WebKitGTK
 //!   does not play video from custom schemes), behind a per-launch secret.
 //! - [`shell`]: the File menu, the window title, the native dialogs.
 //! - [`sync`]: S3 sync from the window (settings, status, push and pull with progress).
 //!
 //! Security: `build.rs` declares an app manifest, so every command is refused unless
-//! `capabilities/default.json` grants it, to the main window only; the Content-Security-
+//! `capabilities/default.json` (which `build.rs` writes from the same names) grants it, to
+//! the main window only; the Content-Security-
 //! Policy allows scripts and styles from the app only, and media from the exact loopback
 //! origin of this launch. The asset protocol is off: nothing on disk is reachable except
 //! through the media server, which serves only items' media inside the project's media roots.
+
+// `ui_commands!`, the labeling UI's command table, for the generated commands and names.
+#[macro_use]
+extern crate sift_api;
 
 pub mod commands;
 pub mod desktop;
@@ -23,7 +29,6 @@ pub mod shell;
 pub mod sync;
 pub mod templates;
 
-#[allow(dead_code)]
 mod command_names;
 
 use std::ffi::OsString;
@@ -34,7 +39,7 @@ use std::process::ExitCode;
 use tauri::utils::config::Csp;
 use tauri::{Manager, Runtime, WebviewWindowBuilder};
 
-pub use command_names::{API_COMMANDS, APP_COMMANDS, DESKTOP_COMMANDS};
+pub use command_names::APP_COMMANDS;
 
 use crate::desktop::Desktop;
 use crate::media::MediaServer;

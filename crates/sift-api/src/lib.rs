@@ -10,6 +10,7 @@
 
 mod annotate;
 pub mod commands;
+mod embed;
 mod error;
 mod export;
 mod import;
@@ -27,6 +28,7 @@ use sift_store::{NewProject, Store};
 use sift_template::Template;
 
 pub use annotate::{AnnotationView, ItemView, ReviewInput};
+pub use embed::{EmbedOptions, EmbedReport, EmbeddingCounts, Encoder, VectorResult};
 pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};

@@ -95,10 +95,6 @@ impl Project {
     }
 
     /// The template as the UI receives it (instructions, fields, rules, shortcuts).
-    pub fn template_view(&self) -> Value {
-        self.template.to_json()
-    }
-
     pub fn queue_view(&self, caller: &Caller, limit: u32) -> Result<QueueView> {
         let who = self.annotator(&caller.name)?;
         let entries = self.store.queue(who.id, limit.clamp(1, 1000))?;

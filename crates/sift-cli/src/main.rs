@@ -6,6 +6,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod embed;
 mod output;
 mod progress;
 mod scoring;
@@ -157,6 +158,8 @@ enum Command {
     Score(scoring::ScoreArgs),
     /// Make the next batch to label from the scores, most informative first.
     Queue(scoring::QueueArgs),
+    /// Store every item's vector from a registered encoder (ONNX Runtime; resumable).
+    Embed(embed::EmbedArgs),
     /// Make batches of work without a model (import order).
     #[command(subcommand)]
     Batch(BatchCommand),
@@ -414,6 +417,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
         Command::Model(command) => scoring::model(command, out)?,
         Command::Score(args) => scoring::score(args, out)?,
         Command::Queue(args) => scoring::queue(args, out)?,
+        Command::Embed(args) => embed::embed(args, out)?,
         Command::Sync(command) => sync::run(command, out)?,
         Command::Batch(BatchCommand::Create {
             project,

@@ -94,7 +94,7 @@ pub struct QueueArgs {
 }
 
 /// An adapter error as the API error that picks the exit code and `--json` code.
-fn api_error(e: OnnxError) -> sift_api::Error {
+pub(crate) fn api_error(e: OnnxError) -> sift_api::Error {
     match e {
         OnnxError::RuntimeMissing(m) | OnnxError::Cuda(m) => sift_api::Error::Unavailable(m),
         OnnxError::Runtime(m) => sift_api::Error::Internal(format!("ONNX Runtime: {m}")),
@@ -123,19 +123,26 @@ pub fn model(command: ModelCommand, out: &Out) -> anyhow::Result<()> {
             let value = serde_json::json!({
                 "model": info.row.name, "version": info.row.version, "file_hash": info.row.file_hash,
                 "path": info.path, "adapter": checked.adapter, "signature": checked.signature,
+                "encoder": checked.encoder,
             });
             out.emit(&value, || {
                 let list = |t: &[sift_onnx::TensorInfo]| {
                     t.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
                 };
                 format!(
-                    "Added {} ({} adapter, blake3 {}…) at {}\n  inputs:  {}\n  outputs: {}\nNext: sift score -p PROJECT --model {}\n",
+                    "Added {} ({} adapter{}, blake3 {}…) at {}\n  inputs:  {}\n  outputs: {}\nNext: sift {} -p PROJECT --model {}\n",
                     info.label(),
                     checked.adapter,
+                    if checked.encoder {
+                        format!(", encoder: {}", checked.output)
+                    } else {
+                        String::new()
+                    },
                     info.row.file_hash.get(..12).unwrap_or_default(),
                     info.path.display(),
                     list(&checked.signature.inputs),
                     list(&checked.signature.outputs),
+                    if checked.encoder { "embed" } else { "score" },
                     info.label()
                 )
             });
@@ -144,6 +151,13 @@ pub fn model(command: ModelCommand, out: &Out) -> anyhow::Result<()> {
             let project = crate::open(&project)?;
             let models = project.models()?;
             let counts = project.model_scores()?;
+            let vectors = project.embedding_counts()?;
+            let embedded = |id: i64| {
+                vectors
+                    .iter()
+                    .find(|v| v.model_version_id == id)
+                    .map_or(0, |v| v.items)
+            };
             let rows: Vec<serde_json::Value> = models
                 .iter()
                 .map(|m| {
@@ -153,6 +167,7 @@ pub fn model(command: ModelCommand, out: &Out) -> anyhow::Result<()> {
                         "file_hash": m.row.file_hash, "path": m.path,
                         "items_scored": c.map_or(0, |c| c.items_scored),
                         "items_failed": c.map_or(0, |c| c.items_failed),
+                        "items_with_vectors": embedded(m.row.id),
                     })
                 })
                 .collect();
@@ -162,17 +177,18 @@ pub fn model(command: ModelCommand, out: &Out) -> anyhow::Result<()> {
                         .into();
                 }
                 let mut t = format!(
-                    "  {:<28} {:<26} {:>9} {:>7}  hash\n",
-                    "model", "added", "scored", "failed"
+                    "  {:<28} {:<26} {:>9} {:>7} {:>8}  hash\n",
+                    "model", "added", "scored", "failed", "vectors"
                 );
                 for m in &models {
                     let c = counts.iter().find(|c| c.model_version_id == m.row.id);
                     t.push_str(&format!(
-                        "  {:<28} {:<26} {:>9} {:>7}  {}\n",
+                        "  {:<28} {:<26} {:>9} {:>7} {:>8}  {}\n",
                         m.label(),
                         m.row.added_at,
                         c.map_or(0, |c| c.items_scored),
                         c.map_or(0, |c| c.items_failed),
+                        embedded(m.row.id),
                         m.row.file_hash.get(..12).unwrap_or_default()
                     ));
                 }

@@ -10,7 +10,7 @@
 //!
 //! [output]
 //! name = "probabilities"          # default: the model's first output
-//! kind = "probabilities"          # logits (default) | probabilities
+//! kind = "probabilities"          # logits (default) | probabilities | embedding (an encoder)
 //! ```
 //!
 //! See `docs/active-learning.md` for every key of every adapter.
@@ -238,6 +238,9 @@ pub enum OutputKind {
     Logits,
     /// Class probabilities.
     Probabilities,
+    /// An encoder: a `[batch, d]` output, each row an item's vector (`sift embed` stores it;
+    /// `sift score` refuses the model).
+    Embedding,
 }
 
 /// Reduction of a sequence output.
@@ -334,7 +337,31 @@ impl ModelConfig {
         if self.output.reduce.is_some() && matches!(self.input, InputConfig::Ranking(_)) {
             return fail("output.reduce does not apply to the ranking adapter".into());
         }
+        if self.is_encoder() {
+            let extra = [
+                ("output.reduce", self.output.reduce.is_some()),
+                ("output.column", self.output.column.is_some()),
+                ("output.embedding", self.output.embedding.is_some()),
+            ];
+            if let Some((key, _)) = extra.iter().find(|(_, set)| *set) {
+                return fail(format!(
+                    "{key} does not apply to an encoder (output.kind = \"embedding\"): its output is already one vector per item"
+                ));
+            }
+            if matches!(self.input, InputConfig::Ranking(_)) {
+                return fail(
+                    "output.kind = \"embedding\" does not apply to the ranking adapter (it runs several rows per item); \
+                     embed the texts with the text adapter"
+                        .into(),
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// Whether the config declares an encoder (`output.kind = "embedding"`).
+    pub fn is_encoder(&self) -> bool {
+        self.output.kind == OutputKind::Embedding
     }
 
     /// The files the config refers to, resolved against `base` (the config's folder).
@@ -408,6 +435,43 @@ mod tests {
             ModelConfig::parse(&stored, "stored").unwrap().output.reduce,
             Some(Reduce::MeanTokenEntropy)
         );
+    }
+
+    #[test]
+    fn encoders() {
+        let text = "[input]\nadapter = \"text\"\ntokenizer = \"tokenizer.json\"\n[output]\nname = \"embedding\"\nkind = \"embedding\"\n";
+        let c = ModelConfig::parse(text, "m.toml").unwrap();
+        assert!(c.is_encoder());
+        assert!(
+            ModelConfig::parse(&c.to_stored_toml().unwrap(), "stored")
+                .unwrap()
+                .is_encoder()
+        );
+        assert!(
+            !ModelConfig::parse("[input]\nadapter = \"features\"\nfield = \"x\"\n", "m.toml")
+                .unwrap()
+                .is_encoder()
+        );
+        for (extra, key) in [
+            ("reduce = \"mean-token-entropy\"\n", "output.reduce"),
+            ("column = 1\n", "output.column"),
+            ("embedding = \"e\"\n", "output.embedding"),
+        ] {
+            let err = ModelConfig::parse(&format!("{text}{extra}"), "m.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("m.toml: ") && err.contains(key) && err.contains("encoder"),
+                "{err}"
+            );
+        }
+        let err = ModelConfig::parse(
+            "[input]\nadapter = \"ranking\"\ntokenizer = \"t.json\"\n[output]\nkind = \"embedding\"\n",
+            "m.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("ranking adapter"), "{err}");
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub enum OnnxError {
     /// ONNX Runtime failed while running the model.
     #[error("ONNX Runtime: {0}")]
     Runtime(String),
+    /// The model is of the wrong kind for the command (an encoder given to `sift score`, a
+    /// classifier given to `sift embed`).
+    #[error("{0}")]
+    Kind(String),
     /// A device name that is not `auto`, `cpu`, `cuda` or `cuda:N`.
     #[error("unknown device {0:?}: use auto, cpu, cuda or cuda:N")]
     Device(String),

@@ -12,11 +12,15 @@
 //!   inputs and outputs are checked against the config, and every disagreement is reported.
 //! * [`OnnxScorer`]: opens a model on `auto`, `cpu` or `cuda[:N]`, and scores batches with
 //!   decoding and preprocessing on worker threads overlapping inference.
+//! * [`OnnxEncoder`]: the same for an encoder (`output.kind = "embedding"`, a `[batch, d]`
+//!   output): each item becomes one vector, which `sift embed` stores.
 
 mod adapters;
 mod config;
+mod encoder;
 mod error;
 mod model;
+mod pipeline;
 mod runtime;
 mod scorer;
 
@@ -27,6 +31,7 @@ pub use config::{
     ChannelOrder, FeaturesConfig, Filter, ImageConfig, InputConfig, Layout, ModelConfig, OutputConfig,
     OutputKind, RankingConfig, Reduce, ResizeMode, TextConfig, TokenInputs,
 };
+pub use encoder::OnnxEncoder;
 pub use error::OnnxError;
 pub use model::{ModelSignature, Plan, TensorInfo, inspect_model};
 pub use runtime::{Device, EXPECTED_RUNTIME, Runtime, SearchPlaces, locate, runtime};
@@ -44,6 +49,10 @@ pub struct CheckedModel {
     pub signature: ModelSignature,
     /// The adapter that feeds it.
     pub adapter: &'static str,
+    /// The model output that is read.
+    pub output: TensorInfo,
+    /// Whether the config declares an encoder (`output.kind = "embedding"`).
+    pub encoder: bool,
 }
 
 /// Reads `config_file`, opens `model_file` with ONNX Runtime, and checks that they agree
@@ -59,6 +68,14 @@ pub fn check_model(model_file: &Path, config_file: &Path) -> Result<CheckedModel
     let base = config_file.parent().unwrap_or_else(|| Path::new("."));
     let signature = inspect_model(model_file)?;
     let plan = Plan::new(&config, &signature, base)?;
+    let output = signature
+        .outputs
+        .iter()
+        .find(|t| t.name == plan.output_name())
+        .cloned()
+        .ok_or_else(|| {
+            OnnxError::Mismatch(vec![format!("the model has no output `{}`", plan.output_name())])
+        })?;
     let name = config.name.clone().unwrap_or_else(|| {
         model_file
             .file_stem()
@@ -70,6 +87,8 @@ pub fn check_model(model_file: &Path, config_file: &Path) -> Result<CheckedModel
         assets: config.assets(base),
         signature,
         adapter: plan.adapter(),
+        output,
+        encoder: config.is_encoder(),
     })
 }
 
@@ -87,4 +106,20 @@ pub fn open_registered(
 ) -> Result<OnnxScorer, OnnxError> {
     let config = ModelConfig::parse(config, &format!("stored config of {}", model_file.display()))?;
     OnnxScorer::open(model_file, &config, model_dir, options)
+}
+
+/// Opens a registered encoder: `model_file` with its stored `config` text, assets in
+/// `model_dir`.
+///
+/// # Errors
+///
+/// As [`OnnxEncoder::open`], and [`OnnxError::Config`] if the stored config no longer parses.
+pub fn open_registered_encoder(
+    model_file: &Path,
+    config: &str,
+    model_dir: &Path,
+    options: &ScorerOptions,
+) -> Result<OnnxEncoder, OnnxError> {
+    let config = ModelConfig::parse(config, &format!("stored config of {}", model_file.display()))?;
+    OnnxEncoder::open(model_file, &config, model_dir, options)
 }

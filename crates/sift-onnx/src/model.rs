@@ -222,6 +222,8 @@ pub(crate) enum Adapter {
 #[derive(Debug, Clone)]
 pub(crate) struct OutputPlan {
     pub(crate) name: String,
+    /// The output's second dimension when the model fixes it (an encoder's vector length).
+    pub(crate) dim: Option<usize>,
     pub(crate) kind: OutputKind,
     pub(crate) reduce: Option<Reduce>,
     /// Ranking: the reward column.
@@ -267,6 +269,11 @@ impl Plan {
             }),
             _ => Err(OnnxError::Mismatch(problems)),
         }
+    }
+
+    /// The name of the model output that is read.
+    pub fn output_name(&self) -> &str {
+        &self.output.name
     }
 
     /// The adapter's name.
@@ -526,7 +533,12 @@ fn resolve_output(
     }?;
     if !out.is_float() {
         problems.push(format!(
-            "model output {out}: scores are read from float32 or float64 tensors{}",
+            "model output {out}: {} read from float32 or float64 tensors{}",
+            if c.kind == OutputKind::Embedding {
+                "an encoder's vectors are"
+            } else {
+                "scores are"
+            },
             if sig.outputs.len() > 1 {
                 format!(
                     " (set output.name; its outputs: {})",
@@ -538,8 +550,19 @@ fn resolve_output(
         ));
     }
     let ranking = matches!(config.input, InputConfig::Ranking(_));
+    let encoder = c.kind == OutputKind::Embedding;
+    if encoder && out.is_float() && (out.shape.len() != 2 || out.dim(1).is_some_and(|d| d < 1)) {
+        problems.push(format!(
+            "model output {out}: an encoder (output.kind = \"embedding\") gives one vector per item, [batch, dimensions] (rank 2){}",
+            match out.shape.len() {
+                3 => "; this looks like per-token vectors [batch, tokens, dimensions]: pool them inside the model (e.g. mean over the attention mask)",
+                1 => "; this looks like one number per item",
+                _ => "",
+            }
+        ));
+    }
     match (c.reduce, ranking) {
-        _ if !out.is_float() => {}
+        _ if !out.is_float() || encoder => {}
         (Some(Reduce::MeanTokenEntropy), _) => {
             if out.shape.len() != 3 {
                 problems.push(format!(
@@ -600,6 +623,7 @@ fn resolve_output(
     }
     Some(OutputPlan {
         name: out.name.clone(),
+        dim: out.dim(1).and_then(|d| usize::try_from(d).ok()),
         kind: c.kind,
         reduce: c.reduce,
         column: c.column.unwrap_or(0),

@@ -156,7 +156,7 @@ pub fn locate(places: &SearchPlaces) -> Result<PathBuf, String> {
 
 fn how_to_install() -> String {
     format!(
-        "Scoring needs the ONNX Runtime {EXPECTED_RUNTIME} shared library. Install it with `make setup` (it puts the \
+        "Scoring and embedding need the ONNX Runtime {EXPECTED_RUNTIME} shared library. Install it with `make setup` (it puts the \
          onnxruntime=={EXPECTED_RUNTIME}.* wheel into ~/.cache/sift/venv), or `pip install onnxruntime=={EXPECTED_RUNTIME}.*` \
          (onnxruntime-gpu for CUDA) and set ORT_DYLIB_PATH to its onnxruntime/capi/{}* file. \
          Labeling, import, export and sync do not need it.",

@@ -1,7 +1,6 @@
 //! [`OnnxScorer`]: sift-api's [`Scorer`] on ONNX Runtime, with decoding and preprocessing on
 //! worker threads overlapping inference.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ort::session::{Session, SessionInputValue, SessionOutputs};
@@ -12,6 +11,7 @@ use crate::adapters::{self, FeedData, Prepared};
 use crate::config::{ModelConfig, OutputKind, Reduce};
 use crate::error::OnnxError;
 use crate::model::{Adapter, ModelSignature, Plan};
+use crate::pipeline;
 use crate::runtime::{Device, Runtime, runtime};
 
 /// How to open a model for scoring.
@@ -33,6 +33,10 @@ impl Default for ScorerOptions {
         }
     }
 }
+
+/// Reads each item's result from the model's outputs for a prepared batch.
+pub(crate) type Reader<X> =
+    fn(&Plan, &SessionOutputs<'_>, &Prepared) -> Result<Vec<Result<X, String>>, ScorerError>;
 
 /// A model opened for scoring.
 #[derive(Debug)]
@@ -67,6 +71,24 @@ impl OnnxScorer {
         asset_dir: &Path,
         options: &ScorerOptions,
     ) -> Result<Self, OnnxError> {
+        if config.is_encoder() {
+            return Err(OnnxError::Kind(format!(
+                "{} is an encoder (output.kind = \"embedding\"): it gives vectors, not class scores; \
+                 store them with `sift embed`, or score with a classifier",
+                model_path.display()
+            )));
+        }
+        Self::open_any(model_path, config, asset_dir, options, "scoring")
+    }
+
+    /// [`OnnxScorer::open`] for any kind of model; `verb` says what the notes call the work.
+    pub(crate) fn open_any(
+        model_path: &Path,
+        config: &ModelConfig,
+        asset_dir: &Path,
+        options: &ScorerOptions,
+        verb: &str,
+    ) -> Result<Self, OnnxError> {
         let rt = runtime()?;
         let threads = options.intra_threads.unwrap_or_else(cores).max(1);
         let mut notes = Vec::new();
@@ -81,7 +103,7 @@ impl OnnxScorer {
                     match open_cuda(rt, model_path, 0) {
                         Ok(s) => (s, "cuda:0".to_owned()),
                         Err(e) => {
-                            notes.push(format!("CUDA is not usable ({e}); scoring on the CPU"));
+                            notes.push(format!("CUDA is not usable ({e}); {verb} on the CPU"));
                             (
                                 crate::model::open_session_cpu(model_path, threads)?,
                                 "cpu".to_owned(),
@@ -90,7 +112,7 @@ impl OnnxScorer {
                     }
                 } else {
                     notes.push(format!(
-                        "this ONNX Runtime ({}) has no CUDA support; scoring on the CPU",
+                        "this ONNX Runtime ({}) has no CUDA support; {verb} on the CPU",
                         rt.path.display()
                     ));
                     (
@@ -105,7 +127,7 @@ impl OnnxScorer {
         if let Some(n) = plan.fixed_batch {
             notes.push(format!("the model takes batches of exactly {n}"));
         }
-        notes.push(format!("scoring on {device} with ONNX Runtime {}", rt.version));
+        notes.push(format!("{verb} on {device} with ONNX Runtime {}", rt.version));
         Ok(Self {
             session,
             plan,
@@ -150,6 +172,25 @@ impl OnnxScorer {
     /// A [`ScorerError`] when ONNX Runtime rejects the batch or the output has an
     /// unexpected shape.
     pub fn run_prepared(&mut self, prepared: Prepared) -> Result<Vec<ItemResult>, ScorerError> {
+        self.run_with(prepared, read_outputs)
+    }
+
+    /// The plan this model runs with.
+    pub(crate) fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The number of preprocessing threads.
+    pub(crate) fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Runs the model on a prepared batch and reads each item's result with `read`.
+    pub(crate) fn run_with<X>(
+        &mut self,
+        prepared: Prepared,
+        read: Reader<X>,
+    ) -> Result<Vec<Result<X, String>>, ScorerError> {
         if prepared.rows == 0 {
             return Ok(prepared
                 .items
@@ -160,7 +201,7 @@ impl OnnxScorer {
         if let Some(n) = self.plan.fixed_batch
             && prepared.rows != n
         {
-            return self.run_fixed_batch(&prepared, n);
+            return self.run_fixed_batch(&prepared, n, read);
         }
         // The feeds move into the tensors (no copy); the rest of `prepared` reads the outputs.
         let mut prepared = prepared;
@@ -184,23 +225,28 @@ impl OnnxScorer {
                 self.model_path.display()
             ))
         })?;
-        read_outputs(&plan, &outputs, &prepared)
+        read(&plan, &outputs, &prepared)
     }
 
     /// A model with a fixed batch size: run the rows in pieces of that size (the last padded).
-    fn run_fixed_batch(&mut self, prepared: &Prepared, n: usize) -> Result<Vec<ItemResult>, ScorerError> {
+    fn run_fixed_batch<X>(
+        &mut self,
+        prepared: &Prepared,
+        n: usize,
+        read: Reader<X>,
+    ) -> Result<Vec<Result<X, String>>, ScorerError> {
         // Only single-row items reach here in practice (image/features adapters); split by item.
-        let mut results: Vec<ItemResult> = Vec::with_capacity(prepared.items.len());
+        let mut results: Vec<Result<X, String>> = Vec::with_capacity(prepared.items.len());
         let mut pending: Vec<usize> = Vec::new();
         let flush = |this: &mut Self,
                      pending: &mut Vec<usize>,
-                     results: &mut Vec<ItemResult>|
+                     results: &mut Vec<Result<X, String>>|
          -> Result<(), ScorerError> {
             if pending.is_empty() {
                 return Ok(());
             }
             let piece = slice_rows(prepared, pending, n);
-            let out = this.run_prepared_exact(piece)?;
+            let out = this.run_prepared_exact(piece, read)?;
             for (&slot, r) in pending.iter().zip(out) {
                 if let Some(s) = results.get_mut(slot) {
                     *s = r;
@@ -225,9 +271,13 @@ impl OnnxScorer {
         Ok(results)
     }
 
-    fn run_prepared_exact(&mut self, prepared: Prepared) -> Result<Vec<ItemResult>, ScorerError> {
+    fn run_prepared_exact<X>(
+        &mut self,
+        prepared: Prepared,
+        read: Reader<X>,
+    ) -> Result<Vec<Result<X, String>>, ScorerError> {
         let fixed = self.plan.fixed_batch.take();
-        let result = self.run_prepared(prepared);
+        let result = self.run_with(prepared, read);
         self.plan.fixed_batch = fixed;
         result
     }
@@ -317,7 +367,10 @@ fn open_cuda(rt: &Runtime, model_path: &Path, device: i32) -> Result<Session, On
 }
 
 /// An output as `f32` values with its shape.
-fn extract(outputs: &SessionOutputs<'_>, name: &str) -> Result<(Vec<usize>, Vec<f32>), ScorerError> {
+pub(crate) fn extract(
+    outputs: &SessionOutputs<'_>,
+    name: &str,
+) -> Result<(Vec<usize>, Vec<f32>), ScorerError> {
     let value = outputs
         .get(name)
         .ok_or_else(|| ScorerError(format!("the model produced no output `{name}`")))?;
@@ -392,7 +445,8 @@ fn read_outputs(
             } else {
                 let row = row_of(rows.start).to_vec();
                 match plan.output.kind {
-                    OutputKind::Logits => ModelOutput::Logits(row),
+                    // An encoder never reaches here: `OnnxScorer::open` refuses it.
+                    OutputKind::Logits | OutputKind::Embedding => ModelOutput::Logits(row),
                     OutputKind::Probabilities => ModelOutput::Probabilities(row),
                 }
             };
@@ -418,7 +472,8 @@ fn mean_token_scores(
     kind: OutputKind,
 ) -> Result<RowScores, String> {
     let input = match kind {
-        OutputKind::Logits => sift_al::Input::Logits,
+        // `reduce` is refused for encoders by the config check.
+        OutputKind::Logits | OutputKind::Embedding => sift_al::Input::Logits,
         OutputKind::Probabilities => sift_al::Input::Probabilities,
     };
     let mut kept = Vec::with_capacity(values.len());
@@ -463,69 +518,15 @@ impl Scorer for OnnxScorer {
         next: &mut dyn FnMut() -> Option<Vec<ScoreInput>>,
         done: &mut dyn FnMut(Vec<ScoreInput>, Vec<ItemResult>) -> bool,
     ) -> Result<(), ScorerError> {
-        let workers = self.workers;
-        let depth = workers + 1;
         let adapter = self.plan.adapter.clone();
-        std::thread::scope(|scope| -> Result<(), ScorerError> {
-            let (job_tx, job_rx) = crossbeam_channel::bounded::<(u64, Vec<ScoreInput>)>(depth);
-            let (ready_tx, ready_rx) = crossbeam_channel::bounded::<(u64, Vec<ScoreInput>, Prepared)>(depth);
-            for _ in 0..workers {
-                let (job_rx, ready_tx, adapter) = (job_rx.clone(), ready_tx.clone(), &adapter);
-                scope.spawn(move || {
-                    for (seq, batch) in job_rx {
-                        let prepared = adapters::prepare(adapter, &batch);
-                        if ready_tx.send((seq, batch, prepared)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            drop((job_rx, ready_tx));
-            let mut sent = 0_u64;
-            let mut next_to_run = 0_u64;
-            let mut exhausted = false;
-            let mut waiting: BTreeMap<u64, (Vec<ScoreInput>, Prepared)> = BTreeMap::new();
-            let result = loop {
-                while !exhausted && sent - next_to_run < depth as u64 {
-                    match next() {
-                        Some(batch) => {
-                            if job_tx.send((sent, batch)).is_err() {
-                                exhausted = true;
-                            }
-                            sent += 1;
-                        }
-                        None => exhausted = true,
-                    }
-                }
-                if next_to_run == sent {
-                    break Ok(());
-                }
-                let (batch, prepared) = loop {
-                    if let Some(ready) = waiting.remove(&next_to_run) {
-                        break ready;
-                    }
-                    match ready_rx.recv() {
-                        Ok((seq, batch, prepared)) => {
-                            waiting.insert(seq, (batch, prepared));
-                        }
-                        Err(_) => return Err(ScorerError("a preprocessing thread stopped".into())),
-                    }
-                };
-                next_to_run += 1;
-                match self.run_prepared(prepared) {
-                    Ok(results) => {
-                        if !done(batch, results) {
-                            break Ok(());
-                        }
-                    }
-                    Err(e) => break Err(e),
-                }
-            };
-            // Closing the job queue ends the workers; drain what they still hand over.
-            drop(job_tx);
-            while ready_rx.recv().is_ok() {}
-            result
-        })
+        let workers = self.workers;
+        pipeline::run(
+            &adapter,
+            workers,
+            next,
+            &mut |prepared| self.run_prepared(prepared),
+            done,
+        )
     }
 }
 

@@ -11,6 +11,7 @@
 //! reviews and events are protected by triggers: they can be added, never changed.
 
 mod annotations;
+mod embeddings;
 mod error;
 mod export;
 mod faults;
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use annotations::{AnnotationRow, Decision, ReviewRow, VersionRow};
+pub use embeddings::{EmbeddingCounts, blob_to_vector, vector_to_blob};
 pub use error::{Result, StoreError};
 pub use export::{ExportFilter, ExportRow};
 use faults::InFile;

@@ -25,6 +25,10 @@
 //! that registry. [`Code`] and [`Violation`] sit in a leaf module that everything reports
 //! through.
 //!
+//! The UI's TypeScript types of the template ([`TemplateView`], with every kind's fields and
+//! rules), of the payloads ([`Payload`]) and of [`Violation`] derive from these types with
+//! ts-rs; `sift-api`'s bindings test writes them to `ui/src/lib/bindings/`.
+//!
 //! Offsets and lengths are counted in Unicode scalar values; see [`text`].
 
 #![warn(missing_docs)]
@@ -48,7 +52,7 @@ pub use payload::{
 pub use template::{
     Action, Chord, Class, Classification, ClassificationFields, ClassificationRules, Dimension, Direction,
     FieldBinding, ImageFields, ImageRules, Kind, QaFields, QaRules, RankingFields, RankingRules, Requirement,
-    SceneRules, Shortcuts, Spec, Template, TemplateError, TemplateErrors, VideoFields, VideoRules,
-    parse_template,
+    SceneRules, Shortcuts, Spec, Template, TemplateError, TemplateErrors, TemplateView, VideoFields,
+    VideoRules, parse_template,
 };
 pub use validate::{Code, MediaInfo, Mode, Violation, check, validate};

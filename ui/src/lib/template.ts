@@ -1,144 +1,41 @@
 /**
- * The template as the `template` command returns it (`sift template show` prints the same JSON).
- * Written by hand: the template is not a generated binding.
+ * The template as the `template` command returns it (`sift template show` prints the same JSON),
+ * and what this UI adds to it: the shortcut actions with their default chords and labels, the
+ * effective chords, and field lookups. The template's types are generated from Rust
+ * (`sift_template::TemplateView`, see `./bindings`) and re-exported here under the names the
+ * components use.
  */
 
+import type { TemplateKind, TemplateView } from "./bindings";
 import { isMac, parseChord, sameChord, type Chord } from "./shortcuts";
 
-export type TemplateKind = "qa" | "ranking" | "image-caption" | "video-caption" | "classification";
+export type {
+  ClassificationClass,
+  ClassificationFields,
+  ClassificationRules,
+  ImageFields,
+  ImageRules,
+  QaFields,
+  QaRules,
+  RankingClassification,
+  RankingDimension,
+  RankingDirection,
+  RankingFields,
+  RankingRules,
+  Requirement,
+  TemplateKind,
+  TemplateView,
+  VideoFields,
+  VideoRules,
+} from "./bindings";
 
-export interface QaRules {
-  min_pairs: number;
-  max_pairs: number;
-  question_types: string[];
-  required_question_types: string[];
-  question_min_chars: number;
-  question_max_chars: number;
-  answer_min_chars: number;
-  answer_max_chars: number;
-  require_spans: boolean;
-  allow_entire_passage: boolean;
-  max_spans_per_pair?: number | null;
-}
-
-export interface RankingDimension {
-  name: string;
-  title?: string | null;
-  description: string;
-  direction?: "more-is-better" | "less-is-better";
-}
-
-export interface RankingClassification {
-  name: string;
-  question: string;
-  options: string[];
-  required?: boolean;
-}
-
-export interface RankingRules {
-  min_responses: number;
-  max_responses?: number | null;
-  allow_ties: boolean;
-  rationale: "off" | "optional" | "required";
-  rationale_max_chars: number;
-  dimensions: RankingDimension[];
-  classifications: RankingClassification[];
-}
-
-export interface ImageRules {
-  min_objects: number;
-  max_objects?: number | null;
-  object_name_max_chars: number;
-  require_object_description: boolean;
-  object_description_max_chars: number;
-  min_relationships: number;
-  require_setting: boolean;
-  setting_max_chars: number;
-  caption_min_words: number;
-  caption_max_words?: number | null;
-  caption_must_mention_objects: boolean;
-}
-
-export interface VideoRules {
-  min_events: number;
-  max_events?: number | null;
-  event_description_max_chars: number;
-  allow_overlapping_events: boolean;
-  require_setting: boolean;
-  setting_max_chars: number;
-  caption_min_words: number;
-  caption_max_words?: number | null;
-}
-
-/** One class of a classification template (labeling-templates/README.md, `rules.classes`). */
-export interface ClassificationClass {
-  name: string;
-  /** What belongs in the class (may be empty). */
-  description: string;
-  /** The key that picks it, pressed without modifiers (one character), or "none". */
-  key: string;
-  /** `#rrggbb`. */
-  colour: string;
-}
-
-export interface ClassificationRules {
-  multi_label: boolean;
-  /** Multi-label only (default 1). */
-  min_labels?: number | null;
-  /** Multi-label only. */
-  max_labels?: number | null;
-  allow_unsure: boolean;
-  /** With `allow_unsure`. */
-  unsure_reason?: "optional" | "required" | null;
-  unsure_reason_max_chars?: number | null;
-  classes: ClassificationClass[];
-}
-
-interface TemplateBase {
-  name: string;
-  version: number;
-  title: string;
-  description?: string | null;
-  /** Markdown. */
-  instructions: string;
-  label_attribute: string;
-  job_name: string;
-  /** Action name → chord ("Mod+Enter", "Alt+C", "F1"), or "none" when unbound. */
-  shortcuts: Record<string, string>;
-}
-
-export interface QaTemplate extends TemplateBase {
-  kind: "qa";
-  fields: { passage: string };
-  rules: QaRules;
-}
-
-export interface RankingTemplate extends TemplateBase {
-  kind: "ranking";
-  fields: { prompt: string; responses: string };
-  rules: RankingRules;
-}
-
-export interface ImageTemplate extends TemplateBase {
-  kind: "image-caption";
-  fields: { image: string; width?: string | null; height?: string | null };
-  rules: ImageRules;
-}
-
-export interface VideoTemplate extends TemplateBase {
-  kind: "video-caption";
-  fields: { video: string; duration?: string | null; frame_rate?: string | null };
-  rules: VideoRules;
-}
-
-export interface ClassificationTemplate extends TemplateBase {
-  kind: "classification";
-  /** Exactly one of `text` (the text to classify) and `image` (the image reference). */
-  fields: { text: string; image?: undefined } | { image: string; text?: undefined };
-  rules: ClassificationRules;
-}
-
-export type TemplateView = QaTemplate | RankingTemplate | ImageTemplate | VideoTemplate | ClassificationTemplate;
+/** The template of one kind. */
+export type TemplateOf<K extends TemplateKind> = Extract<TemplateView, { kind: K }>;
+export type QaTemplate = TemplateOf<"qa">;
+export type RankingTemplate = TemplateOf<"ranking">;
+export type ImageTemplate = TemplateOf<"image-caption">;
+export type VideoTemplate = TemplateOf<"video-caption">;
+export type ClassificationTemplate = TemplateOf<"classification">;
 
 /** Shortcut actions every kind has. */
 export const COMMON_ACTIONS = ["submit", "save_draft", "skip", "toggle_instructions"] as const;
@@ -242,7 +139,7 @@ export function effectiveShortcuts(template: TemplateView, mac = isMac(), deskto
  */
 export function anchorTextField(template: TemplateView): string | null {
   if (template.kind === "qa") return template.fields.passage;
-  if (template.kind === "classification") return template.fields.text ?? null;
+  if (template.kind === "classification") return "text" in template.fields ? template.fields.text : null;
   return null;
 }
 

@@ -12,7 +12,8 @@ import type {
 import { ApiError, NetworkError } from "../lib/api/errors";
 import type { CallOptions, Transport } from "../lib/api/transport";
 import type { Me } from "../lib/bindings";
-import type { TemplateView } from "../lib/template";
+import type { TemplateKind, TemplateView } from "../lib/template";
+import type { PayloadOf } from "../lib/templates/payload";
 import qa from "./templates/qa.json";
 import ranking from "./templates/ranking.json";
 import image from "./templates/image-caption.json";
@@ -35,7 +36,8 @@ export interface Call {
 
 type Failure = Error | ((args: Record<string, any>) => Error | null);
 
-export class FakeTransport implements Transport {
+/** `K`: the template kind (the type of the payloads it records). */
+export class FakeTransport<K extends TemplateKind = TemplateKind> implements Transport {
   template: TemplateView;
   me: Me;
   items = new Map<number, JsonValue>();
@@ -52,7 +54,7 @@ export class FakeTransport implements Transport {
   #nextAnnotation = 100;
   #clock = Date.parse("2026-01-01T00:00:00Z");
 
-  constructor(kind: keyof typeof TEMPLATES, contents: JsonValue[], role: Me["annotator"]["role"] = "annotator") {
+  constructor(kind: K, contents: JsonValue[], role: Me["annotator"]["role"] = "annotator") {
     this.template = TEMPLATES[kind];
     this.me = {
       annotator: { name: "ann", role },
@@ -92,9 +94,10 @@ export class FakeTransport implements Transport {
     return this.calls.filter((c) => c.command === command);
   }
 
-  lastPayload(command = "save_draft"): any {
+  /** The payload of the last `command` call (undefined, typed as a payload, when there was none). */
+  lastPayload(command = "save_draft"): PayloadOf<K> {
     const c = this.callsOf(command);
-    return c.length === 0 ? undefined : c[c.length - 1].args.payload;
+    return (c.length === 0 ? undefined : c[c.length - 1].args.payload) as PayloadOf<K>;
   }
 
   mediaUrl(itemId: number): string {

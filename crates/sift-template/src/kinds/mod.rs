@@ -125,8 +125,10 @@ pub(crate) trait TaskKind {
 // ------------------------------------------------------------------------------ registry
 
 /// The task kinds. Serialized (and parsed with [`str::parse`]) by their template names:
-/// `qa`, `ranking`, `image-caption`, `video-caption`, `classification`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// `qa`, `ranking`, `image-caption`, `video-caption`, `classification` (the TypeScript type,
+/// `TemplateKind`, spells them the same way; a test keeps the two in step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ts_rs::TS)]
+#[ts(rename = "TemplateKind", rename_all = "kebab-case")]
 pub enum Kind {
     /// Question/answer pairs written about a passage (SFT demonstration data).
     Qa,
@@ -151,8 +153,11 @@ impl Kind {
     ];
 }
 
-/// Kind-specific part of a template: which manifest keys feed it, and its rules.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Kind-specific part of a template: which manifest keys feed it, and its rules. Serialized
+/// as `kind`, `fields` and `rules` (the kind's template name as the tag), in line with the
+/// template's other keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Spec {
     /// `kind = "qa"`.
     Qa {
@@ -193,7 +198,7 @@ pub enum Spec {
 
 /// An annotation payload of any kind. Serializes as the inner payload object (no tag): the
 /// kind comes from the template.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(untagged)]
 pub enum Payload {
     /// `qa`.
@@ -398,5 +403,22 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Kind::ALL.len());
+    }
+
+    /// The UI's TypeScript types spell the kinds as templates do: `TemplateKind` and the `kind`
+    /// tag of each template's `fields` and `rules`.
+    #[test]
+    fn typescript_kind_names_are_the_template_names() {
+        use ts_rs::TS;
+        let cfg = ts_rs::Config::new();
+        let names: Vec<String> = Kind::ALL.iter().map(|k| format!("\"{}\"", k.as_str())).collect();
+        assert_eq!(Kind::inline(&cfg), names.join(" | "));
+        let spec = Spec::inline(&cfg);
+        for k in Kind::ALL {
+            assert!(
+                spec.contains(&format!("\"kind\": \"{}\"", k.as_str())),
+                "{k}: {spec}"
+            );
+        }
     }
 }

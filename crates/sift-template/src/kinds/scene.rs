@@ -11,7 +11,7 @@ use crate::violation::Code;
 
 /// Rules for the setting and the caption (keys `require_setting`, `setting_max_chars`,
 /// `caption_min_words`, `caption_max_words` of an image- or video-caption template).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SceneRules {
     /// Whether the setting text is required.
     pub require_setting: bool,
@@ -21,6 +21,7 @@ pub struct SceneRules {
     pub caption_min_words: u32,
     /// See `caption_min_words`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub caption_max_words: Option<u32>,
 }
 

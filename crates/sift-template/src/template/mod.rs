@@ -11,15 +11,16 @@
 //! * [`parse`]: the top-level keys and the dispatch to the kind's reader.
 //! * [`toml_reader`]: the generic TOML reader; [`rules`]: rule-reading helpers every kind uses.
 //! * [`shortcuts`]: key chords and the effective bindings.
+//! * `view`: [`TemplateView`], the template as serialized (TOML, and JSON for the UI).
 
 mod errors;
 mod parse;
 pub(crate) mod rules;
 pub mod shortcuts;
 pub(crate) mod toml_reader;
+mod view;
 
 use serde::Serialize;
-use serde::ser::{SerializeStruct, Serializer};
 
 pub use crate::kinds::{
     Class, Classification, ClassificationFields, ClassificationRules, Dimension, Direction, ImageFields,
@@ -30,9 +31,10 @@ use crate::kinds::{TaskKind, with_spec};
 pub use errors::{TemplateError, TemplateErrors};
 pub use parse::parse_template;
 pub use shortcuts::{Action, Chord, Shortcuts};
+pub use view::TemplateView;
 
 /// Whether a free-text field is shown and required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Requirement {
     /// Not asked for; a non-empty value is rejected on submit.
@@ -170,28 +172,5 @@ impl Template {
     /// The effective template as JSON, same shape as [`Template::to_toml_string`].
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-    }
-}
-
-/// Serializes the effective template in the TOML input shape.
-impl Serialize for Template {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Template", 11)?;
-        st.serialize_field("name", &self.name)?;
-        st.serialize_field("kind", &self.kind())?;
-        st.serialize_field("version", &self.version)?;
-        st.serialize_field("title", &self.title)?;
-        if let Some(d) = &self.description {
-            st.serialize_field("description", d)?;
-        }
-        st.serialize_field("label_attribute", &self.label_attribute)?;
-        st.serialize_field("job_name", &self.job_name)?;
-        st.serialize_field("instructions", &self.instructions)?;
-        with_spec!(&self.spec, |K, fields, rules| {
-            st.serialize_field("fields", fields)?;
-            st.serialize_field("rules", rules)?;
-        });
-        st.serialize_field("shortcuts", &self.shortcuts)?;
-        st.end()
     }
 }

@@ -11,6 +11,7 @@ import type {
   Violation,
   WorkEntry,
 } from "../bindings";
+import type { CommandName, Commands } from "../bindings/commands";
 import type { TemplateView } from "../template";
 import type { Me } from "../bindings";
 import type { SuggestionRecord } from "./pending-bindings";
@@ -29,12 +30,17 @@ export class ApiClient {
     this.transport = transport;
   }
 
+  /** One command of the generated table: its arguments and result are the Rust types. */
+  private call<K extends CommandName>(name: K, args: Commands[K]["args"], options?: CallOptions): Promise<Commands[K]["result"]> {
+    return this.transport.call<Commands[K]["result"]>(name, args, options);
+  }
+
   me(): Promise<Me> {
-    return this.transport.call<Me>("me", {});
+    return this.call("me", {});
   }
 
   template(): Promise<TemplateView> {
-    return this.transport.call<TemplateView>("template", {});
+    return this.call("template", {});
   }
 
   /** The first page of the caller's queue, or with `after` the next page of new items after that item id. */
@@ -42,16 +48,16 @@ export class ApiClient {
     const args: QueueArgs = {};
     if (limit !== undefined) args.limit = limit;
     if (after !== undefined) args.after = after;
-    return this.transport.call<QueueView>("queue", args);
+    return this.call("queue", args);
   }
 
   /** The caller's own annotations (any state), most recently changed first. */
   recentWork(limit?: number): Promise<WorkEntry[]> {
-    return this.transport.call<WorkEntry[]>("recent_work", limit === undefined ? {} : { limit });
+    return this.call("recent_work", limit === undefined ? {} : { limit });
   }
 
   getItem(itemId: number): Promise<ItemView> {
-    return this.transport.call<ItemView>("get_item", { item_id: itemId });
+    return this.call("get_item", { item_id: itemId });
   }
 
   /** Saves a draft; `suggestion`: what the save records about a model suggestion shown (none: left out). */
@@ -62,23 +68,23 @@ export class ApiClient {
     options?: CallOptions,
     suggestion?: SuggestionRecord | null,
   ): Promise<AnnotationView> {
-    return this.transport.call<AnnotationView>("save_draft", saveArgs(itemId, payload, timeSpentMs, suggestion), options);
+    return this.call("save_draft", saveArgs(itemId, payload, timeSpentMs, suggestion), options);
   }
 
   submit(itemId: number, payload: JsonValue, timeSpentMs: number, suggestion?: SuggestionRecord | null): Promise<AnnotationView> {
-    return this.transport.call<AnnotationView>("submit", saveArgs(itemId, payload, timeSpentMs, suggestion));
+    return this.call("submit", saveArgs(itemId, payload, timeSpentMs, suggestion));
   }
 
   validate(itemId: number, payload: JsonValue): Promise<Violation[]> {
-    return this.transport.call<Violation[]>("validate", { item_id: itemId, payload });
+    return this.call("validate", { item_id: itemId, payload });
   }
 
   pendingReviews(limit?: number): Promise<AnnotationView[]> {
-    return this.transport.call<AnnotationView[]>("pending_reviews", limit === undefined ? {} : { limit });
+    return this.call("pending_reviews", limit === undefined ? {} : { limit });
   }
 
   getAnnotation(annotationId: number): Promise<ReviewTask> {
-    return this.transport.call<ReviewTask>("get_annotation", { annotation_id: annotationId });
+    return this.call("get_annotation", { annotation_id: annotationId });
   }
 
   review(
@@ -88,7 +94,7 @@ export class ApiClient {
     comment: string | null,
     anchor: ReviewAnchor | null,
   ): Promise<AnnotationView> {
-    return this.transport.call<AnnotationView>("review", {
+    return this.call("review", {
       annotation_id: annotationId,
       version,
       decision,

@@ -4,6 +4,7 @@ import type { AnnotationView, JsonValue } from "../bindings";
 
 /** Work kept in the browser because the server has not confirmed it yet. */
 export interface LocalDraft {
+  /** A payload when written; read back from storage unchecked (normalised before it is shown). */
   payload: JsonValue;
   /** Active time not yet sent to the server. */
   pendingMs: number;

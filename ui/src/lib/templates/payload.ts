@@ -1,4 +1,14 @@
-import type { JsonValue } from "../bindings";
+/** Stored payloads in the shape the template components edit, and the colours they share. */
+
+import type {
+  ClassificationPayload,
+  ImagePayload,
+  Payload,
+  QaPayload,
+  RankingPayload,
+  TemplateKind,
+  VideoPayload,
+} from "../bindings";
 import type { TemplateView } from "../template";
 import { normalizeClassification } from "./classification/model";
 import { normalizeImage } from "./image/model";
@@ -6,19 +16,38 @@ import { normalizeQa } from "./qa/model";
 import { normalizeRanking } from "./ranking/model";
 import { normalizeVideo } from "./video/model";
 
+export type { Payload };
+
+/** The payload type of each template kind. */
+export type PayloadOf<K extends TemplateKind> = {
+  qa: QaPayload;
+  ranking: RankingPayload;
+  "image-caption": ImagePayload;
+  "video-caption": VideoPayload;
+  classification: ClassificationPayload;
+}[K];
+
+/**
+ * A payload as its template's kind: what the screens show was made by `normalizePayload` for
+ * the template shown, so it has that kind's shape (the union cannot say which member it is).
+ */
+export function payloadOfKind<K extends TemplateKind>(_kind: K, payload: Payload): PayloadOf<K> {
+  return payload as PayloadOf<K>;
+}
+
 /** A stored payload (`{}`, null, partial) in the full shape the template components edit. */
-export function normalizePayload(template: TemplateView, raw: unknown): JsonValue {
+export function normalizePayload(template: TemplateView, raw: unknown): Payload {
   switch (template.kind) {
     case "qa":
-      return normalizeQa(raw) as unknown as JsonValue;
+      return normalizeQa(raw);
     case "ranking":
-      return normalizeRanking(raw) as unknown as JsonValue;
+      return normalizeRanking(raw);
     case "image-caption":
-      return normalizeImage(raw) as unknown as JsonValue;
+      return normalizeImage(raw);
     case "video-caption":
-      return normalizeVideo(raw) as unknown as JsonValue;
+      return normalizeVideo(raw);
     case "classification":
-      return normalizeClassification(raw) as unknown as JsonValue;
+      return normalizeClassification(raw);
   }
 }
 

@@ -24,7 +24,7 @@ use crate::violation::Violation;
 
 /// What a classification item is, and the manifest key that holds it. Written in TOML as
 /// `[fields] text = "..."` or `[fields] image = "..."` (exactly one).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ClassificationFields {
     /// `fields.text`: the key of the text to classify (for example `source`).
@@ -48,7 +48,8 @@ impl ClassificationFields {
 }
 
 /// One class an annotator can choose.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "ClassificationClass")]
 pub struct Class {
     /// The name written in payloads and exports (unique, compared ignoring case).
     pub name: String,
@@ -57,6 +58,7 @@ pub struct Class {
     /// The key that picks the class in the labeling UI (one character, pressed without
     /// modifiers); `None` when unbound. Serialized as the key or `"none"`.
     #[serde(serialize_with = "key_or_none")]
+    #[ts(as = "String")]
     pub key: Option<String>,
     /// Display colour, `#rrggbb`.
     pub colour: String,
@@ -67,23 +69,29 @@ fn key_or_none<S: Serializer>(key: &Option<String>, s: S) -> Result<S::Ok, S::Er
 }
 
 /// Rules of a classification template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ClassificationRules {
     /// Whether a submission may choose several classes (otherwise exactly one).
     pub multi_label: bool,
     /// Multi-label only: fewest classes a submission must choose (default 1).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub min_labels: Option<u32>,
     /// Multi-label only: most classes a submission may choose.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub max_labels: Option<u32>,
     /// Whether annotators may mark an item as unsure (their choice is still a best guess).
     pub allow_unsure: bool,
     /// With `allow_unsure`: whether an unsure mark needs a reason (`optional` or `required`).
+    /// The rules reader accepts only these two (`off` is `allow_unsure = false`), so the UI's
+    /// type names only them.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "\"optional\" | \"required\"")]
     pub unsure_reason: Option<Requirement>,
     /// With `allow_unsure`: reason length limit in characters.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub unsure_reason_max_chars: Option<u32>,
     /// The classes, in display order; a class's index is its position here.
     pub classes: Vec<Class>,
@@ -112,18 +120,19 @@ impl ClassificationRules {
 
 /// Payload of a `classification` template: `{"labels": ["<class>", ...]}`, plus
 /// `"unsure": {"reason": "..."}` when the annotator marked the item as unsure.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClassificationPayload {
     /// The chosen class names, in the order chosen (exactly one for single-label on submit).
     pub labels: Vec<String>,
     /// Present when the annotator is unsure of the labels (which are then a best guess).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub unsure: Option<Unsure>,
 }
 
 /// An "unsure" mark on a classification payload.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields, default)]
 pub struct Unsure {
     /// Why the annotator is unsure (may be empty unless the template requires a reason).

@@ -22,25 +22,28 @@ use crate::validate::Checker;
 use crate::violation::Violation;
 
 /// Manifest keys feeding an image-caption template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImageFields {
     /// Key of the image reference (default `source-ref`).
     pub image: String,
     /// Optional key holding the image width in pixels.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub width: Option<String>,
     /// Optional key holding the image height in pixels.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub height: Option<String>,
 }
 
 /// Rules of an image-caption template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImageRules {
     /// Fewest objects a submission must mark.
     pub min_objects: u32,
     /// Most objects a submission may mark.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub max_objects: Option<u32>,
     /// Object name length limit in characters.
     pub object_name_max_chars: u32,
@@ -59,7 +62,7 @@ pub struct ImageRules {
 
 /// An object marked on an image with a point. `x` and `y` are required; the other keys
 /// default to empty strings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ImageObject {
     /// Identifier unique within the payload (relationships refer to it).
@@ -78,7 +81,7 @@ pub struct ImageObject {
 }
 
 /// A relationship between two marked objects: `subject relation object`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields, default)]
 pub struct Relationship {
     /// Object id of the subject.
@@ -90,7 +93,7 @@ pub struct Relationship {
 }
 
 /// Payload of an `image-caption` template.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields, default)]
 pub struct ImagePayload {
     /// Marked objects.

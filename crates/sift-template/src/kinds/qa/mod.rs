@@ -21,14 +21,14 @@ use crate::validate::Checker;
 use crate::violation::Violation;
 
 /// Manifest keys feeding a Q&A template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct QaFields {
     /// Key of the passage text (default `source`).
     pub passage: String,
 }
 
 /// Rules of a Q&A template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct QaRules {
     /// Fewest pairs a submission may have.
     pub min_pairs: u32,
@@ -52,12 +52,13 @@ pub struct QaRules {
     pub allow_entire_passage: bool,
     /// Most spans one pair may cite.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub max_spans_per_pair: Option<u32>,
 }
 
 /// A half-open range `[start, end)` of a passage, in Unicode scalar values (Rust `char`s,
 /// not bytes and not UTF-16 code units).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Span {
     /// First character of the span.
@@ -84,7 +85,7 @@ impl Span {
 }
 
 /// One question/answer pair.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields, default)]
 pub struct QaPair {
     /// The question.
@@ -100,7 +101,7 @@ pub struct QaPair {
 }
 
 /// Payload of a `qa` template.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields, default)]
 pub struct QaPayload {
     /// The pairs, in the annotator's order.

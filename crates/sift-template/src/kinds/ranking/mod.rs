@@ -26,7 +26,7 @@ use crate::violation::Violation;
 pub use item::Response;
 
 /// Manifest keys feeding a ranking template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RankingFields {
     /// Key of the prompt text (default `prompt`).
     pub prompt: String,
@@ -38,8 +38,9 @@ pub struct RankingFields {
 /// How "best" reads on a ranking dimension. Rank 1 is always the most preferred response; the
 /// direction only tells annotators (and the UI) whether preferred means more or less of the
 /// named quality.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(rename = "RankingDirection")]
 pub enum Direction {
     /// Rank 1 has the most of the quality (clarity, helpfulness).
     MoreIsBetter,
@@ -48,7 +49,8 @@ pub enum Direction {
 }
 
 /// One ranking dimension.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "RankingDimension")]
 pub struct Dimension {
     /// Identifier (`[a-z0-9_-]`), the key in payloads and exports.
     pub name: String,
@@ -61,7 +63,8 @@ pub struct Dimension {
 }
 
 /// A per-response classification question, e.g. "contains a factual error: yes/no".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "RankingClassification")]
 pub struct Classification {
     /// Identifier (`[a-z0-9_-]`), the key in payloads.
     pub name: String,
@@ -74,12 +77,13 @@ pub struct Classification {
 }
 
 /// Rules of a ranking template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RankingRules {
     /// Fewest responses an item must have.
     pub min_responses: u32,
     /// Most responses an item may have.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub max_responses: Option<u32>,
     /// Whether two responses may share a rank.
     pub allow_ties: bool,
@@ -111,7 +115,7 @@ impl RankingRules {
 /// preferred. Ranks are dense: the ranks used on a dimension are exactly `1..=k`. Without ties
 /// that is a permutation of `1..=N`; with ties, tied responses share a rank and the next rank
 /// is the next integer (`a=1, b=1, c=2`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields, default)]
 pub struct RankingPayload {
     /// dimension name → response id → rank (1 = best).

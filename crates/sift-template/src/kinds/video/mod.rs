@@ -24,25 +24,28 @@ use crate::violation::Violation;
 pub const DURATION_SLACK_SECONDS: f64 = 0.001;
 
 /// Manifest keys feeding a video-caption template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct VideoFields {
     /// Key of the video reference (default `source-ref`).
     pub video: String,
     /// Optional key holding the duration in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub duration: Option<String>,
     /// Optional key holding the frame rate (frames per second).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub frame_rate: Option<String>,
 }
 
 /// Rules of a video-caption template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct VideoRules {
     /// Fewest events a submission must log.
     pub min_events: u32,
     /// Most events a submission may log.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub max_events: Option<u32>,
     /// Event description length limit in characters.
     pub event_description_max_chars: u32,
@@ -55,7 +58,7 @@ pub struct VideoRules {
 
 /// A timestamped event in a video, times in seconds from the start. `start` and `end` are
 /// required; `description` defaults to an empty string.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct VideoEvent {
     /// Start time in seconds.
@@ -68,7 +71,7 @@ pub struct VideoEvent {
 }
 
 /// Payload of a `video-caption` template.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields, default)]
 pub struct VideoPayload {
     /// Logged events.

@@ -156,8 +156,8 @@ async function expectLocation() {
  * The app, ready, on a QA project led by "lead": in the desktop shell (Tauri's IPC mocked: the sync
  * commands by `backend(CONFIG)`, the rest by the fake) or in a browser over `sift serve` (the fake).
  */
-async function app(shell: "desktop"): Promise<{ fake: FakeTransport; b: Backend }>;
-async function app(shell: "browser"): Promise<{ fake: FakeTransport }>;
+async function app(shell: "desktop"): Promise<{ fake: FakeTransport<"qa">; b: Backend }>;
+async function app(shell: "browser"): Promise<{ fake: FakeTransport<"qa"> }>;
 async function app(shell: "desktop" | "browser") {
   const fake = new FakeTransport("qa", [{ source: "A passage." }], "lead");
   const b = shell === "desktop" ? backend(CONFIG, (cmd, args) => fake.call(cmd, args)) : undefined;

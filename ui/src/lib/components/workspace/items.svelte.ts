@@ -6,7 +6,7 @@
  */
 
 import { tick } from "svelte";
-import type { AnnotationView, ItemView, JsonValue, WorkEntry } from "../../bindings";
+import type { AnnotationView, ItemView, JsonValue, Payload, WorkEntry } from "../../bindings";
 import { ApiError, describeError } from "../../api/errors";
 import { chooseCopy, isEditable, type LocalDrafts } from "../../stores/localDrafts";
 import type { QueueStore } from "../../stores/queue.svelte";
@@ -31,7 +31,7 @@ export class ShownItem {
   item = $state<ItemView | null>(null);
   annotation = $state<AnnotationView | null>(null);
   /** The work on screen (normalised for the template's kind); the task component edits it in place. */
-  payload = $state<JsonValue | null>(null);
+  payload = $state<Payload | null>(null);
   session = $state<Session | null>(null);
   loading = $state(false);
   loadError = $state<string | null>(null);

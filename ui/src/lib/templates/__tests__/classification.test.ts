@@ -11,7 +11,7 @@ const base = TEMPLATES.classification as ClassificationTemplate;
 
 /** The support-topics template as an image, multi-label one (at most 2 classes). */
 function imageMulti(): ClassificationTemplate {
-  return { ...base, fields: { image: "source-ref" }, rules: { ...base.rules, multi_label: true, min_labels: 1, max_labels: 2, allow_unsure: false, unsure_reason: null, unsure_reason_max_chars: null } };
+  return { ...base, fields: { image: "source-ref" }, rules: { ...base.rules, multi_label: true, min_labels: 1, max_labels: 2, allow_unsure: false, unsure_reason: undefined, unsure_reason_max_chars: undefined } };
 }
 
 const chosen = () => screen.getAllByTestId("class").filter((c) => c.dataset.chosen === "true").map((c) => c.dataset.class);

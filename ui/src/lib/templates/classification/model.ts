@@ -5,14 +5,11 @@
  * answer.
  */
 
+import type { ClassificationPayload } from "../../bindings";
 import type { ClassificationClass, ClassificationRules } from "../../template";
 import { asArray, asObject, asString } from "../json";
 
-export interface ClassificationPayload {
-  labels: string[];
-  /** Present only when the annotator marked the item as unsure. */
-  unsure?: { reason: string };
-}
+export type { ClassificationPayload };
 
 /** A stored payload (`{}`, partial, null) in the shape the UI edits; `unsure` kept only when set. */
 export function normalizeClassification(raw: unknown): ClassificationPayload {

@@ -1,25 +1,9 @@
+/** The image-caption payload (types generated from Rust), its normaliser, object ids and coordinates. */
+
+import type { ImageObject, ImagePayload, Relationship } from "../../bindings";
 import { asArray, asNumber, asObject, asString } from "../json";
 
-export interface ImageObject {
-  id: string;
-  x: number;
-  y: number;
-  name: string;
-  description: string;
-}
-
-export interface Relationship {
-  subject: string;
-  relation: string;
-  object: string;
-}
-
-export interface ImagePayload {
-  objects: ImageObject[];
-  relationships: Relationship[];
-  setting: string;
-  caption: string;
-}
+export type { ImageObject, ImagePayload, Relationship };
 
 export function normalizeImage(raw: unknown): ImagePayload {
   const o = asObject(raw);

@@ -1,21 +1,9 @@
+/** The Q&A payload (types generated from Rust), its normaliser, span merging and passage segments. */
+
+import type { QaPair, QaPayload, Span } from "../../bindings";
 import { asArray, asNumber, asObject, asString } from "../json";
 
-export interface Span {
-  start: number;
-  end: number;
-}
-
-export interface QaPair {
-  question: string;
-  answer: string;
-  question_type: string;
-  spans: Span[];
-  entire_passage: boolean;
-}
-
-export interface QaPayload {
-  pairs: QaPair[];
-}
+export type { QaPair, QaPayload, Span };
 
 export function emptyPair(): QaPair {
   return { question: "", answer: "", question_type: "", spans: [], entire_passage: false };

@@ -1,16 +1,15 @@
+/** The ranking payload (type generated from Rust), the item's responses, and rank edits as buckets. */
+
+import type { RankingPayload } from "../../bindings";
 import { asArray, asObject, asString } from "../json";
+
+export type { RankingPayload };
 
 export interface Response {
   id: string;
   text: string;
   /** Display label: A, B, C… */
   label: string;
-}
-
-export interface RankingPayload {
-  rankings: Record<string, Record<string, number>>;
-  classifications: Record<string, Record<string, string>>;
-  rationale: string;
 }
 
 /** Responses of an item: plain strings (ids "0", "1", …) or `{id, text}` objects. */

@@ -1,16 +1,9 @@
+/** The video-caption payload (types generated from Rust), its normaliser, and time helpers. */
+
+import type { VideoEvent, VideoPayload } from "../../bindings";
 import { asArray, asNumber, asObject, asString } from "../json";
 
-export interface VideoEvent {
-  start: number;
-  end: number;
-  description: string;
-}
-
-export interface VideoPayload {
-  events: VideoEvent[];
-  setting: string;
-  caption: string;
-}
+export type { VideoEvent, VideoPayload };
 
 export function normalizeVideo(raw: unknown): VideoPayload {
   const o = asObject(raw);
