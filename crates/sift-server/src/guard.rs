@@ -65,7 +65,7 @@ impl Guard {
     }
 }
 
-fn refuse(status: StatusCode, code: Code, message: String) -> Response {
+fn refuse(status: StatusCode, code: Code, message: &str) -> Response {
     (status, Json(json!({ "code": code, "message": message }))).into_response()
 }
 
@@ -112,7 +112,7 @@ pub(crate) async fn check_host(State(guard): State<Arc<Guard>>, req: Request, ne
         Some(h) => refuse(
             StatusCode::MISDIRECTED_REQUEST,
             Code::Forbidden,
-            format!(
+            &format!(
                 "this server does not answer to the host name {:?} (DNS rebinding protection); \
                  open it by IP address or localhost, or start it with --allow-host NAME",
                 h.chars().take(100).collect::<String>()
@@ -121,7 +121,7 @@ pub(crate) async fn check_host(State(guard): State<Arc<Guard>>, req: Request, ne
         None => refuse(
             StatusCode::BAD_REQUEST,
             Code::InvalidInput,
-            "the request has no Host header".into(),
+            "the request has no Host header",
         ),
     }
 }
@@ -134,7 +134,7 @@ pub(crate) async fn bound_request(State(guard): State<Arc<Guard>>, req: Request,
             return refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Code::Unavailable,
-                "the server is shutting down".into(),
+                "the server is shutting down",
             );
         };
         next.run(req).await
@@ -144,7 +144,7 @@ pub(crate) async fn bound_request(State(guard): State<Arc<Guard>>, req: Request,
         Err(_) => refuse(
             StatusCode::REQUEST_TIMEOUT,
             Code::Unavailable,
-            format!(
+            &format!(
                 "the request took longer than {} s (a slow connection, or a busy server): try again",
                 limit.as_secs_f64()
             ),
