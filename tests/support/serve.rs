@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::sift_bin;
+use super::sift_bin;
 
 /// How long the server may take to print its address.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -91,7 +91,7 @@ impl Drop for Served {
 
 /// Adds a person to a project with `sift annotator add` and returns their token.
 pub fn add_person(project: &Path, name: &str, role: &str) -> String {
-    let out = crate::sift()
+    let out = super::sift()
         .args(["--json", "annotator", "add", name, "--role", role, "-p"])
         .arg(project)
         .output()
@@ -123,7 +123,7 @@ impl Proj {
 /// A ranking project with `n` items and the given people (name, role).
 pub fn ranking_project(n: usize, people: &[(&str, &str)]) -> Proj {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let path = crate::init_project(dir.path(), "ranking.toml");
+    let path = super::init_project(dir.path(), "ranking.toml");
     let manifest = dir.path().join("items.jsonl");
     let lines: Vec<String> = (0..n)
         .map(|i| {
@@ -133,7 +133,7 @@ pub fn ranking_project(n: usize, people: &[(&str, &str)]) -> Proj {
         })
         .collect();
     std::fs::write(&manifest, lines.join("\n") + "\n").expect("write manifest");
-    crate::sift()
+    super::sift()
         .arg("import")
         .arg(&manifest)
         .arg("-p")
@@ -153,7 +153,7 @@ pub fn ranking_project(n: usize, people: &[(&str, &str)]) -> Proj {
 
 /// A complete ranking payload (valid for submission).
 pub fn payload() -> serde_json::Value {
-    crate::ranking_payload(
+    super::ranking_payload(
         ["0", "3", "2", "1"],
         "Response 0 is the clearest and gets the facts right.",
     )
