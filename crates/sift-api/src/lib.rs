@@ -9,6 +9,7 @@
 //! Long operations report through [`Progress`] so each adapter can draw its own progress.
 
 mod annotate;
+pub mod browse;
 pub mod commands;
 mod error;
 mod export;

@@ -11,6 +11,7 @@
 //! reviews and events are protected by triggers: they can be added, never changed.
 
 mod annotations;
+mod browse;
 mod error;
 mod export;
 mod faults;
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use annotations::{AnnotationRow, Decision, ReviewRow, VersionRow};
+pub use browse::*;
 pub use error::{Result, StoreError};
 pub use export::{ExportFilter, ExportRow};
 use faults::InFile;
@@ -60,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_sync.sql"),
     include_str!("migrations/0005_time_spent_repair.sql"),
     include_str!("migrations/0006_reviews_append_only.sql"),
+    include_str!("migrations/0007_item_search.sql"),
 ];
 
 /// Page size of new project files.
