@@ -1,6 +1,6 @@
 //! Training-ready exports from real projects through the `sift` CLI, checked against their
-//! published shapes; `preference` and `sft` files load with the Hugging Face `datasets`
-//! JSON loader; Label Studio exports import back unchanged.
+//! published shapes; `preference`, `sft` and `classification` files load with the Hugging
+//! Face `datasets` JSON loader; Label Studio exports import back unchanged.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
 
@@ -462,4 +462,130 @@ fn review_loop_from_the_cli() {
         .assert()
         .success()
         .stdout(predicate::str::contains("approved"));
+}
+
+/// Loads a JSON Lines file with the `datasets` JSON loader: its sorted column names and each
+/// row's `label`, as `{"columns": [...], "label": [...]}`.
+fn hf_labels(path: &Path) -> Value {
+    let python = std::env::var("SIFT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let cache = tempfile::tempdir().unwrap();
+    let script = "import sys, json, datasets\nds = datasets.load_dataset('json', data_files=sys.argv[1], split='train', cache_dir=sys.argv[2])\nprint(json.dumps({'columns': sorted(ds.column_names), 'label': list(ds['label'])}))";
+    let out = std::process::Command::new(&python)
+        .args(["-c", script])
+        .arg(path)
+        .arg(cache.path())
+        .env("HF_DATASETS_OFFLINE", "1")
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_HOME", cache.path())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {python} (set SIFT_PYTHON to the venv made by `make setup`): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "datasets could not load {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+}
+
+/// The classification template from the command line alone: init, import, annotator, drafts
+/// and submissions, every export, and the Ground Truth and Label Studio files imported back.
+#[test]
+fn classification_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = init_project(dir.path(), "classification.toml");
+    let manifest = dir.path().join("messages.jsonl");
+    let messages = [
+        "I was charged twice for my subscription this month.",
+        "The app crashes every time I open the settings page.",
+    ];
+    let text: String = messages
+        .iter()
+        .map(|m| format!("{}\n", json!({"source": m})))
+        .collect();
+    std::fs::write(&manifest, text).unwrap();
+    sift()
+        .arg("import")
+        .arg(&manifest)
+        .arg("-p")
+        .arg(&proj)
+        .assert()
+        .success();
+    sift()
+        .args(["annotator", "add", "ann", "-p"])
+        .arg(&proj)
+        .assert()
+        .success();
+    let annotate = |item: &str, payload: Value, submit: bool| {
+        let mut cmd = sift();
+        cmd.args(["annotate", item, "--as", "ann", "--payload"])
+            .arg(payload.to_string())
+            .arg("-p")
+            .arg(&proj);
+        if submit {
+            cmd.arg("--submit");
+        }
+        cmd.assert()
+    };
+    annotate("1", json!({"labels": []}), false).success();
+    annotate("1", json!({"labels": ["billing", "account"]}), true)
+        .code(1)
+        .stderr(predicate::str::contains("single-label"));
+    annotate("1", json!({"labels": ["billing"]}), true).success();
+    annotate(
+        "2",
+        json!({"labels": ["technical"], "unsure": {"reason": "or account?"}}),
+        true,
+    )
+    .success();
+
+    let gt = dir.path().join("gt.jsonl");
+    export(&proj, "gt", &gt, &[]);
+    let lines = read_jsonl(&gt);
+    assert_eq!(
+        (lines[0]["topic"].clone(), lines[1]["topic"].clone()),
+        (json!(0), json!(1))
+    );
+    assert_eq!(lines[0]["topic-metadata"]["class-name"], "billing");
+    assert_eq!(
+        lines[0]["topic-metadata"]["type"],
+        "groundtruth/text-classification"
+    );
+    assert_eq!(lines[1]["topic-metadata"]["confidence"], 0.5);
+
+    let records = dir.path().join("train.jsonl");
+    export(&proj, "classification", &records, &[]);
+    assert_eq!(
+        hf_labels(&records),
+        json!({"columns": ["label", "text", "unsure"], "label": ["billing", "technical"]})
+    );
+
+    let ls = dir.path().join("tasks.json");
+    export(&proj, "label-studio", &ls, &[]);
+    for (name, file) in [("from-gt", &gt), ("from-ls", &ls)] {
+        let again = dir.path().join(name);
+        sift()
+            .arg("init")
+            .arg(&again)
+            .arg("--template")
+            .arg(template("classification.toml"))
+            .assert()
+            .success();
+        sift()
+            .arg("import")
+            .arg(file)
+            .arg("-p")
+            .arg(&again)
+            .assert()
+            .success()
+            .stdout(
+                predicate::str::contains("2 new items").and(predicate::str::contains("2 existing labels")),
+            );
+        let out = dir.path().join(format!("{name}.jsonl"));
+        export(&again, "classification", &out, &[]);
+        assert_eq!(read_jsonl(&out), read_jsonl(&records), "{name}");
+    }
 }

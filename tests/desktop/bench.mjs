@@ -108,7 +108,7 @@ async function main() {
     try {
       session = await driver.launch([project]);
       const readyAt = await session.waitFor(
-        () => session.execute(`return window.__siftReady === true && document.querySelector('[data-testid="passage"]') ? performance.timeOrigin + performance.now() : null;`),
+        () => session.query(`return window.__siftReady === true && document.querySelector('[data-testid="passage"]') ? performance.timeOrigin + performance.now() : null;`),
         30000,
         "the first item",
       );

@@ -1,3 +1,5 @@
+/** Mounts the app. */
+
 import { mount } from "svelte";
 import "./app.css";
 import App from "./App.svelte";

@@ -31,16 +31,19 @@ pub enum ExportFormat {
     CocoCaptions,
     /// A Label Studio task array, importable back with `sift import`.
     LabelStudio,
+    /// `{"text" | "image", "label", "unsure"}` records from classification work (JSON Lines).
+    Classification,
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 6] = [
+    pub const ALL: [ExportFormat; 7] = [
         ExportFormat::Gt,
         ExportFormat::Sft,
         ExportFormat::Preference,
         ExportFormat::Captions,
         ExportFormat::CocoCaptions,
         ExportFormat::LabelStudio,
+        ExportFormat::Classification,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +54,7 @@ impl ExportFormat {
             ExportFormat::Captions => "captions",
             ExportFormat::CocoCaptions => "coco-captions",
             ExportFormat::LabelStudio => "label-studio",
+            ExportFormat::Classification => "classification",
         }
     }
 
@@ -62,6 +66,7 @@ impl ExportFormat {
             ExportFormat::Preference => Some(&[Kind::Ranking]),
             ExportFormat::Captions => Some(&[Kind::ImageCaption, Kind::VideoCaption]),
             ExportFormat::CocoCaptions => Some(&[Kind::ImageCaption]),
+            ExportFormat::Classification => Some(&[Kind::Classification]),
         }
     }
 }
@@ -352,7 +357,8 @@ impl<'p> Sink<'p> {
     fn row(&mut self, row: &ExportRow<'_>, w: &mut dyn Write) -> Result<()> {
         match self {
             Sink::Gt(gt, n) => {
-                gt.write(row, w).map_err(write_error)?;
+                let built_in = gt.built_in_label(row)?;
+                gt.write(row, built_in.as_ref(), w).map_err(write_error)?;
                 *n += 1;
             }
             Sink::Lines {
@@ -383,6 +389,7 @@ impl<'p> Sink<'p> {
                             ..Default::default()
                         },
                     ),
+                    ExportFormat::Classification => export::classification(t, &item, &payload),
                     _ => export::captions(t, &item, &payload, &info),
                 }
                 .map_err(|e| item_error(row, &e))?;
@@ -507,8 +514,12 @@ fn write_error(e: std::io::Error) -> Error {
 
 /// Writes Ground Truth output lines: the stored input line, byte for byte, plus
 /// `<label>` (the payload) and `<label>-metadata`. Builds each line in one buffer without
-/// intermediate strings: this loop is what export throughput is made of.
+/// intermediate strings: this loop is what export throughput is made of. A classification
+/// template writes Ground Truth's built-in shape instead of the payload (class index or
+/// indices, `class-name` / `class-map` metadata; see `sift_template::export::ground_truth_label`).
 struct GtWriter {
+    /// The template, when its labels take Ground Truth's built-in shape.
+    built_in: Option<Box<sift_template::Template>>,
     /// `,"<label>":`
     label_key: Vec<u8>,
     /// `,"<label>-metadata":{"type":...,"job-name":...,"human-annotated":"yes"`
@@ -535,6 +546,7 @@ impl GtWriter {
         push_json_str(&mut meta_prefix, template.job_name());
         meta_prefix.extend_from_slice(b",\"human-annotated\":\"yes\"");
         Self {
+            built_in: (template.kind() == Kind::Classification).then(|| Box::new(template.clone())),
             label_key,
             meta_prefix,
             annotators: Vec::new(),
@@ -542,7 +554,27 @@ impl GtWriter {
         }
     }
 
-    fn write(&mut self, row: &ExportRow<'_>, w: &mut dyn Write) -> std::io::Result<()> {
+    /// The built-in label of `row` (`None`: the label is the stored payload).
+    fn built_in_label(&self, row: &ExportRow<'_>) -> Result<Option<export::GroundTruthLabel>> {
+        let Some(template) = &self.built_in else {
+            return Ok(None);
+        };
+        let payload: Value = serde_json::from_slice(row.payload)
+            .map_err(|e| Error::Internal(format!("item {}: stored payload is not JSON: {e}", row.item_id)))?;
+        let payload = template
+            .parse_payload(&payload)
+            .map_err(|v| item_error(row, &export::ExportError::Item(v)))?;
+        export::ground_truth_label(template, &payload)
+            .map(Some)
+            .map_err(|e| item_error(row, &e))
+    }
+
+    fn write(
+        &mut self,
+        row: &ExportRow<'_>,
+        built_in: Option<&export::GroundTruthLabel>,
+        w: &mut dyn Write,
+    ) -> std::io::Result<()> {
         let l = &mut self.line;
         l.clear();
         let body = row.content.trim_ascii_end();
@@ -555,8 +587,22 @@ impl GtWriter {
             &self.label_key[..]
         };
         l.extend_from_slice(label_key);
-        l.extend_from_slice(row.payload);
-        l.extend_from_slice(&self.meta_prefix);
+        match built_in {
+            None => {
+                l.extend_from_slice(row.payload);
+                l.extend_from_slice(&self.meta_prefix);
+            }
+            Some(label) => {
+                serde_json::to_writer(&mut *l, &label.value)?;
+                l.extend_from_slice(&self.meta_prefix);
+                for (k, v) in &label.metadata {
+                    l.push(b',');
+                    push_json_str(l, k);
+                    l.push(b':');
+                    serde_json::to_writer(&mut *l, v)?;
+                }
+            }
+        }
         l.extend_from_slice(b",\"creation-date\":");
         push_json_str(l, row.submitted_at);
         match usize::try_from(row.annotator_id) {

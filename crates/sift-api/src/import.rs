@@ -503,6 +503,9 @@ fn labels_from_gt(
         }
         return Ok(out);
     }
+    // A classification label in Ground Truth's built-in shape becomes Sift's payload here.
+    let value =
+        sift_template::interop::ground_truth::payload_from_label(template, &value, &meta).map_err(&field)?;
     Ok(vec![LabelImport {
         annotator: annotator_name(&meta_str("annotator").unwrap_or_else(|| "imported".into())),
         payload: checked_payload(template, &value).map_err(field)?,

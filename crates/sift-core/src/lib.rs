@@ -19,12 +19,25 @@ pub use time_spent::{
 };
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 
 /// What a person may do in a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// Labels items and sees only their own work.
     Annotator,
@@ -35,12 +48,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's name, as stored and serialized.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Annotator => "annotator",
-            Role::Reviewer => "reviewer",
-            Role::Lead => "lead",
-        }
+        self.into()
     }
 
     /// Reviewers and leads may review.
@@ -49,24 +59,29 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "annotator" => Ok(Role::Annotator),
-            "reviewer" => Ok(Role::Reviewer),
-            "lead" => Ok(Role::Lead),
-            other => Err(format!(
-                "unknown role {other:?} (expected annotator, reviewer or lead)"
-            )),
-        }
+        parse_name(s, "role")
     }
+}
+
+/// One of an enum's names (its serde name, which `strum` derives the same way), or an error
+/// that lists them all: `unknown role "admin" (expected annotator, reviewer or lead)`.
+pub fn parse_name<T>(s: &str, what: &str) -> Result<T, String>
+where
+    T: strum::VariantArray + Copy + Into<&'static str>,
+{
+    if let Some(v) = T::VARIANTS.iter().find(|v| Into::<&str>::into(**v) == s) {
+        return Ok(*v);
+    }
+    let names: Vec<&str> = T::VARIANTS.iter().map(|v| (*v).into()).collect();
+    let expected = match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    Err(format!("unknown {what} {s:?} (expected {expected})"))
 }
 
 /// The current UTC time as RFC 3339 with microseconds, e.g. `2026-11-21T17:04:48.123456Z`.
@@ -106,7 +121,27 @@ mod tests {
         for r in [Role::Annotator, Role::Reviewer, Role::Lead] {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
         }
-        assert!("admin".parse::<Role>().is_err());
+        assert_eq!(
+            "admin".parse::<Role>().unwrap_err(),
+            r#"unknown role "admin" (expected annotator, reviewer or lead)"#
+        );
         assert!(!Role::Annotator.can_review());
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        use strum::VariantArray;
+        for r in Role::VARIANTS {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(r.to_string(), r.as_str());
+        }
+        for s in AnnotationState::VARIANTS {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(
+            "done".parse::<AnnotationState>().unwrap_err(),
+            r#"unknown annotation state "done" (expected draft, submitted, approved or returned)"#
+        );
     }
 }

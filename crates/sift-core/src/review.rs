@@ -19,8 +19,22 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Where one annotator's work on one item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AnnotationState {
     /// Work in progress, possibly incomplete.
     Draft,
@@ -75,13 +89,9 @@ impl AnnotationState {
         Ok(to)
     }
 
+    /// The state's name, as stored and serialized.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AnnotationState::Draft => "draft",
-            AnnotationState::Submitted => "submitted",
-            AnnotationState::Approved => "approved",
-            AnnotationState::Returned => "returned",
-        }
+        self.into()
     }
 
     /// States whose latest submitted version counts as a label in exports.
@@ -90,22 +100,10 @@ impl AnnotationState {
     }
 }
 
-impl fmt::Display for AnnotationState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl FromStr for AnnotationState {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "draft" => Ok(AnnotationState::Draft),
-            "submitted" => Ok(AnnotationState::Submitted),
-            "approved" => Ok(AnnotationState::Approved),
-            "returned" => Ok(AnnotationState::Returned),
-            other => Err(format!("unknown annotation state {other:?}")),
-        }
+        crate::parse_name(s, "annotation state")
     }
 }
 

@@ -6,13 +6,25 @@
 //! [`Code`], never on message text, so codes are part of the public contract: add new ones,
 //! never rename or reuse one.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// What kind of failure happened, as the UI and scripts see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 #[ts(rename = "ErrorCode")]
 pub enum Code {
     /// The caller sent something malformed: a bad manifest line, an invalid payload, a bad flag.
@@ -44,19 +56,7 @@ pub enum Code {
 impl Code {
     /// The stable string form used in JSON and in CLI `--json` output.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Code::InvalidInput => "invalid_input",
-            Code::NotFound => "not_found",
-            Code::Conflict => "conflict",
-            Code::Unauthenticated => "unauthenticated",
-            Code::Forbidden => "forbidden",
-            Code::Unavailable => "unavailable",
-            Code::Io => "io",
-            Code::Busy => "busy",
-            Code::StorageFull => "storage_full",
-            Code::ReadOnly => "read_only",
-            Code::Internal => "internal",
-        }
+        self.into()
     }
 
     /// Whether the failure is the user's to fix (exit code 1) rather than Sift's (exit code 2).
@@ -69,12 +69,6 @@ impl Code {
     /// work and retry; every other code needs a change first.
     pub fn is_transient(self) -> bool {
         matches!(self, Code::Busy | Code::StorageFull)
-    }
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -103,6 +97,16 @@ pub trait ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
+
+    #[test]
+    fn string_forms_are_the_serde_names() {
+        for code in Code::VARIANTS {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json.as_str(), Some(code.as_str()));
+            assert_eq!(code.to_string(), code.as_str());
+        }
+    }
 
     #[test]
     fn serializes_as_code_and_message() {

@@ -32,19 +32,30 @@ pub struct VersionRow {
 }
 
 /// A reviewer's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Decision {
     Approved,
     Returned,
 }
 
 impl Decision {
+    /// The verdict's name, as stored and serialized.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Approved => "approved",
-            Decision::Returned => "returned",
-        }
+        self.into()
     }
 
     /// The state-machine action this verdict is.
@@ -59,13 +70,8 @@ impl Decision {
 /// `reviews.decision` (the schema allows only these two).
 impl rusqlite::types::FromSql for Decision {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        match value.as_str()? {
-            "approved" => Ok(Decision::Approved),
-            "returned" => Ok(Decision::Returned),
-            other => Err(rusqlite::types::FromSqlError::Other(
-                format!("review decision {other:?}").into(),
-            )),
-        }
+        sift_core::parse_name(value.as_str()?, "review decision")
+            .map_err(|e| rusqlite::types::FromSqlError::Other(e.into()))
     }
 }
 

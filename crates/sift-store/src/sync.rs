@@ -11,18 +11,17 @@ use sift_core::{Action, AnnotationState};
 use crate::{Decision, Result, Store, StoreError};
 
 /// Direction of a recorded transfer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Direction {
     Push,
     Pull,
 }
 
 impl Direction {
+    /// `sync_objects.direction`.
     fn as_str(self) -> &'static str {
-        match self {
-            Direction::Push => "push",
-            Direction::Pull => "pull",
-        }
+        self.into()
     }
 }
 

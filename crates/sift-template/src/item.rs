@@ -1,33 +1,79 @@
-//! Reading a manifest line (the item) through a template's `[fields]`.
+//! Reading a manifest line (the item) through a template's `[fields]`: the generic field
+//! readers every kind uses, the media reference, and media facts ([`MediaInfo`]).
 //!
 //! Problems with the item are reported as [`Violation`]s whose path starts with `item.`
 //! (`item.source`, `item.responses[2].id`), so callers can tell item problems from
-//! annotation problems.
+//! annotation problems. Kind-specific accessors (the passage, the responses, …) live with
+//! their kinds.
 
-use std::collections::BTreeSet;
-
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::kinds::{TaskKind, with_spec};
 use crate::path;
 use crate::payload::json_type;
-use crate::template::{Spec, Template};
-use crate::validate::{Code, MediaInfo, Violation};
+use crate::template::Template;
+use crate::violation::{Code, Violation};
 
-/// One response to rank, read from the item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// The id used in payloads: the object's `id`, or the 0-based position (`"0"`, `"1"`, …)
-    /// when responses are plain strings.
-    pub id: String,
-    /// The response text.
-    pub text: String,
+/// Facts about the media known to the caller (e.g. probed from the file). Values given here
+/// win over item fields; see [`Template::media_info`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaInfo {
+    /// Image width in pixels.
+    pub width: Option<f64>,
+    /// Image height in pixels.
+    pub height: Option<f64>,
+    /// Video duration in seconds.
+    pub duration: Option<f64>,
+    /// Video frame rate (frames per second).
+    pub frame_rate: Option<f64>,
 }
 
-fn item_path(key: &str) -> String {
+/// A media fact a template can read from an item field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MediaFact {
+    /// Image width in pixels (a positive integer).
+    Width,
+    /// Image height in pixels (a positive integer).
+    Height,
+    /// Video duration in seconds.
+    Duration,
+    /// Video frames per second.
+    FrameRate,
+}
+
+impl MediaFact {
+    fn what(self) -> &'static str {
+        match self {
+            MediaFact::Width => "image width in pixels",
+            MediaFact::Height => "image height in pixels",
+            MediaFact::Duration => "duration in seconds",
+            MediaFact::FrameRate => "frame rate",
+        }
+    }
+
+    fn integer(self) -> bool {
+        matches!(self, MediaFact::Width | MediaFact::Height)
+    }
+
+    fn slot(self, info: &mut MediaInfo) -> &mut Option<f64> {
+        match self {
+            MediaFact::Width => &mut info.width,
+            MediaFact::Height => &mut info.height,
+            MediaFact::Duration => &mut info.duration,
+            MediaFact::FrameRate => &mut info.frame_rate,
+        }
+    }
+}
+
+/// `item.<key>`: where item problems are reported.
+pub(crate) fn item_path(key: &str) -> String {
     path::key("item", key)
 }
 
-fn field<'a>(item: &'a Value, key: &str) -> Result<&'a Value, Violation> {
+/// The item's field `key`; a non-object item or a missing key is an item violation.
+pub(crate) fn field<'a>(item: &'a Value, key: &str) -> Result<&'a Value, Violation> {
     let Some(obj) = item.as_object() else {
         return Err(Violation::new(
             "item",
@@ -44,7 +90,8 @@ fn field<'a>(item: &'a Value, key: &str) -> Result<&'a Value, Violation> {
     })
 }
 
-fn string_field<'a>(item: &'a Value, key: &str, what: &str) -> Result<&'a str, Violation> {
+/// The item's field `key` as a string; `what` names it in the message.
+pub(crate) fn string_field<'a>(item: &'a Value, key: &str, what: &str) -> Result<&'a str, Violation> {
     let v = field(item, key)?;
     v.as_str().ok_or_else(|| {
         Violation::new(
@@ -78,121 +125,6 @@ fn positive_number(item: &Value, key: &str, what: &str, integer: bool) -> Result
 }
 
 impl Template {
-    /// The passage of a `qa` item.
-    pub fn passage<'a>(&self, item: &'a Value) -> Result<&'a str, Violation> {
-        match &self.spec {
-            Spec::Qa { fields, .. } => string_field(item, &fields.passage, "passage"),
-            _ => Err(self.wrong_kind("passage")),
-        }
-    }
-
-    /// The prompt of a `ranking` item.
-    pub fn prompt<'a>(&self, item: &'a Value) -> Result<&'a str, Violation> {
-        match &self.spec {
-            Spec::Ranking { fields, .. } => string_field(item, &fields.prompt, "prompt"),
-            _ => Err(self.wrong_kind("prompt")),
-        }
-    }
-
-    /// The responses of a `ranking` item. The field holds an array of strings (ids are the
-    /// 0-based positions as strings) or of objects with `id` (string or integer) and `text`;
-    /// other keys of response objects are ignored. Ids must be distinct and non-empty.
-    pub fn responses(&self, item: &Value) -> Result<Vec<Response>, Vec<Violation>> {
-        let Spec::Ranking { fields, .. } = &self.spec else {
-            return Err(vec![self.wrong_kind("responses")]);
-        };
-        let key = &fields.responses;
-        let p = item_path(key);
-        let v = field(item, key).map_err(|e| vec![e])?;
-        let Some(arr) = v.as_array() else {
-            return Err(vec![Violation::new(
-                &p,
-                Code::ItemFieldInvalid,
-                format!(
-                    "`{key}` should be an array of strings or of {{\"id\", \"text\"}} objects, found {}",
-                    json_type(v)
-                ),
-            )]);
-        };
-        let mut out = Vec::with_capacity(arr.len());
-        let mut errs = Vec::new();
-        let mut seen = BTreeSet::new();
-        for (i, r) in arr.iter().enumerate() {
-            let rp = path::index(&p, i);
-            let resp = match r {
-                Value::String(s) => Response {
-                    id: i.to_string(),
-                    text: s.clone(),
-                },
-                Value::Object(o) => {
-                    let id = match o.get("id") {
-                        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                        Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Some(n.to_string()),
-                        Some(other) => {
-                            errs.push(Violation::new(
-                                &path::key(&rp, "id"),
-                                Code::ItemFieldInvalid,
-                                format!(
-                                    "a response id must be a non-empty string or an integer, found {other}"
-                                ),
-                            ));
-                            None
-                        }
-                        None => {
-                            errs.push(Violation::new(
-                                &path::key(&rp, "id"),
-                                Code::ItemFieldMissing,
-                                "a response object needs an `id`",
-                            ));
-                            None
-                        }
-                    };
-                    let text = match o.get("text") {
-                        Some(Value::String(s)) => Some(s.clone()),
-                        other => {
-                            let found = other.map_or("nothing", json_type);
-                            errs.push(Violation::new(
-                                &path::key(&rp, "text"),
-                                if other.is_none() {
-                                    Code::ItemFieldMissing
-                                } else {
-                                    Code::ItemFieldInvalid
-                                },
-                                format!("a response object needs a `text` string, found {found}"),
-                            ));
-                            None
-                        }
-                    };
-                    match (id, text) {
-                        (Some(id), Some(text)) => Response { id, text },
-                        _ => continue,
-                    }
-                }
-                other => {
-                    errs.push(Violation::new(
-                        &rp,
-                        Code::ItemFieldInvalid,
-                        format!(
-                            "a response must be a string or an {{\"id\", \"text\"}} object, found {}",
-                            json_type(other)
-                        ),
-                    ));
-                    continue;
-                }
-            };
-            if !seen.insert(resp.id.clone()) {
-                errs.push(Violation::new(
-                    &rp,
-                    Code::ItemFieldInvalid,
-                    format!("response id `{}` appears more than once", resp.id),
-                ));
-                continue;
-            }
-            out.push(resp);
-        }
-        if errs.is_empty() { Ok(out) } else { Err(errs) }
-    }
-
     /// The media reference (image or video URI) of an item.
     pub fn media_ref<'a>(&self, item: &'a Value) -> Result<&'a str, Violation> {
         match self.media_field() {
@@ -215,32 +147,22 @@ impl Template {
             frame_rate: usable(known.frame_rate),
         };
         let mut errs = Vec::new();
-        let mut read = |slot: &mut Option<f64>, key: &Option<String>, what: &str, integer: bool| {
+        let facts = with_spec!(&self.spec, |K, fields, _| K::media_facts(fields));
+        for (fact, key) in facts {
+            let slot = fact.slot(&mut info);
             if slot.is_some() {
-                return;
+                continue;
             }
-            if let Some(k) = key {
-                match positive_number(item, k, what, integer) {
-                    Ok(n) => *slot = Some(n),
-                    Err(e) => errs.push(e),
-                }
+            match positive_number(item, key, fact.what(), fact.integer()) {
+                Ok(n) => *slot = Some(n),
+                Err(e) => errs.push(e),
             }
-        };
-        match &self.spec {
-            Spec::ImageCaption { fields, .. } => {
-                read(&mut info.width, &fields.width, "image width in pixels", true);
-                read(&mut info.height, &fields.height, "image height in pixels", true);
-            }
-            Spec::VideoCaption { fields, .. } => {
-                read(&mut info.duration, &fields.duration, "duration in seconds", false);
-                read(&mut info.frame_rate, &fields.frame_rate, "frame rate", false);
-            }
-            Spec::Qa { .. } | Spec::Ranking { .. } => {}
         }
         (info, errs)
     }
 
-    fn wrong_kind(&self, what: &str) -> Violation {
+    /// The violation for asking a template for something its kind does not have.
+    pub(crate) fn wrong_kind(&self, what: &str) -> Violation {
         Violation::new(
             "item",
             Code::KindMismatch,

@@ -9,12 +9,14 @@ use sift_template::export::{
     self, CocoCaptions, ExportError, PreferenceOptions, PreferenceStyle, SftOptions, SftStyle,
     from_label_studio, from_label_studio_task, label_studio_config, label_studio_result, label_studio_task,
 };
+use sift_template::interop::label_studio;
 use sift_template::{MediaInfo, Mode, Payload, Template, parse_template, validate};
 
 const QA: &str = include_str!("../../../labeling-templates/qa.toml");
 const RANKING: &str = include_str!("../../../labeling-templates/ranking.toml");
 const IMAGE: &str = include_str!("../../../labeling-templates/image-caption.toml");
 const VIDEO: &str = include_str!("../../../labeling-templates/video-caption.toml");
+const CLASSIFICATION: &str = include_str!("../../../labeling-templates/classification.toml");
 
 fn template(text: &str) -> Template {
     parse_template(text, "test").unwrap_or_else(|e| panic!("{e}"))
@@ -617,4 +619,264 @@ fn label_studio_configs_name_the_controls() {
     assert!(label_studio_config(&i_t).contains("<KeyPointLabels name=\"objects\""));
     let (v_t, ..) = video();
     assert!(label_studio_config(&v_t).contains("<TimelineLabels name=\"events\""));
+}
+
+// ------------------------------------------------------------------------------ classification
+
+fn message() -> Value {
+    json!({"source": "I was charged twice for my subscription this month.", "id": "m-1"})
+}
+
+/// A multi-label image template with four classes.
+fn pets() -> Template {
+    template(
+        "name = \"pets\"\nkind = \"classification\"\nversion = 1\ntitle = \"Pets\"\ninstructions = \"Tag.\"\n\
+         label_attribute = \"pets\"\njob_name = \"tag-pets\"\n[fields]\nimage = \"source-ref\"\n[rules]\nmulti_label = true\n\
+         allow_unsure = true\nunsure_reason = \"optional\"\n\
+         [[rules.classes]]\nname = \"cat\"\ndescription = \"A cat, any size.\"\n[[rules.classes]]\nname = \"dog\"\n\
+         [[rules.classes]]\nname = \"bird\"\nkey = \"b\"\n[[rules.classes]]\nname = \"fish\"\n",
+    )
+}
+
+fn pet_photo() -> Value {
+    json!({"source-ref": "s3://bucket/pets/0001.jpg"})
+}
+
+#[test]
+fn ground_truth_single_label_shape() {
+    let t = template(CLASSIFICATION);
+    let gt = export::ground_truth_label(&t, &payload(&t, &json!({"labels": ["account"]}))).unwrap();
+    assert_eq!(gt.value, json!(2));
+    assert_eq!(
+        Value::Object(gt.metadata),
+        json!({"class-name": "account", "confidence": 1.0})
+    );
+    assert_eq!(t.gt_type(), "groundtruth/text-classification");
+
+    let unsure = payload(
+        &t,
+        &json!({"labels": ["billing"], "unsure": {"reason": " maybe an account problem "}}),
+    );
+    let gt = export::ground_truth_label(&t, &unsure).unwrap();
+    assert_eq!(gt.value, json!(0));
+    assert_eq!(
+        Value::Object(gt.metadata),
+        json!({"class-name": "billing", "confidence": export::UNSURE_CONFIDENCE, "unsure": true,
+               "worker-feedback": [{"comment": "maybe an account problem"}]})
+    );
+}
+
+#[test]
+fn ground_truth_multi_label_shape() {
+    let t = pets();
+    assert_eq!(t.gt_type(), "groundtruth/image-classification-multilabel");
+    let p = payload(&t, &json!({"labels": ["fish", "cat"], "unsure": {}}));
+    let gt = export::ground_truth_label(&t, &p).unwrap();
+    // Indices ascending, whatever order the annotator chose them in.
+    assert_eq!(gt.value, json!([0, 3]));
+    assert_eq!(
+        Value::Object(gt.metadata),
+        json!({"class-map": {"0": "cat", "3": "fish"}, "confidence-map": {"0": 0.5, "3": 0.5},
+               "class-names": ["cat", "fish"], "unsure": true})
+    );
+}
+
+#[test]
+fn classification_exports_refuse_what_they_cannot_write() {
+    let t = template(CLASSIFICATION);
+    let (qa_t, qa_item, qa_p) = qa();
+    assert!(matches!(
+        export::ground_truth_label(&t, &qa_p),
+        Err(ExportError::WrongKind { format: "gt", .. })
+    ));
+    assert!(matches!(
+        export::classification(&qa_t, &qa_item, &qa_p),
+        Err(ExportError::WrongKind { .. })
+    ));
+    let unknown = payload(&t, &json!({"labels": ["refund"]}));
+    let err = export::ground_truth_label(&t, &unknown).unwrap_err();
+    assert!(err.to_string().contains("`refund` is not a class"), "{err}");
+    let none = payload(&t, &json!({"labels": []}));
+    assert!(export::classification(&t, &message(), &none).is_err());
+    let err = export::classification(
+        &t,
+        &json!({"text": "x"}),
+        &payload(&t, &json!({"labels": ["other"]})),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("item.source"), "{err}");
+}
+
+#[test]
+fn classification_training_records() {
+    let t = template(CLASSIFICATION);
+    let recs = export::classification(&t, &message(), &payload(&t, &json!({"labels": ["billing"]}))).unwrap();
+    assert_eq!(
+        recs,
+        [
+            json!({"text": "I was charged twice for my subscription this month.", "label": "billing", "unsure": false})
+        ]
+    );
+    let m = pets();
+    let recs = export::classification(
+        &m,
+        &pet_photo(),
+        &payload(&m, &json!({"labels": ["dog", "cat"], "unsure": {}})),
+    )
+    .unwrap();
+    assert_eq!(
+        recs,
+        [json!({"image": "s3://bucket/pets/0001.jpg", "label": ["cat", "dog"], "unsure": true})]
+    );
+    let one = export::classification(&m, &pet_photo(), &payload(&m, &json!({"labels": ["bird"]}))).unwrap();
+    assert_eq!(
+        one[0]["label"],
+        json!(["bird"]),
+        "multi-label records always hold a list"
+    );
+}
+
+#[test]
+fn label_studio_classification() {
+    let t = template(CLASSIFICATION);
+    let p = payload(
+        &t,
+        &json!({"labels": ["technical"], "unsure": {"reason": "or billing?"}}),
+    );
+    let task = round_trip(&t, &message(), &p);
+    assert_eq!(task["data"]["text"], message()["source"]);
+    assert_eq!(
+        task["annotations"][0]["result"],
+        json!([
+            {"id": "classes", "from_name": "classes", "to_name": "text", "type": "choices", "value": {"choices": ["technical"]}},
+            {"id": "unsure", "from_name": "unsure", "to_name": "text", "type": "choices", "value": {"choices": ["unsure"]}},
+            {"id": "unsure-reason", "from_name": "unsure_reason", "to_name": "text", "type": "textarea", "value": {"text": ["or billing?"]}}
+        ])
+    );
+    let m = pets();
+    for v in [
+        json!({"labels": ["fish", "cat"]}),
+        json!({"labels": []}),
+        json!({"labels": ["dog"], "unsure": {}}),
+    ] {
+        let p = payload(&m, &v);
+        let task = round_trip(&m, &pet_photo(), &p);
+        assert_eq!(task["data"]["image"], "s3://bucket/pets/0001.jpg");
+    }
+    let x = label_studio_config(&m);
+    for needle in [
+        "<Image name=\"image\" value=\"$image\"/>",
+        "<Choices name=\"classes\" toName=\"image\" choice=\"multiple\" showInline=\"true\">",
+        "<Choice value=\"cat\" hint=\"A cat, any size.\" hotkey=\"1\"/>",
+        "<Choice value=\"bird\" hotkey=\"b\"/>",
+        "<Choices name=\"unsure\" toName=\"image\">",
+        "<TextArea name=\"unsure_reason\" toName=\"image\"",
+    ] {
+        assert!(x.contains(needle), "{needle} in\n{x}");
+    }
+    let x = label_studio_config(&t);
+    assert!(x.contains("<Text name=\"text\" value=\"$text\"/>"), "{x}");
+    assert!(x.contains("choice=\"single-radio\""), "{x}");
+}
+
+/// A task as Label Studio itself exports a text classification project (its control is
+/// called `sentiment`, results carry Label Studio's own ids and extra keys).
+#[test]
+fn label_studio_choices_import_as_sift_payloads() {
+    let t = template(
+        "name = \"sentiment\"\nkind = \"classification\"\nversion = 1\ntitle = \"Sentiment\"\ninstructions = \"Judge.\"\n\
+         label_attribute = \"sentiment\"\n[fields]\ntext = \"text\"\n\
+         [[rules.classes]]\nname = \"Positive\"\n[[rules.classes]]\nname = \"Negative\"\n[[rules.classes]]\nname = \"Neutral\"\n",
+    );
+    let task = json!({
+        "id": 42,
+        "data": {"text": "The delivery was fast and the food was great."},
+        "annotations": [
+            {"id": 7, "completed_by": 1, "was_cancelled": false, "ground_truth": false, "lead_time": 3.1,
+             "created_at": "2024-05-02T10:00:00.000000Z",
+             "result": [{"value": {"choices": ["Positive"]}, "id": "fXJbM7z0aK", "from_name": "sentiment",
+                         "to_name": "text", "type": "choices", "origin": "manual"}]},
+            {"id": 8, "was_cancelled": true, "result": []},
+            {"id": 9, "result": []}
+        ]
+    });
+    let got = from_label_studio_task(&t, &task, &MediaInfo::default()).unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].to_json(), json!({"labels": ["Positive"]}));
+    assert_eq!(got[1].to_json(), json!({"labels": []}));
+
+    let bad = json!([{"id": "x", "from_name": "sentiment", "to_name": "text", "type": "choices",
+                      "value": {"choices": ["Positive", "positive"]}}]);
+    let err = label_studio::from_label_studio(&t, &json!({}), &bad, &MediaInfo::default()).unwrap_err();
+    assert_eq!(err.path, "result[0].value.choices[1]");
+    assert!(
+        err.message
+            .contains("`positive` is not a class of this template (Positive, Negative, Neutral)"),
+        "{err}"
+    );
+    let two = json!([
+        {"id": "a", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}},
+        {"id": "b", "from_name": "topic", "to_name": "text", "type": "choices", "value": {"choices": ["Neutral"]}}
+    ]);
+    let err = label_studio::from_label_studio(&t, &json!({}), &two, &MediaInfo::default()).unwrap_err();
+    assert_eq!(err.path, "result[1].from_name");
+    let other = json!([{"id": "c", "from_name": "comment", "to_name": "text", "type": "textarea", "value": {"text": ["hi"]}}]);
+    let err = label_studio::from_label_studio(&t, &json!({}), &other, &MediaInfo::default()).unwrap_err();
+    assert!(err.message.contains("`textarea` result `comment`"), "{err}");
+}
+
+#[test]
+fn ground_truth_classification_labels_read_back() {
+    use sift_template::interop::ground_truth::payload_from_label;
+    let t = template(CLASSIFICATION);
+    for v in [
+        json!({"labels": ["technical"]}),
+        json!({"labels": ["other"], "unsure": {"reason": "spam or praise?"}}),
+        json!({"labels": ["billing"], "unsure": {}}),
+    ] {
+        let p = payload(&t, &v);
+        let gt = export::ground_truth_label(&t, &p).unwrap();
+        let back = payload_from_label(&t, &gt.value, &Value::Object(gt.metadata)).unwrap();
+        assert_eq!(payload(&t, &back), p, "{v}");
+    }
+    let m = pets();
+    let p = payload(&m, &json!({"labels": ["cat", "bird"]}));
+    let gt = export::ground_truth_label(&m, &p).unwrap();
+    let back = payload_from_label(&m, &gt.value, &Value::Object(gt.metadata)).unwrap();
+    assert_eq!(payload(&m, &back), p);
+
+    // Lines as Ground Truth itself writes them: a string index, or indices with a class map.
+    let aws =
+        json!({"class-name": "technical", "confidence": 0.8, "type": "groundtruth/text-classification"});
+    assert_eq!(
+        payload_from_label(&t, &json!("1"), &aws).unwrap().into_owned(),
+        json!({"labels": ["technical"]})
+    );
+    let aws = json!({"class-map": {"3": "fish", "0": "cat"}, "confidence-map": {"3": 0.9, "0": 0.7}});
+    assert_eq!(
+        payload_from_label(&m, &json!([3, 0]), &aws).unwrap().into_owned(),
+        json!({"labels": ["fish", "cat"]})
+    );
+    let err = payload_from_label(&t, &json!(1), &json!({"class-name": "billing"})).unwrap_err();
+    assert!(
+        err.contains("class index 1 is `technical` in the template but `billing`"),
+        "{err}"
+    );
+    let err = payload_from_label(&t, &json!(9), &Value::Null).unwrap_err();
+    assert!(err.contains("out of range: the template has 5 classes"), "{err}");
+    assert!(payload_from_label(&t, &json!(true), &Value::Null).is_err());
+    // Sift's own payload shape passes through, and other kinds' labels are their payloads.
+    let own = json!({"labels": ["account"]});
+    assert_eq!(
+        payload_from_label(&t, &own, &Value::Null).unwrap().into_owned(),
+        own
+    );
+    let (qa_t, ..) = qa();
+    let qa_label = json!({"pairs": []});
+    assert_eq!(
+        payload_from_label(&qa_t, &qa_label, &Value::Null)
+            .unwrap()
+            .into_owned(),
+        qa_label
+    );
 }

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use sift_template::export::{self, PreferenceOptions, from_label_studio, label_studio_result};
 use sift_template::text::{char_len, slice_chars};
 use sift_template::{
-    ImageObject, ImagePayload, MediaInfo, Mode, Payload, QaPair, QaPayload, RankingPayload, Relationship,
-    Span, Template, VideoEvent, VideoPayload, parse_template, validate,
+    ClassificationPayload, ImageObject, ImagePayload, MediaInfo, Mode, Payload, QaPair, QaPayload,
+    RankingPayload, Relationship, Span, Template, Unsure, VideoEvent, VideoPayload, parse_template, validate,
 };
 
 fn inline(kind: &str, extra: &str) -> Template {
@@ -261,6 +261,46 @@ proptest! {
     }
 
     #[test]
+    fn label_studio_round_trip_classification(
+        picks in proptest::collection::vec(0usize..5, 0..5),
+        unsure in proptest::option::of(text()),
+        image in any::<bool>(),
+    ) {
+        let fields = if image { "image = \"source-ref\"" } else { "text = \"source\"" };
+        let t = inline("classification", &format!(
+            "[fields]\n{fields}\n[rules]\nmulti_label = true\nallow_unsure = true\n{}",
+            ["a b", "c", "Ü", "d:e", "f"].iter().map(|n| format!("[[rules.classes]]\nname = \"{n}\"\n")).collect::<String>()
+        ));
+        let names = ["a b", "c", "Ü", "d:e", "f"];
+        let labels = picks.iter().map(|i| names[*i].to_owned()).collect();
+        let payload = Payload::Classification(ClassificationPayload {
+            labels,
+            unsure: unsure.map(|reason| Unsure { reason }),
+        });
+        let item = json!({"source": "t", "source-ref": "s3://b/i.png"});
+        let result = label_studio_result(&t, &item, &payload, &MediaInfo::default()).unwrap();
+        let back = from_label_studio(&t, &item, &Value::Array(result), &MediaInfo::default()).unwrap();
+        prop_assert_eq!(back, payload);
+    }
+
+    #[test]
+    fn arbitrary_classification_json_never_panics(v in arb_json(), item in arb_json()) {
+        for fields in ["text = \"source\"", "image = \"source\""] {
+            let t = inline("classification", &format!(
+                "[fields]\n{fields}\n[rules]\nallow_unsure = true\n[[rules.classes]]\nname = \"d\"\n[[rules.classes]]\nname = \"x\"\n"
+            ));
+            let _ = sift_template::check(&t, &item, &v, &MediaInfo::default(), Mode::Submit);
+            if let Ok(p) = t.parse_payload(&v) {
+                let _ = validate(&t, &item, &p, &MediaInfo::default(), Mode::Draft);
+                let _ = label_studio_result(&t, &item, &p, &MediaInfo::default());
+                let _ = export::classification(&t, &item, &p);
+                let _ = export::ground_truth_label(&t, &p);
+            }
+            let _ = from_label_studio(&t, &item, &v, &MediaInfo::default());
+        }
+    }
+
+    #[test]
     fn arbitrary_payload_json_never_panics(v in arb_json(), item in arb_json()) {
         for kind in ["qa", "ranking", "image-caption", "video-caption"] {
             let t = inline(kind, if kind == "ranking" { "[[rules.dimensions]]\nname = \"d\"\ndescription = \"D.\"\n" } else { "" });
@@ -312,6 +352,9 @@ fn arb_json() -> impl Strategy<Value = Value> {
                     Just("source".to_owned()),
                     Just("type".to_owned()),
                     Just("value".to_owned()),
+                    Just("labels".to_owned()),
+                    Just("unsure".to_owned()),
+                    Just("reason".to_owned()),
                     "[a-z0-9]{1,3}",
                 ],
                 inner,

@@ -3,12 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too
 
-use sift_template::{Kind, Spec, Template, parse_template};
+use sift_template::{ClassificationFields, Kind, Requirement, Spec, Template, parse_template};
 
 const QA: &str = include_str!("../../../labeling-templates/qa.toml");
 const RANKING: &str = include_str!("../../../labeling-templates/ranking.toml");
 const IMAGE: &str = include_str!("../../../labeling-templates/image-caption.toml");
 const VIDEO: &str = include_str!("../../../labeling-templates/video-caption.toml");
+const CLASSIFICATION: &str = include_str!("../../../labeling-templates/classification.toml");
 
 fn parse(text: &str, origin: &str) -> Template {
     match parse_template(text, origin) {
@@ -256,4 +257,102 @@ fn kind_names_and_gt_types() {
         assert_eq!(k.gt_type(), format!("sift/{k}"));
     }
     assert_eq!(Kind::from_name("image"), None);
+}
+
+#[test]
+fn shipped_classification_template() {
+    let t = parse(CLASSIFICATION, "classification.toml");
+    assert_eq!(t.kind(), Kind::Classification);
+    assert_eq!(t.gt_type(), "groundtruth/text-classification");
+    assert_eq!(t.media_field(), None);
+    let roles: Vec<_> = t.fields().iter().map(|f| (f.role, f.key, f.required)).collect();
+    assert_eq!(roles, [("text", "source", true)]);
+    assert!(t.instructions().contains('#'));
+    let Spec::Classification { fields, rules } = t.spec() else {
+        panic!("classification spec")
+    };
+    assert_eq!(fields, &ClassificationFields::Text("source".into()));
+    assert!(!rules.multi_label && rules.allow_unsure);
+    assert_eq!(rules.unsure_reason, Some(Requirement::Required));
+    assert_eq!(rules.label_limits(), (1, Some(1)));
+    let names: Vec<_> = rules.classes.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["billing", "technical", "account", "feature-request", "other"]
+    );
+    let keys: Vec<_> = rules.classes.iter().map(|c| c.key.as_deref()).collect();
+    assert_eq!(keys, [Some("1"), Some("2"), Some("3"), Some("4"), Some("5")]);
+    assert_eq!(rules.class_index("account"), Some(2));
+    assert_eq!(
+        t.shortcuts()
+            .get("toggle_unsure")
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("Alt+U")
+    );
+
+    let toml = t.to_toml_string().expect("serializes");
+    let again = parse(&toml, "effective");
+    assert_eq!(again.spec(), t.spec());
+    assert_eq!(again.to_toml_string().expect("serializes"), toml, "stable");
+    let json = t.to_json();
+    assert_eq!(json["kind"], "classification");
+    assert_eq!(json["fields"], serde_json::json!({"text": "source"}));
+    assert_eq!(json["rules"]["classes"][0]["key"], "1");
+    assert_eq!(json["rules"]["classes"][0]["colour"], "#4e79a7");
+    assert!(json["rules"].get("min_labels").is_none());
+}
+
+#[test]
+fn classification_defaults_keys_and_colours() {
+    let mut text = String::from(
+        "name = \"tags\"\nkind = \"classification\"\nversion = 1\ntitle = \"Tags\"\ninstructions = \"Tag.\"\n\
+         label_attribute = \"tags\"\n[fields]\nimage = \"source-ref\"\n[rules]\nmulti_label = true\n",
+    );
+    for i in 0..11 {
+        text.push_str(&format!("[[rules.classes]]\nname = \"c{i}\"\n"));
+        match i {
+            2 => text.push_str("key = \"1\"\ncolour = \"#ABC\"\n"),
+            4 => text.push_str("key = \"none\"\n"),
+            _ => {}
+        }
+    }
+    let t = parse(&text, "tags.toml");
+    assert_eq!(t.gt_type(), "groundtruth/image-classification-multilabel");
+    assert_eq!(t.media_field(), Some("source-ref"));
+    assert_eq!(t.fields()[0].role, "image");
+    let Spec::Classification { rules, .. } = t.spec() else {
+        panic!("classification spec")
+    };
+    assert_eq!(rules.label_limits(), (1, None));
+    assert!(!rules.allow_unsure && rules.unsure_reason.is_none());
+    let keys: Vec<_> = rules.classes.iter().map(|c| c.key.as_deref()).collect();
+    // Class 0 loses its default `1` to class 2's explicit key; class 4 is unbound; the tenth
+    // class gets `0` and the eleventh none.
+    assert_eq!(
+        keys,
+        [
+            None,
+            Some("2"),
+            Some("1"),
+            Some("4"),
+            None,
+            Some("6"),
+            Some("7"),
+            Some("8"),
+            Some("9"),
+            Some("0"),
+            None
+        ]
+    );
+    assert_eq!(rules.classes[2].colour, "#aabbcc");
+    assert_eq!(rules.classes[0].colour, "#4e79a7");
+    assert_eq!(
+        rules.classes[10].colour, rules.classes[0].colour,
+        "the palette repeats"
+    );
+    let toml = t.to_toml_string().expect("serializes");
+    assert!(toml.contains("key = \"none\""), "{toml}");
+    let again = parse(&toml, "effective");
+    assert_eq!(again.spec(), t.spec(), "unbound keys stay unbound");
 }

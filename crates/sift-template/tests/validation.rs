@@ -12,6 +12,7 @@ const QA: &str = include_str!("../../../labeling-templates/qa.toml");
 const RANKING: &str = include_str!("../../../labeling-templates/ranking.toml");
 const IMAGE: &str = include_str!("../../../labeling-templates/image-caption.toml");
 const VIDEO: &str = include_str!("../../../labeling-templates/video-caption.toml");
+const CLASSIFICATION: &str = include_str!("../../../labeling-templates/classification.toml");
 
 fn template(text: &str) -> Template {
     parse_template(text, "test").unwrap_or_else(|e| panic!("{e}"))
@@ -668,6 +669,198 @@ fn video_submit_requires_descriptions_and_setting() {
     assert_has(&vs, "setting", Code::Required);
     assert_has(&vs, "caption", Code::TooFewWords);
     assert_clean(&draft(&t, &video_item(), &p));
+}
+
+// ------------------------------------------------------------------------------ classification
+
+fn message_item() -> Value {
+    json!({"source": "I was charged twice for my subscription this month.", "id": "m-1"})
+}
+
+fn multi_label() -> Template {
+    inline(
+        "classification",
+        "[fields]\nimage = \"source-ref\"\n[rules]\nmulti_label = true\nmin_labels = 2\nmax_labels = 3\n\
+         [[rules.classes]]\nname = \"cat\"\n[[rules.classes]]\nname = \"dog\"\n\
+         [[rules.classes]]\nname = \"bird\"\n[[rules.classes]]\nname = \"fish\"\n",
+    )
+}
+
+#[test]
+fn classification_valid_payloads_submit() {
+    let t = template(CLASSIFICATION);
+    assert_clean(&submit(&t, &message_item(), &json!({"labels": ["billing"]})));
+    assert_clean(&submit(
+        &t,
+        &message_item(),
+        &json!({"labels": ["billing"], "unsure": {"reason": "could also be an account problem"}}),
+    ));
+    assert_clean(&draft(&t, &message_item(), &json!({})));
+    let m = multi_label();
+    let item = json!({"source-ref": "s3://b/pets/1.jpg"});
+    assert_clean(&submit(&m, &item, &json!({"labels": ["dog", "cat"]})));
+    assert_clean(&submit(&m, &item, &json!({"labels": ["dog", "cat", "fish"]})));
+}
+
+#[test]
+fn classification_labels_must_be_known_classes_chosen_once() {
+    let t = template(CLASSIFICATION);
+    let p = json!({"labels": ["billing", "Billing", "billing", "refund"]});
+    for vs in [draft(&t, &message_item(), &p), submit(&t, &message_item(), &p)] {
+        assert_has(&vs, "labels[1]", Code::UnknownClass);
+        assert_has(&vs, "labels[2]", Code::DuplicateLabel);
+        assert_has(&vs, "labels[3]", Code::UnknownClass);
+    }
+    let vs = draft(&t, &message_item(), &p);
+    assert_eq!(vs.len(), 3, "{:#?}", codes(&vs));
+    assert!(
+        vs[0]
+            .message
+            .contains("(billing, technical, account, feature-request, other)"),
+        "{}",
+        vs[0]
+    );
+    assert!(vs[1].message.contains("labels[0]"), "{}", vs[1]);
+}
+
+#[test]
+fn classification_single_label_needs_exactly_one_class() {
+    let t = template(CLASSIFICATION);
+    let none = submit(&t, &message_item(), &json!({"labels": []}));
+    assert_eq!(codes(&none), [("labels".to_owned(), Code::Required)]);
+    let two = submit(&t, &message_item(), &json!({"labels": ["billing", "account"]}));
+    assert_eq!(codes(&two), [("labels".to_owned(), Code::TooMany)]);
+    assert!(two[0].message.contains("single-label"), "{}", two[0]);
+    assert_clean(&draft(
+        &t,
+        &message_item(),
+        &json!({"labels": ["billing", "account"]}),
+    ));
+}
+
+#[test]
+fn classification_multi_label_counts() {
+    let t = multi_label();
+    let item = json!({"source-ref": "s3://b/pets/1.jpg"});
+    let few = submit(&t, &item, &json!({"labels": ["dog"]}));
+    assert_eq!(codes(&few), [("labels".to_owned(), Code::TooFew)]);
+    assert!(
+        few[0].message.contains("at least 2 classes, found 1"),
+        "{}",
+        few[0]
+    );
+    let many = submit(&t, &item, &json!({"labels": ["dog", "cat", "fish", "bird"]}));
+    assert_eq!(codes(&many), [("labels".to_owned(), Code::TooMany)]);
+}
+
+#[test]
+fn classification_unsure_mark() {
+    let t = template(CLASSIFICATION);
+    let no_reason = json!({"labels": ["billing"], "unsure": {}});
+    assert_eq!(
+        codes(&submit(&t, &message_item(), &no_reason)),
+        [("unsure.reason".to_owned(), Code::Required)]
+    );
+    assert_clean(&draft(&t, &message_item(), &no_reason));
+    let long = json!({"labels": ["billing"], "unsure": {"reason": "x".repeat(301)}});
+    assert_eq!(
+        codes(&submit(&t, &message_item(), &long)),
+        [("unsure.reason".to_owned(), Code::TooLong)]
+    );
+    let optional = inline(
+        "classification",
+        "[fields]\ntext = \"source\"\n[rules]\nallow_unsure = true\nunsure_reason = \"optional\"\n\
+         [[rules.classes]]\nname = \"a\"\n[[rules.classes]]\nname = \"b\"\n",
+    );
+    assert_clean(&submit(
+        &optional,
+        &message_item(),
+        &json!({"labels": ["a"], "unsure": {}}),
+    ));
+    // A template without `allow_unsure` refuses the mark on submit (drafts keep it).
+    let strict = inline(
+        "classification",
+        "[fields]\ntext = \"source\"\n[[rules.classes]]\nname = \"a\"\n[[rules.classes]]\nname = \"b\"\n",
+    );
+    let marked = json!({"labels": ["a"], "unsure": {"reason": "hmm"}});
+    assert_eq!(
+        codes(&submit(&strict, &message_item(), &marked)),
+        [("unsure".to_owned(), Code::UnsureNotAllowed)]
+    );
+    assert_clean(&draft(&strict, &message_item(), &marked));
+}
+
+#[test]
+fn classification_item_problems() {
+    let t = template(CLASSIFICATION);
+    let p = json!({"labels": ["billing"]});
+    assert_eq!(
+        codes(&submit(&t, &json!({"text": "wrong key"}), &p)),
+        [("item.source".to_owned(), Code::ItemFieldMissing)]
+    );
+    assert_eq!(
+        codes(&draft(&t, &json!({"source": 42}), &p)),
+        [("item.source".to_owned(), Code::ItemFieldInvalid)]
+    );
+    let m = multi_label();
+    assert_eq!(
+        codes(&submit(
+            &m,
+            &json!({"source": "text"}),
+            &json!({"labels": ["dog", "cat"]})
+        )),
+        [("item.source-ref".to_owned(), Code::ItemFieldMissing)]
+    );
+}
+
+#[test]
+fn classification_payload_shapes() {
+    let t = template(CLASSIFICATION);
+    for (bad, path) in [
+        (json!({"labels": "billing"}), "labels"),
+        (json!({"labels": ["billing", 3]}), "labels[1]"),
+        (json!({"unsure": true}), "unsure"),
+        (json!({"unsure": {"why": "x"}}), "unsure"),
+        (json!({"label": ["billing"]}), "label"),
+    ] {
+        let errs = t.parse_payload(&bad).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|v| v.path == path && v.code == Code::InvalidPayload),
+            "{bad}: {errs:#?}"
+        );
+    }
+    let sure = t
+        .parse_payload(&json!({"labels": ["billing"], "unsure": null}))
+        .unwrap();
+    assert_eq!(sure.to_json(), json!({"labels": ["billing"]}));
+    let unsure = t
+        .parse_payload(&json!({"labels": ["billing"], "unsure": {"reason": "r"}}))
+        .unwrap();
+    assert_eq!(
+        unsure.to_json(),
+        json!({"labels": ["billing"], "unsure": {"reason": "r"}})
+    );
+    assert_eq!(
+        Payload::empty(sift_template::Kind::Classification).to_json(),
+        json!({"labels": []})
+    );
+    let qa = template(QA).parse_payload(&json!({"pairs": []})).unwrap();
+    assert_eq!(
+        codes(&validate(
+            &t,
+            &message_item(),
+            &qa,
+            &MediaInfo::default(),
+            Mode::Draft
+        )),
+        [(String::new(), Code::KindMismatch)]
+    );
+    assert_eq!(
+        serde_json::to_value(Code::UnknownClass).unwrap(),
+        json!("unknown_class")
+    );
+    assert_eq!(Code::UnsureNotAllowed.as_str(), "unsure_not_allowed");
 }
 
 #[test]

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { frameShown } from "./frames.mjs";
 import { MEDIA } from "./desktop.mjs";
+import { step } from "./steps.mjs";
 import { Key, sleep } from "./webdriver.mjs";
 
 /** Waits until the UI shows an item (`window.__siftReady`). */
@@ -35,7 +36,7 @@ export async function focus(s, css) {
 /** The validation summary says every rule is met. */
 export async function waitValid(s) {
   await s.waitForScript(`!!document.querySelector('[data-testid="validation-summary"] .title.ok')`, 10000).catch(async (e) => {
-    const text = await s.execute(`return document.querySelector('[data-testid="validation-summary"]')?.innerText ?? "(no summary)"`);
+    const text = await s.query(`return document.querySelector('[data-testid="validation-summary"]')?.innerText ?? "(no summary)"`);
     throw new Error(`the item is not valid yet: ${text}`);
   });
 }
@@ -61,11 +62,11 @@ async function selectInPassage(s, phrase) {
 }
 
 async function spanCount(s, index) {
-  return s.execute(`return document.querySelectorAll('[data-index="${index}"] [data-testid="pair-span"]').length;`);
+  return s.query(`return document.querySelectorAll('[data-index="${index}"] [data-testid="pair-span"]').length;`);
 }
 
 export async function labelQa(s) {
-  const passage = await s.execute(`return document.querySelector('[data-testid="passage"]').textContent;`);
+  const passage = await s.query(`return document.querySelector('[data-testid="passage"]').textContent;`);
   assert.match(passage, /Millau Viaduct/, "the first demo passage");
   const pairs = [
     ["When did the Millau Viaduct open?", "In December 2004.", 1, "opened in December 2004"],
@@ -93,7 +94,7 @@ export async function labelQa(s) {
 }
 
 export async function labelRanking(s) {
-  const ids = await s.execute(`return [...document.querySelectorAll('[data-testid="response"]')].map((r) => r.dataset.responseId);`);
+  const ids = await s.query(`return [...document.querySelectorAll('[data-testid="response"]')].map((r) => r.dataset.responseId);`);
   assert.equal(ids.length, 4, "the first demo prompt has four responses");
   const orders = [
     ["0", "2", "3", "1"], // clarity
@@ -156,44 +157,55 @@ export async function labelVideo(s) {
   const item = (await s.invoke("get_item", { item_id: entry.item_id })).ok;
   assert.equal(item.content.id, "demo-video-palace-garden", "the first demo video");
   const file = join(MEDIA, item.content["source-ref"]);
-  await s.waitForScript(`document.querySelector('[data-testid="video"]')?.readyState >= 2`, 30000);
-  const duration = await s.execute(`return document.querySelector('[data-testid="video"]').duration;`);
-  assert.ok(Math.abs(duration - 60) < 0.1, `a 60 s demo video (${duration})`);
+  await step("video: first frame loaded", async () => {
+    await s.waitForScript(`document.querySelector('[data-testid="video"]')?.readyState >= 2`, 30000);
+    const duration = await s.query(`return document.querySelector('[data-testid="video"]').duration;`);
+    assert.ok(Math.abs(duration - 60) < 0.1, `a 60 s demo video (${duration})`);
+  });
   // Play (Alt+K) until the video has moved on, then pause.
-  await s.press(Key.Alt, "k");
-  await s.waitForScript(`document.querySelector('[data-testid="video"]').currentTime > 0.3`, 15000);
-  await s.press(Key.Alt, "k");
-  await s.waitForScript(`document.querySelector('[data-testid="video"]').paused`);
+  await step("video: play and pause (Alt+K)", async () => {
+    await s.press(Key.Alt, "k");
+    await s.waitForScript(`document.querySelector('[data-testid="video"]').currentTime > 0.3`, 15000);
+    await s.press(Key.Alt, "k");
+    await s.waitForScript(`document.querySelector('[data-testid="video"]').paused`);
+  });
   // Seek to 30 s and wait for the seek to finish.
-  const landed = await s.executeAsync(
-    `const done = arguments[arguments.length - 1];
-     const v = document.querySelector('[data-testid="video"]');
-     const t0 = performance.now();
-     v.addEventListener("seeked", () => {
-       const ms = performance.now() - t0;
-       const report = (frame) => done({ currentTime: v.currentTime, seekMs: ms, frameTime: frame });
-       if (v.requestVideoFrameCallback) {
-         const timer = setTimeout(() => report(null), 1500);
-         v.requestVideoFrameCallback((_now, meta) => { clearTimeout(timer); report(meta.mediaTime); });
-       } else report(null);
-     }, { once: true });
-     v.currentTime = 30;`,
-  );
-  await s.waitForScript(`document.querySelector('[data-testid="current-time"]')?.textContent.startsWith("0:30.00")`, 5000);
+  const landed = await step("video: seek to 30 s", async () => {
+    const seek = await s.executeAsync(
+      `const done = arguments[arguments.length - 1];
+       const v = document.querySelector('[data-testid="video"]');
+       const t0 = performance.now();
+       v.addEventListener("seeked", () => {
+         const ms = performance.now() - t0;
+         const report = (frame) => done({ currentTime: v.currentTime, seekMs: ms, frameTime: frame });
+         if (v.requestVideoFrameCallback) {
+           const timer = setTimeout(() => report(null), 1500);
+           v.requestVideoFrameCallback((_now, meta) => { clearTimeout(timer); report(meta.mediaTime); });
+         } else report(null);
+       }, { once: true });
+       v.currentTime = 30;`,
+    );
+    await s.waitForScript(`document.querySelector('[data-testid="current-time"]')?.textContent.startsWith("0:30.00")`, 5000);
+    return seek;
+  });
   await sleep(500); // let the new frame be painted
-  landed.shown = await frameShown(s, file, item.content.fps, Math.round(30 * item.content.fps));
+  landed.shown = await step("video: which frame the window shows", () => frameShown(s, file, item.content.fps, Math.round(30 * item.content.fps)));
   // An event from 30 s to 35 s (Alt+L: 5 s on), described.
-  await s.press(Key.Alt, "[");
-  await s.waitForElement('[data-testid="event"]');
-  await s.press(Key.Alt, "l");
-  await s.waitForScript(`document.querySelector('[data-testid="video"]').currentTime > 34.9`, 5000);
-  await s.press(Key.Alt, "]");
-  await s.waitForScript(`document.activeElement?.dataset.path === "events[0].description"`);
-  await typeFocused(s, "The camera pans slowly to the right across an orange dahlia in full bloom.");
-  await typeInto(s, 'textarea[data-path="setting"]', "Outdoors on a clear day: a hillside park above a lake, then a garden with dark green leaves.");
-  await s.press(Key.Alt, "c");
-  await typeFocused(s, "The camera slowly moves in on a tall tiered pagoda above a lake on a clear day, then pans across an orange dahlia in front of dark green leaves, and finally pulls back from the face of a tabby cat with green eyes.");
-  await waitValid(s);
+  await step("video: an event from 30 s to 35 s", async () => {
+    await s.press(Key.Alt, "[");
+    await s.waitForElement('[data-testid="event"]');
+    await s.press(Key.Alt, "l");
+    await s.waitForScript(`document.querySelector('[data-testid="video"]').currentTime > 34.9`, 5000);
+    await s.press(Key.Alt, "]");
+    await s.waitForScript(`document.activeElement?.dataset.path === "events[0].description"`);
+    await typeFocused(s, "The camera pans slowly to the right across an orange dahlia in full bloom.");
+  });
+  await step("video: setting and caption", async () => {
+    await typeInto(s, 'textarea[data-path="setting"]', "Outdoors on a clear day: a hillside park above a lake, then a garden with dark green leaves.");
+    await s.press(Key.Alt, "c");
+    await typeFocused(s, "The camera slowly moves in on a tall tiered pagoda above a lake on a clear day, then pans across an orange dahlia in front of dark green leaves, and finally pulls back from the face of a tabby cat with green eyes.");
+    await waitValid(s);
+  });
   return landed;
 }
 

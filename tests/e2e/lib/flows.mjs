@@ -1,4 +1,4 @@
-// Shared pieces of the labeling end-to-end tests: keyboard helpers, real media, the four
+// Shared pieces of the labeling end-to-end tests: keyboard helpers, real media, the five
 // templates' manifests, and readers that turn what the UI shows back into a payload (so the
 // same expected payload is checked on screen, after a reload and on the server).
 
@@ -51,6 +51,13 @@ export const RANKING_ITEM = {
 };
 
 export const IMAGE_ITEM = { "source-ref": "img/scene.png", width: 64, height: 48 };
+
+/** Customer messages for the classification template (labeling-templates/classification.toml). */
+export const MESSAGES = [
+  { source: "I was charged twice for my subscription this month and I cannot sign in to see the invoice. Please refund one of the charges." },
+  { source: "Could you add a dark mode to the mobile app? Reading at night hurts my eyes." },
+  { source: "The export button does nothing since yesterday's update: no file, no error message." },
+];
 export const VIDEO_ITEM = { "source-ref": "video/clip.mp4", duration: 10, fps: 25 };
 
 /** Code-point span of `text` inside the passage (what the validator counts). */
@@ -229,7 +236,22 @@ export function readVideo(page) {
   });
 }
 
+/** The chosen classes in the order chosen (each checked class carries its `labels[i]` path), and the unsure mark. */
+export function readClassification(page) {
+  return page.evaluate(() => {
+    const labels = [...document.querySelectorAll('[data-testid="class-input"]:checked')]
+      .map((i) => [Number(/\[(\d+)\]/.exec(i.dataset.path)[1]), i.value])
+      .sort((a, b) => a[0] - b[0])
+      .map(([, name]) => name);
+    const out = { labels };
+    if (document.querySelector('[data-testid="unsure"]')?.checked) {
+      out.unsure = { reason: document.querySelector('[data-testid="unsure-reason"]')?.value ?? "" };
+    }
+    return out;
+  });
+}
+
 /** Reads the screen for a template kind. */
 export function readScreen(kind, page) {
-  return { qa: readQa, ranking: readRanking, "image-caption": readImage, "video-caption": readVideo }[kind](page);
+  return { qa: readQa, ranking: readRanking, "image-caption": readImage, "video-caption": readVideo, classification: readClassification }[kind](page);
 }

@@ -10,10 +10,18 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const TARGET = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
-export const SIFT = process.env.SIFT_BIN || join(TARGET, "debug", "sift");
+/** The binary under test: always named by the caller (`make e2e` builds it, then sets SIFT_BIN),
+ * so a run never tests a binary an earlier build left behind. */
+export const SIFT = required("SIFT_BIN", "the `sift` binary to test (make e2e builds it and sets it)");
 export const ARTIFACTS = process.env.SIFT_ARTIFACTS || join(ROOT, "artifacts");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+function required(name, what) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: it names ${what}`);
+  if (!existsSync(value)) throw new Error(`${name}=${value} does not exist`);
+  return value;
+}
 
 /** Runs the `sift` CLI and returns its stdout. */
 export function sift(...args) {
@@ -23,9 +31,9 @@ export function sift(...args) {
 /**
  * A project in a fresh temporary folder: `sift init` from a template, the manifest lines
  * imported from `data/m.jsonl`, and people added. Returns the folder and each person's token.
+ * `name` is the project folder's name (the project's name on screen).
  */
-export function makeProject({ template, lines, files = {}, people = { ann: "annotator", rev: "reviewer" } }) {
-  if (!existsSync(SIFT)) throw new Error(`${SIFT} is missing: build it with \`cargo build -p sift-cli\` (make test does)`);
+export function makeProject({ template, lines, files = {}, people = { ann: "annotator", rev: "reviewer" }, name = "proj" }) {
   const dir = mkdtempSync(join(tmpdir(), "sift-e2e-"));
   const data = join(dir, "data");
   mkdirSync(data, { recursive: true });
@@ -35,7 +43,7 @@ export function makeProject({ template, lines, files = {}, people = { ann: "anno
     else writeFileSync(join(data, name), source);
   }
   writeFileSync(join(data, "m.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
-  const project = join(dir, "proj");
+  const project = join(dir, name);
   const templatePath = template.includes("/") ? template : join(ROOT, "labeling-templates", template);
   sift("init", project, "--template", templatePath);
   sift("import", join(data, "m.jsonl"), "-p", project);

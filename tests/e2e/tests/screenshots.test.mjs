@@ -3,7 +3,8 @@
 // written to artifacts/screenshots/<template>-<theme>.png for people to look at; plus a few
 // states worth a look (<template>-<state>-<theme>.png): the Q&A passage selected with the
 // keyboard and the "My work" list, the image caption focused with its must-mention checklist
-// in view, and the ranking tabs in a narrow window.
+// in view, the ranking tabs in a narrow window, and classification at 1024 and 1280 px with the
+// reason focused from the keyboard.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -11,124 +12,69 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeProject, startServer, launchBrowser, openAs, screenshot, api } from "../lib/harness.mjs";
-import { PASSAGE, RANKING_ITEM, IMAGE_ITEM, VIDEO_ITEM, PNG, makeVideo, spanOf } from "../lib/flows.mjs";
+import { MID_TASK, settle } from "../lib/cases.mjs";
 
 const BACKGROUND = { light: "rgb(246, 247, 249)", dark: "rgb(18, 21, 25)" };
 
-const CASES = [
-  {
-    name: "qa",
-    template: "qa.toml",
-    line: { source: PASSAGE },
-    draft: {
-      pairs: [
-        { question: "When did the Golden Gate Bridge open?", answer: "It opened in 1937.", question_type: "factual", spans: [spanOf(PASSAGE, "The Golden Gate Bridge opened in 1937.")], entire_passage: false },
-        {
-          question: "Why was the bridge painted orange?",
-          answer: "So that ships could",
-          question_type: "inferential",
-          spans: [spanOf(PASSAGE, "fog often hides them in summer"), spanOf(PASSAGE, "so that ships could see the bridge in fog")],
-          entire_passage: false,
-        },
-      ],
-    },
-    async extra(page, theme) {
-      // The passage selected with the keyboard: Alt+P, then Shift+arrows; the caret is drawn.
-      await page.keyboard.press("Alt+P");
-      await page.keyboard.press("Control+Home");
-      for (let i = 0; i < 4; i++) await page.keyboard.press("Control+ArrowRight");
-      for (let i = 0; i < 3; i++) await page.keyboard.press("Control+Shift+ArrowRight");
-      assert.equal((await page.evaluate(() => getSelection().toString())).trim(), "Bridge opened in");
-      await page.waitForSelector('[data-testid="passage-caret"]');
-      await settle(page);
-      await screenshot(page, `qa-keyboard-selection-${theme}`);
-      // "My work" (Alt+W): the draft, with its state.
-      await page.keyboard.press("Alt+W");
-      await page.waitForSelector('[data-testid="my-work-entry"][data-state="draft"]');
-      await settle(page);
-      await screenshot(page, `qa-my-work-${theme}`);
-      await page.keyboard.press("Escape");
-    },
+/** What each template shows beyond the mid-task screenshot (lib/cases.mjs has the rest). */
+const EXTRA = {
+  async qa(page, theme) {
+    // The passage selected with the keyboard: Alt+P, then Shift+arrows; the caret is drawn.
+    await page.keyboard.press("Alt+P");
+    await page.keyboard.press("Control+Home");
+    for (let i = 0; i < 4; i++) await page.keyboard.press("Control+ArrowRight");
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Control+Shift+ArrowRight");
+    assert.equal((await page.evaluate(() => getSelection().toString())).trim(), "Bridge opened in");
+    await page.waitForSelector('[data-testid="passage-caret"]');
+    await settle(page);
+    await screenshot(page, `qa-keyboard-selection-${theme}`);
+    // "My work" (Alt+W): the draft, with its state.
+    await page.keyboard.press("Alt+W");
+    await page.waitForSelector('[data-testid="my-work-entry"][data-state="draft"]');
+    await settle(page);
+    await screenshot(page, `qa-my-work-${theme}`);
+    await page.keyboard.press("Escape");
   },
-  {
-    name: "ranking",
-    template: "ranking.toml",
-    line: RANKING_ITEM,
-    draft: {
-      rankings: { clarity: { 0: 2, 1: 3, 2: 1 }, accuracy: { 2: 1 } },
-      classifications: { 0: { factual_error: "no" }, 1: { factual_error: "yes" } },
-      rationale: "C is correct and complete;",
-    },
-    async extra(page, theme) {
-      // A narrow window: the dimension tabs stay on one row and scroll, with an arrow.
-      await page.setViewportSize({ width: 1024, height: 760 });
-      await page.waitForSelector(".tabs-arrow.right");
-      const rows = await page.$$eval('[data-testid="dimension-tab"]', (tabs) => new Set(tabs.map((t) => Math.round(t.getBoundingClientRect().top))).size);
-      assert.equal(rows, 1, "the dimension tabs are on one row");
-      await page.keyboard.press("Alt+ArrowRight");
-      await page.keyboard.press("Alt+ArrowRight");
-      await page.waitForSelector(".tabs-arrow.left");
+  async ranking(page, theme) {
+    // A narrow window: the dimension tabs stay on one row and scroll, with an arrow.
+    await page.setViewportSize({ width: 1024, height: 760 });
+    await page.waitForSelector(".tabs-arrow.right");
+    const rows = await page.$$eval('[data-testid="dimension-tab"]', (tabs) => new Set(tabs.map((t) => Math.round(t.getBoundingClientRect().top))).size);
+    assert.equal(rows, 1, "the dimension tabs are on one row");
+    await page.keyboard.press("Alt+ArrowRight");
+    await page.keyboard.press("Alt+ArrowRight");
+    await page.waitForSelector(".tabs-arrow.left");
+    await settle(page);
+    await screenshot(page, `ranking-narrow-${theme}`);
+  },
+  async "image-caption"(page, theme) {
+    // Alt+C: the caption, and its must-mention checklist above the sticky submit bar.
+    await page.keyboard.press("Alt+C");
+    await page.waitForFunction(() => document.activeElement?.dataset.testid === "caption");
+    await page.waitForFunction(() => {
+      const row = document.querySelector('[data-testid="mentions"]').getBoundingClientRect();
+      const bar = document.querySelector(".submit-bar").getBoundingClientRect();
+      return row.bottom <= bar.top && row.top >= 0;
+    });
+    await settle(page);
+    await screenshot(page, `image-caption-caption-${theme}`);
+  },
+  async classification(page, theme) {
+    // Alt+U twice: the mark off and on again, the cursor in the reason (a visible focus ring).
+    await page.keyboard.press("Alt+U");
+    await page.keyboard.press("Alt+U");
+    await page.waitForFunction(() => document.activeElement?.dataset.testid === "unsure-reason");
+    for (const width of [1024, 1280]) {
+      await page.setViewportSize({ width, height: 760 });
       await settle(page);
-      await screenshot(page, `ranking-narrow-${theme}`);
-    },
+      const pane = await page.$eval(".answers-pane", (el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+      assert.ok(pane.scroll <= pane.client, `the classes fit the answers pane at ${width} px`);
+      await screenshot(page, `classification-${width}-${theme}`);
+    }
   },
-  {
-    name: "image-caption",
-    template: "image-caption.toml",
-    line: IMAGE_ITEM,
-    files: () => ({ "img/scene.png": PNG }),
-    draft: {
-      objects: [
-        { id: "o1", x: 12.8, y: 36.8, name: "green patch", description: "A bright green glow filling the lower left corner." },
-        { id: "o2", x: 51.2, y: 11.2, name: "pink patch", description: "" },
-      ],
-      relationships: [{ subject: "o1", relation: "lies diagonally across from", object: "o2" }],
-      setting: "A smooth colour gradient.",
-      caption: "A green patch glows in the lower left corner",
-    },
-    ready: (page) => page.waitForFunction(() => document.querySelector('[data-testid="image"]')?.complete && document.querySelector('[data-testid="image"]').naturalWidth > 0),
-    async extra(page, theme) {
-      // Alt+C: the caption, and its must-mention checklist above the sticky submit bar.
-      await page.keyboard.press("Alt+C");
-      await page.waitForFunction(() => document.activeElement?.dataset.testid === "caption");
-      await page.waitForFunction(() => {
-        const row = document.querySelector('[data-testid="mentions"]').getBoundingClientRect();
-        const bar = document.querySelector(".submit-bar").getBoundingClientRect();
-        return row.bottom <= bar.top && row.top >= 0;
-      });
-      await settle(page);
-      await screenshot(page, `image-caption-caption-${theme}`);
-    },
-  },
-  {
-    name: "video-caption",
-    template: "video-caption.toml",
-    line: VIDEO_ITEM,
-    files: (tmp) => ({ [VIDEO_ITEM["source-ref"]]: makeVideo(join(tmp, "clip.mp4")) }),
-    draft: {
-      events: [
-        { start: 1.2, end: 4, description: "A small yellow square slides towards the middle of the frame." },
-        { start: 5, end: 5, description: "" },
-      ],
-      setting: "A still background that fades from green to pink.",
-      caption: "",
-    },
-    async ready(page) {
-      await page.waitForFunction(() => document.querySelector('[data-testid="video"]')?.readyState >= 2);
-      await page.keyboard.press("Alt+L"); // seek to 5 s
-      await page.waitForFunction(() => {
-        const v = document.querySelector('[data-testid="video"]');
-        return v.currentTime === 5 && !v.seeking && v.readyState >= 2;
-      });
-    },
-  },
-];
+};
 
-/** Fonts loaded and two frames drawn: the page as a person would see it. */
-async function settle(page) {
-  await page.evaluate(() => document.fonts.ready);
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
+const CASES = MID_TASK.map((c) => ({ ...c, extra: EXTRA[c.name] }));
 
 let browser;
 before(async () => {

@@ -1,3 +1,5 @@
+/** Start-up: which transport to use where the UI runs, and the `#token=` sign-in link. */
+
 import { ApiClient } from "./api/client";
 import { HttpTransport } from "./api/http";
 import { TauriTransport, inTauri } from "./api/tauri";

@@ -1,3 +1,5 @@
+/** Markdown to safe HTML for the instructions (markdown-it, then DOMPurify). */
+
 import DOMPurify from "dompurify";
 import MarkdownIt from "markdown-it";
 

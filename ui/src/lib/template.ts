@@ -5,7 +5,7 @@
 
 import { isMac, parseChord, sameChord, type Chord } from "./shortcuts";
 
-export type TemplateKind = "qa" | "ranking" | "image-caption" | "video-caption";
+export type TemplateKind = "qa" | "ranking" | "image-caption" | "video-caption" | "classification";
 
 export interface QaRules {
   min_pairs: number;
@@ -70,6 +70,30 @@ export interface VideoRules {
   caption_max_words?: number | null;
 }
 
+/** One class of a classification template (labeling-templates/README.md, `rules.classes`). */
+export interface ClassificationClass {
+  name: string;
+  /** What belongs in the class (may be empty). */
+  description: string;
+  /** The key that picks it, pressed without modifiers (one character), or "none". */
+  key: string;
+  /** `#rrggbb`. */
+  colour: string;
+}
+
+export interface ClassificationRules {
+  multi_label: boolean;
+  /** Multi-label only (default 1). */
+  min_labels?: number | null;
+  /** Multi-label only. */
+  max_labels?: number | null;
+  allow_unsure: boolean;
+  /** With `allow_unsure`. */
+  unsure_reason?: "optional" | "required" | null;
+  unsure_reason_max_chars?: number | null;
+  classes: ClassificationClass[];
+}
+
 interface TemplateBase {
   name: string;
   version: number;
@@ -107,7 +131,14 @@ export interface VideoTemplate extends TemplateBase {
   rules: VideoRules;
 }
 
-export type TemplateView = QaTemplate | RankingTemplate | ImageTemplate | VideoTemplate;
+export interface ClassificationTemplate extends TemplateBase {
+  kind: "classification";
+  /** Exactly one of `text` (the text to classify) and `image` (the image reference). */
+  fields: { text: string; image?: undefined } | { image: string; text?: undefined };
+  rules: ClassificationRules;
+}
+
+export type TemplateView = QaTemplate | RankingTemplate | ImageTemplate | VideoTemplate | ClassificationTemplate;
 
 /** Shortcut actions every kind has. */
 export const COMMON_ACTIONS = ["submit", "save_draft", "skip", "toggle_instructions"] as const;
@@ -178,6 +209,10 @@ export const ACTIONS: Record<TemplateKind | "common", Record<string, ActionInfo>
     previous_event: { chord: "Alt+Up", label: "Select the previous event" },
     focus_caption: { chord: "Alt+C", label: "Go to the caption" },
   },
+  classification: {
+    toggle_unsure: { chord: "Alt+U", label: "Mark the item as unsure (or sure again) and go to the reason" },
+    clear_labels: { chord: "Alt+Backspace", label: "Clear the chosen classes" },
+  },
 };
 
 /**
@@ -199,6 +234,16 @@ export function effectiveShortcuts(template: TemplateView, mac = isMac(), deskto
     out[action] = parsed && !taken.some((t) => sameChord(t, parsed)) ? chord : "none";
   }
   return out;
+}
+
+/**
+ * The manifest key of the item's text that review comments can point into (code-point spans):
+ * the Q&A passage, or the text of a text classification; null for the other kinds.
+ */
+export function anchorTextField(template: TemplateView): string | null {
+  if (template.kind === "qa") return template.fields.passage;
+  if (template.kind === "classification") return template.fields.text ?? null;
+  return null;
 }
 
 /** The manifest value of a template field (a key of the item's content object). */

@@ -75,6 +75,9 @@ const FIELD_NAMES: Record<string, string> = {
   end: "end",
   item: "Item",
   responses: "response",
+  labels: "Class",
+  unsure: "Unsure",
+  reason: "reason",
 };
 
 /** A list named without an index: the whole list ("Pairs", not "Pair"). */
@@ -86,6 +89,7 @@ const LIST_NAMES: Record<string, string> = {
   spans: "spans",
   rankings: "Rankings",
   classifications: "Classifications",
+  labels: "Classes",
 };
 
 /**

@@ -3,7 +3,6 @@ import type {
   AnnotationView,
   ItemView,
   JsonValue,
-  Me,
   QueueEntry,
   QueueView,
   ReviewTask,
@@ -12,17 +11,20 @@ import type {
 } from "../lib/bindings";
 import { ApiError, NetworkError } from "../lib/api/errors";
 import type { CallOptions, Transport } from "../lib/api/transport";
+import type { Me } from "../lib/bindings";
 import type { TemplateView } from "../lib/template";
 import qa from "./templates/qa.json";
 import ranking from "./templates/ranking.json";
 import image from "./templates/image-caption.json";
 import video from "./templates/video-caption.json";
+import classification from "./templates/classification.json";
 
 export const TEMPLATES = {
   qa: qa as unknown as TemplateView,
   ranking: ranking as unknown as TemplateView,
   "image-caption": image as unknown as TemplateView,
   "video-caption": video as unknown as TemplateView,
+  classification: classification as unknown as TemplateView,
 };
 
 export interface Call {
@@ -41,6 +43,8 @@ export class FakeTransport implements Transport {
   /** Submitted work of other annotators, for review tests. */
   reviewQueue: ReviewTask[] = [];
   calls: Call[] = [];
+  /** Model suggestions by item id, sent as `ItemView.suggestion` (see api/pending-bindings.ts). */
+  suggestions = new Map<number, unknown>();
   /** Violations `validate` answers (and `submit` refuses with, when not empty). */
   violations: Violation[] = [];
   #failures = new Map<string, Failure[]>();
@@ -117,7 +121,8 @@ export class FakeTransport implements Transport {
   #item(id: number): ItemView {
     const content = this.items.get(id);
     if (content === undefined) throw new ApiError("not_found", `item ${id}`);
-    return { id, content, media_url: null, annotation: this.annotations.get(id) ?? null };
+    const view: ItemView = { id, content, media_url: null, annotation: this.annotations.get(id) ?? null };
+    return this.suggestions.has(id) ? ({ ...view, suggestion: this.suggestions.get(id) } as ItemView) : view;
   }
 
   #record(itemId: number, payload: JsonValue, ms: number, submit: boolean): AnnotationView {

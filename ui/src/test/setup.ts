@@ -1,3 +1,5 @@
+/** Vitest set-up: DOM matchers and a clean page and storage for each test. */
+
 import "@testing-library/jest-dom/vitest";
 import { afterEach, beforeEach, vi } from "vitest";
 

@@ -1,3 +1,5 @@
+/** Test helpers: render the app on a fake transport, send key chords, select text. */
+
 import { expect } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import App from "../App.svelte";

@@ -44,7 +44,7 @@ pub fn captions(
     let record = match payload {
         Payload::ImageCaption(p) => image_record(media_ref, &info, p),
         Payload::VideoCaption(p) => video_record(media_ref, &info, p),
-        Payload::Qa(_) | Payload::Ranking(_) => {
+        _ => {
             return Err(ExportError::WrongKind {
                 format: "captions",
                 found: payload.kind(),

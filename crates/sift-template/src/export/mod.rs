@@ -1,4 +1,5 @@
-//! Training-ready exports: pure functions from one annotated item to JSON records.
+//! Training-ready exports: pure functions from one annotated item to JSON records, one file
+//! per format.
 //!
 //! Every exporter takes the template, the item (the manifest line) and the payload, and
 //! returns JSON values; the caller writes them (one per line for JSONL formats). Exporters
@@ -10,23 +11,29 @@
 //! | Preference | `ranking` | [`preference()`] | `{"prompt", "chosen", "rejected", "dimension", ...}`, one per implied pair |
 //! | Captions | `image-caption`, `video-caption` | [`captions()`] | one record with media, caption and structure |
 //! | COCO captions | `image-caption` | [`CocoCaptions`] | one JSON document for the whole set |
-//! | Label Studio | every kind | [`label_studio_task()`], [`from_label_studio()`] | LS task JSON, and back |
+//! | Classification | `classification` | [`classification()`] | `{"text" or "image", "label", "unsure"}`, one per annotation |
+//! | Ground Truth label | `classification` | [`ground_truth_label()`] | the class index (or indices) and the metadata of Ground Truth's built-in classification shape |
+//!
+//! Label Studio tasks (every kind, both ways) live in [`crate::interop::label_studio`]; they
+//! are re-exported here for existing callers.
 //!
 //! Output objects are `serde_json::Value`s; compare them semantically, key order is not part
 //! of the contract.
 
 mod captions;
-mod label_studio;
 mod preference;
 mod sft;
 
 use std::fmt;
 
-pub use captions::{CocoCaptions, captions};
-pub use label_studio::{
+pub use crate::interop::label_studio::{
     DEFAULT_FRAME_RATE, ImportError, from_label_studio, from_label_studio_task, label_studio_config,
     label_studio_result, label_studio_task,
 };
+pub use crate::kinds::classification::formats::{
+    GroundTruthLabel, UNSURE_CONFIDENCE, classification, ground_truth_label,
+};
+pub use captions::{CocoCaptions, captions};
 pub use preference::{PreferenceOptions, PreferenceStyle, preference};
 pub use sft::{DEFAULT_USER_TEMPLATE, SftOptions, SftStyle, sft};
 

@@ -1,4 +1,5 @@
-//! Keyboard shortcuts: the action catalogue per task kind, key-chord parsing and conflict checks.
+//! Keyboard shortcuts: the actions every kind shares (each kind lists its own next to its
+//! rules), key-chord parsing, the effective bindings of a template, and conflict checks.
 //!
 //! A chord is written `Modifier+…+Key`, for example `Mod+Enter`, `Alt+Shift+N` or `F1`.
 //!
@@ -20,7 +21,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use super::Kind;
+use crate::kinds::{Kind, TaskKind, with_kind};
 
 /// One bindable action of a labeling UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +34,8 @@ pub struct Action {
     pub description: &'static str,
 }
 
-const fn act(name: &'static str, default_key: &'static str, description: &'static str) -> Action {
+/// An action entry (kinds list theirs with it).
+pub(crate) const fn act(name: &'static str, default_key: &'static str, description: &'static str) -> Action {
     Action {
         name,
         default_key,
@@ -52,109 +54,9 @@ const COMMON: &[Action] = &[
     act("toggle_instructions", "F1", "Show or hide the instructions panel"),
 ];
 
-const QA: &[Action] = &[
-    act("add_pair", "Alt+N", "Add a new question/answer pair"),
-    act("delete_pair", "Alt+Backspace", "Delete the selected pair"),
-    act("next_pair", "Alt+Down", "Select the next pair"),
-    act("previous_pair", "Alt+Up", "Select the previous pair"),
-    act(
-        "cite_selection",
-        "Alt+C",
-        "Cite the selected passage text as evidence for the selected pair",
-    ),
-    act(
-        "toggle_entire_passage",
-        "Alt+E",
-        "Toggle \"references entire passage\" on the selected pair",
-    ),
-    act(
-        "cycle_question_type",
-        "Alt+T",
-        "Cycle the question type of the selected pair",
-    ),
-];
-
-const RANKING: &[Action] = &[
-    act(
-        "move_up",
-        "Alt+Up",
-        "Move the selected response one place up (better)",
-    ),
-    act(
-        "move_down",
-        "Alt+Down",
-        "Move the selected response one place down (worse)",
-    ),
-    act("next_response", "Alt+J", "Select the next response"),
-    act("previous_response", "Alt+K", "Select the previous response"),
-    act(
-        "next_dimension",
-        "Alt+Right",
-        "Switch to the next ranking dimension",
-    ),
-    act(
-        "previous_dimension",
-        "Alt+Left",
-        "Switch to the previous ranking dimension",
-    ),
-    act(
-        "tie_with_next",
-        "Alt+T",
-        "Tie the selected response with the next one (when ties are allowed)",
-    ),
-    act(
-        "focus_rationale",
-        "Alt+R",
-        "Move the cursor to the rationale field",
-    ),
-];
-
-const IMAGE: &[Action] = &[
-    act("add_object", "Alt+O", "Place a point for a new object"),
-    act("delete_object", "Alt+Backspace", "Delete the selected object"),
-    act("next_object", "Alt+Down", "Select the next object"),
-    act("previous_object", "Alt+Up", "Select the previous object"),
-    act("add_relationship", "Alt+R", "Add a relationship between objects"),
-    act("focus_caption", "Alt+C", "Move the cursor to the caption field"),
-    act("zoom_in", "Mod+=", "Zoom in"),
-    act("zoom_out", "Mod+-", "Zoom out"),
-    act("reset_zoom", "Mod+0", "Fit the image to the view"),
-];
-
-const VIDEO: &[Action] = &[
-    act("play_pause", "Alt+K", "Play or pause the video"),
-    act("seek_back", "Alt+J", "Jump back 5 seconds"),
-    act("seek_forward", "Alt+L", "Jump forward 5 seconds"),
-    act("step_back_frame", "Alt+,", "Step back one frame (while paused)"),
-    act(
-        "step_forward_frame",
-        "Alt+.",
-        "Step forward one frame (while paused)",
-    ),
-    act(
-        "mark_event_start",
-        "Alt+[",
-        "Start a new event at the current time",
-    ),
-    act(
-        "mark_event_end",
-        "Alt+]",
-        "End the selected event at the current time",
-    ),
-    act("delete_event", "Alt+Backspace", "Delete the selected event"),
-    act("next_event", "Alt+Down", "Select the next event"),
-    act("previous_event", "Alt+Up", "Select the previous event"),
-    act("focus_caption", "Alt+C", "Move the cursor to the caption field"),
-];
-
 /// Every action available for `kind`: the common ones first, then the kind's own.
 pub fn actions(kind: Kind) -> impl Iterator<Item = &'static Action> {
-    let own = match kind {
-        Kind::Qa => QA,
-        Kind::Ranking => RANKING,
-        Kind::ImageCaption => IMAGE,
-        Kind::VideoCaption => VIDEO,
-    };
+    let own: &'static [Action] = with_kind!(kind, |K| K::ACTIONS);
     COMMON.iter().chain(own.iter())
 }
 

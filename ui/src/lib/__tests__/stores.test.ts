@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiClient } from "../api/client";
-import { ApiError, NetworkError } from "../api/errors";
-import { Autosave } from "../stores/autosave.svelte";
+import { ApiError, NetworkError, toApiError } from "../api/errors";
+import { Autosave, saveStatusText } from "../stores/autosave.svelte";
 import { chooseCopy, LocalDrafts } from "../stores/localDrafts";
 import { QueueStore } from "../stores/queue.svelte";
 import { ActiveTimer } from "../stores/timer";
@@ -186,6 +186,87 @@ describe("Autosave", () => {
     await a.flush();
     expect(onUnauthenticated).toHaveBeenCalledOnce();
     expect(drafts.get(1)?.payload).toEqual({ x: 1 });
+  });
+});
+
+describe("Autosave through transient and blocking store errors", () => {
+  let fake: FakeTransport;
+  let drafts: LocalDrafts;
+  let timer: ActiveTimer;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    fake = new FakeTransport("qa", passages);
+    drafts = new LocalDrafts("test");
+    timer = new ActiveTimer({ now: () => 0 });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const make = (over = {}) =>
+    new Autosave({ client: new ApiClient(fake), itemId: 1, local: drafts, timer, baseVersion: null, debounceMs: 800, ...over });
+  // The error bodies as the server sends them (decoded as the HTTP and Tauri transports do).
+  const refusal = (code: string, message: string, status: number) => toApiError({ code, message }, status);
+
+  it("retries a save refused while the project is busy, with backoff, and saves once the lock is released", async () => {
+    fake.failAlways("save_draft", refusal("busy", "The project is locked by another writer (an import)", 503));
+    const a = make({ busyRetryMs: [200, 400] });
+    a.change({ n: 1 });
+    await vi.advanceTimersByTimeAsync(800);
+    expect(a.status).toBe("busy");
+    expect(a.error).toContain("locked by another writer");
+    expect(drafts.get(1)?.payload).toEqual({ n: 1 });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(fake.callsOf("save_draft")).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(399);
+    expect(fake.callsOf("save_draft")).toHaveLength(2); // backing off
+    fake.heal("save_draft"); // the import committed: the lock is released
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fake.callsOf("save_draft")).toHaveLength(3);
+    expect(a.status).toBe("saved");
+    expect(a.error).toBeNull();
+    expect(drafts.get(1)).toBeNull();
+  });
+
+  it.each([
+    ["storage_full", "No space left on the disk that holds the project", 507, "Disk full"],
+    ["read_only", "The project file is read-only", 403, "Read-only"],
+  ])("on %s: keeps the draft locally, names the cause, retries periodically and on the next edit", async (code, message, status, text) => {
+    fake.failAlways("save_draft", refusal(code, message, status));
+    const a = make({ blockedRetryMs: 5000 });
+    a.change({ n: 1 });
+    await vi.advanceTimersByTimeAsync(800);
+    expect(a.status).toBe("blocked");
+    expect(a.problem).toBe(code);
+    expect(a.error).toBe(message);
+    expect(saveStatusText(a.status, a.problem)).toContain(text);
+    expect(drafts.get(1)?.payload).toEqual({ n: 1 });
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(fake.callsOf("save_draft")).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1); // periodically
+    expect(fake.callsOf("save_draft")).toHaveLength(2);
+    a.change({ n: 2 }); // and on the next edit, without waiting for the period
+    expect(a.status).toBe("blocked"); // the cause stays on screen while typing
+    await vi.advanceTimersByTimeAsync(800);
+    expect(fake.callsOf("save_draft")).toHaveLength(3);
+    expect(fake.lastPayload()).toEqual({ n: 2 });
+    expect(drafts.get(1)?.payload).toEqual({ n: 2 });
+    fake.heal("save_draft"); // space freed / permissions fixed
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(fake.callsOf("save_draft")).toHaveLength(4);
+    expect(a.status).toBe("saved");
+    expect(a.problem).toBeNull();
+    expect(drafts.get(1)).toBeNull();
+  });
+
+  it("still treats an unexpected internal error as final (no retry loop)", async () => {
+    fake.failAlways("save_draft", refusal("internal", "bug", 500));
+    const a = make({ blockedRetryMs: 1000, busyRetryMs: [100] });
+    a.change({ n: 1 });
+    await vi.advanceTimersByTimeAsync(800);
+    expect(a.status).toBe("error");
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fake.callsOf("save_draft")).toHaveLength(1);
+    expect(drafts.get(1)?.payload).toEqual({ n: 1 });
   });
 });
 

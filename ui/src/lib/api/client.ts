@@ -1,15 +1,19 @@
+/** The typed API client: every command the UI calls, over one `Transport` (HTTP or Tauri). */
+
 import type {
   AnnotationView,
   ItemView,
   JsonValue,
-  Me,
   QueueArgs,
   QueueView,
   ReviewTask,
+  SaveArgs,
   Violation,
   WorkEntry,
 } from "../bindings";
 import type { TemplateView } from "../template";
+import type { Me } from "../bindings";
+import type { SuggestionRecord } from "./pending-bindings";
 import type { CallOptions, Transport } from "./transport";
 
 export type Decision = "approved" | "returned";
@@ -50,20 +54,19 @@ export class ApiClient {
     return this.transport.call<ItemView>("get_item", { item_id: itemId });
   }
 
-  saveDraft(itemId: number, payload: JsonValue, timeSpentMs: number, options?: CallOptions): Promise<AnnotationView> {
-    return this.transport.call<AnnotationView>(
-      "save_draft",
-      { item_id: itemId, payload, time_spent_ms: Math.max(0, Math.round(timeSpentMs)) },
-      options,
-    );
+  /** Saves a draft; `suggestion`: what the save records about a model suggestion shown (none: left out). */
+  saveDraft(
+    itemId: number,
+    payload: JsonValue,
+    timeSpentMs: number,
+    options?: CallOptions,
+    suggestion?: SuggestionRecord | null,
+  ): Promise<AnnotationView> {
+    return this.transport.call<AnnotationView>("save_draft", saveArgs(itemId, payload, timeSpentMs, suggestion), options);
   }
 
-  submit(itemId: number, payload: JsonValue, timeSpentMs: number): Promise<AnnotationView> {
-    return this.transport.call<AnnotationView>("submit", {
-      item_id: itemId,
-      payload,
-      time_spent_ms: Math.max(0, Math.round(timeSpentMs)),
-    });
+  submit(itemId: number, payload: JsonValue, timeSpentMs: number, suggestion?: SuggestionRecord | null): Promise<AnnotationView> {
+    return this.transport.call<AnnotationView>("submit", saveArgs(itemId, payload, timeSpentMs, suggestion));
   }
 
   validate(itemId: number, payload: JsonValue): Promise<Violation[]> {
@@ -98,4 +101,11 @@ export class ApiClient {
   mediaUrl(item: ItemView): string {
     return item.media_url ?? this.transport.mediaUrl(item.id);
   }
+}
+
+/** `SaveArgs`; the suggestion fields only when a suggestion was shown (see pending-bindings.ts). */
+function saveArgs(itemId: number, payload: JsonValue, timeSpentMs: number, suggestion?: SuggestionRecord | null): SaveArgs & Partial<SuggestionRecord> {
+  const args: SaveArgs & Partial<SuggestionRecord> = { item_id: itemId, payload, time_spent_ms: Math.max(0, Math.round(timeSpentMs)) };
+  if (suggestion) Object.assign(args, suggestion);
+  return args;
 }

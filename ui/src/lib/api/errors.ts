@@ -1,26 +1,29 @@
+/**
+ * Errors at the UI's API boundary: the `{code, message}` error every transport returns, turned
+ * into an `ApiError` the UI switches on; a `NetworkError` when no answer came at all; and which
+ * failures are worth retrying.
+ */
+
 import type { Violation } from "../bindings";
+import type { ErrorCode } from "../bindings";
 
-/** Error codes of the API boundary (`sift-error`); a public contract. */
-export type ErrorCode =
-  | "invalid_input"
-  | "not_found"
-  | "conflict"
-  | "unauthenticated"
-  | "forbidden"
-  | "unavailable"
-  | "io"
-  | "internal";
+export type { ErrorCode };
 
-const CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  "invalid_input",
-  "not_found",
-  "conflict",
-  "unauthenticated",
-  "forbidden",
-  "unavailable",
-  "io",
-  "internal",
-]);
+/** The codes this UI knows, checked against the type: a code missing here does not compile. */
+const KNOWN: Record<ErrorCode, true> = {
+  invalid_input: true,
+  not_found: true,
+  conflict: true,
+  unauthenticated: true,
+  forbidden: true,
+  unavailable: true,
+  io: true,
+  internal: true,
+  busy: true,
+  storage_full: true,
+  read_only: true,
+};
+const CODES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 
 /** An error answered by the server (or by the desktop shell): the UI switches on `code`. */
 export class ApiError extends Error {
@@ -37,9 +40,12 @@ export class ApiError extends Error {
     this.status = status;
   }
 
-  /** Whether retrying the same call later may succeed (the server or the network was away). */
+  /**
+   * Whether retrying the same call soon may succeed: the server or the network was away, or
+   * another writer held the project's lock (`busy`).
+   */
   get transient(): boolean {
-    return this.code === "unavailable" || this.code === "io";
+    return this.code === "unavailable" || this.code === "io" || this.code === "busy";
   }
 }
 
@@ -89,6 +95,8 @@ function statusCode(status: number | null): ErrorCode {
     case 503:
     case 504:
       return "unavailable";
+    case 507:
+      return "storage_full";
     default:
       return "internal";
   }

@@ -1,3 +1,5 @@
+/** The API client's public surface. */
+
 export { ApiClient } from "./client";
 export type { Decision, ReviewAnchor } from "./client";
 export { ApiError, NetworkError, describeError, isRetryable, toApiError } from "./errors";

@@ -1,3 +1,5 @@
+/** The desktop app's S3 sync commands (Tauri only), typed. */
+
 import type { SyncConfig, SyncReport, SyncStatus } from "../bindings";
 import type { Transport } from "./transport";
 

@@ -1,3 +1,5 @@
+/** The Tauri transport: commands as `invoke` calls to the desktop shell, media from its loopback server. */
+
 import { NetworkError, toApiError } from "./errors";
 import type { Transport } from "./transport";
 

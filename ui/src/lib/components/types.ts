@@ -1,1 +1,3 @@
+/** Small types shared by the screens. */
+
 export type Mode = "annotate" | "review";

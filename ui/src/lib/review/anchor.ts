@@ -1,3 +1,9 @@
+/**
+ * Review anchors: where a comment points (span, object, time), parsed and described. In a
+ * classification project `{"object": name}` points at the class `name` (the API's anchor
+ * shapes are span, object and time; a class is the object a classification is about).
+ */
+
 import type { AnnotationView, ReviewRow } from "../bindings";
 import type { ReviewAnchor } from "../api/client";
 import { formatTime } from "../templates/video/model";
@@ -26,8 +32,9 @@ export function returnReview(annotation: AnnotationView | null): ReviewRow | nul
   return returned.reduce((a, b) => (b.version > a.version || (b.version === a.version && b.id > a.id) ? b : a));
 }
 
-export function anchorLabel(anchor: ReviewAnchor | null, passageText?: (s: number, e: number) => string): string {
+export function anchorLabel(anchor: ReviewAnchor | null, passageText?: (s: number, e: number) => string, kind?: string): string {
   if (!anchor) return "";
+  if ("object" in anchor && kind === "classification") return `class “${anchor.object}”`;
   if ("span" in anchor) {
     const text = passageText?.(anchor.span[0], anchor.span[1]);
     return text ? `“${text.length > 60 ? `${text.slice(0, 57)}…` : text}”` : `characters ${anchor.span[0]}–${anchor.span[1]}`;

@@ -1,10 +1,24 @@
+/**
+ * Saving one item's draft: debounced after each change, at once on `flush`, every unsaved change
+ * kept in `localStorage` first; retries by cause (network, a busy project, a full disk or a
+ * read-only project), and the save state the header shows.
+ */
+
 import type { AnnotationView, JsonValue } from "../bindings";
 import type { ApiClient } from "../api/client";
+import type { SuggestionRecord } from "../api/pending-bindings";
 import { ApiError, describeError, isRetryable } from "../api/errors";
 import type { LocalDrafts } from "./localDrafts";
 import type { ActiveTimer } from "./timer";
 
-export type SaveStatus = "idle" | "dirty" | "saving" | "saved" | "offline" | "error";
+/**
+ * `busy`: another writer holds the project's lock (retried soon); `blocked`: the project cannot
+ * be written (`problem` says why; retried now and then, and on the next edit).
+ */
+export type SaveStatus = "idle" | "dirty" | "saving" | "saved" | "offline" | "busy" | "blocked" | "error";
+
+/** Why saving is blocked: a full disk, or a project that cannot be written. */
+export type SaveProblem = "storage_full" | "read_only";
 
 export const SAVE_STATUS_TEXT: Record<SaveStatus, string> = {
   idle: "",
@@ -12,8 +26,20 @@ export const SAVE_STATUS_TEXT: Record<SaveStatus, string> = {
   saving: "Saving…",
   saved: "Saved",
   offline: "Offline – kept locally",
+  busy: "Project busy – retrying",
+  blocked: "Not saved – kept locally",
   error: "Not saved",
 };
+
+const PROBLEM_TEXT: Record<SaveProblem, string> = {
+  storage_full: "Disk full – kept locally",
+  read_only: "Read-only – kept locally",
+};
+
+/** The save state in a few words (naming the cause when saving is blocked). */
+export function saveStatusText(status: SaveStatus, problem: SaveProblem | null): string {
+  return status === "blocked" && problem ? PROBLEM_TEXT[problem] : SAVE_STATUS_TEXT[status];
+}
 
 export interface AutosaveOptions {
   client: ApiClient;
@@ -23,10 +49,16 @@ export interface AutosaveOptions {
   /** Server version the work starts from (null: nothing saved yet). */
   baseVersion: number | null;
   debounceMs?: number;
-  /** Delays between retries of a failed save; the last one repeats. */
+  /** Delays between retries of a save that failed offline; the last one repeats. */
   retryMs?: number[];
+  /** Delays between retries while the project is busy (locked by another writer); the last one repeats. */
+  busyRetryMs?: number[];
+  /** Period of the retries while the disk is full or the project read-only. */
+  blockedRetryMs?: number;
   onSaved?: (view: AnnotationView) => void;
   onUnauthenticated?: () => void;
+  /** What a save of this payload records about a model suggestion shown for the item (null: none shown). */
+  suggestion?: (payload: JsonValue) => SuggestionRecord | null;
 }
 
 function clone(payload: JsonValue): JsonValue {
@@ -36,21 +68,27 @@ function clone(payload: JsonValue): JsonValue {
 /**
  * Saves one item's draft: debounced after each change, immediately on `flush` (blur, item
  * change, page hide). Every unsaved change is also written to `localStorage` at once, so a
- * crash, a closed tab or a lost network never loses work; failed saves are retried with backoff.
+ * crash, a closed tab, a lost network or a project that cannot be written never loses work;
+ * failed saves are retried with backoff (a busy project soon, a full disk or a read-only
+ * project periodically and on the next edit).
  */
 export class Autosave {
   status = $state<SaveStatus>("idle");
   error = $state<string | null>(null);
+  /** Why saving is blocked (status `blocked`), else null. */
+  problem = $state<SaveProblem | null>(null);
   savedAt = $state<number | null>(null);
 
   readonly itemId: number;
-  readonly #o: Required<Omit<AutosaveOptions, "onSaved" | "onUnauthenticated" | "baseVersion">> &
-    Pick<AutosaveOptions, "onSaved" | "onUnauthenticated">;
+  readonly #o: Required<Omit<AutosaveOptions, "onSaved" | "onUnauthenticated" | "baseVersion" | "suggestion">> &
+    Pick<AutosaveOptions, "onSaved" | "onUnauthenticated" | "suggestion">;
   #baseVersion: number | null;
   #pending: JsonValue | undefined = undefined;
   #debounce: ReturnType<typeof setTimeout> | null = null;
   #retry: ReturnType<typeof setTimeout> | null = null;
   #retryCount = 0;
+  /** What the retries are waiting out (their count restarts when it changes). */
+  #retryCause: "offline" | "busy" | "blocked" | null = null;
   #chain: Promise<boolean> = Promise.resolve(true);
   #disposed = false;
 
@@ -64,8 +102,11 @@ export class Autosave {
       timer: options.timer,
       debounceMs: options.debounceMs ?? 800,
       retryMs: options.retryMs ?? [2_000, 5_000, 10_000, 30_000],
+      busyRetryMs: options.busyRetryMs ?? [250, 500, 1_000, 2_000, 4_000],
+      blockedRetryMs: options.blockedRetryMs ?? 15_000,
       onSaved: options.onSaved,
       onUnauthenticated: options.onUnauthenticated,
+      suggestion: options.suggestion,
     };
   }
 
@@ -83,7 +124,8 @@ export class Autosave {
     if (this.#disposed) return;
     this.#pending = clone(payload);
     this.#keepLocally();
-    this.status = this.status === "offline" ? "offline" : "dirty";
+    // A known problem stays on screen while typing: it is still there until a save gets through.
+    if (this.status !== "offline" && this.status !== "busy" && this.status !== "blocked") this.status = "dirty";
     this.#clearDebounce();
     this.#debounce = setTimeout(() => {
       this.#debounce = null;
@@ -141,10 +183,12 @@ export class Autosave {
     const ms = this.#o.timer.take();
     this.status = "saving";
     try {
-      const view = await this.#o.client.saveDraft(this.itemId, payload, ms, { keepalive });
+      const view = await this.#o.client.saveDraft(this.itemId, payload, ms, { keepalive }, this.#o.suggestion?.(payload) ?? null);
       this.#baseVersion = view.version;
       this.#retryCount = 0;
+      this.#retryCause = null;
       this.error = null;
+      this.problem = null;
       this.savedAt = Date.now();
       if (this.#pending === undefined) {
         this.#o.local.remove(this.itemId);
@@ -159,17 +203,24 @@ export class Autosave {
       this.#o.timer.giveBack(ms);
       if (this.#pending === undefined) this.#pending = payload;
       this.#keepLocally();
-      if (err instanceof ApiError && err.code === "unauthenticated") {
+      this.error = describeError(err);
+      this.problem = null;
+      const code = err instanceof ApiError ? err.code : null;
+      if (code === "unauthenticated") {
         this.status = "offline";
-        this.error = describeError(err);
         this.#o.onUnauthenticated?.();
+      } else if (code === "busy") {
+        this.status = "busy";
+        this.#scheduleRetry("busy");
+      } else if (code === "storage_full" || code === "read_only") {
+        this.status = "blocked";
+        this.problem = code;
+        this.#scheduleRetry("blocked");
       } else if (isRetryable(err)) {
         this.status = "offline";
-        this.error = describeError(err);
-        this.#scheduleRetry();
+        this.#scheduleRetry("offline");
       } else {
         this.status = "error";
-        this.error = describeError(err);
       }
       return false;
     }
@@ -185,9 +236,13 @@ export class Autosave {
     });
   }
 
-  #scheduleRetry(): void {
+  #scheduleRetry(cause: "offline" | "busy" | "blocked"): void {
     if (this.#disposed || this.#retry !== null) return;
-    const delays = this.#o.retryMs;
+    if (cause !== this.#retryCause) {
+      this.#retryCause = cause;
+      this.#retryCount = 0;
+    }
+    const delays = cause === "busy" ? this.#o.busyRetryMs : cause === "blocked" ? [this.#o.blockedRetryMs] : this.#o.retryMs;
     const delay = delays[Math.min(this.#retryCount, delays.length - 1)];
     this.#retryCount++;
     this.#retry = setTimeout(() => {

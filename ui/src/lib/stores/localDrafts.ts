@@ -1,3 +1,5 @@
+/** Work kept in this browser until the server has it, and which copy to show on reopening. */
+
 import type { AnnotationView, JsonValue } from "../bindings";
 
 /** Work kept in the browser because the server has not confirmed it yet. */

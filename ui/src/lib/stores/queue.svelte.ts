@@ -1,3 +1,5 @@
+/** The annotator's queue: its order, the position in it, paging, and a cache of fetched items. */
+
 import type { AnnotationView, ItemView, QueueEntry, QueueView } from "../bindings";
 import type { ApiClient } from "../api/client";
 

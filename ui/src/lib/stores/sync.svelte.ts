@@ -1,3 +1,5 @@
+/** The desktop app's sync state: settings, status, a running sync and its progress and result. */
+
 import type { SyncConfig, SyncReport, SyncStatus } from "../bindings";
 import { ApiError, describeError } from "../api/errors";
 import type { SyncClient, SyncProgress } from "../api/sync";

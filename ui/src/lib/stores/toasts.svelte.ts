@@ -1,3 +1,5 @@
+/** The toasts shown by `Toasts.svelte`: short messages that go away by themselves. */
+
 export type ToastKind = "info" | "ok" | "warn" | "error";
 
 export interface Toast {

@@ -1,5 +1,6 @@
 import type { JsonValue } from "../bindings";
 import type { TemplateView } from "../template";
+import { normalizeClassification } from "./classification/model";
 import { normalizeImage } from "./image/model";
 import { normalizeQa } from "./qa/model";
 import { normalizeRanking } from "./ranking/model";
@@ -16,6 +17,8 @@ export function normalizePayload(template: TemplateView, raw: unknown): JsonValu
       return normalizeImage(raw) as unknown as JsonValue;
     case "video-caption":
       return normalizeVideo(raw) as unknown as JsonValue;
+    case "classification":
+      return normalizeClassification(raw) as unknown as JsonValue;
   }
 }
 

@@ -93,4 +93,38 @@ describe("ranking template", () => {
     await fireEvent.click(first);
     expect(document.activeElement).toHaveAttribute("data-path", "rankings.accuracy");
   });
+
+  it("offers a model's suggested order per dimension as a starting point (Alt+A), and saves record it", async () => {
+    const fake = new FakeTransport("ranking", [ITEM]);
+    fake.suggestions.set(1, {
+      model: "reward-head",
+      version: 2,
+      rankings: { clarity: { order: ["2", "0", "1"], confidence: [0.81, 0.66] }, accuracy: { order: ["0", "1"], confidence: [0.9] } },
+    });
+    await renderApp(fake);
+    const box = screen.getByTestId("suggested-order");
+    expect(screen.getAllByTestId("suggested-response").map((r) => r.textContent)).toEqual(["C", "A", "B"]);
+    expect(screen.getAllByTestId("suggested-confidence").map((r) => r.textContent)).toEqual(["81%", "66%"]);
+    expect(box).toHaveTextContent("reward-head v2");
+    expect(rowsOrder().every(([, rank]) => rank === "")).toBe(true); // nothing ranked for the annotator
+    // Accuracy's order does not cover the three responses: no suggestion there.
+    press("ArrowRight", { alt: true });
+    await waitFor(() => expect(screen.getAllByTestId("dimension-tab")[1]).toHaveAttribute("aria-selected", "true"));
+    expect(screen.queryByTestId("suggested-order")).toBeNull();
+    press("ArrowLeft", { alt: true });
+    await waitFor(() => expect(screen.getByTestId("suggested-order")).toBeInTheDocument());
+
+    press("a", { alt: true });
+    await waitFor(() => expect(rowsOrder()).toEqual([["2", "1"], ["0", "2"], ["1", "3"]]));
+    expect(screen.getByTestId("suggestion-used")).toBeInTheDocument();
+    await waitFor(() => expect(fake.lastPayload()?.rankings).toEqual({ clarity: { "2": 1, "0": 2, "1": 3 } }), { timeout: 3000 });
+    expect(fake.callsOf("save_draft").at(-1)?.args).toMatchObject({ suggestion_shown: true, suggestion_accepted: true });
+
+    // Changed from there: shown, not accepted.
+    screen.getAllByTestId("rank-row")[2].focus();
+    press("ArrowUp", { alt: true });
+    await waitFor(() => expect(fake.lastPayload()?.rankings).toEqual({ clarity: { "2": 1, "1": 2, "0": 3 } }), { timeout: 3000 });
+    expect(fake.callsOf("save_draft").at(-1)?.args).toMatchObject({ suggestion_shown: true, suggestion_accepted: false });
+    expect(screen.getByTestId("use-suggestion")).toBeInTheDocument();
+  });
 });
