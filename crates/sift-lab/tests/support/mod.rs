@@ -74,7 +74,7 @@ pub fn wait_for(h: &mut Harness<'_, LabApp>, what: &str, done: impl Fn(&Harness<
 pub fn wait_label(h: &mut Harness<'_, LabApp>, label: &str) {
     let label_owned = label.to_owned();
     wait_for(h, &format!("a widget labelled {label:?}"), move |h| {
-        h.query_by_label(&label_owned).is_some()
+        h.query_all_by_label(&label_owned).next().is_some()
     });
 }
 
@@ -82,7 +82,7 @@ pub fn wait_label(h: &mut Harness<'_, LabApp>, label: &str) {
 pub fn wait_label_contains(h: &mut Harness<'_, LabApp>, part: &str) {
     let part_owned = part.to_owned();
     wait_for(h, &format!("a widget labelled with {part:?}"), move |h| {
-        h.query_by_label_contains(&part_owned).is_some()
+        h.query_all_by_label_contains(&part_owned).next().is_some()
     });
 }
 

@@ -42,13 +42,18 @@ impl BulkForm {
     /// The bar above the table while items are selected.
     pub fn bar(&mut self, ui: &mut egui::Ui, selected: &mut BTreeSet<i64>, read_only: bool) {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(format!("{} selected", selected.len())).strong());
-            ui.add_enabled_ui(!read_only && !self.running, |ui| {
+            let any = !selected.is_empty();
+            if any {
+                ui.label(RichText::new(format!("{} selected", selected.len())).strong());
+            } else {
+                ui.label(RichText::new("Nothing selected").weak());
+            }
+            ui.add_enabled_ui(any && !read_only && !self.running, |ui| {
                 if ui
                     .button("Make batch…")
                     .on_hover_text("A new batch of the selected items (Ctrl+B)")
                     .clicked()
-                    || ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::B))
+                    || (any && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::B)))
                 {
                     self.open(Form::MakeBatch { queue_first: false });
                 }
@@ -74,7 +79,10 @@ impl BulkForm {
                     self.open(Form::MakeBatch { queue_first: true });
                 }
             });
-            if ui.button("Clear selection").clicked() {
+            if ui
+                .add_enabled(any, egui::Button::new("Clear selection"))
+                .clicked()
+            {
                 selected.clear();
             }
             if self.running {

@@ -310,11 +310,11 @@ impl DataView {
         egui::Panel::top("data-filters").show_inside(ui, |ui| {
             self.filters_bar(ui, cx);
         });
-        if !self.selected.is_empty() {
-            egui::Panel::top("data-bulk").show_inside(ui, |ui| {
-                self.bulk.bar(ui, &mut self.selected, cx.project.read_only);
-            });
-        }
+        // Always shown (disabled while nothing is selected), so that selecting the first row
+        // never moves the table under the pointer.
+        egui::Panel::top("data-bulk").show_inside(ui, |ui| {
+            self.bulk.bar(ui, &mut self.selected, cx.project.read_only);
+        });
         if self.detail.item().is_some() {
             egui::Panel::right("data-detail")
                 .resizable(true)

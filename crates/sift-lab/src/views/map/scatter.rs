@@ -148,8 +148,11 @@ impl Scatter {
         // Selection by dragging with the primary button.
         let pointer = response.interact_pointer_pos();
         if response.drag_started_by(egui::PointerButton::Primary) {
-            self.drag_start = pointer;
+            // The selection starts where the button went down, not where the drag was
+            // recognised (a few pixels further on).
+            self.drag_start = ui.input(|i| i.pointer.press_origin()).or(pointer);
             self.lasso.clear();
+            self.lasso.extend(self.drag_start);
         }
         if response.dragged_by(egui::PointerButton::Primary)
             && let Some(p) = pointer
