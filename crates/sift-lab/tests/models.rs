@@ -76,7 +76,12 @@ fn score_then_histograms_map_and_queue_on_the_digits() {
             h.get_by_label("ann").click();
             wait_label_contains(&mut h, "picks 20");
             h.get_by_label("Make batch").click();
-            wait_label_contains(&mut h, "Made batch digits-v1-margin-1 of 20 items.");
+            wait_for(&mut h, "the batch", |h| h.state().views.learning.made.is_some());
+            let made = match &h.state().views.learning.made {
+                Some(Ok(b)) => b.batch.clone(),
+                other => panic!("no batch: {:?}", other.as_ref().map(|m| m.as_ref().err())),
+            };
+            wait_label(&mut h, &format!("Made batch {made} of 20 items."));
             let p = Project::open(&project).unwrap();
             let queue: Vec<i64> = p.queue("ann", 20).unwrap().iter().map(|q| q.item_id).collect();
             assert_eq!(queue, preview, "the batch is what the preview showed, in order");

@@ -87,8 +87,12 @@ fn selected_rows_become_a_batch_for_two_annotators_in_the_project_file() {
     wait_label(&mut h, "Batch name");
     h.get_by_label("Batch name").focus();
     h.get_by_label("Batch name").type_text("from-the-lab");
-    h.get_by_label("ann").click();
-    h.get_by_label("bob").click();
+    // (the table's cells name people too: the form's boxes are the checkboxes)
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "ann")
+        .click();
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "bob")
+        .click();
     h.step();
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Make batch")
         .click();
@@ -256,8 +260,10 @@ fn every_view_in_both_themes() {
         h.step();
         wait_label(&mut h, "2 selected");
         snapshot(&mut h, &format!("data-{name}"));
+        // The cursor is on item 5 (the last row ticked): up twice is item 3.
         h.get_by_label_contains("Items table").focus();
-        h.key_press(Key::ArrowDown);
+        h.key_press(Key::ArrowUp);
+        h.key_press(Key::ArrowUp);
         h.key_press(Key::Enter);
         wait_label_contains(&mut h, "bob: approved");
         snapshot(&mut h, &format!("data-detail-{name}"));
