@@ -65,7 +65,15 @@ pub fn wait_for(h: &mut Harness<'_, LabApp>, what: &str, done: impl Fn(&Harness<
             }
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        if Instant::now() >= deadline {
+            // What the window showed, for the person reading the failure.
+            if let Ok(image) = h.render() {
+                let path = artifacts().join("timed-out.png");
+                let _saved = image.save(&path);
+                println!("the window at the time-out: {}", path.display());
+            }
+            panic!("timed out waiting for {what}");
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
 }

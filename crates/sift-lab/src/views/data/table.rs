@@ -116,6 +116,18 @@ impl DataView {
         let focus = ui.interact(area, table_id(), Sense::focusable_noninteractive());
         focus.widget_info(|| WidgetInfo::labeled(WidgetType::Other, true, format!("Items table, {n} rows")));
         if focus.has_focus() {
+            // Arrows move the cursor, not the focus (Tab still leaves the table).
+            ui.memory_mut(|m| {
+                m.set_focus_lock_filter(
+                    table_id(),
+                    egui::EventFilter {
+                        horizontal_arrows: true,
+                        vertical_arrows: true,
+                        tab: false,
+                        escape: true,
+                    },
+                );
+            });
             self.keys(ui);
         }
         let strategies: Vec<String> = self
@@ -311,10 +323,11 @@ impl DataView {
             let shift = i.modifiers.shift;
             let plain = if shift { Modifiers::SHIFT } else { Modifiers::NONE };
             (
-                i.consume_key(plain, Key::ArrowDown),
-                i.consume_key(plain, Key::ArrowUp),
-                i.consume_key(plain, Key::PageDown),
-                i.consume_key(plain, Key::PageUp),
+                // Counted: several presses can arrive in one frame (key repeat, a slow frame).
+                i.count_and_consume_key(plain, Key::ArrowDown),
+                i.count_and_consume_key(plain, Key::ArrowUp),
+                i.count_and_consume_key(plain, Key::PageDown),
+                i.count_and_consume_key(plain, Key::PageUp),
                 i.consume_key(Modifiers::NONE, Key::Home),
                 i.consume_key(Modifiers::NONE, Key::End),
                 i.consume_key(Modifiers::NONE, Key::Space),
@@ -324,17 +337,10 @@ impl DataView {
                 shift,
             )
         });
-        if down {
-            self.move_cursor(1, shift);
-        }
-        if up {
-            self.move_cursor(-1, shift);
-        }
-        if page_down {
-            self.move_cursor(20, shift);
-        }
-        if page_up {
-            self.move_cursor(-20, shift);
+        let rows = |n: usize, per: isize| isize::try_from(n).unwrap_or(isize::MAX / 64).saturating_mul(per);
+        let delta = rows(down, 1) - rows(up, 1) + rows(page_down, 20) - rows(page_up, 20);
+        if delta != 0 {
+            self.move_cursor(delta, shift);
         }
         if home {
             self.move_cursor(isize::MIN / 2, false);
