@@ -34,7 +34,7 @@ GARAGE_VERSION   := 2.5.0
 SIFT_GARAGE      ?= $(HOME)/.cargo/bin/garage
 DEMO_MEDIA       ?= $(CACHE)/demo-media
 
-.PHONY: help setup setup-system setup-python setup-rust setup-node setup-garage demo-media run serve-demo package \
+.PHONY: lab help setup setup-system setup-python setup-rust setup-node setup-garage demo-media run serve-demo package \
         test test-steps test-prepare run-steps fmt lint clippy build-debug build-release unit ui ui-test e2e desktop-test types bench fuzz clean-cache
 
 # Per-step times of `make test` / `make run`: each step runs through scripts/timed.sh, which
@@ -48,6 +48,7 @@ help:
 	@echo "make ui     - build the labeling UI (ui/dist)"
 	@echo "make package - build the .deb"
 	@echo "make serve-demo - label the demo in a browser (sift serve)"
+	@echo "make lab    - set up, build and open the Lab (the lead's console) on the demo projects"
 	@echo "make types  - regenerate the UI's TypeScript API types from Rust"
 	@echo "make bench  - every benchmark beside its baseline in one run (manifests, AL scores, ONNX scoring, UI)"
 	@echo "make fuzz   - run every fuzz target for a while (cargo fuzz, nightly)"
@@ -139,6 +140,12 @@ run:
 	@PYTHON="$(PYTHON)" SIFT_DEMO_MEDIA="$(DEMO_MEDIA)" scripts/desktop-demo.sh "$(SIFT_RELEASE)" "$(SIFT_DESKTOP)" "$(DEMO_DIR)"
 
 run-steps: setup-system setup-python setup-rust setup-node ui demo-media build-release
+
+# The Lab, the lead's console (egui), on the demo projects (the release build has it: every binary).
+SIFT_LAB := $(CARGO_TARGET_DIR)/release/sift-lab
+lab: setup ui demo-media build-release
+	@PYTHON="$(PYTHON)" SIFT_DEMO_MEDIA="$(DEMO_MEDIA)" scripts/make-demo-projects.sh "$(SIFT_RELEASE)" "$(DEMO_DIR)"
+	"$(SIFT_LAB)" "$(DEMO_DIR)/classification"
 
 # Labeling in a browser instead of the window: the demo's Q&A project on http://127.0.0.1:7878.
 serve-demo: setup ui build-release

@@ -1,9 +1,9 @@
 //! Layering rules, checked on the real dependency graph (`cargo metadata`):
-//! core crates never depend on `tauri`, an HTTP stack, the terminal, ONNX Runtime or the
-//! AWS SDK. Those belong to adapter crates (the CLI, the server, the desktop shell) or to
-//! the one crate that wraps each heavy dependency. Between Sift's own crates, each may use
-//! only the crates of the layers below it that `ARCHITECTURE.md`'s table allows
-//! ([`OWN_CRATES`]), and only `sift-store` talks to SQLite (`rusqlite`) directly.
+//! core crates never depend on `tauri`, egui/eframe/wgpu, an HTTP stack, the terminal, ONNX
+//! Runtime or the AWS SDK. Those belong to adapter crates (the CLI, the server, the desktop
+//! shell, the Lab) or to the one crate that wraps each heavy dependency. Between Sift's own
+//! crates, each may use only the crates of the layers below it that `ARCHITECTURE.md`'s
+//! table allows ([`OWN_CRATES`]), and only `sift-store` talks to SQLite (`rusqlite`) directly.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
 
@@ -19,15 +19,29 @@ const RULES: &[(&str, &[&str])] = &[
     ("tauri", &["sift-desktop"]),
     ("wry", &["sift-desktop"]),
     ("axum", &["sift-server", "sift-cli", "sift-desktop"]),
-    ("hyper", &["sift-server", "sift-cli", "sift-desktop", "sift-s3"]),
-    ("reqwest", &["sift-server", "sift-cli", "sift-desktop", "sift-s3"]),
+    // The Lab (egui/eframe, rendered by wgpu) is the only crate with a native UI toolkit.
+    ("egui", &["sift-lab"]),
+    ("eframe", &["sift-lab"]),
+    ("wgpu", &["sift-lab"]),
+    ("winit", &["sift-lab"]),
+    (
+        "hyper",
+        &["sift-server", "sift-cli", "sift-desktop", "sift-s3", "sift-lab"],
+    ),
+    (
+        "reqwest",
+        &["sift-server", "sift-cli", "sift-desktop", "sift-s3", "sift-lab"],
+    ),
     ("clap", &["sift-cli"]),
     ("indicatif", &["sift-cli"]),
     ("crossterm", &["sift-cli"]),
-    ("ort", &["sift-onnx", "sift-cli", "sift-desktop", "sift-server"]),
+    (
+        "ort",
+        &["sift-onnx", "sift-cli", "sift-desktop", "sift-server", "sift-lab"],
+    ),
     (
         "aws-sdk-s3",
-        &["sift-s3", "sift-cli", "sift-desktop", "sift-server"],
+        &["sift-s3", "sift-cli", "sift-desktop", "sift-server", "sift-lab"],
     ),
 ];
 
@@ -316,4 +330,28 @@ fn the_check_catches_a_core_crate_reaching_tauri() {
     let bad = violations(&metadata);
     assert_eq!(bad.len(), 1, "{bad:?}");
     assert_eq!(bad["sift-store"], BTreeSet::from(["tauri".to_owned()]));
+}
+
+#[test]
+fn the_check_keeps_egui_in_the_lab() {
+    // sift-api -> egui must be reported; sift-lab -> eframe -> egui/wgpu is allowed.
+    let metadata = serde_json::json!({
+        "packages": [
+            {"id": "api", "name": "sift-api"}, {"id": "lab", "name": "sift-lab"},
+            {"id": "eframe", "name": "eframe"}, {"id": "egui", "name": "egui"}, {"id": "wgpu", "name": "wgpu"}
+        ],
+        "workspace_members": ["api", "lab"],
+        "resolve": {"nodes": [
+            {"id": "api", "deps": [{"pkg": "egui", "dep_kinds": [{"kind": null}]}]},
+            {"id": "lab", "deps": [{"pkg": "eframe", "dep_kinds": [{"kind": null}]}]},
+            {"id": "eframe", "deps": [
+                {"pkg": "egui", "dep_kinds": [{"kind": null}]},
+                {"pkg": "wgpu", "dep_kinds": [{"kind": null}]}
+            ]},
+            {"id": "egui", "deps": []}, {"id": "wgpu", "deps": []}
+        ]}
+    });
+    let bad = violations(&metadata);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad["sift-api"], BTreeSet::from(["egui".to_owned()]));
 }

@@ -10,6 +10,7 @@
 
 mod annotate;
 pub mod autolabel;
+pub mod browse;
 pub mod commands;
 mod embed;
 mod error;
@@ -45,9 +46,9 @@ pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
 pub use sift_store::{ModelScoreCounts, ModelVersionRow};
+pub use simulate::{SimReport, SimulateOptions, learning_curves_svg};
 #[cfg(any(test, feature = "memory-store"))]
 pub use sync::memory_store;
-pub use simulate::{SimReport, SimulateOptions, learning_curves_svg};
 pub use sync::{
     DownloadDone, DownloadJob, Fetched, LAYOUT_VERSION, ObjectStore, PutMode, PutOutcome, RemoteError,
     RemoteErrorKind, RemoteObject, RoundError, SyncConfig, SyncDirection, SyncOptions, SyncReport, SyncRole,

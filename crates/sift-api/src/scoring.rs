@@ -628,7 +628,7 @@ impl Project {
     }
 
     /// Indices into `candidates` of a diverse batch, most informative first.
-    fn diverse_pick(
+    pub(crate) fn diverse_pick(
         &self,
         model: &ModelInfo,
         candidates: &[sift_store::ScoredItem],

@@ -11,6 +11,7 @@
 //! reviews and events are protected by triggers: they can be added, never changed.
 
 mod annotations;
+mod browse;
 mod embeddings;
 mod error;
 mod export;
@@ -32,6 +33,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use annotations::{AnnotationRow, Decision, ReviewRow, VersionRow};
+pub use browse::*;
 pub use embeddings::{EmbeddingCounts, blob_to_vector, vector_to_blob};
 pub use error::{Result, StoreError};
 pub use export::{ExportFilter, ExportRow};
@@ -69,7 +71,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_sync.sql"),
     include_str!("migrations/0005_time_spent_repair.sql"),
     include_str!("migrations/0006_reviews_append_only.sql"),
-    // 0007 is another change's number (item search); put it before this one when both are in.
+    include_str!("migrations/0007_item_search.sql"),
     include_str!("migrations/0008_learning.sql"),
 ];
 

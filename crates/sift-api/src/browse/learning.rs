@@ -1,0 +1,171 @@
+//! The learning views' use cases: score histograms per strategy, the queue builder's preview
+//! (exactly the items [`Project::build_queue`] would pick, without writing anything), and
+//! [`Learning`], the interface through which the learning loop (training heads on stored
+//! embeddings, recording each version's validation metrics) plugs into a window.
+
+use std::sync::atomic::AtomicBool;
+
+use sift_al::top_k;
+
+use crate::{BatchEntry, Error, ModelInfo, Progress, Project, QueueOptions, Result};
+
+/// Scores of one strategy in equal bins between the smallest and largest.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ScoreHistogram {
+    pub strategy: String,
+    pub lo: f64,
+    pub hi: f64,
+    pub counts: Vec<u64>,
+}
+
+/// What [`Project::build_queue`] would make now.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QueuePreview {
+    /// `name@version` of the model whose scores rank the items.
+    pub model: String,
+    pub strategy: String,
+    pub diverse: bool,
+    /// Unlabeled, unbatched scored items the batch is chosen from.
+    pub candidates: usize,
+    /// The batch in order, most informative first, with a preview of each item.
+    pub items: Vec<(BatchEntry, String)>,
+    /// Who each item would go to (round-robin), same order; empty when unassigned.
+    pub assignees: Vec<String>,
+}
+
+/// One round of the learning loop: a model version trained on the labels so far.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LearningRound {
+    pub model: String,
+    pub version: i64,
+    /// Labels the version was trained on.
+    pub labels: u64,
+    /// Validation metrics, `(name, value)`: accuracy, macro-F1, log loss, calibration error…
+    pub metrics: Vec<(String, f64)>,
+    pub trained_at: String,
+}
+
+/// What a learning run did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LearningReport {
+    pub round: LearningRound,
+    /// Items rescored and requeued, and anything else the run has to say.
+    pub notes: Vec<String>,
+}
+
+/// The learning loop as a window drives it. Implemented where the training lives; a window
+/// without one shows [`learning_unavailable`].
+pub trait Learning: Send + Sync {
+    /// Every recorded round, oldest first (the points of the learning curves).
+    ///
+    /// # Errors
+    ///
+    /// When the rounds cannot be read.
+    fn rounds(&self, project: &Project) -> Result<Vec<LearningRound>>;
+
+    /// Trains the next version from the labels so far, rescores and requeues; stops early
+    /// when `cancel` is set.
+    ///
+    /// # Errors
+    ///
+    /// Too few labels, missing embeddings, or a failing store.
+    fn learn(
+        &self,
+        project: &mut Project,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<LearningReport>;
+}
+
+/// What a window says where learning curves would be, before any learning run.
+pub fn learning_unavailable() -> &'static str {
+    "No learning runs yet: run `sift learn`"
+}
+
+impl Project {
+    /// The score histogram of every strategy `model_version_id` has scores for.
+    pub fn score_histograms(&self, model_version_id: i64, bins: u32) -> Result<Vec<ScoreHistogram>> {
+        let mut out = Vec::new();
+        for strategy in self.store.score_strategies(model_version_id)? {
+            if let Some((lo, hi, counts)) = self.store.score_histogram(model_version_id, &strategy, bins)? {
+                out.push(ScoreHistogram {
+                    strategy,
+                    lo,
+                    hi,
+                    counts,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The items [`Project::build_queue`] would pick for `opts` now, in order, without making
+    /// the batch. With the same project state, "make batch" makes exactly this batch.
+    pub fn preview_queue(&self, opts: &QueueOptions) -> Result<QueuePreview> {
+        if opts.size == 0 {
+            return Err(Error::BadRequest("the batch size must be at least 1".into()));
+        }
+        for name in &opts.assign {
+            self.annotator(name)?;
+        }
+        let model = self.queue_model(opts.model.as_deref())?;
+        let candidates = self.store.batch_candidates(model.row.id, opts.strategy.name())?;
+        let values: Vec<f32> = candidates.iter().map(|c| c.score as f32).collect();
+        let picked: Vec<usize> = if candidates.is_empty() {
+            Vec::new()
+        } else if opts.diverse {
+            self.diverse_pick(&model, &candidates, &values, opts.size)?
+        } else {
+            top_k(&values, opts.size)
+        };
+        let entries: Vec<BatchEntry> = picked
+            .iter()
+            .filter_map(|&i| candidates.get(i))
+            .map(|c| BatchEntry {
+                item_id: c.item_id,
+                score: c.score,
+            })
+            .collect();
+        let ids: Vec<i64> = entries.iter().map(|e| e.item_id).collect();
+        let rows = self.item_rows(&ids, None)?;
+        let previews: std::collections::HashMap<i64, String> =
+            rows.into_iter().map(|r| (r.id, r.preview)).collect();
+        let assignees = if opts.assign.is_empty() {
+            Vec::new()
+        } else {
+            (0..entries.len())
+                .map(|i| opts.assign[i % opts.assign.len()].clone())
+                .collect()
+        };
+        Ok(QueuePreview {
+            model: model.label(),
+            strategy: opts.strategy.name().to_owned(),
+            diverse: opts.diverse,
+            candidates: candidates.len(),
+            items: entries
+                .into_iter()
+                .map(|e| {
+                    let preview = previews.get(&e.item_id).cloned().unwrap_or_default();
+                    (e, preview)
+                })
+                .collect(),
+            assignees,
+        })
+    }
+
+    /// The model a queue is built from, chosen as [`Project::build_queue`] chooses it: the one
+    /// named, or the newest version with scores.
+    fn queue_model(&self, spec: Option<&str>) -> Result<ModelInfo> {
+        if spec.is_some() {
+            return self.model(spec);
+        }
+        let newest = self
+            .store
+            .model_score_counts()?
+            .into_iter()
+            .filter(|c| c.items_scored > 0)
+            .max_by_key(|c| c.model_version_id)
+            .ok_or_else(|| Error::Conflict("no item has been scored yet: run `sift score` first".into()))?;
+        self.model(Some(&format!("{}@{}", newest.name, newest.version)))
+    }
+}

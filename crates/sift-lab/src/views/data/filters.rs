@@ -1,0 +1,327 @@
+//! The data manager's filter bar: search (applied a quarter second after the last key),
+//! states, person, batch, score range, sort, and which model's scores fill the columns.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use sift_api::browse::{BatchFilter, ItemQuery, ItemSort, ItemState, SortKey};
+
+use super::DataView;
+use crate::theme;
+use crate::views::Cx;
+
+/// How long typing must pause before a search runs.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// Id of the search field (Ctrl+F focuses it).
+pub fn search_id() -> egui::Id {
+    egui::Id::new("data-search")
+}
+
+/// The sort a person chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortChoice {
+    Import,
+    State,
+    Updated,
+    Score(String),
+}
+
+/// What the filter bar holds.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    pub search: String,
+    search_applied: String,
+    search_edited: Option<Instant>,
+    pub states: BTreeSet<ItemState>,
+    pub annotator: Option<i64>,
+    pub batch: Option<BatchFilter>,
+    /// Strategy of the score filter (of [`Filters::model`]); `None`: no score filter.
+    pub score_strategy: Option<String>,
+    pub score_min: f64,
+    pub score_max: f64,
+    pub sort: SortChoice,
+    pub descending: bool,
+    /// The model version whose scores fill the columns (and the score filter and sort).
+    pub model: Option<i64>,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Filters {
+            search: String::new(),
+            search_applied: String::new(),
+            search_edited: None,
+            states: BTreeSet::new(),
+            annotator: None,
+            batch: None,
+            score_strategy: None,
+            score_min: 0.0,
+            score_max: 1.0,
+            sort: SortChoice::Import,
+            descending: false,
+            model: None,
+        }
+    }
+}
+
+impl Filters {
+    /// The query the bar describes (with the search as last applied).
+    pub fn query(&self) -> ItemQuery {
+        let key = match (&self.sort, self.model) {
+            (SortChoice::State, _) => SortKey::State,
+            (SortChoice::Updated, _) => SortKey::Updated,
+            (SortChoice::Score(strategy), Some(model)) => SortKey::Score {
+                model_version_id: model,
+                strategy: strategy.clone(),
+            },
+            _ => SortKey::Id,
+        };
+        ItemQuery {
+            states: self.states.iter().copied().collect(),
+            annotator_id: self.annotator,
+            batch: self.batch,
+            score: match (&self.score_strategy, self.model) {
+                (Some(s), Some(m)) => Some((m, s.clone(), self.score_min, self.score_max)),
+                _ => None,
+            },
+            search: self.search_applied.clone(),
+            sort: ItemSort {
+                key,
+                descending: self.descending,
+            },
+        }
+    }
+
+    /// Whether typing has paused long enough for the search to run (applies it if so).
+    pub fn settled(&mut self) -> bool {
+        match self.search_edited {
+            Some(at) if at.elapsed() < SEARCH_DEBOUNCE => false,
+            Some(_) => {
+                self.search_applied = self.search.trim().to_owned();
+                self.search_edited = None;
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// Sets the search at once (no pause), as tests and "find" links do.
+    pub fn set_search_now(&mut self, text: &str) {
+        self.search = text.to_owned();
+        self.search_applied = text.trim().to_owned();
+        self.search_edited = None;
+    }
+
+    fn any(&self) -> bool {
+        !self.search.is_empty()
+            || !self.states.is_empty()
+            || self.annotator.is_some()
+            || self.batch.is_some()
+            || self.score_strategy.is_some()
+    }
+}
+
+impl DataView {
+    pub(super) fn filters_bar(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
+        let facets = self.facets.clone().unwrap_or_default();
+        let dark = ui.visuals().dark_mode;
+        let before = self.filters.clone();
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label("Search");
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.filters.search)
+                        .id(search_id())
+                        .hint_text("words in the item text (Ctrl+F)")
+                        .desired_width(220.0),
+                )
+                .labelled_by(label.id);
+            if search.changed() {
+                self.filters.search_edited = Some(Instant::now());
+            }
+            if self.filters.search_edited.is_some() {
+                ui.ctx().request_repaint_after(SEARCH_DEBOUNCE);
+            }
+            ui.separator();
+            for state in ItemState::ALL {
+                let on = self.filters.states.contains(&state);
+                let text = egui::RichText::new(state.as_str()).color(if on {
+                    ui.visuals().strong_text_color()
+                } else {
+                    theme::state_color(state, dark)
+                });
+                if ui
+                    .selectable_label(on, text)
+                    .on_hover_text(format!(
+                        "Show {state} items (together with the other states chosen)"
+                    ))
+                    .clicked()
+                {
+                    if on {
+                        self.filters.states.remove(&state);
+                    } else {
+                        self.filters.states.insert(state);
+                    }
+                }
+            }
+            ui.separator();
+            let who = self
+                .filters
+                .annotator
+                .and_then(|id| facets.people.iter().find(|p| p.0 == id))
+                .map_or_else(|| "Anyone".to_owned(), |p| p.1.clone());
+            egui::ComboBox::from_id_salt("filter-person")
+                .selected_text(format!("Person: {who}"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filters.annotator, None, "Anyone");
+                    for (id, name, role) in &facets.people {
+                        ui.selectable_value(
+                            &mut self.filters.annotator,
+                            Some(*id),
+                            format!("{name} ({role})"),
+                        );
+                    }
+                });
+            let batch = match self.filters.batch {
+                None => "Any".to_owned(),
+                Some(BatchFilter::NoBatch) => "None".to_owned(),
+                Some(BatchFilter::Batch(id)) => facets
+                    .batches
+                    .iter()
+                    .find(|b| b.0 == id)
+                    .map_or_else(|| id.to_string(), |b| b.1.clone()),
+            };
+            egui::ComboBox::from_id_salt("filter-batch")
+                .selected_text(format!("Batch: {batch}"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filters.batch, None, "Any batch");
+                    ui.selectable_value(&mut self.filters.batch, Some(BatchFilter::NoBatch), "In no batch");
+                    for (id, name) in &facets.batches {
+                        ui.selectable_value(&mut self.filters.batch, Some(BatchFilter::Batch(*id)), name);
+                    }
+                });
+            ui.separator();
+            self.score_controls(ui, &facets);
+            ui.separator();
+            self.sort_controls(ui, &facets);
+            if self.filters.any() && ui.button("Clear filters").clicked() {
+                let model = self.filters.model;
+                self.filters = Filters {
+                    model,
+                    ..Filters::default()
+                };
+            }
+        });
+        ui.horizontal(|ui| {
+            let n = self.ids.len();
+            let count = if self.filters.any() {
+                format!("{} matching items", thousands(n as u64))
+            } else {
+                format!("{} items", thousands(n as u64))
+            };
+            ui.label(egui::RichText::new(count).strong());
+            if let Some(t) = self.listing_time {
+                ui.label(egui::RichText::new(format!("(listed in {} ms)", t.as_millis())).weak());
+            }
+            if !self.is_current(cx.revision) {
+                ui.spinner();
+            }
+            if let Some(e) = &self.listing_error {
+                crate::views::error_line(ui, e);
+            }
+        });
+        if self.filters.model != before.model {
+            self.clear_pages();
+        }
+    }
+
+    fn score_controls(&mut self, ui: &mut egui::Ui, facets: &sift_api::browse::BrowseFacets) {
+        let Some(model) = self
+            .filters
+            .model
+            .and_then(|m| facets.models.iter().find(|x| x.model_version_id == m))
+        else {
+            ui.label(egui::RichText::new("No scores yet").weak())
+                .on_hover_text(
+                    "Score columns and filters appear once a model has scored the project (Models).",
+                );
+            return;
+        };
+        egui::ComboBox::from_id_salt("filter-model")
+            .selected_text(format!("Scores: {}", model.label))
+            .show_ui(ui, |ui| {
+                for m in &facets.models {
+                    ui.selectable_value(&mut self.filters.model, Some(m.model_version_id), &m.label);
+                }
+            });
+        let strategies = model.strategies.clone();
+        let current = self
+            .filters
+            .score_strategy
+            .clone()
+            .unwrap_or_else(|| "off".to_owned());
+        egui::ComboBox::from_id_salt("filter-score")
+            .selected_text(format!("Score filter: {current}"))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.filters.score_strategy, None, "off");
+                for s in &strategies {
+                    ui.selectable_value(&mut self.filters.score_strategy, Some(s.clone()), s);
+                }
+            });
+        if self.filters.score_strategy.is_some() {
+            ui.add(
+                egui::DragValue::new(&mut self.filters.score_min)
+                    .range(0.0..=1.0)
+                    .speed(0.01)
+                    .prefix("from "),
+            );
+            ui.add(
+                egui::DragValue::new(&mut self.filters.score_max)
+                    .range(0.0..=1.0)
+                    .speed(0.01)
+                    .prefix("to "),
+            );
+        }
+    }
+
+    fn sort_controls(&mut self, ui: &mut egui::Ui, facets: &sift_api::browse::BrowseFacets) {
+        let label = |s: &SortChoice| match s {
+            SortChoice::Import => "import order".to_owned(),
+            SortChoice::State => "state".to_owned(),
+            SortChoice::Updated => "last change".to_owned(),
+            SortChoice::Score(strategy) => format!("{strategy} score"),
+        };
+        let strategies: Vec<String> = self
+            .filters
+            .model
+            .and_then(|m| facets.models.iter().find(|x| x.model_version_id == m))
+            .map(|m| m.strategies.clone())
+            .unwrap_or_default();
+        egui::ComboBox::from_id_salt("sort")
+            .selected_text(format!("Sort: {}", label(&self.filters.sort)))
+            .show_ui(ui, |ui| {
+                let mut choices = vec![SortChoice::Import, SortChoice::State, SortChoice::Updated];
+                choices.extend(strategies.into_iter().map(SortChoice::Score));
+                for choice in choices {
+                    let text = label(&choice);
+                    ui.selectable_value(&mut self.filters.sort, choice, text);
+                }
+            });
+        ui.checkbox(&mut self.filters.descending, "Descending");
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,366 @@
+//! Learning: the learning curves (one line per validation metric over the labels each
+//! version was trained on) and "Run learning", through the [`Learning`] interface that the
+//! learning loop implements; and the queue builder (strategy, size, diversity, assignees)
+//! with a live preview of the items `build_queue` would pick, then "Make batch".
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, RichText};
+use egui_extras::{Column, TableBuilder};
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+use sift_api::browse::{LearningRound, QueuePreview, learning_unavailable};
+use sift_api::{BatchReport, Progress, QueueOptions, Strategy};
+
+use crate::backend::jobs::Stop;
+use crate::backend::{Apply, message};
+use crate::theme;
+use crate::views::transfer::job_progress;
+use crate::views::{Cx, Views, empty_state, error_line, stale};
+
+/// How long the builder's settings must stay unchanged before the preview is recomputed.
+const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(200);
+
+/// The learning view's state.
+#[derive(Debug)]
+pub struct LearningView {
+    pub rounds: Option<Result<Vec<LearningRound>, String>>,
+    rounds_loaded: Option<u64>,
+    pub learn_job: Option<u64>,
+    pub learn_result: Option<Result<String, String>>,
+    pub strategy: Strategy,
+    pub size: usize,
+    pub diverse: bool,
+    pub assignees: BTreeSet<String>,
+    people: Option<Vec<String>>,
+    edited: Option<Instant>,
+    pub preview: Option<Result<QueuePreview, String>>,
+    previewed: Option<(u64, QueueKey)>,
+    preview_in_flight: bool,
+    pub made: Option<Result<BatchReport, String>>,
+}
+
+/// What a preview was computed for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct QueueKey {
+    strategy: Strategy,
+    size: usize,
+    diverse: bool,
+    assignees: Vec<String>,
+}
+
+impl Default for LearningView {
+    fn default() -> Self {
+        LearningView {
+            rounds: None,
+            rounds_loaded: None,
+            learn_job: None,
+            learn_result: None,
+            strategy: Strategy::Margin,
+            size: 20,
+            diverse: false,
+            assignees: BTreeSet::new(),
+            people: None,
+            edited: None,
+            preview: None,
+            previewed: None,
+            preview_in_flight: false,
+            made: None,
+        }
+    }
+}
+
+impl LearningView {
+    fn key(&self) -> QueueKey {
+        QueueKey {
+            strategy: self.strategy,
+            size: self.size,
+            diverse: self.diverse,
+            assignees: self.assignees.iter().cloned().collect(),
+        }
+    }
+
+    fn options(&self) -> QueueOptions {
+        QueueOptions {
+            size: self.size,
+            strategy: self.strategy,
+            diverse: self.diverse,
+            assign: self.assignees.iter().cloned().collect(),
+            name: None,
+            model: None,
+        }
+    }
+
+    fn refresh(&mut self, cx: &mut Cx<'_>) {
+        if stale(self.rounds_loaded, cx.revision) {
+            self.rounds_loaded = Some(cx.revision);
+            match cx.learning.cloned() {
+                None => self.rounds = Some(Ok(Vec::new())),
+                Some(learning) => cx.backend.stats.run(move |p| {
+                    let rounds = learning.rounds(p).map_err(|e| message(&e));
+                    Box::new(move |views: &mut Views| views.learning.rounds = Some(rounds)) as Apply
+                }),
+            }
+            cx.backend.stats.run(|p| {
+                let people = p.annotators().map_err(|e| message(&e));
+                Box::new(move |views: &mut Views| {
+                    if let Ok(people) = people {
+                        views.learning.people = Some(
+                            people
+                                .into_iter()
+                                .filter(|a| a.role == sift_api::Role::Annotator)
+                                .map(|a| a.name)
+                                .collect(),
+                        );
+                    }
+                }) as Apply
+            });
+        }
+        let settled = self.edited.is_none_or(|at| at.elapsed() >= PREVIEW_DEBOUNCE);
+        let key = self.key();
+        let current = self
+            .previewed
+            .as_ref()
+            .is_some_and(|(r, k)| *r == cx.revision && *k == key);
+        if settled && !current && !self.preview_in_flight {
+            self.preview_in_flight = true;
+            self.edited = None;
+            let (options, revision) = (self.options(), cx.revision);
+            cx.backend.stats.run(move |p| {
+                let preview = p.preview_queue(&options).map_err(|e| message(&e));
+                Box::new(move |views: &mut Views| {
+                    let view = &mut views.learning;
+                    view.preview_in_flight = false;
+                    view.previewed = Some((revision, key));
+                    view.preview = Some(preview);
+                }) as Apply
+            });
+        }
+    }
+
+    pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
+        self.refresh(cx);
+        egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+            ui.heading("Learning curves");
+            self.curves(ui, cx);
+            ui.add_space(12.0);
+            ui.separator();
+            ui.heading("Queue builder");
+            self.builder(ui, cx);
+        });
+    }
+
+    fn curves(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
+        let running = self
+            .learn_job
+            .and_then(|id| cx.backend.jobs.running.iter().find(|j| j.id == id).cloned());
+        ui.horizontal(|ui| {
+            let available = cx.learning.is_some() && !cx.project.read_only && running.is_none();
+            let button = ui
+                .add_enabled(available, egui::Button::new("Run learning"))
+                .on_hover_text("Train the next version on the labels so far, rescore and requeue")
+                .on_disabled_hover_text("Learning is not available in this build yet: use `sift learn`");
+            if button.clicked()
+                && let Some(learning) = cx.learning.cloned()
+            {
+                self.learn_result = None;
+                self.learn_job =
+                    cx.backend
+                        .jobs
+                        .start("learn", "Learning", Stop::Flag, move |p, progress, cancel| {
+                            let result = learning
+                                .learn(p, progress as &dyn Progress, cancel)
+                                .map(|r| {
+                                    format!(
+                                        "Trained {}@{} on {} labels. {}",
+                                        r.round.model,
+                                        r.round.version,
+                                        r.round.labels,
+                                        r.notes.join(" ")
+                                    )
+                                })
+                                .map_err(|e| message(&e));
+                            Box::new(move |views: &mut Views| {
+                                views.learning.learn_job = None;
+                                views.learning.learn_result = Some(result);
+                                views.changed_here();
+                            }) as Apply
+                        });
+            }
+            match &self.learn_result {
+                Some(Ok(t)) => {
+                    ui.label(t);
+                }
+                Some(Err(e)) => error_line(ui, e),
+                None => {}
+            }
+        });
+        if let Some(job) = running {
+            job_progress(ui, &job, cx);
+        }
+        match &self.rounds {
+            None => crate::views::loading(ui, "the learning runs"),
+            Some(Err(e)) => error_line(ui, e),
+            Some(Ok(rounds)) if rounds.is_empty() => empty_state(ui, learning_unavailable()),
+            Some(Ok(rounds)) => curve_plot(ui, rounds),
+        }
+    }
+
+    fn builder(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
+        let before = self.key();
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Strategy");
+            egui::ComboBox::from_id_salt("queue-strategy")
+                .selected_text(self.strategy.name())
+                .show_ui(ui, |ui| {
+                    for s in Strategy::ALL {
+                        ui.selectable_value(&mut self.strategy, s, s.name());
+                    }
+                });
+            let label = ui.label("Size");
+            ui.add(egui::DragValue::new(&mut self.size).range(1..=10_000))
+                .labelled_by(label.id);
+            ui.checkbox(&mut self.diverse, "Diverse (cluster the uncertain)");
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Assign to");
+            let people = self.people.clone().unwrap_or_default();
+            if people.is_empty() {
+                ui.label(RichText::new("no annotators yet").italics());
+            }
+            for name in people {
+                let mut on = self.assignees.contains(&name);
+                if ui.checkbox(&mut on, &name).changed() {
+                    if on {
+                        self.assignees.insert(name);
+                    } else {
+                        self.assignees.remove(&name);
+                    }
+                }
+            }
+        });
+        if self.key() != before {
+            self.edited = Some(Instant::now());
+            ui.ctx().request_repaint_after(PREVIEW_DEBOUNCE);
+        }
+        let preview = match &self.preview {
+            None => return crate::views::loading(ui, "the preview"),
+            Some(Err(e)) => {
+                empty_state(ui, e);
+                return;
+            }
+            Some(Ok(p)) => p.clone(),
+        };
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "{} picks {} of {} candidates by {}{}.",
+                preview.model,
+                preview.items.len(),
+                preview.candidates,
+                preview.strategy,
+                if preview.diverse { ", diverse" } else { "" }
+            ));
+            if self.preview_in_flight {
+                ui.spinner();
+            }
+            let enabled = !preview.items.is_empty() && !cx.project.read_only;
+            if ui.add_enabled(enabled, egui::Button::new("Make batch")).clicked() {
+                let options = self.options();
+                cx.backend.writes.run(move |p| {
+                    let made = p.build_queue(&options).map_err(|e| message(&e));
+                    Box::new(move |views: &mut Views| {
+                        if let Ok(b) = &made {
+                            views.banner_info(format!("Made batch {} of {} items.", b.batch, b.items.len()));
+                        }
+                        views.learning.made = Some(made);
+                        views.changed_here();
+                    }) as Apply
+                });
+            }
+        });
+        if let Some(Err(e)) = &self.made {
+            error_line(ui, e);
+        }
+        ui.push_id("queue-preview", |ui| {
+            TableBuilder::new(ui)
+                .striped(true)
+                .max_scroll_height(420.0)
+                .column(Column::exact(40.0))
+                .column(Column::exact(70.0))
+                .column(Column::exact(70.0))
+                .column(Column::exact(90.0))
+                .column(Column::remainder().clip(true))
+                .header(22.0, |mut h| {
+                    for t in ["#", "Item", "Score", "Goes to", "Text"] {
+                        h.col(|ui| {
+                            ui.strong(t);
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(20.0, preview.items.len(), |mut row| {
+                        let i = row.index();
+                        let (entry, text) = &preview.items[i];
+                        row.col(|ui| {
+                            ui.label((i + 1).to_string());
+                        });
+                        row.col(|ui| {
+                            ui.label(entry.item_id.to_string());
+                        });
+                        row.col(|ui| {
+                            ui.label(format!("{:.3}", entry.score));
+                        });
+                        row.col(|ui| {
+                            ui.label(preview.assignees.get(i).map_or("", String::as_str));
+                        });
+                        row.col(|ui| {
+                            ui.label(text);
+                        });
+                    });
+                });
+        });
+    }
+}
+
+/// One line per metric over the labels used, one point per version.
+fn curve_plot(ui: &mut egui::Ui, rounds: &[LearningRound]) {
+    let mut metrics: Vec<String> = Vec::new();
+    for r in rounds {
+        for (name, _) in &r.metrics {
+            if !metrics.contains(name) {
+                metrics.push(name.clone());
+            }
+        }
+    }
+    Plot::new("learning-curves")
+        .height(260.0)
+        .legend(Legend::default())
+        .x_axis_label("labels")
+        .y_axis_label("validation metric")
+        .show(ui, |plot| {
+            for (k, metric) in metrics.iter().enumerate() {
+                let points: PlotPoints = rounds
+                    .iter()
+                    .filter_map(|r| {
+                        let v = r.metrics.iter().find(|(n, _)| n == metric)?.1;
+                        Some([r.labels as f64, v])
+                    })
+                    .collect();
+                plot.line(
+                    Line::new(metric.clone(), points)
+                        .color(theme::category_color(k))
+                        .width(2.0),
+                );
+            }
+        });
+    ui.label(
+        RichText::new(format!(
+            "{} versions; latest {}@{} on {} labels.",
+            rounds.len(),
+            rounds.last().map_or("", |r| r.model.as_str()),
+            rounds.last().map_or(0, |r| r.version),
+            rounds.last().map_or(0, |r| r.labels)
+        ))
+        .weak(),
+    );
+}

@@ -1,0 +1,181 @@
+//! The Lab's views. Each keeps its own state, asks the backend for what it shows when it is
+//! on screen and what it has is older than the project ([`Views::revision`]), and draws
+//! whatever has arrived: loading and empty states are drawn, never waited for.
+
+pub mod data;
+pub mod learning;
+pub mod map;
+pub mod models;
+pub mod overview;
+pub mod reviews;
+pub mod sync;
+pub mod transfer;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use eframe::egui;
+use sift_api::browse::Learning;
+
+use crate::backend::{Backend, Opened};
+
+/// The views, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Overview,
+    Data,
+    Models,
+    Learning,
+    Map,
+    Reviews,
+    Sync,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 7] = [
+        Tab::Overview,
+        Tab::Data,
+        Tab::Models,
+        Tab::Learning,
+        Tab::Map,
+        Tab::Reviews,
+        Tab::Sync,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Data => "Data",
+            Tab::Models => "Models",
+            Tab::Learning => "Learning",
+            Tab::Map => "Data map",
+            Tab::Reviews => "Reviews",
+            Tab::Sync => "Sync",
+        }
+    }
+}
+
+/// A message across the top of the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Banner {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Everything the views know.
+#[derive(Debug)]
+pub struct Views {
+    pub tab: Tab,
+    pub project: Option<Opened>,
+    pub banner: Option<Banner>,
+    /// Bumped whenever the project changes (here or in another process): views whose data is
+    /// older reload it when shown.
+    pub revision: u64,
+    /// When another connection last changed the project.
+    pub changed_at: Option<Instant>,
+    pub overview: overview::OverviewView,
+    pub data: data::DataView,
+    pub models: models::ModelsView,
+    pub learning: learning::LearningView,
+    pub map: map::MapView,
+    pub reviews: reviews::ReviewsView,
+    pub sync: sync::SyncView,
+    pub transfer: transfer::TransferView,
+    /// A project chosen in a file dialog, to open.
+    pub open_request: Option<std::path::PathBuf>,
+}
+
+impl Default for Views {
+    fn default() -> Self {
+        Views {
+            tab: Tab::Overview,
+            project: None,
+            banner: None,
+            revision: 1,
+            changed_at: None,
+            overview: Default::default(),
+            data: Default::default(),
+            models: Default::default(),
+            learning: Default::default(),
+            map: Default::default(),
+            reviews: Default::default(),
+            sync: Default::default(),
+            transfer: Default::default(),
+            open_request: None,
+        }
+    }
+}
+
+impl Views {
+    /// Shows an error across the top until dismissed.
+    pub fn banner_error(&mut self, text: impl Into<String>) {
+        self.banner = Some(Banner {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    /// Shows a message across the top until dismissed.
+    pub fn banner_info(&mut self, text: impl Into<String>) {
+        self.banner = Some(Banner {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    /// The project changed on disk: everything shown is reloaded when next drawn.
+    pub fn project_changed(&mut self) {
+        self.revision += 1;
+        self.changed_at = Some(Instant::now());
+    }
+
+    /// The Lab itself changed the project (a bulk action, a review): reload now.
+    pub fn changed_here(&mut self) {
+        self.revision += 1;
+    }
+}
+
+/// What a view needs besides its own state while it draws.
+pub struct Cx<'a> {
+    pub backend: &'a mut Backend,
+    pub project: &'a Opened,
+    pub revision: u64,
+    /// The local user's name (the OS account), who bulk actions and reviews are made as.
+    pub user: &'a str,
+    pub learning: Option<&'a Arc<dyn Learning>>,
+}
+
+impl std::fmt::Debug for Cx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cx")
+            .field("project", &self.project.file)
+            .field("revision", &self.revision)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether data loaded at `loaded` (a revision) needs reloading for `revision`.
+pub fn stale(loaded: Option<u64>, revision: u64) -> bool {
+    loaded != Some(revision)
+}
+
+/// A loading line with a spinner.
+pub fn loading(ui: &mut egui::Ui, what: &str) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label(format!("Loading {what}…"));
+    });
+}
+
+/// An empty state: what is missing and how to get it.
+pub fn empty_state(ui: &mut egui::Ui, text: &str) {
+    ui.add_space(12.0);
+    ui.label(egui::RichText::new(text).italics().weak());
+    ui.add_space(12.0);
+}
+
+/// An error line.
+pub fn error_line(ui: &mut egui::Ui, text: &str) {
+    ui.colored_label(ui.visuals().error_fg_color, text);
+}

@@ -1,0 +1,100 @@
+//! What the Lab's detail pane shows about one item beyond its annotations (which
+//! `annotations.rs` reads): where it was imported from, the batches that hold it, and every
+//! score any model version gave it.
+
+use rusqlite::OptionalExtension;
+
+use crate::{Result, Store};
+
+/// The manifest an item came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ItemSource {
+    /// The manifest file as given to the import.
+    pub file: String,
+    /// The item's line (1-based) in it.
+    pub line: i64,
+    pub imported_at: String,
+}
+
+/// One batch holding an item.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ItemBatchRow {
+    pub batch: String,
+    /// The item's place in the batch (0 first).
+    pub position: i64,
+    /// The score it was ranked by, for batches built from scores.
+    pub score: Option<f64>,
+    /// Who it is assigned to in this batch, comma-separated.
+    pub assigned: String,
+}
+
+/// One stored score of an item.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ItemScoreRow {
+    pub model: String,
+    pub version: i64,
+    pub strategy: String,
+    pub score: Option<f64>,
+    /// Why the item could not be scored, when it could not.
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// The manifest and line an item was imported from.
+    pub fn item_source(&self, item_id: i64) -> Result<Option<ItemSource>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT m.file, i.source_line, m.started_at FROM items i JOIN imports m ON m.id = i.import_id
+                 WHERE i.id = ?1",
+                [item_id],
+                |r| {
+                    Ok(ItemSource {
+                        file: r.get(0)?,
+                        line: r.get(1)?,
+                        imported_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The batches holding an item, oldest first.
+    pub fn item_batches(&self, item_id: i64) -> Result<Vec<ItemBatchRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT b.name, bi.position, bi.score,
+                    (SELECT group_concat(p.name, ', ') FROM assignments s JOIN annotators p ON p.id = s.annotator_id
+                      WHERE s.batch_id = b.id AND s.item_id = bi.item_id)
+             FROM batch_items bi JOIN batches b ON b.id = bi.batch_id
+             WHERE bi.item_id = ?1 ORDER BY b.id",
+        )?;
+        let rows = stmt.query_map([item_id], |r| {
+            Ok(ItemBatchRow {
+                batch: r.get(0)?,
+                position: r.get(1)?,
+                score: r.get(2)?,
+                assigned: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every score of an item, by model, version and strategy.
+    pub fn item_all_scores(&self, item_id: i64) -> Result<Vec<ItemScoreRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.name, m.version, s.strategy, s.score, s.error
+             FROM item_scores s JOIN model_versions m ON m.id = s.model_version_id
+             WHERE s.item_id = ?1 ORDER BY m.name, m.version, s.strategy",
+        )?;
+        let rows = stmt.query_map([item_id], |r| {
+            Ok(ItemScoreRow {
+                model: r.get(0)?,
+                version: r.get(1)?,
+                strategy: r.get(2)?,
+                score: r.get(3)?,
+                error: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
