@@ -8,6 +8,7 @@
 //!
 //! Long operations report through [`Progress`] so each adapter can draw its own progress.
 
+mod access;
 mod annotate;
 pub mod autolabel;
 pub mod browse;
@@ -20,7 +21,6 @@ pub mod learn;
 mod media;
 mod progress;
 mod scoring;
-mod session;
 mod simulate;
 mod sync;
 
@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use sift_store::{NewProject, Store};
 use sift_template::Template;
 
+pub use access::{Caller, Me, QueueView, ReviewTask, WorkEntry};
 pub use annotate::{AnnotationView, ItemView, ReviewInput};
 pub use embed::{EmbedOptions, EmbedReport, EmbeddingCounts, Encoder, VectorResult};
 pub use error::{Error, Result};
@@ -41,7 +42,6 @@ pub use scoring::{
     QueueOptions, RunInfo, ScoreFailure, ScoreInput, ScoreOptions, ScoreReport, Scorer, ScorerError,
     parse_model_spec, score_output,
 };
-pub use session::{Caller, Me, QueueView, ReviewTask, WorkEntry};
 pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};

@@ -17,7 +17,7 @@ use serde_json::Value;
 use sift_core::Role;
 use sift_store::Decision;
 
-use crate::session::Caller;
+use crate::access::Caller;
 use crate::{Error, Project, Result};
 
 /// Commands without arguments (`{}` or nothing).
