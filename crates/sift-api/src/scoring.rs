@@ -323,6 +323,8 @@ impl Project {
         match added {
             Ok(row) => Ok(self.model_info(row)),
             Err(e) => {
+                // Cleanup only: `e` is the error to report, and a folder left behind is
+                // cleared by the next add of this version (`dir.exists()` above).
                 let _ = std::fs::remove_dir_all(&dir);
                 Err(e)
             }

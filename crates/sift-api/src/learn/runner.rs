@@ -134,6 +134,8 @@ impl LearnRunner {
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.handle.take() {
+            // An error is the thread's panic, already printed by the panic hook; the thread
+            // returns nothing else, and stopping (also from `drop`) must not panic in turn.
             let _ = h.join();
         }
     }
