@@ -28,9 +28,17 @@ pub const INJECTED_KEY: &str = "sift-features";
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FeatureSource {
     /// A numeric array in each item's manifest object (`a.b` reaches into objects).
-    Field { field: String },
+    Field {
+        /// The field's name, e.g. `features`.
+        field: String,
+    },
     /// The vectors an encoder version stored (`sift embed`), by `name@version`.
-    Embeddings { model: String, model_version_id: i64 },
+    Embeddings {
+        /// The encoder version, as `name@version`.
+        model: String,
+        /// Its id in the model registry.
+        model_version_id: i64,
+    },
 }
 
 impl FeatureSource {
@@ -55,9 +63,11 @@ impl FeatureSource {
 /// An item without a usable vector, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MissingVector {
+    /// The item.
     pub item_id: i64,
     /// The item's line in the manifest it was imported from.
     pub line: i64,
+    /// Why it has no usable vector (field missing, not numbers, another length).
     pub reason: String,
 }
 

@@ -22,6 +22,7 @@ use crate::{Project, Result};
 /// What rescoring did.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RescoreReport {
+    /// The strategy the unlabeled pool was scored and ordered by.
     pub strategy: String,
     /// Items given a prediction (every item with a vector).
     pub items_predicted: u64,
