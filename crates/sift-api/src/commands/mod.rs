@@ -127,6 +127,7 @@ impl Command {
 /// What a command runs with besides its arguments.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Context<'a> {
+    /// Where media is served from, when not from the page's own origin (the desktop app).
     pub media_base_url: Option<&'a str>,
 }
 

@@ -74,8 +74,11 @@ pub struct MissingVector {
 /// Every item's vector from one source: `ids.len()` rows of `d` values, in item order.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Pool {
+    /// Items with a vector, in item order.
     pub ids: Vec<i64>,
+    /// Their vectors, row-major: row `i` is `ids[i]`'s.
     pub x: Vec<f32>,
+    /// The vectors' length.
     pub d: usize,
     /// Items with no usable vector, in item order.
     pub missing: Vec<MissingVector>,
@@ -297,9 +300,11 @@ impl Project {
 /// Per ranking item, one vector per response (in the item's response order).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ResponsePool {
+    /// The vectors' length.
     pub d: usize,
     /// item id -> (response ids, `responses x d` values).
     pub items: HashMap<i64, (Vec<String>, Vec<f32>)>,
+    /// Items with no usable vector for some response.
     pub missing: Vec<MissingVector>,
 }
 

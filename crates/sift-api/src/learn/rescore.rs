@@ -49,6 +49,7 @@ pub struct RescoreReport {
 /// One version's predictions of the pool, and each row's uncertainty scores.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct VersionOutputs {
+    /// Each pooled item's prediction (top column and values), in pool order.
     pub rows: Vec<PredictionRow>,
     /// Per row; `None` where the output could not be scored (NaN from a broken vector).
     pub scores: Vec<Option<RowScores>>,
@@ -66,10 +67,12 @@ pub(crate) struct Unrankable {
 }
 
 impl Unrankable {
+    /// Whether the item stays out of the learned order (started, or machine-labeled).
     pub fn contains(&self, item: i64) -> bool {
         self.started.contains(&item) || self.machine.contains(&item)
     }
 
+    /// Whether someone has started work on the item.
     pub fn started(&self, item: i64) -> bool {
         self.started.contains(&item)
     }

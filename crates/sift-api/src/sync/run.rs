@@ -90,11 +90,17 @@ pub struct SyncReport {
 /// methods of it, so none passes the store, the configuration, the options, the progress and
 /// the report along by hand.
 pub(super) struct SyncRun<'a> {
+    /// The project syncing.
     pub project: &'a mut Project,
+    /// The bucket and prefix it syncs through.
     pub remote: &'a dyn ObjectStore,
+    /// The project's stored sync configuration.
     pub config: SyncConfig,
+    /// What this run is limited to (batches, media, object size).
     pub opts: &'a SyncOptions,
+    /// Where the run reports its progress.
     pub progress: &'a dyn Progress,
+    /// What the run has moved so far; returned when it ends.
     pub report: SyncReport,
 }
 
