@@ -68,7 +68,7 @@ pub struct WorkEntry {
 pub struct ReviewTask {
     /// The annotation to judge, with its newest payload and earlier reviews.
     pub annotation: AnnotationView,
-    /// The item it labels, without a reviewer's own work on it.
+    /// The item it labels; its own `annotation` is empty (the work judged is the field above).
     pub item: ItemView,
 }
 

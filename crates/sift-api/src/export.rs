@@ -52,7 +52,7 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    /// Every format, in the order `sift export --help` and the Lab list them.
+    /// Every format, in declaration order (the order the Lab lists them in).
     pub const ALL: &'static [ExportFormat] = <ExportFormat as strum::VariantArray>::VARIANTS;
 
     /// The format's name, as `--format` takes it and serde writes it (`coco-captions`).

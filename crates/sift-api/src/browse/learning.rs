@@ -29,7 +29,7 @@ pub struct QueuePreview {
     pub model: String,
     /// The strategy whose scores rank the items.
     pub strategy: String,
-    /// Whether the pick spreads over the embedding space instead of taking the top scores.
+    /// Whether the pick is diverse ("cluster the uncertain") rather than the plain top scores.
     pub diverse: bool,
     /// Unlabeled, unbatched scored items the batch is chosen from.
     pub candidates: usize,
