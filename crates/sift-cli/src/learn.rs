@@ -5,7 +5,7 @@
 //! (`sift learn config`). Each is a thin adapter over `sift_api::learn`.
 
 use std::path::Path;
-use std::sync::Arc;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -263,16 +263,8 @@ fn run_every(
     device: Device,
     out: &Out,
 ) -> anyhow::Result<()> {
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = Arc::clone(&stop);
-        let _ = ctrlc::set_handler(move || {
-            if stop.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\nstopping after the round in progress…");
-        });
-    }
+    // First Ctrl-C: finish what is in flight, save, stop; a second: stop at once.
+    let stop = crate::interrupt::cancel_on_ctrl_c("stopping after the round in progress…");
     let json = out.is_json();
     let runner = LearnRunner::start(
         path,

@@ -8,6 +8,7 @@
 
 mod autolabel;
 mod embed;
+mod interrupt;
 mod learn;
 mod output;
 mod progress;

@@ -2,8 +2,6 @@
 //! and the per-model lines of `sift status`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Subcommand};
 use sift_api::{NewModel, Project, QueueOptions, ScoreOptions, Strategy};
@@ -229,18 +227,10 @@ pub fn score(args: ScoreArgs, out: &Out) -> anyhow::Result<()> {
         eprintln!("{note}");
     }
     let batch_size = scorer.batch_size(batch_size.or(config.batch_size).unwrap_or(32));
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = Arc::clone(&cancel);
-        // First Ctrl-C: finish the batch in flight, save, stop. Second: stop now (what was
-        // saved stays; the run is left marked as running).
-        let _ = ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\ncancelling after the current batch (Ctrl-C again to stop at once)…");
-        });
-    }
+    // First Ctrl-C: finish what is in flight, save, stop; a second: stop at once.
+    let cancel = crate::interrupt::cancel_on_ctrl_c(
+        "cancelling after the current batch (Ctrl-C again to stop at once)…",
+    );
     let report = project.score(
         &model,
         &mut scorer,
