@@ -13,30 +13,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use sift_api::{Encoder, ItemResult, ModelOutput, ScoreInput, Scorer, VectorResult};
-use sift_onnx::{Device, ModelConfig, OnnxEncoder, OnnxError, OnnxScorer, ScorerOptions};
+use sift_onnx::{ModelConfig, OnnxEncoder, OnnxError, OnnxScorer};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn require_runtime() {
-    if let Err(e) = sift_onnx::runtime() {
-        panic!(
-            "these tests need ONNX Runtime {}: {e}",
-            sift_onnx::EXPECTED_RUNTIME
-        );
-    }
-}
-
-fn cpu() -> ScorerOptions {
-    ScorerOptions {
-        device: Device::Cpu,
-        intra_threads: Some(1),
-        workers: Some(2),
-    }
-}
+mod support;
+use support::{cpu, fixture, require_runtime};
 
 const POOLED_ENCODER: &str = "[input]\nadapter = \"text\"\ntokenizer = \"tokenizer.json\"\nmax_length = 8\n\
                               [output]\nname = \"pooled\"\nkind = \"embedding\"\n";

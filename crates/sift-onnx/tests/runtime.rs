@@ -9,34 +9,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // test code: failing loudly is the point
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 use sift_api::{ItemResult, ModelOutput, ScoreInput, Scorer};
 use sift_onnx::{Device, ModelConfig, OnnxError, OnnxScorer, ScorerOptions};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn require_runtime() {
-    if let Err(e) = sift_onnx::runtime() {
-        panic!(
-            "these tests need ONNX Runtime {}: {e}",
-            sift_onnx::EXPECTED_RUNTIME
-        );
-    }
-}
-
-fn cpu() -> ScorerOptions {
-    ScorerOptions {
-        device: Device::Cpu,
-        intra_threads: Some(1),
-        workers: Some(2),
-    }
-}
+mod support;
+use support::{cpu, fixture, require_runtime};
 
 fn open(model: &str, config: &str) -> Result<OnnxScorer, OnnxError> {
     require_runtime();
