@@ -5,7 +5,11 @@ import type { ProjectInfo } from "./ProjectInfo";
 /**
  * A project's counts plus what it is.
  */
-export type StatusReport = { project: ProjectInfo, items: number, 
+export type StatusReport = { project: ProjectInfo, 
+/**
+ * Items in the project.
+ */
+items: number, 
 /**
  * Items nobody has started.
  */
@@ -13,4 +17,12 @@ unlabeled: number,
 /**
  * Annotations by state (`draft`, `submitted`, `approved`, `returned`).
  */
-annotations: { [key in string]: number }, by_annotator: Array<AnnotatorCounts>, imports: number, };
+annotations: { [key in string]: number }, 
+/**
+ * Each person's counts, by name (people with no annotations included).
+ */
+by_annotator: Array<AnnotatorCounts>, 
+/**
+ * Imports committed so far.
+ */
+imports: number, };
