@@ -9,7 +9,12 @@ pub enum ByteRange {
     /// server may always ignore `Range`.
     Whole,
     /// Bytes `start..=end`, with `start <= end < len`.
-    Part { start: u64, end: u64 },
+    Part {
+        /// The first byte to send (0-based).
+        start: u64,
+        /// The last byte to send (inclusive).
+        end: u64,
+    },
     /// Well-formed, but nothing of it lies within the file: 416.
     Unsatisfiable,
 }
