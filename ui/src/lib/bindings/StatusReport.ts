@@ -5,11 +5,11 @@ import type { ProjectInfo } from "./ProjectInfo";
 /**
  * A project's counts plus what it is.
  */
-export type StatusReport = { project: ProjectInfo, 
+export type StatusReport = { 
 /**
- * Items in the project.
+ * What the project is.
  */
-items: number, 
+project: ProjectInfo, items: number, 
 /**
  * Items nobody has started.
  */
@@ -17,12 +17,4 @@ unlabeled: number,
 /**
  * Annotations by state (`draft`, `submitted`, `approved`, `returned`).
  */
-annotations: { [key in string]: number }, 
-/**
- * Each person's counts, by name (people with no annotations included).
- */
-by_annotator: Array<AnnotatorCounts>, 
-/**
- * Imports committed so far.
- */
-imports: number, };
+annotations: { [key in string]: number }, by_annotator: Array<AnnotatorCounts>, imports: number, };
