@@ -15,7 +15,7 @@ pub struct StatusCounts {
     pub annotations: BTreeMap<String, u64>,
     /// Each person's counts, by name (people with no annotations included).
     pub by_annotator: Vec<AnnotatorCounts>,
-    /// Imports committed so far.
+    /// Imports committed so far (each batch pulled through sync counts as one).
     pub imports: u64,
 }
 
