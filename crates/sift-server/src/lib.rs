@@ -15,6 +15,8 @@
 //! [`Limits`]). Handlers are thin: they authenticate, hand the call to `sift-api` on a
 //! blocking thread, and translate the result.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod guard;
 mod handlers;
@@ -37,7 +39,10 @@ use sift_api::Project;
 /// Where and what to serve.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// The project's SQLite file, opened by [`bind`].
     pub project: PathBuf,
+    /// The address to listen on (port 0 picks a free port; see [`Bound::local_addr`]).
+    /// Anything but loopback needs [`ServerConfig::tls`] or [`ServerConfig::insecure_http`].
     pub addr: SocketAddr,
     /// The built UI (`ui/dist`); `None` serves the API alone with a short notice page.
     pub ui_dir: Option<PathBuf>,
@@ -56,7 +61,9 @@ pub struct ServerConfig {
 /// A PEM certificate chain and its private key.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
+    /// PEM file with the server certificate first, then any intermediates.
     pub cert: PathBuf,
+    /// PEM file with the certificate's private key.
     pub key: PathBuf,
 }
 
@@ -79,17 +86,26 @@ impl ServerConfig {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The project file could not be opened (missing, not a Sift project, newer schema...).
     #[error(transparent)]
     Project(#[from] sift_api::Error),
+    /// The listening socket could not be bound (address in use, no permission).
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address from [`ServerConfig::addr`].
         addr: SocketAddr,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// An I/O error while serving.
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
+    /// The certificate or key could not be read or do not form a TLS identity, or this build
+    /// has no TLS support; the text names the file and the reason.
     #[error("TLS: {0}")]
     Tls(String),
+    /// Plain HTTP was asked for on this non-loopback address without
+    /// [`ServerConfig::insecure_http`].
     #[error(
         "refusing to serve plain HTTP on {0}: access tokens and work would cross the network unencrypted. \
          Give --tls-cert and --tls-key, or --insecure-http on a network you trust"
@@ -111,7 +127,10 @@ pub(crate) struct AppState {
 /// for its loopback media server; `sift serve` does not.
 #[derive(Debug, Clone)]
 pub struct MediaKey {
+    /// The value a request must give as `?key=`; compared in constant time. Make it long and
+    /// random, and new at every launch.
     pub secret: String,
+    /// The name of the person (a project member) whose access rights a keyed request gets.
     pub annotator: String,
 }
 
