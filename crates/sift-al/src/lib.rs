@@ -51,6 +51,8 @@
 //! # Ok::<(), sift_al::ShapeError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod diversity;
 mod error;
 mod kernel;

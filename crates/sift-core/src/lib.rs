@@ -10,6 +10,8 @@
 //! every change, so an invalid transition is refused the same way from the CLI, the browser
 //! and the desktop app.
 
+#![warn(missing_docs)]
+
 mod review;
 mod time_spent;
 

@@ -50,9 +50,17 @@ pub enum AnnotationState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    /// The annotator saves work in progress: allowed before any save, on a draft and on a
+    /// returned annotation; the result is [`AnnotationState::Draft`].
     SaveDraft,
+    /// The annotator hands the work in for review (from the same states as `SaveDraft`);
+    /// the result is [`AnnotationState::Submitted`].
     Submit,
+    /// A reviewer accepts the submitted version; the result, [`AnnotationState::Approved`],
+    /// is final.
     Approve,
+    /// A reviewer sends the submitted version back with a comment; the result is
+    /// [`AnnotationState::Returned`].
     Return,
 }
 
@@ -60,7 +68,10 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot {action} an annotation that is {}", state_name(*.from))]
 pub struct TransitionError {
+    /// The annotation's state when the action was tried; `None` when the annotator had
+    /// saved nothing for the item yet.
     pub from: Option<AnnotationState>,
+    /// The action that this state does not allow.
     pub action: Action,
 }
 

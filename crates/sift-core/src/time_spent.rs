@@ -7,12 +7,14 @@
 /// The most time one save may add, in milliseconds: 24 hours.
 pub const MAX_TIME_SPENT_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// A save's time outside `0..=MAX_TIME_SPENT_MS`.
+/// A save's time outside `0..=MAX_TIME_SPENT_MS`; the field is the refused value in
+/// milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("time_spent_ms must be between 0 and {MAX_TIME_SPENT_MS} (24 hours) for one save; got {0}")]
 pub struct TimeSpentError(pub i64);
 
-/// Checks the time one save adds.
+/// Checks the time one save adds, in milliseconds: returns it unchanged when it lies in
+/// `0..=MAX_TIME_SPENT_MS`, otherwise a [`TimeSpentError`] naming the value.
 pub fn check_time_spent_ms(ms: i64) -> Result<i64, TimeSpentError> {
     if (0..=MAX_TIME_SPENT_MS).contains(&ms) {
         Ok(ms)

@@ -6,6 +6,8 @@
 //! [`Code`], never on message text, so codes are part of the public contract: add new ones,
 //! never rename or reuse one.
 
+#![warn(missing_docs)]
+
 use serde::{Deserialize, Serialize};
 
 /// What kind of failure happened, as the UI and scripts see it.
@@ -76,11 +78,15 @@ impl Code {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
 pub struct ApiError {
+    /// The kind of failure; the UI and scripts branch on this, never on `message`.
     pub code: Code,
+    /// A human-readable explanation (naming the file, line or field where there is one);
+    /// also the error's `Display` text. Wording may change between versions.
     pub message: String,
 }
 
 impl ApiError {
+    /// An error with the given `code` and human `message`.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Self {
             code,
@@ -91,6 +97,7 @@ impl ApiError {
 
 /// Implemented by library errors that know which [`Code`] they map to.
 pub trait ErrorCode {
+    /// The boundary [`Code`] this error becomes when it reaches an adapter.
     fn code(&self) -> Code;
 }
 

@@ -26,30 +26,52 @@ pub struct GtRecord<'a> {
 /// The `<label-attribute>` and `<label-attribute>-metadata` values of an output line.
 #[derive(Debug, Clone, Copy)]
 pub struct LabelColumns<'a> {
+    /// The raw JSON of the `<label-attribute>` member, borrowed from the line unchanged.
     pub value: &'a RawValue,
+    /// The raw JSON of the `<label-attribute>-metadata` member, when the line has one.
     pub metadata: Option<&'a RawValue>,
 }
 
 /// Why a line is not a valid Ground Truth input line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LineError {
+    /// The line is not well-formed JSON; the text is serde_json's message with the column.
     #[error("invalid JSON: {0}")]
     Json(String),
+    /// The line is valid JSON but not an object; the text names what it is instead
+    /// (`"an array"`, `"a string"`, `"a number"`, `"a boolean"`, `"null"`).
     #[error("expected a JSON object, found {0}")]
     NotAnObject(&'static str),
+    /// The object has both `source` and `source-ref`.
     #[error("has both \"source\" and \"source-ref\"; a line needs exactly one")]
     BothSources,
+    /// The object has neither `source` nor `source-ref`.
     #[error("has neither \"source\" nor \"source-ref\"; a line needs exactly one")]
     NoSource,
+    /// A top-level key starts with `$` (reserved by Ground Truth); holds the key.
     #[error("field {0:?}: names may not start with '$'")]
     DollarKey(String),
+    /// A top-level key appears more than once; holds the first repeated key.
     #[error("field {0:?} appears more than once")]
     DuplicateKey(String),
+    /// One member has a value Sift cannot accept (a non-string `source`, an empty
+    /// `source-ref`, a number beyond a 64-bit float, metadata without its label).
     #[error("field {field:?}: {reason}")]
-    BadField { field: String, reason: String },
+    BadField {
+        /// The top-level key of the offending member.
+        field: String,
+        /// What is wrong with its value, in words.
+        reason: String,
+    },
 }
 
 /// Checks one line and splits off its label columns when `label_attribute` names them.
+///
+/// `text` is one line without its line ending. The line must be a JSON object with exactly
+/// one of `source` (a string) and `source-ref` (a non-empty string), no `$` keys, no repeated
+/// keys and no number beyond a 64-bit float; otherwise the [`LineError`] says which rule
+/// failed. `scratch` is a reusable buffer for hashing, so a loop over many lines allocates
+/// once.
 pub fn parse_gt_line<'a>(
     text: &'a str,
     label_attribute: Option<&str>,

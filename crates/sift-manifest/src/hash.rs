@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 pub struct ContentHash(pub [u8; 16]);
 
 impl ContentHash {
+    /// The 16 hash bytes, as stored in the project (its `Display` form is these in lower-case hex).
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }

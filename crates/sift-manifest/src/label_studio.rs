@@ -32,18 +32,31 @@ pub struct LabelStudioTask {
 pub enum LabelStudioError<E: std::error::Error + 'static> {
     /// The file is not a JSON array of tasks nor one task; reading cannot go on.
     #[error("line {line}: invalid JSON: {message}")]
-    Syntax { line: u64, message: String },
+    Syntax {
+        /// The 1-based line of the file where the syntax error is.
+        line: u64,
+        /// What is wrong, in words.
+        message: String,
+    },
     /// One task is malformed or too long; the others can still be read.
     #[error("line {line}: task {index}: {message}")]
     Task {
+        /// The 1-based line where the task's object starts.
         line: u64,
+        /// The task's 0-based position in the array.
         index: usize,
+        /// What is wrong with the task, in words.
         message: String,
     },
     /// Reading the file failed.
     #[error("reading failed near line {line}: {source}")]
-    Io { line: u64, source: io::Error },
-    /// The callback refused a task.
+    Io {
+        /// The 1-based line the reader had reached.
+        line: u64,
+        /// The underlying read error.
+        source: io::Error,
+    },
+    /// The callback refused a task; holds the callback's own error.
     #[error(transparent)]
     Callback(E),
 }

@@ -14,6 +14,8 @@
 //!
 //! Nothing here touches the project store; the API crate wires these into import and export.
 
+#![warn(missing_docs)]
+
 mod elements;
 mod gt;
 mod hash;

@@ -18,12 +18,31 @@ pub struct Line<'a> {
 /// A line that cannot be read as text.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The line's bytes are not valid UTF-8. Reading can go on with the next line.
     #[error("line {line}: not valid UTF-8 (first bad byte at column {column})")]
-    InvalidUtf8 { line: u64, column: usize },
+    InvalidUtf8 {
+        /// The 1-based line number.
+        line: u64,
+        /// The 1-based byte column of the first invalid byte (bytes, not characters).
+        column: usize,
+    },
+    /// The line is over the reader's limit; it was skipped without being buffered whole,
+    /// and reading can go on with the next line.
     #[error("line {line}: longer than the limit of {limit} bytes")]
-    TooLong { line: u64, limit: usize },
+    TooLong {
+        /// The 1-based line number.
+        line: u64,
+        /// The limit in bytes ([`DEFAULT_MAX_LINE_BYTES`] unless the reader was given another).
+        limit: usize,
+    },
+    /// Reading from the underlying source failed; the reader stops.
     #[error("reading failed after line {line}: {source}")]
-    Io { line: u64, source: io::Error },
+    Io {
+        /// The last line read completely before the failure (0 if none).
+        line: u64,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
 }
 
 impl ReadError {
@@ -56,10 +75,13 @@ pub struct LineReader<R> {
 }
 
 impl<R: BufRead> LineReader<R> {
+    /// A reader over `inner` with the default line limit, [`DEFAULT_MAX_LINE_BYTES`].
     pub fn new(inner: R) -> Self {
         Self::with_limit(inner, DEFAULT_MAX_LINE_BYTES)
     }
 
+    /// A reader over `inner` that reports lines longer than `max_line_bytes` bytes (not
+    /// counting the `\n`) as [`ReadError::TooLong`] instead of buffering them.
     pub fn with_limit(inner: R, max_line_bytes: usize) -> Self {
         Self {
             inner,

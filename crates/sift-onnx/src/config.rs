@@ -28,7 +28,9 @@ pub struct ModelConfig {
     /// Registry name; default: the model file's stem.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `[input]`: the adapter that turns items into model inputs (required).
     pub input: InputConfig,
+    /// `[output]`: which model output to read and how (default: the first output, as logits).
     #[serde(default)]
     pub output: OutputConfig,
     /// Items per model call (default 32); `sift score --batch-size` overrides it.
@@ -40,9 +42,13 @@ pub struct ModelConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "adapter", rename_all = "kebab-case")]
 pub enum InputConfig {
+    /// `adapter = "image"`: the item's image file, decoded and resized.
     Image(ImageConfig),
+    /// `adapter = "text"`: a text field, tokenized.
     Text(TextConfig),
+    /// `adapter = "features"`: an array of numbers from the manifest.
     Features(FeaturesConfig),
+    /// `adapter = "ranking"`: each (prompt, response) pair through a reward model.
     Ranking(RankingConfig),
 }
 
@@ -74,10 +80,14 @@ pub enum ResizeMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Filter {
+    /// `nearest`: the closest source pixel; no smoothing or antialiasing.
     Nearest,
+    /// `bilinear` (the default): a triangle filter of radius 1.
     #[default]
     Bilinear,
+    /// `bicubic`: the Catmull-Rom cubic filter of radius 2 (Pillow's `BICUBIC`).
     Bicubic,
+    /// `lanczos3`: a windowed sinc of radius 3; the sharpest and the slowest.
     Lanczos3,
 }
 
@@ -85,8 +95,10 @@ pub enum Filter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChannelOrder {
+    /// `rgb` (the default): red, green, blue.
     #[default]
     Rgb,
+    /// `bgr`: blue, green, red (OpenCV-trained models).
     Bgr,
 }
 
@@ -94,8 +106,10 @@ pub enum ChannelOrder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
+    /// `nchw` (the default): `[batch, channels, height, width]`, channel planes one after another.
     #[default]
     Nchw,
+    /// `nhwc`: `[batch, height, width, channels]`, channels interleaved per pixel.
     Nhwc,
 }
 
@@ -112,21 +126,29 @@ pub struct ImageConfig {
     /// Model input width and height; default: from the model's input shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
+    /// Model input height in pixels; default: from the model's input shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
+    /// How the image is brought to `width` x `height` (default: stretched).
     #[serde(default)]
     pub resize: ResizeMode,
+    /// [`ResizeMode::Crop`] only: the length in pixels of the shorter side after scaling,
+    /// before the centre crop; default: the larger of `width` and `height`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shorter_side: Option<u32>,
+    /// The resampling filter (default: bilinear).
     #[serde(default)]
     pub filter: Filter,
     /// Per channel, on values scaled to `[0, 1]`: `(pixel / 255 - mean) / std`.
     #[serde(default = "zeros")]
     pub mean: [f32; 3],
+    /// Per-channel divisor of the normalisation above (default `[1, 1, 1]`).
     #[serde(default = "ones")]
     pub std: [f32; 3],
+    /// Channel order the model expects (default: RGB).
     #[serde(default)]
     pub channels: ChannelOrder,
+    /// Tensor layout the model expects (default: NCHW).
     #[serde(default)]
     pub layout: Layout,
 }
@@ -143,10 +165,13 @@ fn ones() -> [f32; 3] {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenInputs {
+    /// The input that gets the token ids (default `input_ids`).
     #[serde(default = "default_input_ids")]
     pub input_ids: String,
+    /// The input that gets the mask, 1 for real tokens and 0 for padding (default `attention_mask`).
     #[serde(default = "default_attention_mask")]
     pub attention_mask: String,
+    /// The input that gets the segment ids (default `token_type_ids`).
     #[serde(default = "default_token_type_ids")]
     pub token_type_ids: String,
 }
@@ -183,11 +208,13 @@ fn default_source() -> String {
 pub struct TextConfig {
     /// Path of `tokenizer.json` (relative to the config file; stored beside the model).
     pub tokenizer: PathBuf,
+    /// The most tokens fed per item (default 512); longer texts are truncated.
     #[serde(default = "default_max_length")]
     pub max_length: usize,
     /// Manifest field holding the text.
     #[serde(default = "default_source")]
     pub field: String,
+    /// `[input.inputs]`: the model's input names for ids, mask and segment ids.
     #[serde(default)]
     pub inputs: TokenInputs,
 }
@@ -215,16 +242,22 @@ fn default_responses() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RankingConfig {
+    /// Path of the reward model's `tokenizer.json` (relative to the config file; stored
+    /// beside the model).
     pub tokenizer: PathBuf,
+    /// The most tokens fed per (prompt, response) pair (default 512); longer pairs are truncated.
     #[serde(default = "default_max_length")]
     pub max_length: usize,
+    /// Manifest field holding the prompt text (default `prompt`).
     #[serde(default = "default_prompt")]
     pub prompt_field: String,
     /// An array of strings, or of objects whose `response_key` holds the text.
     #[serde(default = "default_responses")]
     pub responses_field: String,
+    /// For responses given as objects, the key holding the text (default `text`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_key: Option<String>,
+    /// `[input.inputs]`: the model's input names for ids, mask and segment ids.
     #[serde(default)]
     pub inputs: TokenInputs,
 }
@@ -259,8 +292,10 @@ pub struct OutputConfig {
     /// The model output to read (default: the first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// What the output holds (default: logits).
     #[serde(default)]
     pub kind: OutputKind,
+    /// How a per-token output is reduced to one row per item; `None` for a `[batch, classes]` output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduce: Option<Reduce>,
     /// Ranking: the column of a `(batch, n)` reward output (default 0).

@@ -11,16 +11,31 @@ pub enum OnnxError {
     Cuda(String),
     /// The model config (`model.toml`) is not valid on its own.
     #[error("{file}: {message}")]
-    Config { file: String, message: String },
+    Config {
+        /// The config file (or where the text came from).
+        file: String,
+        /// Why: the read error, TOML's message with line and column, or the rule broken.
+        message: String,
+    },
     /// The config and the model file disagree (every disagreement is listed).
     #[error("the config does not match the model:\n  - {}", .0.join("\n  - "))]
     Mismatch(Vec<String>),
     /// The model file cannot be read or is not a valid ONNX model.
     #[error("cannot load model {path}: {message}")]
-    Model { path: String, message: String },
+    Model {
+        /// The model file.
+        path: String,
+        /// Why it cannot be loaded (missing, unreadable, or ONNX Runtime's message).
+        message: String,
+    },
     /// A file next to the model (a tokenizer) cannot be used.
     #[error("{path}: {message}")]
-    Asset { path: String, message: String },
+    Asset {
+        /// The asset file.
+        path: String,
+        /// Why it cannot be used.
+        message: String,
+    },
     /// ONNX Runtime failed while running the model.
     #[error("ONNX Runtime: {0}")]
     Runtime(String),

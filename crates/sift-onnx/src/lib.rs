@@ -15,6 +15,8 @@
 //! * [`OnnxEncoder`]: the same for an encoder (`output.kind = "embedding"`, a `[batch, d]`
 //!   output): each item becomes one vector, which `sift embed` stores.
 
+#![warn(missing_docs)]
+
 mod adapters;
 mod config;
 mod encoder;
@@ -46,6 +48,7 @@ pub struct CheckedModel {
     pub stored_config: String,
     /// Files to store beside the model (a tokenizer).
     pub assets: Vec<PathBuf>,
+    /// The inputs and outputs the model file declares.
     pub signature: ModelSignature,
     /// The adapter that feeds it.
     pub adapter: &'static str,

@@ -16,6 +16,7 @@ use crate::runtime::runtime;
 /// One input or output of a model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TensorInfo {
+    /// The name the model gives the input or output (what configs refer to).
     pub name: String,
     /// `float32`, `int64`, ... for tensors; `sequence` or `map` for other values.
     pub element: String,
@@ -55,7 +56,9 @@ impl fmt::Display for TensorInfo {
 /// The inputs and outputs a model file declares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelSignature {
+    /// The model's inputs, in the model's order.
     pub inputs: Vec<TensorInfo>,
+    /// The model's outputs, in the model's order (the first is read unless the config names another).
     pub outputs: Vec<TensorInfo>,
 }
 

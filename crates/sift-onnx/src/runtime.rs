@@ -230,6 +230,7 @@ pub enum Device {
     /// CUDA when the runtime and the machine have it, else the CPU.
     #[default]
     Auto,
+    /// The CPU only (`cpu`).
     Cpu,
     /// A CUDA device by index.
     Cuda(i32),

@@ -17,6 +17,7 @@ use crate::runtime::{Device, Runtime, runtime};
 /// How to open a model for scoring.
 #[derive(Debug, Clone)]
 pub struct ScorerOptions {
+    /// Where to run the model (default [`Device::Auto`]: CUDA when available, else the CPU).
     pub device: Device,
     /// Threads ONNX Runtime uses inside an operator on the CPU (default: the machine's cores).
     pub intra_threads: Option<usize>,

@@ -11,6 +11,8 @@
 //! The server binds 127.0.0.1 unless told otherwise. Handlers are thin: they authenticate,
 //! hand the call to `sift-api` on a blocking thread, and translate the result.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod handlers;
 mod headers;
@@ -26,7 +28,9 @@ use sift_api::Project;
 /// Where and what to serve.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// The project's SQLite file, opened by [`bind`].
     pub project: PathBuf,
+    /// The address to listen on (port 0 picks a free port; see [`Bound::local_addr`]).
     pub addr: SocketAddr,
     /// The built UI (`ui/dist`); `None` serves the API alone with a short notice page.
     pub ui_dir: Option<PathBuf>,
@@ -35,13 +39,18 @@ pub struct ServerConfig {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The project file could not be opened (missing, not a Sift project, newer schema...).
     #[error(transparent)]
     Project(#[from] sift_api::Error),
+    /// The listening socket could not be bound (address in use, no permission).
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address from [`ServerConfig::addr`].
         addr: SocketAddr,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// An I/O error while serving.
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -57,7 +66,10 @@ pub(crate) struct AppState {
 /// for its loopback media server; `sift serve` does not.
 #[derive(Debug, Clone)]
 pub struct MediaKey {
+    /// The value a request must give as `?key=`; compared in constant time. Make it long and
+    /// random, and new at every launch.
     pub secret: String,
+    /// The name of the person (a project member) whose access rights a keyed request gets.
     pub annotator: String,
 }
 

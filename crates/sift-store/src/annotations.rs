@@ -9,25 +9,41 @@ use crate::{Result, Store, StoreError};
 /// One annotator's work on one item.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AnnotationRow {
+    /// The annotation's id (unique per item and annotator).
     pub id: i64,
+    /// The item it labels.
     pub item_id: i64,
+    /// The annotator whose work it is.
     pub annotator_id: i64,
+    /// That annotator's name.
     pub annotator: String,
+    /// Where the work stands in the review state machine.
     pub state: AnnotationState,
+    /// The number of the newest saved version (versions count from 1).
     pub latest_version: i64,
+    /// The newest submitted version, if the work was ever submitted; reviews judge this one.
     pub submitted_version: Option<i64>,
+    /// Total active time over all saves, in milliseconds (saturating, never negative).
     pub time_spent_ms: i64,
+    /// When the first version was saved (RFC 3339, UTC).
     pub created_at: String,
+    /// When the last save or review changed it (RFC 3339, UTC).
     pub updated_at: String,
 }
 
 /// One saved version of an annotation.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VersionRow {
+    /// The version number, from 1, one more at every save.
     pub version: i64,
+    /// Whether this save was a submission (`false`: a draft).
     pub submitted: bool,
+    /// The annotation as JSON text (the template kind's payload), exactly as saved.
     pub payload: String,
+    /// Active time spent since the previous save, in milliseconds, within
+    /// `0..=sift_core::MAX_TIME_SPENT_MS` (older rows are clamped when read).
     pub time_spent_ms: i64,
+    /// When it was saved (RFC 3339, UTC).
     pub created_at: String,
 }
 
@@ -48,7 +64,9 @@ pub struct VersionRow {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Decision {
+    /// The version is accepted; the annotation becomes [`AnnotationState::Approved`] (final).
     Approved,
+    /// The version goes back to its annotator for rework, usually with a comment.
     Returned,
 }
 
@@ -78,13 +96,19 @@ impl rusqlite::types::FromSql for Decision {
 /// A review of one version.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ReviewRow {
+    /// The review's id.
     pub id: i64,
+    /// The annotation version that was judged.
     pub version: i64,
+    /// The reviewer's name.
     pub reviewer: String,
+    /// Approved or returned.
     pub decision: Decision,
+    /// The reviewer's comment to the annotator, if any.
     pub comment: Option<String>,
     /// JSON anchor: `{"span":[s,e]}`, `{"object":"id"}` or `{"time":12.5}`.
     pub anchor: Option<String>,
+    /// When the review was recorded (RFC 3339, UTC).
     pub created_at: String,
 }
 
@@ -133,6 +157,7 @@ fn load(
 }
 
 impl Store {
+    /// An annotator's annotation of an item; `None` when they have saved nothing for it.
     pub fn annotation(&self, item_id: i64, annotator_id: i64) -> Result<Option<AnnotationRow>> {
         load(
             &self.conn,
@@ -141,6 +166,7 @@ impl Store {
         )
     }
 
+    /// An annotation by its id; `None` when there is none.
     pub fn annotation_by_id(&self, id: i64) -> Result<Option<AnnotationRow>> {
         load(&self.conn, "a.id = ?1", [id])
     }

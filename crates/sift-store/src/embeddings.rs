@@ -16,13 +16,18 @@ use crate::{ItemRow, Result, Store, StoreError};
 /// How many vectors a model version has stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EmbeddingCounts {
+    /// The encoder's model version id.
     pub model_version_id: i64,
+    /// The model's registry name.
     pub name: String,
+    /// The version number under that name (from 1).
     pub version: i64,
     /// Items with a vector from this version.
     pub items: u64,
-    /// Their length (the smallest and largest, which differ only if the model changed shape).
+    /// The shortest vector's length, in `f32` values (it differs from `max_dim` only if the
+    /// model changed shape).
     pub min_dim: Option<u64>,
+    /// The longest vector's length, in `f32` values.
     pub max_dim: Option<u64>,
 }
 

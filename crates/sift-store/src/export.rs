@@ -16,21 +16,31 @@ pub struct ExportFilter<'a> {
 /// One labelled annotation with its item.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportRow<'r> {
+    /// The item's id.
     pub item_id: i64,
     /// The manifest object as imported (JSON text). Bytes, not `&str`: Ground Truth exports
     /// copy it verbatim, so checking it for UTF-8 on every row would be wasted work.
     pub content: &'r [u8],
+    /// The item's media as stored at import: a local path (resolved against the manifest's
+    /// folder) or a remote URI such as `s3://...`; `None` for items without media.
     pub media_ref: Option<&'r str>,
     /// The submitted payload (JSON text), as bytes for the same reason.
     pub payload: &'r [u8],
+    /// The annotator's id.
     pub annotator_id: i64,
+    /// The annotator's name (`unknown` if the id has no annotator row).
     pub annotator: &'r str,
     /// `submitted` or `approved`.
     pub state: &'r str,
+    /// The exported version: the annotation's latest submitted one.
     pub version: i64,
+    /// When that version was submitted (RFC 3339, UTC).
     pub submitted_at: &'r str,
+    /// The annotation's total active time over all saves, in milliseconds.
     pub time_spent_ms: i64,
+    /// For approved work, the name of the reviewer who approved this version.
     pub reviewer: Option<&'r str>,
+    /// For approved work, when it was approved (RFC 3339, UTC).
     pub reviewed_at: Option<&'r str>,
 }
 

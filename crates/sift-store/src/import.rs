@@ -16,7 +16,9 @@ const FINISHED: &str = "the import has already ended";
 /// Where an import comes from.
 #[derive(Debug, Clone)]
 pub struct NewImport<'a> {
+    /// The manifest file as the user named it (recorded in the import's row and event).
     pub file: &'a str,
+    /// The manifest format's short name: `gt` or `label-studio`.
     pub format: &'a str,
     /// A folder to record as a media root when the import begins (the API records the
     /// one it chose with [`ImportTx::add_media_root`] once it has seen local media).
@@ -26,17 +28,24 @@ pub struct NewImport<'a> {
 /// Counts recorded with a finished import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportStats {
+    /// Non-blank lines (or Label Studio tasks) read.
     pub lines: u64,
+    /// New items stored.
     pub added: u64,
+    /// Lines whose content matched an item already in the project (same content hash).
     pub duplicates: u64,
+    /// Lines refused as invalid (each is reported with its reason).
     pub skipped: u64,
+    /// Existing labels imported as annotations.
     pub labels_added: u64,
 }
 
 /// What happened to one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InsertOutcome {
+    /// A new item was stored; holds its id.
     Added(i64),
+    /// An item with the same content hash exists already; nothing was stored.
     Duplicate,
 }
 

@@ -7,14 +7,19 @@ use crate::{Result, Store};
 /// One item to label.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ItemRow {
+    /// The item's id; ids grow in import order.
     pub id: i64,
     /// The manifest object as imported (JSON text).
     pub content: String,
+    /// The item's media as stored at import: a local path (resolved against the manifest's
+    /// folder) or a remote URI such as `s3://...`; `None` for items without media.
     pub media_ref: Option<String>,
+    /// The 1-based line (or task number) of the manifest it was imported from.
     pub source_line: i64,
 }
 
 impl Store {
+    /// The item with this id; `None` when there is none.
     pub fn item(&self, id: i64) -> Result<Option<ItemRow>> {
         Ok(self
             .conn
@@ -33,6 +38,7 @@ impl Store {
             .optional()?)
     }
 
+    /// How many items the project holds.
     pub fn item_count(&self) -> Result<u64> {
         Ok(self
             .conn

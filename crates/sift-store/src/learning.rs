@@ -19,80 +19,134 @@ pub const PREDICTION_CHUNK: usize = 20_000;
 /// One submitted (or approved) annotation to learn from: its newest submitted payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrainingAnnotation {
+    /// The item labeled.
     pub item_id: i64,
+    /// The annotation the label comes from.
     pub annotation_id: i64,
     /// JSON text of the newest submitted version.
     pub payload: String,
+    /// Whether a reviewer approved it (otherwise it is submitted and waiting).
     pub approved: bool,
 }
 
 /// A trained head version's round, to record.
 #[derive(Debug, Clone, Default)]
 pub struct NewLearnRound<'a> {
+    /// The head's model version (one round per version).
     pub model_version_id: i64,
     /// `classifier`, `multi-label`, `reward` or `command`.
     pub head: &'a str,
     /// `field:NAME` or `embeddings:NAME@VERSION`.
     pub features: Option<&'a str>,
+    /// Training labels used: items, or preference pairs for reward heads.
     pub labels_used: u64,
+    /// BLAKE3 (hex) of the labeled items and their labels (empty for a training command): the
+    /// same labels give the same hash, which is how "nothing new to learn from" is detected.
     pub labels_hash: &'a str,
+    /// Whether only approved labels were used (`sift learn --approved`).
     pub approved_only: bool,
+    /// How many of the labels were machine labels (`--machine-labels`).
     pub machine_labels: u64,
     /// `split` or `gold`.
     pub validation: &'a str,
+    /// The ids of the held-out validation items.
     pub validation_items: &'a [i64],
+    /// Accuracy on the validation items, 0 to 1; `None` for reward heads, or when a training
+    /// command did not report it (as for the other metrics).
     pub accuracy: Option<f64>,
+    /// Macro-averaged F1 over the classes on the validation items.
     pub macro_f1: Option<f64>,
+    /// Mean log loss (natural log) on the validation items; lower is better.
     pub log_loss: Option<f64>,
+    /// Expected calibration error on the validation items, 0 to 1; lower is better.
     pub ece: Option<f64>,
+    /// Reward heads: the share of validation preference pairs ordered right.
     pub pairwise_accuracy: Option<f64>,
     /// The output columns' names (class names; a reward head: its dimension).
     pub outputs: &'a [String],
+    /// Wall-clock seconds spent training.
     pub seconds: f64,
 }
 
 /// What a version's rescoring of the pool found, recorded with its round.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundPool {
+    /// The uncertainty strategy the pool was ranked by (`least-confidence`, `margin`, `ratio` or
+    /// `entropy`).
     pub strategy: String,
+    /// Items in the pool this version rescored and ranked.
     pub pool_items: u64,
+    /// Mean uncertainty (by `strategy`) of the unlabeled pool; `None` for an empty pool.
     pub mean_uncertainty: Option<f64>,
+    /// Share of the items predicted by both this and the previous version whose top prediction
+    /// changed; `None` without a previous version.
     pub changed_share: Option<f64>,
+    /// Cohen's kappa between this and the previous version's predictions on those items.
     pub kappa: Option<f64>,
 }
 
 /// A recorded round, with its model's name and version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LearnRoundRow {
+    /// The head's model version (one round per version).
     pub model_version_id: i64,
+    /// The model's registry name.
     pub name: String,
+    /// The version number under that name (from 1).
     pub version: i64,
+    /// The head kind: `classifier`, `multi-label`, `reward` or `command`.
     pub head: String,
+    /// The feature source: `field:NAME` or `embeddings:NAME@VERSION`; `None` for a training
+    /// command.
     pub features: Option<String>,
+    /// Training labels used: items, or preference pairs for reward heads.
     pub labels_used: u64,
+    /// BLAKE3 (hex) of the labeled items and their labels (empty for a training command): the
+    /// same labels give the same hash, which is how "nothing new to learn from" is detected.
     pub labels_hash: String,
+    /// Whether only approved labels were used (`sift learn --approved`).
     pub approved_only: bool,
+    /// How many of the labels were machine labels (`--machine-labels`).
     pub machine_labels: u64,
+    /// How labels were held out: `split` (a seeded random split) or `gold` (items marked gold).
     pub validation: String,
+    /// The ids of the held-out validation items.
     pub validation_items: Vec<i64>,
+    /// Accuracy on the validation items, 0 to 1; `None` for reward heads, or when a training
+    /// command did not report it (as for the other metrics).
     pub accuracy: Option<f64>,
+    /// Macro-averaged F1 over the classes on the validation items.
     pub macro_f1: Option<f64>,
+    /// Mean log loss (natural log) on the validation items; lower is better.
     pub log_loss: Option<f64>,
+    /// Expected calibration error on the validation items, 0 to 1; lower is better.
     pub ece: Option<f64>,
+    /// Reward heads: the share of validation preference pairs ordered right.
     pub pairwise_accuracy: Option<f64>,
+    /// The output columns' names (class names; a reward head: its dimension).
     pub outputs: Vec<String>,
+    /// The uncertainty strategy the pool was ranked by (`least-confidence`, `margin`, `ratio` or
+    /// `entropy`).
     pub strategy: Option<String>,
+    /// Items in the pool this version rescored and ranked.
     pub pool_items: u64,
+    /// Mean uncertainty (by `strategy`) of the unlabeled pool; `None` for an empty pool.
     pub mean_uncertainty: Option<f64>,
+    /// Share of the items predicted by both this and the previous version whose top prediction
+    /// changed; `None` without a previous version.
     pub changed_share: Option<f64>,
+    /// Cohen's kappa between this and the previous version's predictions on those items.
     pub kappa: Option<f64>,
+    /// Wall-clock seconds spent training.
     pub seconds: f64,
+    /// When it was recorded (RFC 3339, UTC).
     pub created_at: String,
 }
 
 /// One item's prediction by a version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredictionRow {
+    /// The item predicted.
     pub item_id: i64,
     /// The most probable column (a reward head: the best response).
     pub top: u32,
@@ -103,10 +157,15 @@ pub struct PredictionRow {
 /// The learned queue order in force.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct QueueOrderRow {
+    /// The order's id.
     pub id: i64,
+    /// The version whose predictions ranked the items; `None` when no model did.
     pub model_version_id: Option<i64>,
+    /// The uncertainty strategy the items were ranked by.
     pub strategy: String,
+    /// Items with a position in this order (the rest follow in import order).
     pub items: u64,
+    /// When the order was put in force (RFC 3339, UTC).
     pub created_at: String,
 }
 

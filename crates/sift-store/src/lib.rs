@@ -10,6 +10,8 @@
 //! batches and assignments, sync state and an append-only event log. Saved versions,
 //! reviews and events are protected by triggers: they can be added, never changed.
 
+#![warn(missing_docs)]
+
 mod annotations;
 mod browse;
 mod embeddings;
@@ -84,32 +86,50 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// What a new project starts with.
 #[derive(Debug, Clone)]
 pub struct NewProject<'a> {
+    /// The project's display name.
     pub name: &'a str,
+    /// The labeling template's `name`.
     pub template_name: &'a str,
+    /// The template's kind as its stable string (`qa`, `ranking`, `image`, ...).
     pub template_kind: &'a str,
+    /// The template's full TOML text, stored verbatim (its BLAKE3 hash is stored beside it).
     pub template_text: &'a str,
+    /// The Ground Truth label attribute: output lines carry `<label>` and `<label>-metadata`.
     pub label_attribute: &'a str,
+    /// The Ground Truth `job-name` written into exported label metadata.
     pub job_name: &'a str,
 }
 
 /// The project row.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ProjectRow {
+    /// The project's display name.
     pub name: String,
+    /// When the project file was created (RFC 3339, UTC).
     pub created_at: String,
+    /// The labeling template's `name`.
     pub template_name: String,
+    /// The template's kind as its stable string (`qa`, `ranking`, `image`, ...).
     pub template_kind: String,
+    /// The template's full TOML text, as given at creation.
     pub template_text: String,
+    /// BLAKE3 of `template_text`, as 64 lower-case hex digits.
     pub template_hash: String,
+    /// The Ground Truth label attribute: output lines carry `<label>` and `<label>-metadata`.
     pub label_attribute: String,
+    /// The Ground Truth `job-name` written into exported label metadata.
     pub job_name: String,
 }
 
 /// One entry of the append-only event log.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EventRow {
+    /// When the event was recorded (RFC 3339, UTC, microseconds).
     pub at: String,
+    /// The person who caused it; `None` for the system or a command run without a person.
     pub actor: Option<String>,
+    /// What happened, as a short snake_case name (e.g. `schema_migrated`, `batch_pulled`,
+    /// `items_assigned`).
     pub kind: String,
     /// JSON details.
     pub data: String,
@@ -200,6 +220,8 @@ impl Store {
             .optional()?)
     }
 
+    /// Sets a project setting, replacing any earlier value. Settings are stored in the
+    /// project file in clear text: never pass a secret.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         self.writing(|| {
             self.conn.execute(

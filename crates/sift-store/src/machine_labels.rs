@@ -14,54 +14,87 @@ use crate::{Result, Store, StoreError};
 /// An autolabel run to record.
 #[derive(Debug, Clone, Copy)]
 pub struct NewAutolabelRun {
+    /// The classifier head (model version) whose predictions became the labels.
     pub model_version_id: i64,
+    /// The precision the labels had to reach on the validation items (0 to 1).
     pub target_precision: f64,
+    /// The confidence threshold chosen: predictions at least this confident are labeled.
     pub threshold: f64,
+    /// Human-labeled validation items the threshold was chosen on.
     pub validation_items: u64,
+    /// Validation items at or above the threshold.
     pub support: u64,
+    /// The share of those `support` items the model predicted right.
     pub precision: f64,
+    /// Lower end of the 95% Wilson score interval of `precision`.
     pub ci_low: f64,
+    /// Upper end of that interval.
     pub ci_high: f64,
 }
 
 /// A recorded autolabel run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AutolabelRunRow {
+    /// The run's id.
     pub id: i64,
+    /// The classifier head (model version) whose predictions became the labels.
     pub model_version_id: i64,
+    /// The precision the labels had to reach on the validation items (0 to 1).
     pub target_precision: f64,
+    /// The confidence threshold chosen: predictions at least this confident are labeled.
     pub threshold: f64,
+    /// Human-labeled validation items the threshold was chosen on.
     pub validation_items: u64,
+    /// Validation items at or above the threshold.
     pub support: u64,
+    /// The share of those `support` items the model predicted right.
     pub precision: f64,
+    /// Lower end of the 95% Wilson score interval of `precision`.
     pub ci_low: f64,
+    /// Upper end of that interval.
     pub ci_high: f64,
+    /// Machine labels the run stored.
     pub labeled: u64,
+    /// When the run was recorded (RFC 3339, UTC).
     pub created_at: String,
+    /// When its labels were withdrawn; `None` while they are live.
     pub withdrawn_at: Option<String>,
+    /// Why they were withdrawn, as the lead gave it.
     pub withdrawn_reason: Option<String>,
 }
 
 /// A live (not withdrawn) machine label.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MachineLabelRow {
+    /// The labeled item.
     pub item_id: i64,
+    /// The autolabel run that gave the label.
     pub run_id: i64,
+    /// The model version whose prediction it is.
     pub model_version_id: i64,
     /// JSON text in the template's payload shape.
     pub payload: String,
+    /// The model's confidence in the predicted class (at least the run's threshold).
     pub confidence: f64,
+    /// When the label was stored (RFC 3339, UTC).
     pub created_at: String,
 }
 
 /// An audit batch of a run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditRow {
+    /// The audit's id.
     pub id: i64,
+    /// The autolabel run being audited.
     pub run_id: i64,
+    /// The batch holding the audit: a random sample of the run's machine-labeled items,
+    /// handed to people to label.
     pub batch_id: i64,
+    /// That batch's name.
     pub batch: String,
+    /// Items in the audit batch.
     pub size: u64,
+    /// When the audit was recorded (RFC 3339, UTC).
     pub created_at: String,
 }
 

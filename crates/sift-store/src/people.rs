@@ -8,10 +8,15 @@ use crate::{Result, Store, StoreError};
 /// A person in the project.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct AnnotatorRow {
+    /// The person's id.
     pub id: i64,
+    /// Their name, unique in the project.
     pub name: String,
+    /// What they may do.
     pub role: Role,
+    /// When they were added (RFC 3339, UTC).
     pub created_at: String,
+    /// Whether they have an access token (only its hash is stored; the token itself never is).
     pub has_token: bool,
 }
 
@@ -81,16 +86,19 @@ impl Store {
         self.add_annotator(name, role, None)
     }
 
+    /// The person with this name; `None` when there is none.
     pub fn annotator_by_name(&self, name: &str) -> Result<Option<AnnotatorRow>> {
         let sql = format!("SELECT {COLUMNS} FROM annotators WHERE name = ?1");
         Ok(self.conn.query_row(&sql, [name], row).optional()?)
     }
 
+    /// The person whose access token hashes to `token_hash`; `None` when no one's does.
     pub fn annotator_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<AnnotatorRow>> {
         let sql = format!("SELECT {COLUMNS} FROM annotators WHERE token_hash = ?1");
         Ok(self.conn.query_row(&sql, [token_hash], row).optional()?)
     }
 
+    /// Everyone in the project, by name.
     pub fn annotators(&self) -> Result<Vec<AnnotatorRow>> {
         let sql = format!("SELECT {COLUMNS} FROM annotators ORDER BY name");
         let mut stmt = self.conn.prepare(&sql)?;

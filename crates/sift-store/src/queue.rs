@@ -21,7 +21,9 @@ pub enum QueueReason {
 /// One item of a queue.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct QueueEntry {
+    /// The item to work on.
     pub item_id: i64,
+    /// Why it is in the queue (which also decides its place).
     pub reason: QueueReason,
     /// For items of a batch built by `sift queue`: the informativeness score the item was
     /// ranked by (1 = most uncertain).

@@ -14,7 +14,9 @@ use crate::{ItemRow, Result, Store, StoreError};
 /// A registered model version.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ModelVersionRow {
+    /// The model version's id (what scores, runs and batches refer to).
     pub id: i64,
+    /// The model's registry name (from its config, or the model file's stem).
     pub name: String,
     /// 1, 2, ... per name, in the order the versions were added.
     pub version: i64,
@@ -26,29 +28,43 @@ pub struct ModelVersionRow {
     pub config: String,
     /// What the model file declares (JSON), as checked when it was added.
     pub signature: Option<String>,
+    /// When it was registered (RFC 3339, UTC).
     pub added_at: String,
 }
 
 /// A model version to register.
 #[derive(Debug, Clone, Copy)]
 pub struct NewModelVersion<'a> {
+    /// The registry name; the version number is the next free one for this name.
     pub name: &'a str,
+    /// BLAKE3 of the model file (hex).
     pub file_hash: &'a str,
+    /// Where the stored copy of the model lives (absolute, or relative to the project folder).
     pub file_path: &'a str,
+    /// The model config (TOML), as it is to be stored.
     pub config: &'a str,
+    /// What the model file declares (JSON), if it was checked.
     pub signature: Option<&'a str>,
 }
 
 /// One scoring run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ScoringRunRow {
+    /// The run's id.
     pub id: i64,
+    /// The model version that ran.
     pub model_version_id: i64,
+    /// Where it ran, as the runner names it (e.g. `cpu`, `cuda:0`).
     pub device: String,
+    /// The ONNX Runtime version it ran on.
     pub runtime_version: String,
+    /// When the run started (RFC 3339, UTC).
     pub started_at: String,
+    /// When it ended; `None` while running, or if the process died first.
     pub finished_at: Option<String>,
+    /// Items this run scored (or embedded).
     pub items_scored: i64,
+    /// Items this run could not score (or embed).
     pub items_failed: i64,
     /// `running` (or interrupted), `finished`, `cancelled` or `failed`.
     pub status: String,
@@ -57,6 +73,7 @@ pub struct ScoringRunRow {
 /// The outcome of scoring one item, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreRecord {
+    /// The item scored.
     pub item_id: i64,
     /// `(strategy, score)`; the score is `None` for every strategy when the item failed.
     pub scores: Vec<(String, Option<f64>)>,
@@ -69,17 +86,23 @@ pub struct ScoreRecord {
 /// How many items one model version has scored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ModelScoreCounts {
+    /// The model version's id.
     pub model_version_id: i64,
+    /// The model's registry name.
     pub name: String,
+    /// The version number under that name (from 1).
     pub version: i64,
     /// Items with scores from this version.
     pub items_scored: u64,
     /// Items this version could not score (their latest attempt failed).
     pub items_failed: u64,
+    /// Runs of this version (scoring and embedding).
     pub runs: u64,
-    /// Device and ONNX Runtime version of the newest run.
+    /// Device of the newest run; `None` when it never ran.
     pub last_device: Option<String>,
+    /// ONNX Runtime version of the newest run.
     pub last_runtime_version: Option<String>,
+    /// When the newest run started (RFC 3339, UTC).
     pub last_run_at: Option<String>,
 }
 
@@ -89,15 +112,22 @@ pub type StoredScore = (String, Option<f64>, Option<String>);
 /// A scored candidate for a batch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoredItem {
+    /// The candidate item.
     pub item_id: i64,
+    /// Its score for the strategy asked for, in `[0, 1]`, 1 the most uncertain.
     pub score: f64,
 }
 
 /// A batch to create from ranked items.
 #[derive(Debug, Clone, Copy)]
 pub struct NewBatch<'a> {
+    /// The batch's name; must be unique in the project.
     pub name: &'a str,
+    /// How its items were picked: an uncertainty strategy (e.g. `entropy`) for a batch built
+    /// from scores, `queue-first` for a batch its assignees get before other new work;
+    /// `None` for a plain batch.
     pub strategy: Option<&'a str>,
+    /// The model version whose scores (or machine labels) chose the items, if any.
     pub model_version_id: Option<i64>,
     /// Items in batch order (position 0 first) with the score they were ranked by.
     pub items: &'a [(i64, Option<f64>)],
@@ -108,10 +138,17 @@ pub struct NewBatch<'a> {
 /// A batch row.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BatchRow {
+    /// The batch's id.
     pub id: i64,
+    /// Its unique name.
     pub name: String,
+    /// When it was made (RFC 3339, UTC).
     pub created_at: String,
+    /// How its items were picked: an uncertainty strategy (e.g. `entropy`) for a batch built
+    /// from scores, `queue-first` for a batch its assignees get before other new work;
+    /// `None` for a plain batch.
     pub strategy: Option<String>,
+    /// The model version whose scores (or machine labels) chose the items, if any.
     pub model_version_id: Option<i64>,
 }
 

@@ -7,25 +7,34 @@ use crate::{Result, Store};
 /// Items and annotations by state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct StatusCounts {
+    /// Items in the project.
     pub items: u64,
     /// Items nobody has started.
     pub unlabeled: u64,
     /// Annotations by state (`draft`, `submitted`, `approved`, `returned`).
     pub annotations: BTreeMap<String, u64>,
+    /// Each person's counts, by name (people with no annotations included).
     pub by_annotator: Vec<AnnotatorCounts>,
+    /// Imports committed so far (each batch pulled through sync counts as one).
     pub imports: u64,
 }
 
 /// One person's annotations by state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct AnnotatorCounts {
+    /// The person's name.
     pub name: String,
+    /// Their role (`annotator`, `reviewer` or `lead`).
     pub role: String,
+    /// Their annotations by state; states they have none in are absent.
     pub states: BTreeMap<String, u64>,
+    /// Their total active time over all annotations, in milliseconds (saturating).
     pub time_spent_ms: i64,
 }
 
 impl Store {
+    /// The counts `sift status` shows: items, unlabeled items, annotations by state, each
+    /// person's counts and the number of imports.
     pub fn status(&self) -> Result<StatusCounts> {
         let mut s = StatusCounts {
             items: self.item_count()?,

@@ -14,7 +14,9 @@ use crate::{Decision, Result, Store, StoreError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
 pub enum Direction {
+    /// From this project to the bucket.
     Push,
+    /// From the bucket into this project.
     Pull,
 }
 
@@ -28,19 +30,28 @@ impl Direction {
 /// A remote object as last transferred.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncObject {
+    /// The object's key in the bucket.
     pub key: String,
+    /// Its size in bytes.
     pub size: i64,
+    /// SHA-256 of its bytes (64 lower-case hex digits).
     pub sha256: String,
+    /// The ETag the store returned, when it returned one.
     pub etag: Option<String>,
 }
 
 /// One item of a batch, as the lead pushes it.
 #[derive(Debug, Clone)]
 pub struct BatchItemRow {
+    /// The item's id in this project.
     pub item_id: i64,
+    /// The item's place in the batch (0 first).
     pub position: i64,
+    /// The manifest object as imported (JSON text).
     pub content: String,
+    /// The item's content hash (BLAKE3, 16 bytes), which the annotator's project deduplicates by.
     pub content_hash: [u8; 16],
+    /// The item's media reference in the lead's project (a path or a remote URI).
     pub media_ref: Option<String>,
     /// Names of the annotators the item is assigned to.
     pub annotators: Vec<String>,
@@ -49,15 +60,20 @@ pub struct BatchItemRow {
 /// A batch name and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchName {
+    /// The batch's id.
     pub id: i64,
+    /// The batch's unique name.
     pub name: String,
 }
 
 /// One item of a batch pulled from the lead.
 #[derive(Debug, Clone)]
 pub struct PulledItem {
+    /// The manifest object as imported (JSON text).
     pub content: String,
+    /// The item's content hash (BLAKE3, 16 bytes), which this project deduplicates by.
     pub hash: [u8; 16],
+    /// The item's place in the batch (0 first).
     pub position: i64,
     /// Where the item's media is on this machine (or the lead's reference when not downloaded).
     pub media_ref: Option<String>,
@@ -68,9 +84,13 @@ pub struct PulledItem {
 /// A batch pulled from the lead, applied in one transaction.
 #[derive(Debug, Clone)]
 pub struct PulledBatch<'a> {
+    /// The batch's name (the lead's).
     pub name: &'a str,
+    /// Where the batch was read from (its manifest object), recorded as the import's file.
     pub source: &'a str,
+    /// This project's annotator the items are assigned to.
     pub annotator_id: i64,
+    /// The batch's items, in the manifest's order.
     pub items: Vec<PulledItem>,
     /// The objects this batch was read from, recorded as pulled with it.
     pub objects: Vec<SyncObject>,
@@ -79,41 +99,63 @@ pub struct PulledBatch<'a> {
 /// What applying a pulled batch changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PulledBatchStats {
+    /// Items new to this project.
     pub items_added: u64,
+    /// Items this project already had (same content hash); they join the batch as they are.
     pub items_existing: u64,
 }
 
 /// A pulled item's media object and the item's media reference here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PulledMedia {
+    /// The item's id in this project.
     pub item_id: i64,
+    /// The item's media reference here now: a local path once downloaded, else the lead's
+    /// reference.
     pub local: Option<String>,
+    /// The lead's media object key.
     pub key: String,
+    /// Its size in bytes.
     pub size: i64,
+    /// SHA-256 of its bytes (hex).
     pub sha256: String,
 }
 
 /// A version not yet pushed (annotator side).
 #[derive(Debug, Clone)]
 pub struct UnpushedVersion {
+    /// The batch the item belongs to (the first, if several).
     pub batch: String,
+    /// The item's content hash: how lead and annotator name the same item across projects.
     pub item_hash: [u8; 16],
+    /// The annotation (in this project) the version belongs to.
     pub annotation_id: i64,
+    /// The annotation version number (from 1).
     pub version: i64,
+    /// Whether that save was a submission (`false`: a draft).
     pub submitted: bool,
+    /// The annotation as JSON text (the template kind's payload).
     pub payload: String,
+    /// Active time that save added, in milliseconds.
     pub time_spent_ms: i64,
+    /// When it was saved (RFC 3339, UTC).
     pub created_at: String,
 }
 
 /// One version read from a result segment (lead side).
 #[derive(Debug, Clone)]
 pub struct RemoteVersion {
+    /// The item's content hash: how lead and annotator name the same item across projects.
     pub item_hash: [u8; 16],
+    /// The annotation version number (from 1).
     pub version: i64,
+    /// Whether that save was a submission (`false`: a draft).
     pub submitted: bool,
+    /// The annotation as JSON text (the template kind's payload).
     pub payload: String,
+    /// Active time that save added, in milliseconds.
     pub time_spent_ms: i64,
+    /// When it was saved (RFC 3339, UTC).
     pub created_at: String,
     /// Line of the segment, for messages.
     pub line: u64,
@@ -122,29 +164,44 @@ pub struct RemoteVersion {
 /// A result segment to merge (lead side).
 #[derive(Debug, Clone)]
 pub struct SegmentMerge<'a> {
+    /// The segment object, recorded as pulled in the same transaction as the merge.
     pub object: SyncObject,
+    /// The annotator who pushed the segment; must already be in this project.
     pub annotator: &'a str,
+    /// The batch the segment's work is for.
     pub batch: &'a str,
+    /// The versions the segment holds, in the segment's order.
     pub versions: Vec<RemoteVersion>,
 }
 
 /// A review the lead made of an annotator's version, as it travels to that annotator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncedReview {
+    /// The item's content hash: how lead and annotator name the same item across projects.
     pub item_hash: [u8; 16],
+    /// The annotation version judged.
     pub version: i64,
+    /// Approved or returned.
     pub decision: Decision,
+    /// The reviewer's comment, if any.
     pub comment: Option<String>,
+    /// What the comment points at, as JSON (`{"span":[s,e]}`, `{"object":"id"}` or
+    /// `{"time":12.5}`).
     pub anchor: Option<String>,
+    /// The reviewer's name.
     pub reviewer: String,
+    /// When the review was made (RFC 3339, UTC).
     pub created_at: String,
 }
 
 /// Reviews pulled from the lead for one annotator in one batch (annotator side).
 #[derive(Debug, Clone)]
 pub struct PulledReviews<'a> {
+    /// The remote object this came from, recorded as pulled in the same transaction.
     pub object: SyncObject,
+    /// The batch the reviews are for.
     pub batch: &'a str,
+    /// This project's annotator whose work was reviewed.
     pub annotator_id: i64,
     /// With the line each came from, for messages.
     pub reviews: Vec<(u64, SyncedReview)>,

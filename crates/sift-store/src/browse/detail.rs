@@ -13,12 +13,14 @@ pub struct ItemSource {
     pub file: String,
     /// The item's line (1-based) in it.
     pub line: i64,
+    /// When that import started (RFC 3339, UTC).
     pub imported_at: String,
 }
 
 /// One batch holding an item.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ItemBatchRow {
+    /// The batch's name.
     pub batch: String,
     /// The item's place in the batch (0 first).
     pub position: i64,
@@ -31,9 +33,13 @@ pub struct ItemBatchRow {
 /// One stored score of an item.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ItemScoreRow {
+    /// The model's registry name.
     pub model: String,
+    /// The model version's number under that name (from 1).
     pub version: i64,
+    /// The uncertainty strategy (`least-confidence`, `margin`, `ratio`, `entropy`).
     pub strategy: String,
+    /// The score in `[0, 1]`, 1 the most uncertain; `None` when the item could not be scored.
     pub score: Option<f64>,
     /// Why the item could not be scored, when it could not.
     pub error: Option<String>,

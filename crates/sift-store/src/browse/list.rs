@@ -16,7 +16,9 @@ pub struct ItemFilter {
     pub states: Vec<ItemState>,
     /// Items this annotator worked on or is assigned.
     pub annotator_id: Option<i64>,
+    /// Items of one batch, or items of no batch.
     pub batch: Option<BatchFilter>,
+    /// Items whose score lies in a range.
     pub score: Option<ScoreFilter>,
     /// Words that must all occur in the item's text (the last one as a prefix).
     pub search: Option<String>,
@@ -25,16 +27,22 @@ pub struct ItemFilter {
 /// Items of one batch, or of none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchFilter {
+    /// Items held by the batch with this id.
     Batch(i64),
+    /// Items that no batch holds.
     NoBatch,
 }
 
 /// Items whose score for one model version and strategy lies in `min..=max`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreFilter {
+    /// The model version whose scores count.
     pub model_version_id: i64,
+    /// The uncertainty strategy (`least-confidence`, `margin`, `ratio`, `entropy`).
     pub strategy: String,
+    /// The lowest score kept (inclusive).
     pub min: f64,
+    /// The highest score kept (inclusive).
     pub max: f64,
 }
 
@@ -48,13 +56,21 @@ pub enum SortKey {
     /// Last change to anyone's work on the item (items never worked on last).
     Updated,
     /// One model version's score for one strategy (unscored items last).
-    Score { model_version_id: i64, strategy: String },
+    Score {
+        /// The model version whose scores order the items.
+        model_version_id: i64,
+        /// The uncertainty strategy whose score is used.
+        strategy: String,
+    },
 }
 
 /// A sort key and its direction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemSort {
+    /// What to order by.
     pub key: SortKey,
+    /// Largest (or newest, or most advanced) first. Either way, unscored and never-worked
+    /// items stay last and ties stay in import order.
     pub descending: bool,
 }
 
@@ -70,10 +86,14 @@ impl Default for ItemSort {
 /// One row of the item table.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ItemListRow {
+    /// The item's id.
     pub id: i64,
     /// The start of the manifest object (at most 4096 characters of JSON text).
     pub content_head: String,
+    /// The item's media as stored at import: a local path (resolved against the manifest's
+    /// folder) or a remote URI such as `s3://...`; `None` for items without media.
     pub media_ref: Option<String>,
+    /// The item's summed state over everyone's work.
     pub state: ItemState,
     /// Everyone who worked on it, comma-separated.
     pub annotators: String,

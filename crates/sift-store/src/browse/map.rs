@@ -10,17 +10,24 @@ use crate::{Result, Store};
 /// Stored embeddings of one model version and length.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EmbeddingSource {
+    /// The encoder's model version id.
     pub model_version_id: i64,
+    /// The model's registry name.
     pub model: String,
+    /// The version number under that name (from 1).
     pub version: i64,
+    /// The vectors' length, in `f32` values.
     pub dim: i64,
+    /// How many items have a vector of this version and length.
     pub items: u64,
 }
 
 /// Item vectors of one length, row after row.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vectors {
+    /// The items, in the order of their rows in `values`.
     pub ids: Vec<i64>,
+    /// Values per vector.
     pub dim: usize,
     /// `ids.len() * dim` values.
     pub values: Vec<f32>,
@@ -31,11 +38,14 @@ pub struct Vectors {
 /// What a map point is coloured by.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ItemMapInfo {
+    /// The item's id.
     pub id: i64,
     /// Summed state rank ([`super::ItemState::rank`]).
     pub state_rank: i64,
     /// The first person who worked on it, if anyone did.
     pub annotator_id: Option<i64>,
+    /// The requested model version's score for the requested strategy; `None` when none was
+    /// asked for or the item has none.
     pub score: Option<f64>,
 }
 

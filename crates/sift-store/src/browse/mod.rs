@@ -71,6 +71,7 @@ impl ItemState {
         }
     }
 
+    /// The state's lower-case name, as serialized and as [`FromStr`](std::str::FromStr) reads it.
     pub fn as_str(self) -> &'static str {
         match self {
             ItemState::Unlabeled => "unlabeled",

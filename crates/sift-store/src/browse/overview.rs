@@ -10,11 +10,17 @@ use crate::{Result, Store};
 /// Items by summed state ([`ItemState`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ItemStateCounts {
+    /// Items in all (the sum of the five states).
     pub total: u64,
+    /// Items nobody has started.
     pub unlabeled: u64,
+    /// Items whose most advanced annotation is a draft.
     pub draft: u64,
+    /// Items whose most advanced annotation was returned for rework.
     pub returned: u64,
+    /// Items with a submission waiting for review and none approved.
     pub submitted: u64,
+    /// Items with at least one approved annotation.
     pub approved: u64,
 }
 
@@ -44,13 +50,19 @@ impl ItemStateCounts {
 /// One person's work: their annotations by state, and the time their saves recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct AnnotatorActivity {
+    /// The person's id.
     pub id: i64,
+    /// Their name.
     pub name: String,
+    /// Their role (`annotator`, `reviewer` or `lead`).
     pub role: String,
+    /// Their annotations in the draft state.
     pub drafts: u64,
     /// Waiting for review.
     pub submitted: u64,
+    /// Their approved annotations.
     pub approved: u64,
+    /// Their annotations returned for rework (and not yet resubmitted).
     pub returned: u64,
     /// Items assigned to them that they have not started.
     pub assigned_open: u64,
@@ -63,10 +75,17 @@ pub struct AnnotatorActivity {
 /// One batch and how far its items have got.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BatchProgress {
+    /// The batch's id.
     pub id: i64,
+    /// Its unique name.
     pub name: String,
+    /// When it was made (RFC 3339, UTC).
     pub created_at: String,
+    /// How its items were picked: an uncertainty strategy (e.g. `entropy`) for a batch built
+    /// from scores, `queue-first` for a batch its assignees get before other new work;
+    /// `None` for a plain batch.
     pub strategy: Option<String>,
+    /// Items in the batch.
     pub items: u64,
     /// Items assigned to someone.
     pub assigned: u64,

@@ -3,4 +3,20 @@
 /**
  * One person's annotations by state.
  */
-export type AnnotatorCounts = { name: string, role: string, states: { [key in string]: number }, time_spent_ms: number, };
+export type AnnotatorCounts = { 
+/**
+ * The person's name.
+ */
+name: string, 
+/**
+ * Their role (`annotator`, `reviewer` or `lead`).
+ */
+role: string, 
+/**
+ * Their annotations by state; states they have none in are absent.
+ */
+states: { [key in string]: number }, 
+/**
+ * Their total active time over all annotations, in milliseconds (saturating).
+ */
+time_spent_ms: number, };

@@ -4,4 +4,13 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * The boundary error: `{ "code": "...", "message": "..." }`.
  */
-export type ApiError = { code: ErrorCode, message: string, };
+export type ApiError = { 
+/**
+ * The kind of failure; the UI and scripts branch on this, never on `message`.
+ */
+code: ErrorCode, 
+/**
+ * A human-readable explanation (naming the file, line or field where there is one);
+ * also the error's `Display` text. Wording may change between versions.
+ */
+message: string, };

@@ -4,7 +4,15 @@ import type { QueueReason } from "./QueueReason";
 /**
  * One item of a queue.
  */
-export type QueueEntry = { item_id: number, reason: QueueReason, 
+export type QueueEntry = { 
+/**
+ * The item to work on.
+ */
+item_id: number, 
+/**
+ * Why it is in the queue (which also decides its place).
+ */
+reason: QueueReason, 
 /**
  * For items of a batch built by `sift queue`: the informativeness score the item was
  * ranked by (1 = most uncertain).

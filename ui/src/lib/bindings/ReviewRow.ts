@@ -4,8 +4,32 @@ import type { Decision } from "./Decision";
 /**
  * A review of one version.
  */
-export type ReviewRow = { id: number, version: number, reviewer: string, decision: Decision, comment: string | null, 
+export type ReviewRow = { 
+/**
+ * The review's id.
+ */
+id: number, 
+/**
+ * The annotation version that was judged.
+ */
+version: number, 
+/**
+ * The reviewer's name.
+ */
+reviewer: string, 
+/**
+ * Approved or returned.
+ */
+decision: Decision, 
+/**
+ * The reviewer's comment to the annotator, if any.
+ */
+comment: string | null, 
 /**
  * JSON anchor: `{"span":[s,e]}`, `{"object":"id"}` or `{"time":12.5}`.
  */
-anchor: string | null, created_at: string, };
+anchor: string | null, 
+/**
+ * When the review was recorded (RFC 3339, UTC).
+ */
+created_at: string, };

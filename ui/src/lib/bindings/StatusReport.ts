@@ -9,7 +9,11 @@ export type StatusReport = {
 /**
  * What the project is.
  */
-project: ProjectInfo, items: number, 
+project: ProjectInfo, 
+/**
+ * Items in the project.
+ */
+items: number, 
 /**
  * Items nobody has started.
  */
@@ -17,4 +21,12 @@ unlabeled: number,
 /**
  * Annotations by state (`draft`, `submitted`, `approved`, `returned`).
  */
-annotations: { [key in string]: number }, by_annotator: Array<AnnotatorCounts>, imports: number, };
+annotations: { [key in string]: number }, 
+/**
+ * Each person's counts, by name (people with no annotations included).
+ */
+by_annotator: Array<AnnotatorCounts>, 
+/**
+ * Imports committed so far (each batch pulled through sync counts as one).
+ */
+imports: number, };
