@@ -84,7 +84,7 @@ impl Sessions {
     pub(crate) fn create(&self, token: String) -> Result<String, getrandom::Error> {
         let mut bytes = [0u8; ID_BYTES];
         getrandom::fill(&mut bytes)?;
-        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let id = sift_core::hex::encode(&bytes);
         let now = Instant::now();
         let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
         live.retain(|_, s| !self.expired(s, now));
