@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 use sift_api::{EmbedOptions, ModelInfo, Project};
@@ -98,22 +98,17 @@ pub fn embed(args: EmbedArgs, out: &Out) -> anyhow::Result<()> {
     }
     let batch_size = encoder.batch_size(batch_size.or(config.batch_size).unwrap_or(32));
     let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = Arc::clone(&cancel);
-        // First Ctrl-C: finish the batch in flight, save, stop. Second: stop now (what was
-        // saved stays; the run is left marked as running).
-        let _ = ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\ncancelling after the current batch (Ctrl-C again to stop at once)…");
-        });
-    }
+    // First Ctrl-C: finish the batch in flight, save, stop. Second: stop now (what was
+    // saved stays; the run is left marked as running).
+    crate::interrupt::stop_on_ctrl_c(
+        &cancel,
+        "cancelling after the current batch (Ctrl-C again to stop at once)…",
+    );
     let report = project.embed(
         &model,
         &mut encoder,
         &EmbedOptions { batch_size, limit },
-        &Bar::new(out.quiet_progress()),
+        &Bar::new(out.is_json()),
         &cancel,
     )?;
     out.emit(&report, || {
