@@ -66,6 +66,12 @@ fn help_lists_the_values_of_enumerated_options() {
     let styles: Vec<&str> = sift_api::SftStyle::VARIANTS.iter().map(|s| s.as_str()).collect();
     assert!(export.contains(&names(&styles)), "{export:?}");
 
+    let imports: Vec<&str> = sift_api::ImportFormat::VARIANTS
+        .iter()
+        .map(|f| f.as_str())
+        .collect();
+    assert_eq!(possible_values(&["import"]), [names(&imports)]);
+
     let roles: Vec<&str> = sift_api::Role::VARIANTS.iter().map(|r| r.as_str()).collect();
     assert_eq!(possible_values(&["annotator", "add"]), [names(&roles)]);
 

@@ -93,8 +93,11 @@ enum Command {
         /// Longest accepted line (or Label Studio task), in bytes.
         #[arg(long, default_value_t = sift_manifest_limit())]
         max_line_bytes: usize,
-        /// gt or label-studio (default: .jsonl/.manifest files are gt, others are sniffed).
-        #[arg(long)]
+        /// Manifest format (default: .jsonl/.manifest files are gt, others are sniffed).
+        #[arg(
+            long,
+            value_parser = choices::parsed(str::parse::<ImportFormat>, ImportFormat::VARIANTS.iter().map(|f| f.as_str())),
+        )]
         format: Option<ImportFormat>,
         /// The folder local media may be served from (default: the manifest's folder; the
         /// home folder, `/` and system folders only when named here).
@@ -120,7 +123,7 @@ enum Command {
             long,
             short = 'f',
             default_value = "gt",
-            value_parser = choices::parsed(str::parse::<ExportFormat>, ExportFormat::ALL.map(ExportFormat::as_str)),
+            value_parser = choices::parsed(str::parse::<ExportFormat>, ExportFormat::VARIANTS.iter().map(|f| f.as_str())),
         )]
         format: ExportFormat,
         /// Only approved annotations.
