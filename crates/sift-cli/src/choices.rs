@@ -13,12 +13,15 @@ pub(crate) struct Listed<P> {
     names: Vec<&'static str>,
 }
 
+/// A `FromStr::from_str` (or `str::parse`) as a value parser.
+type ParseFn<T, E> = fn(&str) -> Result<T, E>;
+
 /// Parses with `T`'s `FromStr` (exactly as clap does for a plain `T` field, errors included)
 /// and lists `names` in `--help`.
 pub(crate) fn parsed<T, E>(
-    parse: fn(&str) -> Result<T, E>,
+    parse: ParseFn<T, E>,
     names: impl IntoIterator<Item = &'static str>,
-) -> Listed<fn(&str) -> Result<T, E>>
+) -> Listed<ParseFn<T, E>>
 where
     T: Send + Sync + Clone + 'static,
     E: Into<Box<dyn std::error::Error + Send + Sync + 'static>> + 'static,
