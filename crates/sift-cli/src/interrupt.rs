@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::output;
-
 /// Sets `stop` on the first Ctrl-C (printing `message` on standard error) and exits with
 /// status 130 on the second. When the handler cannot be installed, says so: Ctrl-C then
 /// stops the process at once, which loses nothing already saved.
@@ -15,11 +13,9 @@ pub(crate) fn stop_on_ctrl_c(stop: &Arc<AtomicBool>, message: &'static str) {
         if stop.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        output::stderr(&format!("\n{message}\n"));
+        eprintln!("\n{message}");
     });
     if let Err(e) = installed {
-        output::stderr(&format!(
-            "note: Ctrl-C will stop at once, without finishing the step in progress ({e})\n"
-        ));
+        eprintln!("note: Ctrl-C will stop at once, without finishing the step in progress ({e})");
     }
 }

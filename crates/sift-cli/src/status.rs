@@ -19,10 +19,10 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
     }
     out.status(&status);
     if !models.is_empty() {
-        let mut table = String::from("\n  model                           scored  failed  runs  last run\n");
+        println!("\n  model                           scored  failed  runs  last run");
         for m in &models {
-            table.push_str(&format!(
-                "  {:<29} {:>8} {:>7} {:>5}  {}\n",
+            println!(
+                "  {:<29} {:>8} {:>7} {:>5}  {}",
                 format!("{}@{}", m.name, m.version),
                 m.items_scored,
                 m.items_failed,
@@ -34,9 +34,8 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
                     ),
                     _ => "never".to_owned(),
                 }
-            ));
+            );
         }
-        crate::output::stdout(&table);
     }
     Ok(())
 }
