@@ -299,7 +299,7 @@ pub(crate) fn validate_person_name(name: &str) -> Result<()> {
 fn new_token() -> Result<String> {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("no randomness for a token: {e}")))?;
-    Ok(format!("sift_{}", sync::hex(&bytes)))
+    Ok(format!("sift_{}", sift_core::hex::encode(&bytes)))
 }
 
 fn token_hash(token: &str) -> [u8; 32] {

@@ -53,9 +53,9 @@ struct TrainArgs {
     /// Seed of the validation split.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// least-confidence, margin, ratio or entropy (default: the learn.strategy setting, else
+    /// Uncertainty strategy of the new queue order (default: the learn.strategy setting, else
     /// margin).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::choices::unparsed(Strategy::ALL.map(Strategy::name)))]
     strategy: Option<String>,
     /// Train on live machine labels (`sift autolabel`) too.
     #[arg(long)]
@@ -97,7 +97,7 @@ enum LearnCommand {
         #[arg(long)]
         features: Option<String>,
         /// learn.strategy: the queue order's strategy.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::choices::unparsed(Strategy::ALL.map(Strategy::name)))]
         strategy: Option<String>,
         /// learn.gold_field: the manifest field with gold items' true class.
         #[arg(long)]
@@ -240,17 +240,12 @@ fn train(args: TrainArgs, out: &Out) -> anyhow::Result<()> {
     let cancel = AtomicBool::new(false);
     if let Some(command) = project.training_command()? {
         let runtime = OnnxRuntime { device };
-        let report = project.learn_with_command(
-            &opts,
-            &command,
-            &runtime,
-            &Bar::new(out.quiet_progress()),
-            &cancel,
-        )?;
+        let report =
+            project.learn_with_command(&opts, &command, &runtime, &Bar::new(out.is_json()), &cancel)?;
         out.emit(&report, || command_text(&report));
         return Ok(());
     }
-    let report = project.learn(&opts, &Bar::new(out.quiet_progress()))?;
+    let report = project.learn(&opts, &Bar::new(out.is_json()))?;
     out.emit(&report, || learn_text(&report));
     Ok(())
 }
