@@ -396,6 +396,22 @@ impl Store {
         Ok(())
     }
 
+    /// The prediction of `model_version_id` for one item: `(top, values)`.
+    pub fn prediction(&self, model_version_id: i64, item_id: i64) -> Result<Option<(u32, Vec<f32>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT top, vals FROM predictions WHERE model_version_id = ?1 AND item_id = ?2",
+        )?;
+        let mut rows = stmt.query(params![model_version_id, item_id])?;
+        let Some(r) = rows.next()? else {
+            return Ok(None);
+        };
+        let top: i64 = r.get(0)?;
+        let values = decode(r.get_ref(1)?.as_blob()?, || {
+            format!("the prediction of item {item_id}")
+        })?;
+        Ok(Some((u32::try_from(top).unwrap_or(u32::MAX), values)))
+    }
+
     /// The top column of every prediction of `model_version_id`, by item.
     pub fn prediction_tops(&self, model_version_id: i64) -> Result<Vec<(i64, u32)>> {
         let mut stmt = self.conn.prepare_cached(

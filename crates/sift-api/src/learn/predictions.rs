@@ -24,11 +24,21 @@ impl Project {
     /// The head versions whose predictions are current: the newest classifier round, or the
     /// newest version of every reward head.
     fn current_prediction_rounds(&self) -> Result<Vec<LearnRoundRow>> {
-        let rounds = self.store.learn_rounds()?;
-        let Some(newest) = rounds.last() else {
+        let current = self.current_heads()?;
+        if current.is_empty() {
             return Err(Error::Conflict(
                 "no head has been trained yet: run `sift learn` first".into(),
             ));
+        }
+        Ok(current)
+    }
+
+    /// The head versions whose predictions are current (see `current_prediction_rounds`),
+    /// oldest first; empty when no head has been trained.
+    pub(crate) fn current_heads(&self) -> Result<Vec<LearnRoundRow>> {
+        let rounds = self.store.learn_rounds()?;
+        let Some(newest) = rounds.last() else {
+            return Ok(Vec::new());
         };
         if newest.head != "reward" {
             return Ok(vec![newest.clone()]);

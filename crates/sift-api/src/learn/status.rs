@@ -51,6 +51,8 @@ pub struct LearnStatus {
     pub rule: StoppingRule,
     /// The learned queue order in force.
     pub queue_order: Option<sift_store::QueueOrderRow>,
+    /// Suggestions shown to annotators and how often they were accepted unchanged.
+    pub suggestions: super::SuggestionFigures,
 }
 
 fn view(r: &LearnRoundRow) -> RoundView {
@@ -113,6 +115,7 @@ impl Project {
             heads,
             rule,
             queue_order: self.store.queue_order()?,
+            suggestions: self.suggestion_figures()?,
         })
     }
 }
