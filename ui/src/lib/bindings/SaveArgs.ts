@@ -8,4 +8,12 @@ export type SaveArgs = { item_id: number, payload: JsonValue,
 /**
  * Active time spent since the previous save.
  */
-time_spent_ms: number, };
+time_spent_ms: number, 
+/**
+ * A model suggestion was shown for the item (absent: none was).
+ */
+suggestion_shown?: boolean, 
+/**
+ * The saved answer is that suggestion, unchanged.
+ */
+suggestion_accepted?: boolean, };
