@@ -19,7 +19,7 @@ fn a_suggestion_is_recorded_with_its_version_and_counted_over_submissions() {
         accepted: false,
         model_version_id: None,
     };
-    let a = store
+    store
         .record_work_with(1, ann, Action::SaveDraft, "{}", 0, Some(&taken))
         .unwrap();
     let a = store
