@@ -43,7 +43,7 @@ pub use faults::StorageFault;
 pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport};
 pub use items::ItemRow;
 pub use learning::{
-    LearnRoundRow, NewLearnRound, PREDICTION_CHUNK, PredictionRow, QueueOrderRow, RoundPool,
+    LearnRoundRow, NewLearnRound, PREDICTION_CHUNK, PredictionRow, QueueOrderRow, RoundHead, RoundPool,
     TrainingAnnotation,
 };
 pub use machine_labels::{AuditRow, AutolabelRunRow, MachineLabelRow, NewAutolabelRun};

@@ -18,10 +18,11 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use sift_store::{LearnRoundRow, SuggestionUse};
+use sift_store::{RoundHead, SuggestionUse};
 use sift_template::Spec;
 
 use super::MULTI_LABEL_THRESHOLD;
+use super::predictions::current_rounds;
 use crate::{Error, Project, Result};
 
 /// The project setting that turns suggestions off (`off`) or on (`on`, the default).
@@ -148,7 +149,7 @@ impl Project {
         if !self.suggestions_enabled()? {
             return Ok(None);
         }
-        let heads = self.current_heads()?;
+        let heads = current_rounds(self.store.round_heads()?, |r| (&r.head, &r.name));
         let Some(newest) = heads.last() else {
             return Ok(None);
         };
@@ -197,14 +198,14 @@ impl Project {
         &self,
         item_id: i64,
         content: &Value,
-        heads: &[LearnRoundRow],
+        heads: &[RoundHead],
     ) -> Result<Option<(Suggestion, i64)>> {
         let Ok(responses) = self.template.responses(content) else {
             return Ok(None);
         };
         let ids: Vec<String> = responses.into_iter().map(|r| r.id).collect();
         let mut rankings = BTreeMap::new();
-        let mut maker: Option<&LearnRoundRow> = None;
+        let mut maker: Option<&RoundHead> = None;
         for round in heads.iter().filter(|r| r.head == "reward") {
             let Some(dim) = round.outputs.first() else {
                 continue;
