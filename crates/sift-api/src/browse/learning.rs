@@ -12,9 +12,13 @@ use crate::{BatchEntry, Error, ModelInfo, Progress, Project, QueueOptions, Resul
 /// Scores of one strategy in equal bins between the smallest and largest.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScoreHistogram {
+    /// The strategy scored (`least-confidence`, `margin`, `ratio`, `entropy`).
     pub strategy: String,
+    /// The smallest score: the left edge of the first bin.
     pub lo: f64,
+    /// The largest score: the right edge of the last bin.
     pub hi: f64,
+    /// Items per bin, left to right.
     pub counts: Vec<u64>,
 }
 
@@ -23,7 +27,9 @@ pub struct ScoreHistogram {
 pub struct QueuePreview {
     /// `name@version` of the model whose scores rank the items.
     pub model: String,
+    /// The strategy whose scores rank the items.
     pub strategy: String,
+    /// Whether the pick is diverse ("cluster the uncertain") rather than the plain top scores.
     pub diverse: bool,
     /// Unlabeled, unbatched scored items the batch is chosen from.
     pub candidates: usize,
@@ -36,18 +42,22 @@ pub struct QueuePreview {
 /// One round of the learning loop: a model version trained on the labels so far.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LearningRound {
+    /// The model the round trained a version of.
     pub model: String,
+    /// The version it made.
     pub version: i64,
     /// Labels the version was trained on.
     pub labels: u64,
     /// Validation metrics, `(name, value)`: accuracy, macro-F1, log loss, calibration error…
     pub metrics: Vec<(String, f64)>,
+    /// When the version was trained (RFC 3339, UTC).
     pub trained_at: String,
 }
 
 /// What a learning run did.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LearningReport {
+    /// The round the run recorded.
     pub round: LearningRound,
     /// Items rescored and requeued, and anything else the run has to say.
     pub notes: Vec<String>,
