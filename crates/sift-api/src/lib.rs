@@ -37,7 +37,7 @@ pub use embed::{EmbedOptions, EmbedReport, EmbeddingCounts, Encoder, VectorResul
 pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
-pub use learn::{FeatureSource, LearnOptions, LearnReport};
+pub use learn::{FeatureSource, LearnOptions, LearnReport, RankingSuggestion, Suggestion};
 pub use progress::{NoProgress, Progress};
 pub use scoring::{
     BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, PlainBatchReport,

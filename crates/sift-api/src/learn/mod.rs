@@ -8,7 +8,8 @@
 //! for rankings ([`reward`]), registering a head ([`register`]), rescoring and requeueing
 //! ([`rescore`]), the learning curve and stopping rule ([`status`]), retraining through an
 //! outside command ([`command`]), rounds in the background ([`runner`]), the loop's project settings
-//! ([`settings`]), and the predictions export ([`predictions`]).
+//! ([`settings`]), the predictions export ([`predictions`]), and the suggestions annotators
+//! see ([`suggestions`]).
 
 mod classifier;
 mod command;
@@ -21,6 +22,7 @@ mod reward;
 mod runner;
 mod settings;
 mod status;
+mod suggestions;
 
 use std::time::Instant;
 
@@ -39,6 +41,9 @@ pub use rescore::RescoreReport;
 pub use runner::{LearnRunner, RunnerEvent, RunnerSettings, SETTING_EVERY, every_setting};
 pub use settings::LEARN_SETTINGS;
 pub use status::{HeadHistory, LearnStatus, RoundView};
+pub use suggestions::{
+    RankingSuggestion, SETTING_SUGGESTIONS, Suggestion, SuggestionFigures, SuggestionReport,
+};
 
 pub(crate) use features::{Pool, field_value, with_vector};
 pub(crate) use register::read_head;
