@@ -234,7 +234,7 @@ fn the_learning_view_says_what_is_missing() {
     let mut h = lab(&project, egui::Theme::Light, dir.path());
     wait_label(&mut h, "5 items");
     h.get_by_label("Learning").click();
-    wait_label(&mut h, "No learning runs yet: run `sift learn`");
+    wait_label(&mut h, sift_lab::views::learning::NO_ROUNDS);
     wait_label_contains(&mut h, "no item has been scored yet");
     h.get_by_label("Data map").click();
     wait_label_contains(&mut h, "No vectors to map yet");

@@ -36,6 +36,16 @@ pub struct ItemRow {
     pub updated_at: Option<String>,
     /// Scores of the model version asked for, by strategy name.
     pub scores: Vec<(String, Option<f64>)>,
+    /// What the model version asked for predicts, when it is a head of the learning loop
+    /// with a prediction for this item.
+    pub prediction: Option<Prediction>,
+}
+
+/// A head's prediction for one item: its most probable class and that class's probability.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Prediction {
+    pub label: String,
+    pub confidence: Option<f64>,
 }
 
 /// A page of a listing.
@@ -54,6 +64,9 @@ pub struct ModelFacet {
     /// `name@version`.
     pub label: String,
     pub strategies: Vec<String>,
+    /// The classes a learning-loop head predicts (empty for other models): its rows carry a
+    /// [`Prediction`].
+    pub classes: Vec<String>,
 }
 
 /// What a listing can be filtered by.
@@ -90,12 +103,44 @@ impl Project {
     /// scores of `model_version_id` when given.
     pub fn item_rows(&self, ids: &[i64], model_version_id: Option<i64>) -> Result<Vec<ItemRow>> {
         let fields = self.preview_fields();
-        Ok(self
+        let mut rows: Vec<ItemRow> = self
             .store
             .item_list_rows(ids, model_version_id)?
             .into_iter()
             .map(|row| self.item_row(row, &fields))
-            .collect())
+            .collect();
+        if let Some(m) = model_version_id {
+            let classes = self.head_classes(m)?;
+            if !classes.is_empty() {
+                let page: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                let tops: std::collections::HashMap<i64, (u32, Option<f32>)> = self
+                    .store
+                    .prediction_tops_of(m, &page)?
+                    .into_iter()
+                    .map(|(id, top, p)| (id, (top, p)))
+                    .collect();
+                for row in &mut rows {
+                    row.prediction = tops.get(&row.id).map(|&(top, p)| Prediction {
+                        label: classes
+                            .get(top as usize)
+                            .cloned()
+                            .unwrap_or_else(|| format!("#{top}")),
+                        confidence: p.map(f64::from),
+                    });
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The classes of a learning-loop head (its recorded outputs), empty for any other model.
+    fn head_classes(&self, model_version_id: i64) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .learn_round(model_version_id)?
+            .filter(|r| r.head != "reward")
+            .map(|r| r.outputs)
+            .unwrap_or_default())
     }
 
     /// One page of a listing (`offset` counts from 0), with its total.
@@ -139,6 +184,7 @@ impl Project {
                 model_version_id: counts.model_version_id,
                 label: format!("{}@{}", counts.name, counts.version),
                 strategies: self.store.score_strategies(counts.model_version_id)?,
+                classes: self.head_classes(counts.model_version_id)?,
             });
         }
         Ok(BrowseFacets {
@@ -175,6 +221,7 @@ impl Project {
             batch: row.batch,
             updated_at: row.updated_at,
             scores: row.scores,
+            prediction: None,
         }
     }
 }

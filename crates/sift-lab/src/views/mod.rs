@@ -11,11 +11,9 @@ pub mod reviews;
 pub mod sync;
 pub mod transfer;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use eframe::egui;
-use sift_api::browse::Learning;
 
 use crate::backend::{Backend, Opened};
 
@@ -142,7 +140,6 @@ pub struct Cx<'a> {
     pub revision: u64,
     /// The local user's name (the OS account), who bulk actions and reviews are made as.
     pub user: &'a str,
-    pub learning: Option<&'a Arc<dyn Learning>>,
 }
 
 impl std::fmt::Debug for Cx<'_> {
