@@ -77,10 +77,12 @@ pub struct LabApp {
     settings: Settings,
     inbox: Inbox,
     backend: Option<Backend>,
+    /// Every view's state (the tests read it to check what the window shows).
     pub views: Views,
     opening: Option<PathBuf>,
     open_text: String,
     index_tried: Option<u64>,
+    /// Whether the data map is drawn beside the item table (the Data tab's check box).
     pub show_map_beside_table: bool,
 }
 

@@ -31,17 +31,25 @@ pub enum SortChoice {
 /// What the filter bar holds.
 #[derive(Debug, Clone)]
 pub struct Filters {
+    /// Words the item text must hold, as typed (applied when typing pauses).
     pub search: String,
     search_applied: String,
     search_edited: Option<Instant>,
+    /// Item states to show (empty: every state).
     pub states: BTreeSet<ItemState>,
+    /// Items this person (annotator id) worked on or is assigned.
     pub annotator: Option<i64>,
+    /// Items in this batch, or in none.
     pub batch: Option<BatchFilter>,
     /// Strategy of the score filter (of [`Filters::model`]); `None`: no score filter.
     pub score_strategy: Option<String>,
+    /// Lowest score shown by the score filter.
     pub score_min: f64,
+    /// Highest score shown by the score filter.
     pub score_max: f64,
+    /// The listing's order.
     pub sort: SortChoice,
+    /// Reverse the order.
     pub descending: bool,
     /// The model version whose scores fill the columns (and the score filter and sort).
     pub model: Option<i64>,

@@ -31,15 +31,21 @@ pub struct LearningView {
     pub learn_job: Option<u64>,
     /// What the last run did, or why it failed.
     pub learn_result: Option<Result<String, String>>,
+    /// The queue's strategy.
     pub strategy: Strategy,
+    /// How many items the batch holds.
     pub size: usize,
+    /// Cluster the most uncertain items and take from each cluster.
     pub diverse: bool,
+    /// Annotators the batch is handed to, in turn.
     pub assignees: BTreeSet<String>,
     people: Option<Vec<String>>,
     edited: Option<Instant>,
+    /// What *Make batch* would make now (`None`: not computed yet).
     pub preview: Option<Result<QueuePreview, String>>,
     previewed: Option<(u64, QueueKey)>,
     preview_in_flight: bool,
+    /// The batch *Make batch* made, or why it failed.
     pub made: Option<Result<BatchReport, String>>,
 }
 
@@ -138,6 +144,8 @@ impl LearningView {
         }
     }
 
+    /// Draws the learning curves and *Run learning*, then the queue builder (asking for what is
+    /// stale first).
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
         self.refresh(cx);
         egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {

@@ -25,8 +25,11 @@ pub const MAX_POINTS: u64 = 100_000;
 /// What the points are coloured by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Colouring {
+    /// By the item's state.
     State,
+    /// By the person who worked on the item.
     Annotator,
+    /// By the item's score for this strategy, of the model version the map uses.
     Uncertainty(String),
 }
 
@@ -37,20 +40,28 @@ pub type MapSources = Result<Vec<(MapSource, String, u64)>, String>;
 /// The map's state.
 #[derive(Debug)]
 pub struct MapView {
+    /// The stored vector sources (`None`: loading).
     pub sources: Option<MapSources>,
     sources_loaded: Option<u64>,
+    /// The source shown.
     pub source: Option<MapSource>,
     /// Projections by source and vector version.
     cache: HashMap<(MapSource, String), Arc<MapPoints>>,
+    /// The projection shown.
     pub points: Option<Arc<MapPoints>>,
     version_checked: Option<(MapSource, u64)>,
+    /// Why the projection or colours could not be made.
     pub error: Option<String>,
+    /// The running projection job.
     pub job: Option<u64>,
+    /// What the points are coloured by.
     pub colouring: Colouring,
     colours: Option<Arc<MapColors>>,
     colours_loaded: Option<(Colouring, u64, usize)>,
     colour_generation: u64,
+    /// What a drag does.
     pub tool: Tool,
+    /// The plot's view (pan and zoom) and picture.
     pub scatter: Scatter,
     /// Selected point indices.
     pub selection: HashSet<usize>,
@@ -237,6 +248,8 @@ impl MapView {
         }
     }
 
+    /// Draws the source and colour choices, the scatter plot and its selection bar; a selection
+    /// handed to the data manager goes into `data_bulk`.
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>, data_bulk: &mut MapActions) {
         self.refresh(cx);
         self.start_job(cx);
