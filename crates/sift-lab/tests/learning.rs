@@ -2,7 +2,8 @@
 //! through the real ONNX Runtime, 40 tickets labeled; "Run learning" trains the first head
 //! version (a point on its curve), 40 more labels arrive from another connection (as from the
 //! annotator app), a second run adds the second point, and the data table gains the head's
-//! predicted label and confidence columns, matching what the project stores.
+//! predicted label and confidence columns (and the prediction filter), matching what the
+//! project stores.
 //!
 //! ONNX Runtime and the encoder are found as the CLI's learning tests find them; without them
 //! this test fails with that message rather than skipping.
@@ -95,5 +96,26 @@ fn run_learning_adds_points_to_the_curve_and_predictions_to_the_table() {
         let first = rows[0].prediction.as_ref().unwrap();
         wait_label(&mut h, &format!("{:.1}%", first.confidence.unwrap() * 100.0));
         snapshot(&mut h, &format!("data-predictions-{name}"));
+        if name == "dark" {
+            // The prediction filter keeps the items the head predicts "billing" for: as many as
+            // the rows' stored predictions say.
+            let all = p.item_ids(&Default::default()).unwrap();
+            let billing = p
+                .item_rows(&all, Some(head.model_version_id))
+                .unwrap()
+                .iter()
+                .filter(|r| r.prediction.as_ref().is_some_and(|x| x.label == "billing"))
+                .count();
+            assert!((1..200).contains(&billing), "{billing}");
+            h.get_by_label("Predicted class").click();
+            wait_for(&mut h, "the list of classes", |h| {
+                h.query_by_role_and_label(egui::accesskit::Role::Button, "billing")
+                    .is_some()
+            });
+            h.get_by_role_and_label(egui::accesskit::Role::Button, "billing")
+                .click();
+            wait_label(&mut h, &format!("{billing} matching items"));
+            snapshot(&mut h, "data-predicted-billing-dark");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! with a short preview of their text (the template's text field) or media file name.
 
 use serde_json::Value;
-use sift_store::{BatchFilter, ItemFilter, ItemListRow, ItemSort, ItemState, ScoreFilter};
+use sift_store::{BatchFilter, ItemFilter, ItemListRow, ItemSort, ItemState, PredictedFilter, ScoreFilter};
 
 use crate::{Project, Result};
 
@@ -16,6 +16,9 @@ pub struct ItemQuery {
     pub batch: Option<BatchFilter>,
     /// `(model_version_id, strategy, min, max)`: items whose score lies in `min..=max`.
     pub score: Option<(i64, String, f64, f64)>,
+    /// `(model_version_id, class)`: items the head predicts this class for (the class's index
+    /// in [`ModelFacet::classes`]).
+    pub predicted: Option<(i64, u32)>,
     /// Words that must all occur in the item's text (the last one as a prefix).
     pub search: String,
     pub sort: ItemSort,
@@ -93,6 +96,10 @@ impl Project {
                 strategy: s.clone(),
                 min: *lo,
                 max: *hi,
+            }),
+            predicted: query.predicted.map(|(m, top)| PredictedFilter {
+                model_version_id: m,
+                top,
             }),
             search: Some(query.search.clone()).filter(|s| !s.trim().is_empty()),
         };

@@ -18,6 +18,8 @@ pub struct ItemFilter {
     pub annotator_id: Option<i64>,
     pub batch: Option<BatchFilter>,
     pub score: Option<ScoreFilter>,
+    /// Items one model version predicts this class for.
+    pub predicted: Option<PredictedFilter>,
     /// Words that must all occur in the item's text (the last one as a prefix).
     pub search: Option<String>,
 }
@@ -27,6 +29,14 @@ pub struct ItemFilter {
 pub enum BatchFilter {
     Batch(i64),
     NoBatch,
+}
+
+/// Items whose stored prediction by one model version has `top` as its most probable output
+/// (an index into the version's outputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PredictedFilter {
+    pub model_version_id: i64,
+    pub top: u32,
 }
 
 /// Items whose score for one model version and strategy lies in `min..=max`.
@@ -139,6 +149,13 @@ impl Store {
             args.push(Value::Text(score.strategy.clone()));
             args.push(Value::Real(score.min));
             args.push(Value::Real(score.max));
+        }
+        if let Some(p) = filter.predicted {
+            conditions.push(
+                "i.id IN (SELECT item_id FROM predictions WHERE model_version_id = ? AND top = ?)".to_owned(),
+            );
+            args.push(Value::Integer(p.model_version_id));
+            args.push(Value::Integer(i64::from(p.top)));
         }
         if let Some(words) = filter
             .search
