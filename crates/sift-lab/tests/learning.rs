@@ -116,6 +116,32 @@ fn run_learning_adds_points_to_the_curve_and_predictions_to_the_table() {
                 .click();
             wait_label(&mut h, &format!("{billing} matching items"));
             snapshot(&mut h, "data-predicted-billing-dark");
+
+            // The data map coloured by the predicted class: each point's colour key is its
+            // item's predicted class.
+            h.get_by_label("Data map").click();
+            wait_label_contains(&mut h, "200 points");
+            h.get_by_label("Colour by").click();
+            let option = format!("predicted class ({HEAD}@2)");
+            wait_for(&mut h, "the colourings", |h| h.query_by_label(&option).is_some());
+            h.get_by_label(&option).click();
+            wait_label(&mut h, "no prediction");
+            wait_idle(&mut h);
+            snapshot(&mut h, "map-predicted-dark");
+            let points = h.state().views.map.points.clone().expect("the projection");
+            let colours = p
+                .map_colors(
+                    &points.ids,
+                    &sift_api::browse::ColorBy::Predicted {
+                        model_version_id: head.model_version_id,
+                    },
+                )
+                .unwrap();
+            let rows = p.item_rows(&points.ids, Some(head.model_version_id)).unwrap();
+            for (row, value) in rows.iter().zip(&colours.values) {
+                let label = &row.prediction.as_ref().unwrap().label;
+                assert_eq!(&colours.categories[*value as usize], label, "item {}", row.id);
+            }
         }
     }
 }

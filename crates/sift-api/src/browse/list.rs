@@ -141,7 +141,7 @@ impl Project {
     }
 
     /// The classes of a learning-loop head (its recorded outputs), empty for any other model.
-    fn head_classes(&self, model_version_id: i64) -> Result<Vec<String>> {
+    pub(crate) fn head_classes(&self, model_version_id: i64) -> Result<Vec<String>> {
         Ok(self
             .store
             .learn_round(model_version_id)?

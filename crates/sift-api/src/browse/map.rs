@@ -42,6 +42,8 @@ pub enum ColorBy {
     Annotator,
     /// One model version's score for one strategy.
     Uncertainty { model_version_id: i64, strategy: String },
+    /// The class a head of the learning loop predicts (its stored predictions).
+    Predicted { model_version_id: i64 },
 }
 
 /// A colour key per point.
@@ -181,6 +183,21 @@ impl Project {
                     .collect(),
                 categories: Vec::new(),
             },
+            ColorBy::Predicted { model_version_id } => {
+                let tops: std::collections::HashMap<i64, u32> = self
+                    .store
+                    .prediction_tops_of(*model_version_id, ids)?
+                    .into_iter()
+                    .map(|(id, top, _)| (id, top))
+                    .collect();
+                MapColors {
+                    values: ids
+                        .iter()
+                        .map(|id| tops.get(id).map_or(f32::NAN, |&t| t as f32))
+                        .collect(),
+                    categories: self.head_classes(*model_version_id)?,
+                }
+            }
         })
     }
 }

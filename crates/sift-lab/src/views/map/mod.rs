@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use eframe::egui::{self, Color32, RichText};
-use sift_api::browse::{ColorBy, ItemState, MapColors, MapPoints, MapSource};
+use sift_api::browse::{ColorBy, ItemState, MapColors, MapPoints, MapSource, ModelFacet};
 
 use crate::backend::jobs::Stop;
 use crate::backend::{Apply, message};
@@ -31,6 +31,8 @@ pub enum Colouring {
     Annotator,
     /// By the item's score for this strategy, of the model version the map uses.
     Uncertainty(String),
+    /// By the class that model version predicts, when it is a head of the learning loop.
+    Predicted,
 }
 
 /// The vector sources the map can show: each with its version and how many points it has
@@ -67,8 +69,9 @@ pub struct MapView {
     pub selection: HashSet<usize>,
     selection_generation: u64,
     hover_rows: HashMap<i64, String>,
-    /// The model version whose scores colour uncertainty (the newest with scores).
-    model: Option<(i64, Vec<String>)>,
+    /// The model version whose scores colour uncertainty and whose predictions colour classes
+    /// (the newest with scores).
+    model: Option<ModelFacet>,
     /// A source whose projection must be computed.
     pending: Option<MapSource>,
 }
@@ -121,10 +124,7 @@ impl MapView {
             self.sources_loaded = Some(cx.revision);
             cx.backend.stats.run(|p| {
                 let sources = p.map_sources().map_err(|e| message(&e));
-                let model = p.browse_facets().ok().and_then(|f| {
-                    let m = f.models.into_iter().next()?;
-                    Some((m.model_version_id, m.strategies))
-                });
+                let model = p.browse_facets().ok().and_then(|f| f.models.into_iter().next());
                 Box::new(move |views: &mut Views| {
                     let map = &mut views.map;
                     if let Ok(list) = &sources
@@ -183,8 +183,11 @@ impl MapView {
             Colouring::State => ColorBy::State,
             Colouring::Annotator => ColorBy::Annotator,
             Colouring::Uncertainty(strategy) => ColorBy::Uncertainty {
-                model_version_id: self.model.as_ref()?.0,
+                model_version_id: self.model.as_ref()?.model_version_id,
                 strategy: strategy.clone(),
+            },
+            Colouring::Predicted => ColorBy::Predicted {
+                model_version_id: self.model.as_ref()?.model_version_id,
             },
         })
     }
@@ -282,19 +285,37 @@ impl MapView {
                     }
                 });
             let colouring = self.colouring.clone();
+            let colour_text = match &colouring {
+                Colouring::State => "Colour: state".to_owned(),
+                Colouring::Annotator => "Colour: annotator".to_owned(),
+                Colouring::Uncertainty(s) => format!("Colour: {s}"),
+                Colouring::Predicted => "Colour: predicted class".to_owned(),
+            };
             egui::ComboBox::from_id_salt("map-colour")
-                .selected_text(match &colouring {
-                    Colouring::State => "Colour: state".to_owned(),
-                    Colouring::Annotator => "Colour: annotator".to_owned(),
-                    Colouring::Uncertainty(s) => format!("Colour: {s}"),
-                })
+                .selected_text(&colour_text)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.colouring, Colouring::State, "state");
                     ui.selectable_value(&mut self.colouring, Colouring::Annotator, "annotator");
-                    for s in self.model.as_ref().map(|m| m.1.clone()).unwrap_or_default() {
+                    let strategies = self
+                        .model
+                        .as_ref()
+                        .map(|m| m.strategies.clone())
+                        .unwrap_or_default();
+                    for s in strategies {
                         let label = format!("uncertainty ({s})");
                         ui.selectable_value(&mut self.colouring, Colouring::Uncertainty(s), label);
                     }
+                    if let Some(m) = self.model.as_ref().filter(|m| !m.classes.is_empty()) {
+                        let label = format!("predicted class ({})", m.label);
+                        ui.selectable_value(&mut self.colouring, Colouring::Predicted, label);
+                    }
+                })
+                .response
+                .widget_info(|| {
+                    // A name for screen readers (and the tests); the box shows only its value.
+                    let mut info = egui::WidgetInfo::labeled(egui::WidgetType::ComboBox, true, "Colour by");
+                    info.current_text_value = Some(colour_text.clone());
+                    info
                 });
             ui.selectable_value(&mut self.tool, Tool::Box, "Box select");
             ui.selectable_value(&mut self.tool, Tool::Lasso, "Lasso select");
@@ -426,6 +447,12 @@ impl MapView {
                 }
                 swatch(ui, Color32::GRAY, "nobody");
             }
+            Colouring::Predicted => {
+                for (k, name) in self.colours.iter().flat_map(|c| c.categories.iter()).enumerate() {
+                    swatch(ui, theme::category_color(k), name);
+                }
+                swatch(ui, Color32::GRAY, "no prediction");
+            }
             Colouring::Uncertainty(_) => {
                 swatch(ui, theme::ramp_color(0.0), "certain");
                 swatch(ui, theme::ramp_color(1.0), "uncertain");
@@ -450,7 +477,7 @@ fn point_colour(colours: Option<&MapColors>, colouring: &Colouring, i: usize, da
     }
     match colouring {
         Colouring::State => theme::state_color(ItemState::ALL[(v as usize).min(4)], dark),
-        Colouring::Annotator => theme::category_color(v as usize),
+        Colouring::Annotator | Colouring::Predicted => theme::category_color(v as usize),
         Colouring::Uncertainty(_) => theme::ramp_color(v),
     }
 }
