@@ -88,6 +88,7 @@ fn parse(manifest: &Path, label: &str, mut keep: impl FnMut(Row)) -> u64 {
 /// A new project's file, opened with the settings the store uses for imports.
 fn fresh_project(work: &Path, name: &str, template: &Path) -> Connection {
     let dir = work.join(name);
+    // A fresh start: the folder may not exist yet.
     let _ = std::fs::remove_dir_all(&dir);
     drop(sift_api::init_project(&dir, template, None).expect("init a project"));
     let conn = Connection::open(dir.join("project.sift")).expect("open the project");
@@ -246,6 +247,7 @@ fn main() {
     let sorted_s = insert_sorted_hashes(plain_table("limits-sorted"), &rows);
     drop(rows);
     for name in ["limits-unique", "limits-plain", "limits-sorted"] {
+        // Cleanup after the measurement; a folder left behind is removed by the next run.
         let _ = std::fs::remove_dir_all(a.work.join(name));
     }
 

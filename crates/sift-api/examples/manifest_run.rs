@@ -15,6 +15,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["import", manifest, template, dir] => {
+            // A fresh start: the folder may not exist yet.
             let _ = std::fs::remove_dir_all(dir);
             drop(sift_api::init_project(Path::new(dir), Path::new(template), None).unwrap());
             let start = Instant::now();

@@ -10,7 +10,9 @@ use crate::{Error, Project, Result};
 /// An item as an annotator sees it.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ItemView {
+    /// The item's id in the project.
     pub id: i64,
+    /// The item's data as imported (the manifest line's fields, e.g. `source`).
     pub content: Value,
     /// Where the UI loads the item's media from (`None` for text-only items).
     pub media_url: Option<String>,
@@ -21,25 +23,40 @@ pub struct ItemView {
 /// One annotator's work on an item: its state, newest payload and reviews.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct AnnotationView {
+    /// The annotation's id (one per item and annotator).
     pub id: i64,
+    /// The item it labels.
     pub item_id: i64,
+    /// Whose work it is.
     pub annotator: String,
+    /// Where it stands (draft, submitted, returned, approved).
     pub state: sift_core::AnnotationState,
+    /// The newest saved version; every draft save or submission adds one.
     pub version: i64,
+    /// The version last submitted (the one reviewers judge), if any.
     pub submitted_version: Option<i64>,
+    /// The newest version's payload (`null` when nothing is saved yet).
     pub payload: Value,
+    /// Total time spent on it across saves, in milliseconds.
     pub time_spent_ms: i64,
+    /// When it was last saved or reviewed (RFC 3339, UTC).
     pub updated_at: String,
+    /// Its reviews, oldest first.
     pub reviews: Vec<ReviewRow>,
 }
 
 /// A reviewer's decision on one version.
 #[derive(Debug, Clone)]
 pub struct ReviewInput<'a> {
+    /// The annotation judged.
     pub annotation_id: i64,
+    /// The submitted version judged (it must still be the one awaiting review).
     pub version: i64,
+    /// Who judges (a reviewer or lead, not the annotation's author).
     pub reviewer: &'a str,
+    /// Approve or return.
     pub decision: Decision,
+    /// What to fix (required to return work) or a note.
     pub comment: Option<&'a str>,
     /// `{"span":[s,e]}`, `{"object":"id"}` or `{"time":12.5}`.
     pub anchor: Option<Value>,

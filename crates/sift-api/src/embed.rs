@@ -77,10 +77,15 @@ impl Default for EmbedOptions {
 /// What an embedding run did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EmbedReport {
+    /// The run's id among the model version's recorded runs.
     pub run_id: i64,
+    /// The encoder model's name.
     pub model: String,
+    /// The encoder model's version.
     pub version: i64,
+    /// Where it ran, e.g. `cpu` or `cuda:0`.
     pub device: String,
+    /// The runtime that ran it, e.g. `onnxruntime 1.31.1`.
     pub runtime_version: String,
     /// The vectors' length (`None` when no item has one yet).
     pub dim: Option<usize>,
@@ -92,7 +97,9 @@ pub struct EmbedReport {
     pub already_embedded: u64,
     /// Whether the run was cancelled before every item was done (rerun to resume).
     pub cancelled: bool,
+    /// Wall-clock time of the run.
     pub seconds: f64,
+    /// Items embedded or failed per second of `seconds` (0 for an instant run).
     pub items_per_second: f64,
     /// The first failures (at most 100), with their reasons.
     pub failures: Vec<ScoreFailure>,

@@ -1,43 +1,73 @@
+//! The API's error type and its mapping to the boundary error codes adapters send.
+
 use std::path::PathBuf;
 
 use sift_error::{ApiError, Code, ErrorCode};
 use sift_store::{StorageFault, StoreError};
 
+/// A use case's result; fails with [`Error`] unless told otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything a use case can fail with. Adapters turn it into [`ApiError`] with
 /// [`Error::to_api_error`] (or `From`).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The project file failed (busy, full, read-only, conflicting, corrupt, ...).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A template that cannot be parsed or breaks the template rules; the message lists
+    /// every problem with its key path.
     #[error("{0}")]
     Template(String),
     /// A manifest line (or task) that cannot be imported.
     #[error("{file}:{line}: {reason}")]
-    Manifest { file: String, line: u64, reason: String },
+    Manifest {
+        /// The manifest file as given.
+        file: String,
+        /// The line (1-based) of the bad record.
+        line: u64,
+        /// What is wrong with it, naming the field.
+        reason: String,
+    },
     /// A manifest that cannot be read at all.
     #[error("{file}: {reason}")]
-    ManifestFile { file: String, reason: String },
+    ManifestFile {
+        /// The manifest file as given.
+        file: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
+    /// A file or folder operation failed.
     #[error("{context} {}: {source}", path.display())]
     Io {
+        /// What was being done, e.g. `cannot read template`.
         context: &'static str,
+        /// The file or folder it was done to.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// A payload that breaks the template's rules; every violation is listed.
     #[error("the annotation is not valid:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<sift_template::Violation>),
+    /// Arguments or options that cannot work (the message says which and why).
     #[error("{0}")]
     BadRequest(String),
+    /// Something named that does not exist; the message names it (`item 12`), and the
+    /// display adds "not found".
     #[error("{0} not found")]
     NotFound(String),
+    /// No valid access token.
     #[error("{0}")]
     Unauthenticated(String),
+    /// The caller's role or ownership does not allow it.
     #[error("{0}")]
     Forbidden(String),
+    /// The project's state does not allow it now (already exists, stale version, ...).
     #[error("{0}")]
     Conflict(String),
+    /// A fault that is not the caller's: stored data that cannot be read back, no
+    /// randomness for a token, a broken invariant.
     #[error("internal error: {0}")]
     Internal(String),
     /// An optional runtime (ONNX Runtime, a CUDA device) is missing or unusable.
@@ -54,6 +84,7 @@ impl Error {
         }
     }
 
+    /// The boundary error adapters send: the code for this error and its message.
     pub fn to_api_error(&self) -> ApiError {
         ApiError::new(self.code(), self.to_string())
     }

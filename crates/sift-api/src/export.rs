@@ -14,9 +14,23 @@ pub use sift_template::export::SftStyle;
 use crate::media::MediaFacts;
 use crate::{Error, Progress, Project, Result};
 
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+/// Output formats. The serde names, the CLI's `--format` names (`FromStr`), `as_str` and
+/// `Display` are one set of kebab-case names, derived once.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ExportFormat {
     /// A SageMaker Ground Truth output manifest (JSON Lines).
     #[default]
@@ -38,28 +52,12 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 8] = [
-        ExportFormat::Gt,
-        ExportFormat::Sft,
-        ExportFormat::Preference,
-        ExportFormat::Captions,
-        ExportFormat::CocoCaptions,
-        ExportFormat::LabelStudio,
-        ExportFormat::Classification,
-        ExportFormat::Predictions,
-    ];
+    /// Every format, in declaration order (the order the Lab lists them in).
+    pub const ALL: &'static [ExportFormat] = <ExportFormat as strum::VariantArray>::VARIANTS;
 
+    /// The format's name, as `--format` takes it and serde writes it (`coco-captions`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ExportFormat::Gt => "gt",
-            ExportFormat::Sft => "sft",
-            ExportFormat::Preference => "preference",
-            ExportFormat::Captions => "captions",
-            ExportFormat::CocoCaptions => "coco-captions",
-            ExportFormat::LabelStudio => "label-studio",
-            ExportFormat::Classification => "classification",
-            ExportFormat::Predictions => "predictions",
-        }
+        self.into()
     }
 
     /// The template kinds this format applies to (`None`: every kind).
@@ -78,23 +76,16 @@ impl ExportFormat {
 
 impl std::str::FromStr for ExportFormat {
     type Err = String;
+    /// `unknown export format "x" (expected gt, sft, ... or predictions)` for a wrong name.
     fn from_str(s: &str) -> Result<Self, String> {
-        ExportFormat::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
-                format!(
-                    "unknown export format {s:?} (expected one of {})",
-                    names.join(", ")
-                )
-            })
+        sift_core::parse_name(s, "export format")
     }
 }
 
 /// What to export.
 #[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
+    /// The output format (Ground Truth by default).
     pub format: ExportFormat,
     /// Only approved annotations (otherwise submitted and approved ones).
     pub approved_only: bool,
@@ -112,7 +103,9 @@ pub struct ExportOptions {
 /// What an export wrote.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ExportReport {
+    /// The file written (`None` when written to a stream, e.g. standard output).
     pub path: Option<PathBuf>,
+    /// The format's name ([`ExportFormat::as_str`]).
     pub format: &'static str,
     /// Annotations read from the project.
     pub annotations: u64,
@@ -144,6 +137,8 @@ impl Project {
         tmp.persist(out)
             .map_err(|e| Error::io("cannot move the export into place at", out, e.error))?;
         if let Ok(d) = File::open(&dir) {
+            // Best effort: the export is synced and in place; syncing the folder only makes
+            // the rename durable sooner, and some file systems refuse fsync on a folder.
             let _ = d.sync_all();
         }
         report.path = Some(out.to_owned());
@@ -240,6 +235,8 @@ fn write_pipelined<T>(
                     unsynced = 0;
                 }
                 chunk.clear();
+                // Recycling the buffer is optional: when the queue is full or the producer
+                // has gone, the chunk is simply freed.
                 let _ = empty_tx.try_send(chunk);
             }
             Ok(())
@@ -266,6 +263,7 @@ fn write_pipelined<T>(
 /// few megabytes keeps the footprint small. Advice only: a failure changes nothing.
 #[cfg(target_os = "linux")]
 fn drop_cached(file: &File, from: u64, to: u64) {
+    // Advice only (see above): the data is already on disk, so a refusal is harmless.
     let _ = rustix::fs::fadvise(
         file,
         from,
@@ -696,6 +694,34 @@ fn json_plain(s: &[u8]) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn format_names_are_the_serde_names_and_parse_back() {
+        for &f in ExportFormat::ALL {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+            assert_eq!(f.to_string(), f.as_str());
+            assert_eq!(f.as_str().parse::<ExportFormat>().unwrap(), f);
+        }
+        let names: Vec<&str> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "gt",
+                "sft",
+                "preference",
+                "captions",
+                "coco-captions",
+                "label-studio",
+                "classification",
+                "predictions"
+            ]
+        );
+        assert_eq!(
+            "csv".parse::<ExportFormat>().unwrap_err(),
+            "unknown export format \"csv\" (expected gt, sft, preference, captions, \
+             coco-captions, label-studio, classification or predictions)"
+        );
+    }
 
     fn plain_bytewise(s: &[u8]) -> bool {
         s.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\')

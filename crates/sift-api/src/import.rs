@@ -50,9 +50,22 @@ pub struct ImportOptions {
     pub data_only: bool,
 }
 
-/// Manifest formats `sift import` reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Manifest formats `sift import` reads. The serde names, the CLI's `--format` names
+/// (`FromStr`), `as_str` and `Display` are one set of kebab-case names, derived once.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ImportFormat {
     /// SageMaker Ground Truth JSON Lines (input or output manifests).
     Gt,
@@ -60,16 +73,18 @@ pub enum ImportFormat {
     LabelStudio,
 }
 
+impl ImportFormat {
+    /// The format's name, as `--format` takes it and serde writes it (`label-studio`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 impl std::str::FromStr for ImportFormat {
     type Err = String;
+    /// `unknown import format "x" (expected gt or label-studio)` for a wrong name.
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "gt" => Ok(ImportFormat::Gt),
-            "label-studio" => Ok(ImportFormat::LabelStudio),
-            other => Err(format!(
-                "unknown import format {other:?} (expected gt or label-studio)"
-            )),
-        }
+        sift_core::parse_name(s, "import format")
     }
 }
 
@@ -101,25 +116,38 @@ impl Default for ImportOptions {
 /// A line that was not imported, or that has a warning.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SkippedLine {
+    /// The line (1-based; for Label Studio, the line the task starts on).
     pub line: u64,
+    /// What is wrong with it, naming the field.
     pub reason: String,
 }
 
 /// What an import did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ImportReport {
+    /// The manifest file as given.
     pub file: String,
+    /// The format read: `sagemaker-ground-truth` or `label-studio`.
     pub format: String,
     /// Non-blank lines (or tasks) read.
     pub lines: u64,
+    /// New items stored.
     pub added: u64,
+    /// Items whose content the project already held (imports are idempotent); their
+    /// labels are still imported.
     pub duplicates: u64,
+    /// Invalid lines left out ([`ImportOptions::skip_invalid`]).
     pub skipped: u64,
     /// The first [`MAX_LISTED`] skipped lines (all of them go to [`Progress::note`]).
     pub skipped_lines: Vec<SkippedLine>,
+    /// Existing labels (Ground Truth label columns, Label Studio annotations) stored as
+    /// annotations; labels of someone who already has an annotation of the item are left
+    /// out and not counted.
     pub labels_added: u64,
     /// Annotations (or label columns) not imported because of [`ImportOptions::data_only`].
     pub annotations_left_out: u64,
+    /// Lines whose local media file does not exist (imported with a warning unless
+    /// [`ImportOptions::require_media`]).
     pub missing_media: u64,
     /// The first [`MAX_LISTED`] lines whose local media file does not exist.
     pub missing_media_lines: Vec<SkippedLine>,

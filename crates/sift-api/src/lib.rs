@@ -8,6 +8,9 @@
 //!
 //! Long operations report through [`Progress`] so each adapter can draw its own progress.
 
+#![warn(missing_docs)]
+
+mod access;
 mod annotate;
 pub mod autolabel;
 pub mod browse;
@@ -20,7 +23,6 @@ pub mod learn;
 mod media;
 mod progress;
 mod scoring;
-mod session;
 mod simulate;
 mod sync;
 
@@ -29,6 +31,7 @@ use std::path::{Path, PathBuf};
 use sift_store::{NewProject, Store};
 use sift_template::Template;
 
+pub use access::{Caller, Me, QueueView, ReviewTask, WorkEntry};
 pub use annotate::{AnnotationView, ItemView, ReviewInput};
 pub use embed::{EmbedOptions, EmbedReport, EmbeddingCounts, Encoder, VectorResult};
 pub use error::{Error, Result};
@@ -41,7 +44,6 @@ pub use scoring::{
     QueueOptions, RunInfo, ScoreFailure, ScoreInput, ScoreOptions, ScoreReport, Scorer, ScorerError,
     parse_model_spec, score_output,
 };
-pub use session::{Caller, Me, QueueView, ReviewTask, WorkEntry};
 pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
@@ -61,19 +63,28 @@ pub const PROJECT_FILE: &str = "project.sift";
 /// What `sift status` and the app's header show.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ProjectInfo {
+    /// The project's name (the folder's name unless `sift init --name` gave one).
     pub name: String,
+    /// The project file (`project.sift`) as it was opened.
     pub path: PathBuf,
+    /// The template's name, from the snapshot stored in the project.
     pub template: String,
+    /// The template's kind (`qa`, `ranking`, `image-caption`, ...).
     pub kind: String,
+    /// The Ground Truth label attribute that exports write the labels under.
     pub label_attribute: String,
+    /// When the project was created (RFC 3339, UTC).
     pub created_at: String,
+    /// The project file's schema version (SQLite `user_version`: the last migration applied).
     pub schema_version: u32,
 }
 
 /// A project's counts plus what it is.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct StatusReport {
+    /// What the project is.
     pub project: ProjectInfo,
+    /// Items and annotations by state (flattened into the report's JSON).
     #[serde(flatten)]
     pub counts: StatusCounts,
 }
@@ -146,10 +157,15 @@ pub fn resolve_project_path(path: &Path) -> Result<PathBuf> {
 /// What `sift template check` reports about a valid template.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TemplateSummary {
+    /// The template file as given.
     pub file: String,
+    /// The template's `name`.
     pub name: String,
+    /// The template's kind (`qa`, `ranking`, `image-caption`, ...).
     pub kind: String,
+    /// The Ground Truth label attribute exports write the labels under.
     pub label_attribute: String,
+    /// How many actions have a keyboard shortcut bound.
     pub shortcuts: usize,
 }
 
@@ -194,10 +210,12 @@ impl Project {
         })
     }
 
+    /// The project's template, parsed from the snapshot stored at `sift init`.
     pub fn template(&self) -> &Template {
         &self.template
     }
 
+    /// What the project is: name, file, template and schema version.
     pub fn info(&self) -> Result<ProjectInfo> {
         let row = self.store.project()?;
         Ok(ProjectInfo {
@@ -211,6 +229,7 @@ impl Project {
         })
     }
 
+    /// What `sift status` prints: [`Project::info`] plus the counts by state.
     pub fn status(&self) -> Result<StatusReport> {
         Ok(StatusReport {
             project: self.info()?,
@@ -237,6 +256,8 @@ impl Project {
         Ok(token)
     }
 
+    /// Everyone added to the project, by name, with their roles (whether each has a token,
+    /// never the token).
     pub fn annotators(&self) -> Result<Vec<AnnotatorRow>> {
         Ok(self.store.annotators()?)
     }

@@ -23,6 +23,7 @@ use crate::{Error, Progress, Project, Result};
 /// One item handed to a [`Scorer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScoreInput {
+    /// The item's id (results are matched back to it).
     pub item_id: i64,
     /// The manifest object as imported (JSON text).
     pub content: String,
@@ -45,7 +46,9 @@ pub enum ModelOutput {
 /// class probabilities are used).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemOutput {
+    /// What the model said, to be turned into uncertainty scores.
     pub output: ModelOutput,
+    /// A vector for diverse batches (e.g. a pooled hidden state), if the model gives one.
     pub embedding: Option<Vec<f32>>,
 }
 
@@ -131,6 +134,7 @@ pub struct NewModel {
 /// A stored model version with the paths its files have now.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ModelInfo {
+    /// The registry row: name, version, config, file hash (flattened into the JSON).
     #[serde(flatten)]
     pub row: ModelVersionRow,
     /// The stored model file.
@@ -167,17 +171,24 @@ impl Default for ScoreOptions {
 /// One item that could not be scored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ScoreFailure {
+    /// The item that failed.
     pub item_id: i64,
+    /// Why (a missing field, an unreadable image, an invalid output).
     pub reason: String,
 }
 
 /// What a scoring run did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ScoreReport {
+    /// The run's id among the model version's recorded runs.
     pub run_id: i64,
+    /// The model's name.
     pub model: String,
+    /// The model's version.
     pub version: i64,
+    /// Where it ran, e.g. `cpu` or `cuda:0`.
     pub device: String,
+    /// The runtime that ran it, e.g. `onnxruntime 1.31.1`.
     pub runtime_version: String,
     /// Items given scores in this run.
     pub items_scored: u64,
@@ -187,7 +198,9 @@ pub struct ScoreReport {
     pub already_scored: u64,
     /// Whether the run was cancelled before the pool was done (rerun to resume).
     pub cancelled: bool,
+    /// Wall-clock time of the run.
     pub seconds: f64,
+    /// Items scored or failed per second of `seconds` (0 for an instant run).
     pub items_per_second: f64,
     /// The first failures (at most 100), with their reasons.
     pub failures: Vec<ScoreFailure>,
@@ -198,6 +211,7 @@ pub struct ScoreReport {
 pub struct QueueOptions {
     /// Items in the batch.
     pub size: usize,
+    /// Which uncertainty score ranks the candidates.
     pub strategy: Strategy,
     /// Pick a diverse batch ("cluster the uncertain") instead of the plain top `size`.
     pub diverse: bool,
@@ -212,32 +226,45 @@ pub struct QueueOptions {
 /// A batch built from scores.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BatchReport {
+    /// The new batch's id.
     pub batch_id: i64,
+    /// The new batch's name.
     pub batch: String,
+    /// The model whose scores chose the items.
     pub model: String,
+    /// Its version.
     pub version: i64,
+    /// The strategy that ranked them.
     pub strategy: String,
+    /// Whether the pick was diverse rather than the plain top scores.
     pub diverse: bool,
     /// Unlabeled, unbatched items with a score that the batch was chosen from.
     pub candidates: usize,
     /// The batch in order, most informative first.
     pub items: Vec<BatchEntry>,
+    /// The people the batch was dealt out to, round-robin in batch order.
     pub assigned_to: Vec<String>,
 }
 
 /// A batch made in import order ([`Project::create_batch`]).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PlainBatchReport {
+    /// The new batch's id.
     pub batch_id: i64,
+    /// The new batch's name.
     pub batch: String,
+    /// Its items, in import order.
     pub items: Vec<i64>,
+    /// The people the batch was dealt out to, round-robin in batch order.
     pub assigned_to: Vec<String>,
 }
 
 /// One item of a new batch.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct BatchEntry {
+    /// The item.
     pub item_id: i64,
+    /// Its uncertainty score under the batch's strategy (higher: more informative).
     pub score: f64,
 }
 
@@ -323,6 +350,8 @@ impl Project {
         match added {
             Ok(row) => Ok(self.model_info(row)),
             Err(e) => {
+                // Cleanup only: `e` is the error to report, and a folder left behind is
+                // cleared by the next add of this version (`dir.exists()` above).
                 let _ = std::fs::remove_dir_all(&dir);
                 Err(e)
             }

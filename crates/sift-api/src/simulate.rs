@@ -23,7 +23,9 @@ pub struct SimulateOptions {
     pub seeds: Option<u64>,
     /// Target test accuracies.
     pub targets: Vec<f64>,
+    /// Seconds a person spends per label, for the time and cost figures (default: none).
     pub seconds_per_label: Option<f64>,
+    /// Labeling cost per hour, for the cost figures (default: none).
     pub cost_per_hour: Option<f64>,
     /// Also run each strategy diversified ("cluster the uncertain").
     pub diverse: bool,
@@ -31,6 +33,7 @@ pub struct SimulateOptions {
     pub initial: Option<usize>,
     /// Labels per round.
     pub batch: Option<usize>,
+    /// Rounds after the initial fit: each curve has `rounds + 1` points.
     pub rounds: Option<usize>,
     /// Share held out for testing.
     pub test_fraction: Option<f64>,

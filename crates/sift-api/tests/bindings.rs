@@ -146,6 +146,7 @@ fn typescript_bindings_are_up_to_date() {
 
     let dir = bindings_dir();
     if std::env::var_os("SIFT_UPDATE_BINDINGS").is_some() {
+        // The folder may not exist yet; it is written afresh below.
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         export(&dir);

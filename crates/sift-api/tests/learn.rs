@@ -357,6 +357,7 @@ fn the_runner_retrains_after_every_n_labels_while_labeling_goes_on() {
         },
         None,
         move |e| {
+            // The test may have stopped listening once it saw the events it waits for.
             let _ = tx.send(e);
         },
     )

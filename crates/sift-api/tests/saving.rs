@@ -86,6 +86,7 @@ fn a_save_while_another_process_holds_the_write_lock_is_busy_and_saves_once_it_i
 /// never silent).
 fn skip(why: &str) {
     use std::io::Write as _;
+    // A note for the log only: a closed stderr must not fail the test.
     let _ = writeln!(
         std::io::stderr(),
         "SKIPPED: cannot make a read-only project folder here: {why}"
@@ -153,6 +154,7 @@ impl ReadOnlyView {
 impl Drop for ReadOnlyView {
     fn drop(&mut self) {
         use std::os::unix::fs::PermissionsExt;
+        // Cleanup in drop: nothing to report to, and the test's own result stands.
         if self.mounted {
             let _ = std::process::Command::new("umount").arg(&self.path).status();
         }

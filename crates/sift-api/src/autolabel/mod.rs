@@ -39,8 +39,11 @@ pub struct AutolabelOptions {
 /// What [`Project::autolabel`] did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AutolabelReport {
+    /// The head that labeled, as `name@version`.
     pub model: String,
+    /// The precision asked for.
     pub target_precision: f64,
+    /// The threshold chosen on the validation items, and what it reaches there.
     pub choice: ThresholdChoice,
     /// Unlabeled items at or above the threshold.
     pub eligible: u64,
@@ -53,23 +56,32 @@ pub struct AutolabelReport {
 /// What an audit batch is.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditReport {
+    /// The autolabel run audited.
     pub run: i64,
+    /// The new batch's name, `audit-<run>-<n>`.
     pub batch: String,
+    /// The sampled items, by id in ascending order.
     pub items: Vec<i64>,
+    /// The people the batch was dealt out to.
     pub assigned_to: Vec<String>,
 }
 
 /// What the people who audited a run said.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditCheck {
+    /// The autolabel run checked.
     pub run: i64,
+    /// The precision the run was made for; agreement below it withdraws the run.
     pub target_precision: f64,
     /// Audited items a person has labeled (submitted or approved).
     pub compared: u64,
     /// Of them, where the person chose the machine's label.
     pub agreed: u64,
+    /// `agreed / compared` (none before anything is compared).
     pub precision: Option<f64>,
+    /// Lower end of the 95 % Wilson interval of `precision`.
     pub ci_low: Option<f64>,
+    /// Upper end of the 95 % Wilson interval of `precision`.
     pub ci_high: Option<f64>,
     /// Audited items nobody has labeled yet.
     pub waiting: u64,

@@ -14,8 +14,9 @@ pub struct ThresholdChoice {
     pub correct: u64,
     /// `correct / support`.
     pub precision: f64,
-    /// 95% Wilson score interval of the precision.
+    /// 95% Wilson score interval of the precision: its lower end.
     pub ci_low: f64,
+    /// Its upper end.
     pub ci_high: f64,
     /// Validation items considered.
     pub validation_items: u64,

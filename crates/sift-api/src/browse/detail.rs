@@ -12,19 +12,35 @@ use crate::{Caller, Error, Project, Result, Role};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum ItemMedia {
     /// A local image or video inside the project's media folders.
-    File { path: PathBuf, video: bool },
+    File {
+        /// The file, resolved inside a media root.
+        path: PathBuf,
+        /// The template is a video template (show a player, not an image).
+        video: bool,
+    },
     /// A remote object, or a file that cannot be shown (the reason is given).
-    Unavailable { reference: String, reason: String },
+    Unavailable {
+        /// The item's media reference as imported (a path or URI).
+        reference: String,
+        /// Why it cannot be shown (outside the media roots, missing, remote).
+        reason: String,
+    },
 }
 
 /// One person's work on the item, with its whole history.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AnnotationHistory {
+    /// The annotation's id.
     pub annotation_id: i64,
+    /// Whose work it is.
     pub annotator: String,
+    /// Where it stands now.
     pub state: sift_core::AnnotationState,
+    /// Total time spent on it across saves, in milliseconds.
     pub time_spent_ms: i64,
+    /// When it was first saved (RFC 3339, UTC).
     pub created_at: String,
+    /// When it was last saved or reviewed (RFC 3339, UTC).
     pub updated_at: String,
     /// Every saved version, oldest first.
     pub versions: Vec<VersionRow>,
@@ -35,15 +51,21 @@ pub struct AnnotationHistory {
 /// Everything about one item.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ItemDetail {
+    /// The item's id.
     pub id: i64,
     /// The manifest object as imported.
     pub content: Value,
     /// The template's text fields that the item has, `(key, text)`.
     pub texts: Vec<(String, String)>,
+    /// Its media file, when it has a media reference.
     pub media: Option<ItemMedia>,
+    /// The manifest file and line it was imported from, when recorded.
     pub source: Option<ItemSource>,
+    /// The batches holding it, oldest first.
     pub batches: Vec<ItemBatchRow>,
+    /// Every stored score, by model, version and strategy.
     pub scores: Vec<ItemScoreRow>,
+    /// Everyone's work on it, oldest annotation first.
     pub annotations: Vec<AnnotationHistory>,
 }
 

@@ -10,9 +10,13 @@ use crate::{BatchEntry, Error, ModelInfo, Project, QueueOptions, Result};
 /// Scores of one strategy in equal bins between the smallest and largest.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScoreHistogram {
+    /// The strategy scored (`least-confidence`, `margin`, `ratio`, `entropy`).
     pub strategy: String,
+    /// The smallest score: the left edge of the first bin.
     pub lo: f64,
+    /// The largest score: the right edge of the last bin.
     pub hi: f64,
+    /// Items per bin, left to right.
     pub counts: Vec<u64>,
 }
 
@@ -21,7 +25,9 @@ pub struct ScoreHistogram {
 pub struct QueuePreview {
     /// `name@version` of the model whose scores rank the items.
     pub model: String,
+    /// The strategy whose scores rank the items.
     pub strategy: String,
+    /// Whether the pick is diverse ("cluster the uncertain") rather than the plain top scores.
     pub diverse: bool,
     /// Unlabeled, unbatched scored items the batch is chosen from.
     pub candidates: usize,

@@ -13,6 +13,7 @@ pub struct ItemQuery {
     pub states: Vec<ItemState>,
     /// Items this person (annotator id) worked on or is assigned.
     pub annotator_id: Option<i64>,
+    /// Items of one batch, or items in no batch.
     pub batch: Option<BatchFilter>,
     /// `(model_version_id, strategy, min, max)`: items whose score lies in `min..=max`.
     pub score: Option<(i64, String, f64, f64)>,
@@ -21,21 +22,28 @@ pub struct ItemQuery {
     pub predicted: Option<(i64, u32)>,
     /// Words that must all occur in the item's text (the last one as a prefix).
     pub search: String,
+    /// The order of the listing (ties in import order).
     pub sort: ItemSort,
 }
 
 /// One row of the item table.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ItemRow {
+    /// The item's id.
     pub id: i64,
     /// The start of the item's text (at most 160 characters, on one line), or its media file.
     pub preview: String,
     /// The local media file, if the item has one.
     pub media_path: Option<String>,
+    /// The item's summed state: the furthest any annotation of it got.
     pub state: ItemState,
+    /// Everyone who worked on it, comma-separated.
     pub annotators: String,
+    /// Everyone it is assigned to, comma-separated.
     pub assigned: String,
+    /// The newest batch that holds it.
     pub batch: Option<String>,
+    /// The newest change to anyone's work on it (RFC 3339, UTC).
     pub updated_at: Option<String>,
     /// Scores of the model version asked for, by strategy name.
     pub scores: Vec<(String, Option<f64>)>,
@@ -47,7 +55,9 @@ pub struct ItemRow {
 /// A head's prediction for one item: its most probable class and that class's probability.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Prediction {
+    /// The predicted class (the head's name for it).
     pub label: String,
+    /// The head's probability for that class.
     pub confidence: Option<f64>,
 }
 
@@ -56,16 +66,20 @@ pub struct Prediction {
 pub struct ItemPage {
     /// Items in the whole listing.
     pub total: u64,
+    /// The position of the page's first row in the listing (0 first).
     pub offset: u64,
+    /// The page's rows, in the listing's order.
     pub rows: Vec<ItemRow>,
 }
 
 /// A scored model version, for the score columns and filters.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ModelFacet {
+    /// The model version's id.
     pub model_version_id: i64,
     /// `name@version`.
     pub label: String,
+    /// The strategies it has scores for.
     pub strategies: Vec<String>,
     /// The classes a learning-loop head predicts (empty for other models): its rows carry a
     /// [`Prediction`].

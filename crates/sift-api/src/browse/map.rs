@@ -13,9 +13,17 @@ use crate::{Error, Project, Result};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum MapSource {
     /// Embeddings stored by a model version (all of one length).
-    Embeddings { model_version_id: i64, dim: usize },
+    Embeddings {
+        /// The model version that stored them.
+        model_version_id: i64,
+        /// Their length.
+        dim: usize,
+    },
     /// A top-level array of numbers in each item.
-    Field { name: String },
+    Field {
+        /// The item field holding the array (e.g. `features`).
+        name: String,
+    },
 }
 
 /// The points of a map.
@@ -23,7 +31,9 @@ pub enum MapSource {
 pub struct MapPoints {
     /// Changes whenever the vectors behind the map do (for caching).
     pub version: String,
+    /// The items placed, in the same order as `xy`.
     pub ids: Vec<i64>,
+    /// Each item's position on the first two principal axes.
     pub xy: Vec<[f32; 2]>,
     /// Share of the variance along each axis.
     pub explained: [f64; 2],
@@ -41,9 +51,17 @@ pub enum ColorBy {
     /// The first person who worked on the item.
     Annotator,
     /// One model version's score for one strategy.
-    Uncertainty { model_version_id: i64, strategy: String },
+    Uncertainty {
+        /// The model version whose scores colour the points.
+        model_version_id: i64,
+        /// The strategy scored (`least-confidence`, `margin`, `ratio`, `entropy`).
+        strategy: String,
+    },
     /// The class a head of the learning loop predicts (its stored predictions).
-    Predicted { model_version_id: i64 },
+    Predicted {
+        /// The head's version whose predictions colour the points.
+        model_version_id: i64,
+    },
 }
 
 /// A colour key per point.

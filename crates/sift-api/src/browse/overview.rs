@@ -8,6 +8,7 @@ use crate::{Project, Result};
 /// One person's work and pace.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PersonActivity {
+    /// The person and their annotations by state and time spent (flattened into the JSON).
     #[serde(flatten)]
     pub counts: AnnotatorActivity,
     /// Work handed in (submitted, approved or returned) per hour of recorded time; `None`
@@ -18,6 +19,7 @@ pub struct PersonActivity {
 /// The current model version and how far it got.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ModelSummary {
+    /// The version and how many items it scored (flattened into the JSON).
     #[serde(flatten)]
     pub counts: ModelScoreCounts,
     /// `name@version`.
@@ -30,15 +32,23 @@ pub struct ModelSummary {
 /// The overview.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Overview {
+    /// The project's name.
     pub project: String,
+    /// The template's kind (`qa`, `ranking`, `image-caption`, ...).
     pub kind: String,
+    /// Items by summed state.
     pub items: ItemStateCounts,
+    /// Everyone's work and pace.
     pub people: Vec<PersonActivity>,
+    /// Each batch's progress.
     pub batches: Vec<BatchProgress>,
+    /// Submitted work waiting for review.
     pub reviews_waiting: u64,
     /// The newest model version that scored anything.
     pub model: Option<ModelSummary>,
+    /// How far the search index has got.
     pub search_index: SearchIndexStatus,
+    /// The project was opened read-only: the lead can look, not change.
     pub read_only: bool,
 }
 

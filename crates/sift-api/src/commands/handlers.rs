@@ -10,7 +10,7 @@ use sift_template::{TemplateView, Violation};
 use super::{
     AnnotationArgs, Context, ItemArgs, LimitArgs, NoArgs, QueueArgs, ReviewArgs, SaveArgs, ValidateArgs,
 };
-use crate::session::Caller;
+use crate::access::Caller;
 use crate::{
     AnnotationView, ItemView, Me, Project, QueueView, Result, ReviewInput, ReviewTask, StatusReport,
     WorkEntry,

@@ -17,7 +17,7 @@ use serde_json::Value;
 use sift_core::Role;
 use sift_store::Decision;
 
-use crate::session::Caller;
+use crate::access::Caller;
 use crate::{Error, Project, Result};
 
 /// Commands without arguments (`{}` or nothing).
@@ -29,6 +29,7 @@ pub struct NoArgs {}
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ItemArgs {
+    /// The item asked for.
     pub item_id: i64,
 }
 
@@ -36,7 +37,9 @@ pub struct ItemArgs {
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct SaveArgs {
+    /// The item the work is on.
     pub item_id: i64,
+    /// The work, in the template's payload shape; checked as a draft or a submission.
     pub payload: Value,
     /// Active time spent since the previous save.
     #[serde(default)]
@@ -47,14 +50,17 @@ pub struct SaveArgs {
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateArgs {
+    /// The item the work is on.
     pub item_id: i64,
+    /// The work to check against the template's submission rules (nothing is saved).
     pub payload: Value,
 }
 
-/// `queue` and `pending_reviews`.
+/// `recent_work` and `pending_reviews`.
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct LimitArgs {
+    /// At most this many entries (default 100).
     #[serde(default)]
     #[ts(optional)]
     pub limit: Option<u32>,
@@ -64,9 +70,11 @@ pub struct LimitArgs {
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct QueueArgs {
+    /// At most this many entries (default 50, clamped to 1..=1000).
     #[serde(default)]
     #[ts(optional)]
     pub limit: Option<u32>,
+    /// The last item id of the page before; absent for the first page.
     #[serde(default)]
     #[ts(optional)]
     pub after: Option<i64>,
@@ -76,6 +84,7 @@ pub struct QueueArgs {
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct AnnotationArgs {
+    /// The annotation asked for.
     pub annotation_id: i64,
 }
 
@@ -83,11 +92,16 @@ pub struct AnnotationArgs {
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewArgs {
+    /// The annotation judged.
     pub annotation_id: i64,
+    /// The submitted version judged (it must still be the one awaiting review).
     pub version: i64,
+    /// Approve or return.
     pub decision: Decision,
+    /// What to fix (required to return work) or a note.
     #[serde(default)]
     pub comment: Option<String>,
+    /// Where the comment points: `{"span":[s,e]}`, `{"object":"id"}` or `{"time":12.5}`.
     #[serde(default)]
     pub anchor: Option<Value>,
 }
@@ -113,6 +127,7 @@ impl Command {
 /// What a command runs with besides its arguments.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Context<'a> {
+    /// Where media is served from, when not from the page's own origin (the desktop app).
     pub media_base_url: Option<&'a str>,
 }
 

@@ -21,6 +21,8 @@ pub(super) fn read_gt(reader: impl BufRead, ctx: &ParseCtx<'_>, label_attribute:
     while let Some(next) = lines.next() {
         let parsed = match next {
             Err(e) if !e.is_recoverable() => {
+                // A failed send means the writer has already stopped (on an earlier error)
+                // and has nothing left to abort.
                 let _ = tx.send(Msg::Fatal(Error::ManifestFile {
                     file: ctx.display.to_owned(),
                     reason: e.to_string(),

@@ -46,6 +46,8 @@ pub(super) fn read_ls(reader: impl BufRead, ctx: &ParseCtx<'_>, tx: &Sender<Msg>
         Err(e) => {
             send_batch(tx, &mut batch);
             let reason = e.to_string();
+            // A failed send means the writer has already stopped (on an earlier error) and
+            // has nothing left to abort.
             let _ = tx.send(Msg::Fatal(match e {
                 LabelStudioError::Syntax { line, message } => Error::Manifest {
                     file: ctx.display.to_owned(),

@@ -95,6 +95,7 @@ struct InTmp(PathBuf);
 
 impl Drop for InTmp {
     fn drop(&mut self) {
+        // Cleanup of a test file; the file may already be gone.
         let _ = std::fs::remove_file(&self.0);
     }
 }
@@ -224,4 +225,20 @@ fn data_only_imports_tasks_labeled_under_another_config_and_counts_what_it_left_
         (2, 0, 2)
     );
     assert_eq!(p.store.labelled_count(false).unwrap(), 0);
+}
+
+#[test]
+fn format_names_are_the_serde_names_and_parse_back() {
+    use strum::VariantArray;
+    let names: Vec<&str> = ImportFormat::VARIANTS.iter().map(|f| f.as_str()).collect();
+    assert_eq!(names, ["gt", "label-studio"]);
+    for &f in ImportFormat::VARIANTS {
+        assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        assert_eq!(f.to_string(), f.as_str());
+        assert_eq!(f.as_str().parse::<ImportFormat>().unwrap(), f);
+    }
+    assert_eq!(
+        "csv".parse::<ImportFormat>().unwrap_err(),
+        r#"unknown import format "csv" (expected gt or label-studio)"#
+    );
 }

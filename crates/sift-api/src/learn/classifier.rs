@@ -21,9 +21,13 @@ pub const MULTI_LABEL_THRESHOLD: f32 = 0.5;
 /// A trained head and how it did.
 #[derive(Debug, Clone)]
 pub(crate) struct FittedClassifier {
+    /// The head, trained on `train_items`.
     pub head: ClassifierHead,
+    /// Its metrics on `validation_items`.
     pub evaluation: Evaluation,
+    /// Items it was trained on, ascending.
     pub train_items: Vec<i64>,
+    /// Items held out to evaluate it.
     pub validation_items: Vec<i64>,
     /// `split` or `gold`.
     pub validation: &'static str,
@@ -34,8 +38,11 @@ pub(crate) struct FittedClassifier {
 /// How to hold out and train.
 #[derive(Debug, Clone)]
 pub(crate) struct FitSettings<'a> {
+    /// Share of the labels held out for validation (stratified by class).
     pub validation_fraction: f64,
+    /// Seed of the validation split.
     pub seed: u64,
+    /// Inverse regularisation strength of the head.
     pub c: f64,
     /// A manifest field naming gold items' true class: they are the validation set.
     pub gold_field: Option<&'a str>,

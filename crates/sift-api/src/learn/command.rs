@@ -56,15 +56,21 @@ pub trait ModelRuntime {
 /// A model the runtime checked.
 #[derive(Debug, Clone)]
 pub struct CheckedModel {
+    /// The model config as it will be stored (TOML).
     pub stored_config: String,
+    /// Files the config refers to (a tokenizer), copied beside the model.
     pub assets: Vec<PathBuf>,
+    /// What the model declares (JSON), checked against the config.
     pub signature: Option<String>,
 }
 
 /// A training command with its time limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrainingCommand {
+    /// The `learn.command` setting, with `{train}`, `{val}` and `{out}` not yet filled in.
     pub command: String,
+    /// The `learn.command_timeout` setting (default one day): past it the command's
+    /// process group is killed.
     pub timeout: Duration,
 }
 
@@ -73,15 +79,24 @@ pub struct TrainingCommand {
 pub struct CommandReport {
     /// The command as run.
     pub command: String,
+    /// How long the command ran.
     pub seconds: f64,
     /// Where its output went.
     pub log: PathBuf,
+    /// Records written to the training set (`{train}`).
     pub train_records: u64,
+    /// Records written to the validation set (`{val}`).
     pub validation_records: u64,
+    /// The head's model name the new version was registered under.
     pub model: String,
+    /// The version registered.
     pub version: i64,
+    /// How scoring the pool with the new version went.
     pub score: ScoreReport,
+    /// Never-started, unassigned items now in the new version's queue order.
     pub items_queued: u64,
+    /// Share of the items predicted by both this and the previous version whose top
+    /// prediction changed (none for a first version).
     pub changed_share: Option<f64>,
     /// The last lines the command printed.
     pub output_tail: String,
@@ -153,6 +168,8 @@ fn run_command(
         let cancelled = cancel.load(std::sync::atomic::Ordering::Relaxed);
         if cancelled || started.elapsed() >= timeout {
             kill_group(&mut child);
+            // Only reaps the killed child; its exit status does not matter (the run is
+            // cancelled or timed out), and an error means it was already reaped.
             let _ = child.wait();
             return Ok(if cancelled {
                 Ended::Cancelled
@@ -171,8 +188,10 @@ fn kill_group(child: &mut std::process::Child) {
         .ok()
         .and_then(rustix::process::Pid::from_raw)
     {
+        // Fails only when the group has already exited; `child.kill` below still runs.
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
+    // Fails only when the child has already exited, which is the goal.
     let _ = child.kill();
 }
 

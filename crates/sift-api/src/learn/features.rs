@@ -28,9 +28,17 @@ pub const INJECTED_KEY: &str = "sift-features";
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FeatureSource {
     /// A numeric array in each item's manifest object (`a.b` reaches into objects).
-    Field { field: String },
+    Field {
+        /// The field's name, e.g. `features`.
+        field: String,
+    },
     /// The vectors an encoder version stored (`sift embed`), by `name@version`.
-    Embeddings { model: String, model_version_id: i64 },
+    Embeddings {
+        /// The encoder version, as `name@version`.
+        model: String,
+        /// Its id in the model registry.
+        model_version_id: i64,
+    },
 }
 
 impl FeatureSource {
@@ -55,17 +63,22 @@ impl FeatureSource {
 /// An item without a usable vector, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MissingVector {
+    /// The item.
     pub item_id: i64,
     /// The item's line in the manifest it was imported from.
     pub line: i64,
+    /// Why it has no usable vector (field missing, not numbers, another length).
     pub reason: String,
 }
 
 /// Every item's vector from one source: `ids.len()` rows of `d` values, in item order.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Pool {
+    /// Items with a vector, in item order.
     pub ids: Vec<i64>,
+    /// Their vectors, row-major: row `i` is `ids[i]`'s.
     pub x: Vec<f32>,
+    /// The vectors' length.
     pub d: usize,
     /// Items with no usable vector, in item order.
     pub missing: Vec<MissingVector>,
@@ -287,9 +300,11 @@ impl Project {
 /// Per ranking item, one vector per response (in the item's response order).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ResponsePool {
+    /// The vectors' length.
     pub d: usize,
     /// item id -> (response ids, `responses x d` values).
     pub items: HashMap<i64, (Vec<String>, Vec<f32>)>,
+    /// Items with no usable vector for some response.
     pub missing: Vec<MissingVector>,
 }
 

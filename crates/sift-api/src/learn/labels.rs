@@ -16,6 +16,7 @@ use crate::{Error, Project, Result};
 /// Classification labels, one per labeled item.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ClassLabels {
+    /// The template lets an item have several classes (see `single` and `multi`).
     pub multi_label: bool,
     /// The template's class names; a class id is its position here.
     pub class_names: Vec<String>,
@@ -54,6 +55,7 @@ impl ClassLabels {
 /// One annotation's ranking of an item's responses on every dimension.
 #[derive(Debug, Clone)]
 pub(crate) struct Ranked {
+    /// The ranked item.
     pub item_id: i64,
     /// dimension -> response id -> rank (1 = best).
     pub rankings: BTreeMap<String, BTreeMap<String, u32>>,

@@ -97,8 +97,11 @@ impl Default for LearnOptions {
 /// Validation metrics of one head version.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Metrics {
+    /// Share of validation items predicted right (multi-label: whole label set right).
     pub accuracy: Option<f64>,
+    /// The unweighted mean of the per-class F1 scores (multi-label: per-label F1).
     pub macro_f1: Option<f64>,
+    /// Cross-entropy of the predicted probabilities (lower is better).
     pub log_loss: Option<f64>,
     /// Expected calibration error (ten equal-width bins).
     pub ece: Option<f64>,
@@ -109,12 +112,15 @@ pub struct Metrics {
 /// One head version `sift learn` trained.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HeadReport {
+    /// The registered model the head is a version of.
     pub model: String,
+    /// The version it was saved as.
     pub version: i64,
     /// `classifier`, `multi-label` or `reward`.
     pub head: String,
     /// The ranking dimension of a reward head.
     pub dimension: Option<String>,
+    /// Where its input vectors came from: `field:NAME` or `embeddings:NAME@VERSION`.
     pub features: String,
     /// Training labels (reward heads: preference pairs).
     pub labels_used: u64,
@@ -122,10 +128,15 @@ pub struct HeadReport {
     pub machine_labels: u64,
     /// `split` or `gold`.
     pub validation: String,
+    /// Items held out to compute `metrics`.
     pub validation_items: usize,
+    /// Its validation metrics.
     pub metrics: Metrics,
+    /// L-BFGS iterations (summed over labels for multi-label heads).
     pub iterations: usize,
+    /// Whether the optimisation met its tolerance before the iteration limit.
     pub converged: bool,
+    /// Time spent fitting the head.
     pub train_seconds: f64,
     /// The ONNX file of the version.
     pub onnx: std::path::PathBuf,
@@ -134,8 +145,11 @@ pub struct HeadReport {
 /// What [`Project::learn`] did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LearnReport {
+    /// The heads trained: one for classification, one per dimension for ranking.
     pub heads: Vec<HeadReport>,
+    /// How the pool was rescored and requeued with the new version.
     pub rescore: RescoreReport,
+    /// Wall-clock time of the whole run, from reading the labels to the new queue order.
     pub seconds: f64,
 }
 

@@ -19,15 +19,21 @@ pub const HEAD_FILE: &str = "head.json";
 /// What one head version is made of.
 #[derive(Debug)]
 pub(crate) struct HeadFiles<'a, H: Serialize> {
+    /// The registered model's name; the head becomes its next version.
     pub name: &'a str,
+    /// The head itself, written as `head.json`.
     pub head: &'a H,
+    /// The head as an ONNX model.
     pub onnx: Vec<u8>,
+    /// Where its input vectors come from (recorded in the model config).
     pub source: &'a FeatureSource,
+    /// The input vectors' length.
     pub dim: usize,
     /// Output columns: `probabilities` (k) and `logits` (k), or `reward` (1).
     pub outputs: &'a [(&'a str, usize)],
     /// `probabilities` for classifiers; `None` (the logits default) for reward heads.
     pub output_kind: Option<&'a str>,
+    /// What the head is, in words: the model config's opening comment.
     pub doc: &'a str,
 }
 

@@ -22,6 +22,7 @@ use crate::{Project, Result};
 /// What rescoring did.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RescoreReport {
+    /// The strategy the unlabeled pool was scored and ordered by.
     pub strategy: String,
     /// Items given a prediction (every item with a vector).
     pub items_predicted: u64,
@@ -48,6 +49,7 @@ pub struct RescoreReport {
 /// One version's predictions of the pool, and each row's uncertainty scores.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct VersionOutputs {
+    /// Each pooled item's prediction (top column and values), in pool order.
     pub rows: Vec<PredictionRow>,
     /// Per row; `None` where the output could not be scored (NaN from a broken vector).
     pub scores: Vec<Option<RowScores>>,
@@ -65,10 +67,12 @@ pub(crate) struct Unrankable {
 }
 
 impl Unrankable {
+    /// Whether the item stays out of the learned order (started, or machine-labeled).
     pub fn contains(&self, item: i64) -> bool {
         self.started.contains(&item) || self.machine.contains(&item)
     }
 
+    /// Whether someone has started work on the item.
     pub fn started(&self, item: i64) -> bool {
         self.started.contains(&item)
     }

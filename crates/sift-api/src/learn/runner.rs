@@ -28,7 +28,12 @@ pub const SETTING_EVERY: &str = "learn.every";
 #[derive(Debug)]
 pub enum RunnerEvent {
     /// The runner is watching; `labels` are submitted now.
-    Started { labels: u64, every: u64 },
+    Started {
+        /// Submitted labels when the runner started.
+        labels: u64,
+        /// Labels per round: a round starts after this many more.
+        every: u64,
+    },
     /// A head was trained in process and the queue follows it.
     Trained(Box<LearnReport>),
     /// The training command registered a version and the queue follows it.
@@ -45,6 +50,7 @@ pub enum RunnerEvent {
 pub struct RunnerSettings {
     /// Retrain after every this many new submitted labels (at least 1).
     pub every: u64,
+    /// How each round trains (features, strategy, validation), as for `sift learn`.
     pub options: LearnOptions,
     /// How often the label count is looked at.
     pub poll: Duration,
@@ -134,6 +140,8 @@ impl LearnRunner {
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.handle.take() {
+            // An error is the thread's panic, already printed by the panic hook; the thread
+            // returns nothing else, and stopping (also from `drop`) must not panic in turn.
             let _ = h.join();
         }
     }

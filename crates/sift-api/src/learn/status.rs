@@ -16,38 +16,63 @@ use crate::{Project, Result};
 /// One version of a head.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RoundView {
+    /// The model version the round made.
     pub version: i64,
+    /// When it was trained (RFC 3339, UTC).
     pub created_at: String,
+    /// `classifier`, `multi-label`, `reward` or `command`.
     pub head: String,
+    /// Where its input vectors came from (`field:NAME`, `embeddings:NAME@VERSION`).
     pub features: Option<String>,
+    /// Training labels (reward heads: preference pairs; commands: training records).
     pub labels_used: u64,
+    /// Of them, machine labels.
     pub machine_labels: u64,
+    /// How it was validated: `split` or `gold`.
     pub validation: String,
+    /// Items held out for validation.
     pub validation_items: usize,
+    /// Share of validation items predicted right.
     pub accuracy: Option<f64>,
+    /// The unweighted mean of the per-class F1 scores.
     pub macro_f1: Option<f64>,
+    /// Cross-entropy of the predicted probabilities (lower is better).
     pub log_loss: Option<f64>,
+    /// Expected calibration error (ten equal-width bins).
     pub ece: Option<f64>,
+    /// Reward heads: share of held-out preference pairs ordered right.
     pub pairwise_accuracy: Option<f64>,
+    /// Items the version predicted when it rescored the pool.
     pub pool_items: u64,
+    /// The strategy the pool was scored and ordered by.
     pub strategy: Option<String>,
+    /// Mean uncertainty (by `strategy`) of the unlabeled pool.
     pub mean_uncertainty: Option<f64>,
+    /// Share of the items predicted by both this and the previous version whose top
+    /// prediction changed.
     pub changed_share: Option<f64>,
+    /// Cohen's kappa between this and the previous version's predictions on those items.
     pub kappa: Option<f64>,
 }
 
 /// The versions of one head and what the stopping rule says about them.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HeadHistory {
+    /// The head's model name.
     pub model: String,
+    /// Its versions, oldest first.
     pub rounds: Vec<RoundView>,
+    /// What the stopping rule says over the latest rounds (none while it cannot be
+    /// judged yet).
     pub stop: Option<StopCheck>,
 }
 
 /// Every head's history.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LearnStatus {
+    /// Every head's history (or only the one asked for).
     pub heads: Vec<HeadHistory>,
+    /// The stopping rule the histories were judged by.
     pub rule: StoppingRule,
     /// The learned queue order in force.
     pub queue_order: Option<sift_store::QueueOrderRow>,

@@ -25,10 +25,12 @@ pub enum SyncRole {
 /// chain (environment, shared config and credentials files, the profile, SSO).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SyncConfig {
+    /// The S3 bucket the project syncs through.
     pub bucket: String,
     /// Key prefix inside the bucket (no leading or trailing `/`), may be empty.
     #[serde(default)]
     pub prefix: String,
+    /// AWS region (`None`: the profile's or environment's region).
     pub region: Option<String>,
     /// Endpoint URL of an S3-compatible store (`http://127.0.0.1:3900`); `None` for AWS.
     pub endpoint: Option<String>,
@@ -37,6 +39,7 @@ pub struct SyncConfig {
     pub path_style: bool,
     /// AWS profile from the shared config files.
     pub profile: Option<String>,
+    /// Whether this copy is the lead's or an annotator's (what it pushes and pulls).
     pub role: SyncRole,
     /// The annotator this project labels as (annotator role).
     pub annotator: Option<String>,

@@ -17,7 +17,9 @@ use crate::{Error, Project, Result};
 
 /// A local media file as found before a push.
 pub(super) struct LocalFile {
+    /// Its size in bytes.
     pub size: u64,
+    /// Its modification time (ns since the epoch); with `size`, the hash cache's key.
     pub mtime_ns: i64,
     /// From the hash cache; `None` when the file must be hashed.
     pub sha256: Option<String>,

@@ -15,7 +15,11 @@ use crate::{Error, Progress, Project};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncDirection {
+    /// Send this copy's work: the lead's project, batches and reviews; an annotator's
+    /// saved versions.
     Push,
+    /// Take in the other side's work: an annotator's batches and reviews; the lead's merge
+    /// of the annotators' results.
     Pull,
 }
 
@@ -42,7 +46,9 @@ impl SyncRole {
 /// A round that stopped: the error, and the reports of the directions that finished before it.
 #[derive(Debug)]
 pub struct RoundError {
+    /// Why the round stopped.
     pub error: Error,
+    /// The directions that finished before it, in order.
     pub done: Vec<SyncReport>,
 }
 

@@ -44,8 +44,11 @@ impl Default for SyncOptions {
 /// What a push or pull moved.
 #[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct SyncReport {
+    /// `push` or `pull`.
     pub direction: String,
+    /// The role this copy synced as.
     pub role: Option<SyncRole>,
+    /// The remote, as `s3://bucket/prefix` (and its endpoint).
     pub location: String,
     /// Batches written (lead push) or applied (annotator pull).
     pub batches: Vec<String>,
@@ -55,6 +58,7 @@ pub struct SyncReport {
     pub items_added: u64,
     /// Result segments written (annotator push) or merged (lead pull).
     pub segments: Vec<String>,
+    /// Remote result segments already merged as they are (lead pull).
     pub segments_unchanged: u64,
     /// Annotation versions pushed or merged.
     pub versions: u64,
@@ -64,16 +68,21 @@ pub struct SyncReport {
     pub reviews: u64,
     /// Of the reviews received, items returned for rework (annotator pull).
     pub returned: u64,
+    /// Media files uploaded (lead push) or downloaded (annotator pull).
     pub media_files: u64,
+    /// Their total size in bytes.
     pub media_bytes: u64,
+    /// Media files already in place (uploaded before, or already on this machine).
     pub media_unchanged: u64,
-    /// Multipart parts and downloaded bytes reused from interrupted transfers.
+    /// Multipart parts reused from interrupted uploads.
     pub resumed_parts: u64,
+    /// Downloaded bytes reused from interrupted downloads.
     pub resumed_bytes: u64,
     /// Whether the store honoured `If-None-Match: *` (`None`: not probed).
     pub conditional_writes: Option<bool>,
     /// Problems that did not stop the sync (a rejected line, a failed media file), with where.
     pub problems: Vec<String>,
+    /// Wall-clock time of the push or pull.
     pub seconds: f64,
 }
 
@@ -81,11 +90,17 @@ pub struct SyncReport {
 /// methods of it, so none passes the store, the configuration, the options, the progress and
 /// the report along by hand.
 pub(super) struct SyncRun<'a> {
+    /// The project syncing.
     pub project: &'a mut Project,
+    /// The bucket and prefix it syncs through.
     pub remote: &'a dyn ObjectStore,
+    /// The project's stored sync configuration.
     pub config: SyncConfig,
+    /// What this run is limited to (batches, media, object size).
     pub opts: &'a SyncOptions,
+    /// Where the run reports its progress.
     pub progress: &'a dyn Progress,
+    /// What the run has moved so far; returned when it ends.
     pub report: SyncReport,
 }
 

@@ -16,7 +16,9 @@ use crate::{Project, Result};
 /// What is waiting in each direction.
 #[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct SyncStatus {
+    /// The role this copy syncs as.
     pub role: Option<SyncRole>,
+    /// The remote, as `s3://bucket/prefix` (and its endpoint).
     pub location: String,
     /// Batches whose remote copy is missing or stale (lead).
     pub batches_to_push: Vec<String>,

@@ -40,11 +40,14 @@ pub enum RemoteErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct RemoteError {
+    /// What sort of failure, which decides the API error it becomes.
     pub kind: RemoteErrorKind,
+    /// What happened, in words fit for the user.
     pub message: String,
 }
 
 impl RemoteError {
+    /// A failure of `kind` described by `message`.
     pub fn new(kind: RemoteErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
@@ -73,15 +76,20 @@ impl From<RemoteError> for Error {
 /// A listed object. Keys are relative to the configured prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteObject {
+    /// The key, relative to the configured prefix.
     pub key: String,
+    /// Its size in bytes.
     pub size: u64,
+    /// The store's entity tag, if it gave one (changes when the object does).
     pub etag: Option<String>,
 }
 
 /// A fetched object.
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// The object's bytes.
     pub body: Vec<u8>,
+    /// The store's entity tag, if it gave one.
     pub etag: Option<String>,
     /// The SHA-256 (hex) the writer recorded in the object's metadata, if any.
     pub sha256: Option<String>,
@@ -90,6 +98,7 @@ pub struct Fetched {
 /// Whether a write may replace an existing object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutMode {
+    /// Write whether or not the key exists.
     Overwrite,
     /// Sends `If-None-Match: *` (a guard only: stores such as Garage ignore it).
     IfAbsent,
@@ -98,7 +107,9 @@ pub enum PutMode {
 /// The result of a write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PutOutcome {
+    /// The object was stored.
     Written {
+        /// The new object's entity tag, if the store gave one.
         etag: Option<String>,
     },
     /// `IfAbsent` and the store refused because the key exists.
@@ -108,8 +119,11 @@ pub enum PutOutcome {
 /// A local file to upload.
 #[derive(Debug, Clone)]
 pub struct UploadJob {
+    /// The local file.
     pub path: PathBuf,
+    /// The key to write it under, relative to the configured prefix.
     pub key: String,
+    /// The file's size in bytes (it decides single or multipart upload).
     pub size: u64,
     /// SHA-256 of the file (hex): sent as the object's checksum and recorded in its metadata.
     pub sha256: String,
@@ -118,6 +132,7 @@ pub struct UploadJob {
 /// A finished upload.
 #[derive(Debug, Clone, Default)]
 pub struct UploadDone {
+    /// The new object's entity tag, if the store gave one.
     pub etag: Option<String>,
     /// Parts of an interrupted multipart upload that were found on the store and reused.
     pub resumed_parts: u32,
@@ -126,7 +141,9 @@ pub struct UploadDone {
 /// An object to download to a local file (written to a temporary file, verified, renamed).
 #[derive(Debug, Clone)]
 pub struct DownloadJob {
+    /// The object's key, relative to the configured prefix.
     pub key: String,
+    /// The local file to create.
     pub dest: PathBuf,
     /// The object's size: a download never writes more than this.
     pub size: u64,

@@ -34,9 +34,13 @@ pub(super) fn check_line_length(text: &str, file: &str, line: u64) -> Result<()>
 /// `project.json`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct ProjectDoc {
+    /// The layout version ([`LAYOUT_VERSION`](super::LAYOUT_VERSION)) it was written with.
     pub sift_sync: u32,
+    /// The lead's project name; a joining annotator's project takes it.
     pub name: String,
+    /// The hash of the template text, as the project stores it.
     pub template_hash: String,
+    /// The lead's template, from which a joining annotator's project is made.
     pub template_text: String,
     /// Annotators who write their results to a bucket of their own, and that bucket.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -46,26 +50,37 @@ pub(super) struct ProjectDoc {
 /// First line of `batches/<b>/assignments.jsonl`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct BatchHeader {
+    /// The layout version it was written with.
     pub sift_batch: u32,
+    /// The batch's name.
     pub batch: String,
+    /// SHA-256 (hex) of the batch's `manifest.jsonl`, so a reader can tell the two match.
     pub manifest_sha256: String,
+    /// Assignment lines that follow.
     pub items: u64,
 }
 
 /// An item's media object, as an assignment line names it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct MediaDoc {
+    /// `media/<sha256>.<ext>`, relative to the prefix.
     pub key: String,
+    /// The file's size in bytes.
     pub size: u64,
+    /// SHA-256 (hex) of the file, checked after download.
     pub sha256: String,
 }
 
 /// One item of `batches/<b>/assignments.jsonl`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct AssignmentLine {
+    /// The item's content hash (hex), which names it on every copy.
     pub item: String,
+    /// Its place in the batch (0 first).
     pub position: i64,
+    /// Who it is assigned to.
     pub annotators: Vec<String>,
+    /// Its media object, when the lead pushes media.
     #[serde(default)]
     pub media: Option<MediaDoc>,
 }
@@ -73,47 +88,68 @@ pub(super) struct AssignmentLine {
 /// One saved version in a result segment.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct SegmentLine<'a> {
+    /// The item's content hash (hex).
     pub item: String,
+    /// The annotation version the line holds.
     pub version: i64,
+    /// `draft` or `submitted`.
     pub kind: String,
+    /// The saved payload, passed through as written.
     #[serde(borrow)]
     pub payload: &'a serde_json::value::RawValue,
+    /// Time spent on this save, in milliseconds.
     pub time_spent_ms: i64,
+    /// When the version was saved (RFC 3339, UTC).
     pub created_at: String,
 }
 
 /// First line of `batches/<b>/reviews/<annotator>.jsonl`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct ReviewsHeader {
+    /// The layout version it was written with.
     pub sift_reviews: u32,
+    /// The batch the reviewed work belongs to.
     pub batch: String,
+    /// Whose work was reviewed.
     pub annotator: String,
+    /// Review lines that follow.
     pub reviews: u64,
 }
 
 /// One review in `batches/<b>/reviews/<annotator>.jsonl`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct ReviewLine {
+    /// The item's content hash (hex).
     pub item: String,
+    /// The submitted version judged.
     pub version: i64,
+    /// Approved or returned.
     pub decision: sift_store::Decision,
+    /// The reviewer's comment.
     pub comment: Option<String>,
+    /// Where the comment points (JSON text: a span, an object or a time).
     pub anchor: Option<String>,
+    /// Who reviewed.
     pub reviewer: String,
+    /// When (RFC 3339, UTC).
     pub created_at: String,
 }
 
 /// Last line of a result segment.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct SegmentTrailer {
+    /// The trailer's contents; a segment without it is incomplete and not merged.
     pub end: TrailerBody,
 }
 
 /// What a segment's trailer says: its writer, its batch and how many version lines it has.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct TrailerBody {
+    /// Who wrote the segment.
     pub annotator: String,
+    /// The batch its versions belong to.
     pub batch: String,
+    /// Version lines before the trailer.
     pub lines: u64,
 }
 

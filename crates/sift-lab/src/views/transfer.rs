@@ -293,7 +293,7 @@ impl TransferView {
                 egui::ComboBox::from_id_salt("export-format")
                     .selected_text(self.export_format.as_str())
                     .show_ui(ui, |ui| {
-                        for f in ExportFormat::ALL {
+                        for &f in ExportFormat::ALL {
                             ui.selectable_value(&mut self.export_format, f, f.as_str());
                         }
                     });

@@ -35,7 +35,9 @@ pub enum BatchFilter {
 /// (an index into the version's outputs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PredictedFilter {
+    /// The head's version.
     pub model_version_id: i64,
+    /// The class's index in the version's outputs.
     pub top: u32,
 }
 

@@ -3,4 +3,8 @@
 /**
  * `get_annotation`.
  */
-export type AnnotationArgs = { annotation_id: number, };
+export type AnnotationArgs = { 
+/**
+ * The annotation asked for.
+ */
+annotation_id: number, };

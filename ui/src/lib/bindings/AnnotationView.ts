@@ -6,4 +6,44 @@ import type { JsonValue } from "./serde_json/JsonValue";
 /**
  * One annotator's work on an item: its state, newest payload and reviews.
  */
-export type AnnotationView = { id: number, item_id: number, annotator: string, state: AnnotationState, version: number, submitted_version: number | null, payload: JsonValue, time_spent_ms: number, updated_at: string, reviews: Array<ReviewRow>, };
+export type AnnotationView = { 
+/**
+ * The annotation's id (one per item and annotator).
+ */
+id: number, 
+/**
+ * The item it labels.
+ */
+item_id: number, 
+/**
+ * Whose work it is.
+ */
+annotator: string, 
+/**
+ * Where it stands (draft, submitted, returned, approved).
+ */
+state: AnnotationState, 
+/**
+ * The newest saved version; every draft save or submission adds one.
+ */
+version: number, 
+/**
+ * The version last submitted (the one reviewers judge), if any.
+ */
+submitted_version: number | null, 
+/**
+ * The newest version's payload (`null` when nothing is saved yet).
+ */
+payload: JsonValue, 
+/**
+ * Total time spent on it across saves, in milliseconds.
+ */
+time_spent_ms: number, 
+/**
+ * When it was last saved or reviewed (RFC 3339, UTC).
+ */
+updated_at: string, 
+/**
+ * Its reviews, oldest first.
+ */
+reviews: Array<ReviewRow>, };

@@ -4,4 +4,12 @@ import type { Role } from "./Role";
 /**
  * Who is calling.
  */
-export type Caller = { name: string, role: Role, };
+export type Caller = { 
+/**
+ * The person's name in the project (unique).
+ */
+name: string, 
+/**
+ * What they may do: label, review, or everything.
+ */
+role: Role, };

@@ -3,4 +3,8 @@
 /**
  * `get_item`, `get_annotation`-style arguments.
  */
-export type ItemArgs = { item_id: number, };
+export type ItemArgs = { 
+/**
+ * The item asked for.
+ */
+item_id: number, };

@@ -5,7 +5,15 @@ import type { JsonValue } from "./serde_json/JsonValue";
 /**
  * An item as an annotator sees it.
  */
-export type ItemView = { id: number, content: JsonValue, 
+export type ItemView = { 
+/**
+ * The item's id in the project.
+ */
+id: number, 
+/**
+ * The item's data as imported (the manifest line's fields, e.g. `source`).
+ */
+content: JsonValue, 
 /**
  * Where the UI loads the item's media from (`None` for text-only items).
  */

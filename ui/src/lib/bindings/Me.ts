@@ -5,7 +5,15 @@ import type { ProjectInfo } from "./ProjectInfo";
 /**
  * The signed-in person and their project.
  */
-export type Me = { annotator: Caller, project: ProjectInfo, 
+export type Me = { 
+/**
+ * Who is signed in.
+ */
+annotator: Caller, 
+/**
+ * The project they are signed in to.
+ */
+project: ProjectInfo, 
 /**
  * Where media is served from, when not from the page's own origin (the desktop app).
  */

@@ -3,4 +3,32 @@
 /**
  * What `sift status` and the app's header show.
  */
-export type ProjectInfo = { name: string, path: string, template: string, kind: string, label_attribute: string, created_at: string, schema_version: number, };
+export type ProjectInfo = { 
+/**
+ * The project's name (the folder's name unless `sift init --name` gave one).
+ */
+name: string, 
+/**
+ * The project file (`project.sift`) as it was opened.
+ */
+path: string, 
+/**
+ * The template's name, from the snapshot stored in the project.
+ */
+template: string, 
+/**
+ * The template's kind (`qa`, `ranking`, `image-caption`, ...).
+ */
+kind: string, 
+/**
+ * The Ground Truth label attribute that exports write the labels under.
+ */
+label_attribute: string, 
+/**
+ * When the project was created (RFC 3339, UTC).
+ */
+created_at: string, 
+/**
+ * The project file's schema version (SQLite `user_version`: the last migration applied).
+ */
+schema_version: number, };

@@ -3,4 +3,12 @@
 /**
  * `queue`: the first page, or with `after` the next page of new items after that item id.
  */
-export type QueueArgs = { limit?: number, after?: number, };
+export type QueueArgs = { 
+/**
+ * At most this many entries (default 50, clamped to 1..=1000).
+ */
+limit?: number, 
+/**
+ * The last item id of the page before; absent for the first page.
+ */
+after?: number, };

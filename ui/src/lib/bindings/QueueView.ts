@@ -4,7 +4,11 @@ import type { QueueEntry } from "./QueueEntry";
 /**
  * A person's queue and their progress.
  */
-export type QueueView = { entries: Array<QueueEntry>, 
+export type QueueView = { 
+/**
+ * What to work on next, in order: returned work, drafts, assigned items, then new ones.
+ */
+entries: Array<QueueEntry>, 
 /**
  * Items this person has finished (submitted or approved) plus what is left for them.
  */

@@ -5,4 +5,24 @@ import type { JsonValue } from "./serde_json/JsonValue";
 /**
  * `review`.
  */
-export type ReviewArgs = { annotation_id: number, version: number, decision: Decision, comment: string | null, anchor: JsonValue | null, };
+export type ReviewArgs = { 
+/**
+ * The annotation judged.
+ */
+annotation_id: number, 
+/**
+ * The submitted version judged (it must still be the one awaiting review).
+ */
+version: number, 
+/**
+ * Approve or return.
+ */
+decision: Decision, 
+/**
+ * What to fix (required to return work) or a note.
+ */
+comment: string | null, 
+/**
+ * Where the comment points: `{"span":[s,e]}`, `{"object":"id"}` or `{"time":12.5}`.
+ */
+anchor: JsonValue | null, };

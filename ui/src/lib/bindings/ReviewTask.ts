@@ -5,4 +5,12 @@ import type { ItemView } from "./ItemView";
 /**
  * An annotation with its item, for review.
  */
-export type ReviewTask = { annotation: AnnotationView, item: ItemView, };
+export type ReviewTask = { 
+/**
+ * The annotation to judge, with its newest payload and earlier reviews.
+ */
+annotation: AnnotationView, 
+/**
+ * The item it labels; its own `annotation` is empty (the work judged is the field above).
+ */
+item: ItemView, };

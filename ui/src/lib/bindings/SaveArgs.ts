@@ -4,7 +4,15 @@ import type { JsonValue } from "./serde_json/JsonValue";
 /**
  * `save_draft` and `submit`.
  */
-export type SaveArgs = { item_id: number, payload: JsonValue, 
+export type SaveArgs = { 
+/**
+ * The item the work is on.
+ */
+item_id: number, 
+/**
+ * The work, in the template's payload shape; checked as a draft or a submission.
+ */
+payload: JsonValue, 
 /**
  * Active time spent since the previous save.
  */

@@ -5,7 +5,11 @@ import type { ProjectInfo } from "./ProjectInfo";
 /**
  * A project's counts plus what it is.
  */
-export type StatusReport = { project: ProjectInfo, items: number, 
+export type StatusReport = { 
+/**
+ * What the project is.
+ */
+project: ProjectInfo, items: number, 
 /**
  * Items nobody has started.
  */

@@ -5,11 +5,19 @@ import type { SyncRole } from "./SyncRole";
  * Where and how a project syncs. Credentials are not part of it: they come from the AWS
  * chain (environment, shared config and credentials files, the profile, SSO).
  */
-export type SyncConfig = { bucket: string, 
+export type SyncConfig = { 
+/**
+ * The S3 bucket the project syncs through.
+ */
+bucket: string, 
 /**
  * Key prefix inside the bucket (no leading or trailing `/`), may be empty.
  */
-prefix: string, region: string | null, 
+prefix: string, 
+/**
+ * AWS region (`None`: the profile's or environment's region).
+ */
+region: string | null, 
 /**
  * Endpoint URL of an S3-compatible store (`http://127.0.0.1:3900`); `None` for AWS.
  */
@@ -21,7 +29,11 @@ path_style: boolean,
 /**
  * AWS profile from the shared config files.
  */
-profile: string | null, role: SyncRole, 
+profile: string | null, 
+/**
+ * Whether this copy is the lead's or an annotator's (what it pushes and pulls).
+ */
+role: SyncRole, 
 /**
  * The annotator this project labels as (annotator role).
  */

@@ -4,7 +4,19 @@ import type { SyncRole } from "./SyncRole";
 /**
  * What a push or pull moved.
  */
-export type SyncReport = { direction: string, role: SyncRole | null, location: string, 
+export type SyncReport = { 
+/**
+ * `push` or `pull`.
+ */
+direction: string, 
+/**
+ * The role this copy synced as.
+ */
+role: SyncRole | null, 
+/**
+ * The remote, as `s3://bucket/prefix` (and its endpoint).
+ */
+location: string, 
 /**
  * Batches written (lead push) or applied (annotator pull).
  */
@@ -20,7 +32,11 @@ items_added: number,
 /**
  * Result segments written (annotator push) or merged (lead pull).
  */
-segments: Array<string>, segments_unchanged: number, 
+segments: Array<string>, 
+/**
+ * Remote result segments already merged as they are (lead pull).
+ */
+segments_unchanged: number, 
 /**
  * Annotation versions pushed or merged.
  */
@@ -36,11 +52,27 @@ reviews: number,
 /**
  * Of the reviews received, items returned for rework (annotator pull).
  */
-returned: number, media_files: number, media_bytes: number, media_unchanged: number, 
+returned: number, 
 /**
- * Multipart parts and downloaded bytes reused from interrupted transfers.
+ * Media files uploaded (lead push) or downloaded (annotator pull).
  */
-resumed_parts: number, resumed_bytes: number, 
+media_files: number, 
+/**
+ * Their total size in bytes.
+ */
+media_bytes: number, 
+/**
+ * Media files already in place (uploaded before, or already on this machine).
+ */
+media_unchanged: number, 
+/**
+ * Multipart parts reused from interrupted uploads.
+ */
+resumed_parts: number, 
+/**
+ * Downloaded bytes reused from interrupted downloads.
+ */
+resumed_bytes: number, 
 /**
  * Whether the store honoured `If-None-Match: *` (`None`: not probed).
  */
@@ -48,4 +80,8 @@ conditional_writes: boolean | null,
 /**
  * Problems that did not stop the sync (a rejected line, a failed media file), with where.
  */
-problems: Array<string>, seconds: number, };
+problems: Array<string>, 
+/**
+ * Wall-clock time of the push or pull.
+ */
+seconds: number, };

@@ -4,7 +4,15 @@ import type { SyncRole } from "./SyncRole";
 /**
  * What is waiting in each direction.
  */
-export type SyncStatus = { role: SyncRole | null, location: string, 
+export type SyncStatus = { 
+/**
+ * The role this copy syncs as.
+ */
+role: SyncRole | null, 
+/**
+ * The remote, as `s3://bucket/prefix` (and its endpoint).
+ */
+location: string, 
 /**
  * Batches whose remote copy is missing or stale (lead).
  */

@@ -4,4 +4,12 @@ import type { JsonValue } from "./serde_json/JsonValue";
 /**
  * `validate`.
  */
-export type ValidateArgs = { item_id: number, payload: JsonValue, };
+export type ValidateArgs = { 
+/**
+ * The item the work is on.
+ */
+item_id: number, 
+/**
+ * The work to check against the template's submission rules (nothing is saved).
+ */
+payload: JsonValue, };

@@ -4,4 +4,24 @@ import type { AnnotationState } from "./AnnotationState";
 /**
  * One item the caller has worked on.
  */
-export type WorkEntry = { item_id: number, annotation_id: number, state: AnnotationState, version: number, updated_at: string, };
+export type WorkEntry = { 
+/**
+ * The item worked on.
+ */
+item_id: number, 
+/**
+ * The caller's annotation of it.
+ */
+annotation_id: number, 
+/**
+ * Where the annotation stands (draft, submitted, returned, approved).
+ */
+state: AnnotationState, 
+/**
+ * The newest saved version (versions count from 1; every save adds one).
+ */
+version: number, 
+/**
+ * When it was last saved or reviewed (RFC 3339, UTC).
+ */
+updated_at: string, };

@@ -17,14 +17,18 @@ use crate::{Error, Project, ProjectInfo, Result};
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct Caller {
+    /// The person's name in the project (unique).
     pub name: String,
+    /// What they may do: label, review, or everything.
     pub role: Role,
 }
 
 /// The signed-in person and their project.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct Me {
+    /// Who is signed in.
     pub annotator: Caller,
+    /// The project they are signed in to.
     pub project: ProjectInfo,
     /// Where media is served from, when not from the page's own origin (the desktop app).
     pub media_base_url: Option<String>,
@@ -36,6 +40,7 @@ pub struct Me {
 /// A person's queue and their progress.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct QueueView {
+    /// What to work on next, in order: returned work, drafts, assigned items, then new ones.
     pub entries: Vec<QueueEntry>,
     /// Items this person has finished (submitted or approved) plus what is left for them.
     pub total_items: u64,
@@ -46,17 +51,24 @@ pub struct QueueView {
 /// One item the caller has worked on.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct WorkEntry {
+    /// The item worked on.
     pub item_id: i64,
+    /// The caller's annotation of it.
     pub annotation_id: i64,
+    /// Where the annotation stands (draft, submitted, returned, approved).
     pub state: sift_core::AnnotationState,
+    /// The newest saved version (versions count from 1; every save adds one).
     pub version: i64,
+    /// When it was last saved or reviewed (RFC 3339, UTC).
     pub updated_at: String,
 }
 
 /// An annotation with its item, for review.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ReviewTask {
+    /// The annotation to judge, with its newest payload and earlier reviews.
     pub annotation: AnnotationView,
+    /// The item it labels; its own `annotation` is empty (the work judged is the field above).
     pub item: ItemView,
 }
 
@@ -85,6 +97,8 @@ impl Project {
         self.media_base = base.into();
     }
 
+    /// Who the caller is and which project they are in; `media_base_url` is passed through
+    /// for adapters that serve media from another origin.
     pub fn me(&self, caller: &Caller, media_base_url: Option<String>) -> Result<Me> {
         Ok(Me {
             annotator: caller.clone(),
@@ -94,7 +108,7 @@ impl Project {
         })
     }
 
-    /// The template as the UI receives it (instructions, fields, rules, shortcuts).
+    /// The caller's queue (at most `limit` entries, clamped to 1..=1000) and progress.
     pub fn queue_view(&self, caller: &Caller, limit: u32) -> Result<QueueView> {
         let who = self.annotator(&caller.name)?;
         let entries = self.store.queue(who.id, limit.clamp(1, 1000))?;
