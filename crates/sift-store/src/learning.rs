@@ -513,6 +513,32 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The top column and its value of `model_version_id`'s predictions for `ids` (items
+    /// without one are left out), for a page of the Lab's table.
+    pub fn prediction_tops_of(
+        &self,
+        model_version_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, u32, Option<f32>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT top, vals FROM predictions WHERE model_version_id = ?1 AND item_id = ?2",
+        )?;
+        let mut out = Vec::new();
+        for &id in ids {
+            let row = stmt
+                .query_row(params![model_version_id, id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .optional()?;
+            if let Some((top, vals)) = row {
+                let top = u32::try_from(top).unwrap_or(u32::MAX);
+                let values = decode(&vals, || format!("the prediction of item {id}"))?;
+                out.push((id, top, values.get(top as usize).copied()));
+            }
+        }
+        Ok(out)
+    }
+
     /// Replaces the learned queue order: `items` (most informative first, with the score they
     /// were ranked by) become positions 0, 1, ...; items not listed are served after them in
     /// import order. One transaction. Returns the new order's id.

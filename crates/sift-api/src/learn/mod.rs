@@ -24,6 +24,7 @@ mod settings;
 mod status;
 mod suggestions;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use sift_al::Strategy;
@@ -157,6 +158,19 @@ pub struct LearnReport {
     pub seconds: f64,
 }
 
+/// The error of a learning run cancelled before it saved anything.
+pub fn cancelled() -> Error {
+    Error::Conflict("learning was cancelled; nothing was saved".into())
+}
+
+/// [`cancelled`] when `cancel` is set.
+pub(crate) fn stop_if(cancel: &AtomicBool) -> Result<()> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(cancelled());
+    }
+    Ok(())
+}
+
 impl Project {
     /// The strategy the learned order uses: `opt`, else the project setting, else margin.
     pub(crate) fn learn_strategy(&self, opt: Option<Strategy>) -> Result<Strategy> {
@@ -176,12 +190,25 @@ impl Project {
     /// version of a registered model with its ONNX file, rescores the pool from the stored
     /// vectors and reorders the unlabeled part of the queue.
     pub fn learn(&mut self, opts: &LearnOptions, progress: &dyn Progress) -> Result<LearnReport> {
+        self.learn_until(opts, progress, &AtomicBool::new(false))
+    }
+
+    /// [`Project::learn`] that a window can cancel: `cancel` is looked at after the labels and
+    /// vectors are read and after training, before anything is saved; a cancelled run saves
+    /// nothing and returns [`cancelled`]'s error. Once a head is being saved, the run finishes
+    /// (registering, rescoring and requeueing are short).
+    pub fn learn_until(
+        &mut self,
+        opts: &LearnOptions,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<LearnReport> {
         let started = Instant::now();
         let source = self.feature_source(opts.features.as_deref())?;
         let strategy = self.learn_strategy(opts.strategy)?;
         let mut report = match self.template.kind() {
-            Kind::Classification => self.learn_classifier(opts, &source, strategy, progress)?,
-            Kind::Ranking => self.learn_rewards(opts, &source, strategy, progress)?,
+            Kind::Classification => self.learn_classifier(opts, &source, strategy, progress, cancel)?,
+            Kind::Ranking => self.learn_rewards(opts, &source, strategy, progress, cancel)?,
             other => {
                 return Err(Error::BadRequest(format!(
                     "Sift trains heads itself for classification and ranking projects; for a {} project, set a \
@@ -210,11 +237,13 @@ impl Project {
         source: &FeatureSource,
         strategy: Strategy,
         progress: &dyn Progress,
+        cancel: &AtomicBool,
     ) -> Result<LearnReport> {
         progress.start("reading labels and vectors", None);
         let labels = self.class_labels(opts.approved_only, opts.machine_labels)?;
         let pool = self.load_pool(source)?;
         progress.finish();
+        stop_if(cancel)?;
         if pool.ids.is_empty() {
             return Err(Error::BadRequest(format!(
                 "no item has a vector from {}{}",
@@ -277,6 +306,7 @@ impl Project {
         });
         let fitted = fitted?;
         progress.finish();
+        stop_if(cancel)?;
         let head = &fitted.head;
         let k = head.classes().len();
         let kind = match head.kind() {
