@@ -52,6 +52,7 @@ pub fn open(
         });
     if let Err(e) = spawned {
         let text = format!("cannot open a file dialog ({e}); type the path instead");
+        // The receiver is gone only when the window has closed: nobody to tell.
         let _ = failed.send(Box::new(move |views: &mut crate::views::Views| {
             views.banner_error(text)
         }));

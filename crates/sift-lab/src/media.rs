@@ -81,6 +81,8 @@ pub fn video_poster(path: &Path, max: u32) -> Result<ColorImage, String> {
     let mut stdout = child.stdout.take().ok_or("no poster: ffmpeg gave no output")?;
     let reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
+        // A read error leaves what was read so far; the poster is then decoded from that or
+        // reported as unreadable by the decoder below.
         let _ = stdout.by_ref().take(64 << 20).read_to_end(&mut buf);
         buf
     });
@@ -89,6 +91,8 @@ pub fn video_poster(path: &Path, max: u32) -> Result<ColorImage, String> {
         match child.try_wait() {
             Ok(Some(_)) => break,
             Ok(None) if started.elapsed() > POSTER_TIMEOUT => {
+                // Kill fails only if it already exited; wait reaps it either way. The timeout
+                // is what is reported.
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(

@@ -459,6 +459,7 @@ mod tests {
         std::thread::spawn(move || {
             let ok = parse(&clean).is_ok();
             let err = parse(&dup).map(|_| ()).map_err(|e| e.to_string());
+            // The receiver is gone only after recv_timeout failed the test.
             let _ = tx.send((ok, err));
         });
         let (ok, err) = rx

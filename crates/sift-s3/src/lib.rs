@@ -23,6 +23,8 @@
 //! by cause), `upload.rs` (single and multipart uploads), `download.rs` (resumable,
 //! verified downloads).
 
+#![warn(missing_docs)]
+
 mod ctx;
 mod download;
 mod upload;

@@ -120,6 +120,7 @@ pub(crate) fn file_uri(path: &Path, query: Option<&str>) -> String {
         if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
             uri.push(char::from(b));
         } else {
+            // Writing to a String cannot fail.
             let _ = write!(uri, "%{b:02X}");
         }
     }

@@ -143,6 +143,8 @@ impl Drop for ImportTx<'_> {
                 .conn
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
         }
+        // Restoring the cache size is a tuning hint on a connection the import is finished
+        // with; failing to restore it changes speed, never data.
         let _ = self.conn.pragma_update(None, "cache_size", self.cache_size);
     }
 }

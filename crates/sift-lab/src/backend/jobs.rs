@@ -218,11 +218,13 @@ impl Jobs {
                     }
                 };
                 finished.store(true, Ordering::Release);
+                // The receiver is gone only when the window has closed: nobody to tell.
                 let _ = applies.send(apply);
                 ctx.request_repaint();
             });
         if let Err(e) = spawned {
             let text = format!("cannot start a thread for {}: {e}", job.title);
+            // The receiver is gone only when the window has closed: nobody to tell.
             let _ = self
                 .applies
                 .send(Box::new(move |views: &mut Views| views.banner_error(text)));

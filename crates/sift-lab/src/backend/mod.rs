@@ -129,6 +129,7 @@ pub fn open_in_background(
             }
         });
     if let Err(e) = spawned {
+        // The receiver is gone only when the window has closed: nobody to tell.
         let _ = applies.send(Box::new(move |views: &mut Views| {
             views.banner_error(format!("cannot start a thread to open the project: {e}"));
         }));

@@ -35,6 +35,8 @@ impl Watch {
         let stop = Arc::new(AtomicBool::new(false));
         let file = file.to_owned();
         let stopped = Arc::clone(&stop);
+        // A watcher that cannot start leaves the views as they are until Refresh (F5), which
+        // still works; there is nothing else to fall back to.
         let _ = std::thread::Builder::new()
             .name("sift-lab-watch".into())
             .spawn(move || {
