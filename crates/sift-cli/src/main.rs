@@ -190,12 +190,13 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Serve the labeling UI to browsers (127.0.0.1 unless --host says otherwise).
     #[command(
-        after_help = "Every request needs an annotator's token: create one with `sift annotator add NAME`.\n\nExamples:\n  sift serve -p reviews\n  sift serve -p reviews --host 0.0.0.0 --port 8080   # a trusted LAN only"
+        after_help = "Every request needs an annotator's token: create one with `sift annotator add NAME`.\n\nExamples:\n  sift serve -p reviews\n  sift serve -p reviews --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem --allow-host sift.lan\n  sift serve -p reviews --host 0.0.0.0 --insecure-http   # plain HTTP: a trusted LAN only"
     )]
     Serve {
         #[command(flatten)]
         project: ProjectArg,
-        /// Address to listen on. Anything but loopback exposes the project to the network.
+        /// Address to listen on. Anything but loopback exposes the project to the network and
+        /// needs --tls-cert/--tls-key (or --insecure-http).
         #[arg(long, default_value = "127.0.0.1")]
         host: std::net::IpAddr,
         /// Port (0 picks a free one).
@@ -204,6 +205,20 @@ enum Command {
         /// The built UI folder (default: the one installed with Sift, or ui/dist in a checkout).
         #[arg(long)]
         ui: Option<PathBuf>,
+        /// Serve HTTPS with this PEM certificate (chain); needs --tls-key.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Allow plain HTTP on an address other than loopback: tokens and work cross the
+        /// network unencrypted.
+        #[arg(long, conflicts_with = "tls_cert")]
+        insecure_http: bool,
+        /// A host name browsers use to reach this server (repeatable). IP addresses and
+        /// `localhost` always work; any other name is refused (DNS rebinding protection).
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
     },
 }
 
@@ -352,22 +367,28 @@ fn classify(err: &anyhow::Error) -> Code {
         .unwrap_or(Code::Internal)
 }
 
-fn serve(
-    project: ProjectArg,
+/// `sift serve`'s options beyond the project.
+#[derive(Debug)]
+struct ServeOptions {
     host: std::net::IpAddr,
     port: u16,
     ui: Option<PathBuf>,
-    out: &Out,
-) -> anyhow::Result<()> {
-    if !host.is_loopback() {
-        eprintln!(
-            "warning: listening on {host}: anyone who can reach this machine can reach Sift. \
-             Tokens protect every request, but traffic is not encrypted; use this on a trusted network only."
-        );
+    tls: Option<sift_server::TlsFiles>,
+    insecure_http: bool,
+    allow_host: Vec<String>,
+}
+
+fn serve(project: ProjectArg, opts: ServeOptions, out: &Out) -> anyhow::Result<()> {
+    let host = opts.host;
+    if !host.is_loopback() && opts.insecure_http {
+        output::stderr(&format!(
+            "warning: listening on {host} over plain HTTP: anyone who can reach this machine can reach Sift, \
+             and tokens and work cross the network unencrypted; use this on a trusted network only.\n"
+        ));
     }
-    let ui_dir = ui.or_else(sift_server::default_ui_dir);
+    let ui_dir = opts.ui.or_else(sift_server::default_ui_dir);
     if ui_dir.is_none() {
-        eprintln!("warning: the labeling UI is not built (run `make ui`); serving the API only");
+        output::stderr("warning: the labeling UI is not built (run `make ui`); serving the API only\n");
     }
     // The project's `learn.every` setting: retrain in the background while people label.
     let every = sift_api::learn::every_setting(&open(&project)?)?;
@@ -375,11 +396,11 @@ fn serve(
         Some(every) => Some(learn::background(&project.project, every)?),
         None => None,
     };
-    let config = sift_server::ServerConfig {
-        project: project.project,
-        addr: (host, port).into(),
-        ui_dir,
-    };
+    let mut config = sift_server::ServerConfig::new(project.project, (host, opts.port).into());
+    config.ui_dir = ui_dir;
+    config.tls = opts.tls;
+    config.insecure_http = opts.insecure_http;
+    config.allowed_hosts = opts.allow_host;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -387,7 +408,8 @@ fn serve(
     runtime.block_on(async {
         let bound = sift_server::bind(&config).await?;
         let addr = bound.local_addr().context("cannot read the bound address")?;
-        out.serving(&format!("http://{addr}/"));
+        let scheme = if bound.is_tls() { "https" } else { "http" };
+        out.serving(&format!("{scheme}://{addr}/"));
         bound.run(shutdown_signal()).await?;
         Ok::<(), anyhow::Error>(())
     })
@@ -573,10 +595,10 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             out.annotation(&open(&project)?.review(&input)?);
         }
         Command::Template(TemplateCommand::Show { file }) => {
-            println!(
-                "{}",
+            output::stdout(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&sift_api::template_file_json(&file)?)?
-            );
+            ));
         }
         Command::Template(TemplateCommand::Check { file }) => {
             out.template_check(&sift_api::check_template_file(&file)?);
@@ -590,7 +612,25 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             host,
             port,
             ui,
-        } => serve(project, host, port, ui, out)?,
+            tls_cert,
+            tls_key,
+            insecure_http,
+            allow_host,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(sift_server::TlsFiles { cert, key }),
+                _ => None,
+            };
+            let opts = ServeOptions {
+                host,
+                port,
+                ui,
+                tls,
+                insecure_http,
+                allow_host,
+            };
+            serve(project, opts, out)?
+        }
         Command::Annotator(AnnotatorCommand::List { project }) => {
             out.annotators(&open(&project)?.annotators()?)
         }

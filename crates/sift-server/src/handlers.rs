@@ -1,4 +1,6 @@
-//! Thin HTTP adapters over `sift-api`.
+//! Thin HTTP adapters over `sift-api`: the command endpoint, sign-in and sign-out, media,
+//! the UI. Each authenticates, hands the call to `sift-api` on a blocking thread, and
+//! translates the result.
 
 use std::sync::{Arc, PoisonError};
 
@@ -14,7 +16,9 @@ use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::AppState;
-use crate::auth::{self, COOKIE};
+use crate::auth::{self, Credential};
+use crate::range::{ByteRange, parse_range};
+use crate::sessions::Ended;
 
 type Shared = State<Arc<AppState>>;
 
@@ -47,29 +51,56 @@ fn refuse(status: StatusCode, code: Code, message: &str) -> Response {
     (status, Json(json!({ "code": code, "message": message }))).into_response()
 }
 
+/// The access token a request stands for — its bearer token, or the token behind a live
+/// session of its cookie — and that session's id; else why the request is unauthenticated.
+fn request_token(state: &AppState, headers: &HeaderMap) -> Result<(String, Option<String>), &'static str> {
+    match auth::credential(headers) {
+        Some(Credential::Bearer(token)) => Ok((token, None)),
+        Some(Credential::Session(ids)) => {
+            let mut expired = false;
+            for id in ids {
+                match state.sessions.resolve(&id) {
+                    Ok(token) => return Ok((token, Some(id))),
+                    Err(Ended::Expired) => expired = true,
+                    Err(Ended::Unknown) => {}
+                }
+            }
+            Err(if expired {
+                "your session expired: sign in again"
+            } else {
+                "your session ended: sign in again"
+            })
+        }
+        None => Err("sign in with your access token"),
+    }
+}
+
 /// Runs `f` with the project on a blocking thread, for the caller the headers identify.
 async fn with_caller<T: Send + 'static>(
     state: Arc<AppState>,
     headers: &HeaderMap,
     f: impl FnOnce(&mut Project, &Caller) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Response> {
-    let Some(token) = auth::token(headers) else {
-        return Err(refuse(
-            StatusCode::UNAUTHORIZED,
-            Code::Unauthenticated,
-            "sign in with your access token",
-        ));
-    };
-    tokio::task::spawn_blocking(move || {
-        let mut project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
-        let caller = project.caller(&token)?;
-        f(&mut project, &caller)
+    let (token, session) = request_token(&state, headers)
+        .map_err(|msg| refuse(StatusCode::UNAUTHORIZED, Code::Unauthenticated, msg))?;
+    let result = tokio::task::spawn_blocking({
+        let state = Arc::clone(&state);
+        move || {
+            let mut project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
+            let caller = project.caller(&token)?;
+            f(&mut project, &caller)
+        }
     })
     .await
-    .map_err(|e| error(&Error::Internal(format!("request task failed: {e}"))))?
-    .map_err(|e| error(&e))
+    .map_err(|e| error(&Error::Internal(format!("request task failed: {e}"))))?;
+    if let (Err(Error::Unauthenticated(_)), Some(id)) = (&result, &session) {
+        // The token was revoked or reset: its sessions end with it.
+        state.sessions.end(id);
+    }
+    result.map_err(|e| error(&e))
 }
 
+/// `POST /api/<command>`: one command of the table in `sift_api::commands`.
 pub(crate) async fn command(
     State(state): Shared,
     Path(name): Path<String>,
@@ -108,6 +139,8 @@ pub(crate) struct SignIn {
     token: String,
 }
 
+/// `POST /api/session {"token": ...}`: checks the token and starts a session; the cookie
+/// carries the session's id, never the token.
 pub(crate) async fn sign_in(State(state): Shared, headers: HeaderMap, body: String) -> Response {
     if let Err(msg) = auth::same_origin_json(&headers) {
         return refuse(StatusCode::FORBIDDEN, Code::Forbidden, msg);
@@ -119,38 +152,52 @@ pub(crate) async fn sign_in(State(state): Shared, headers: HeaderMap, body: Stri
             "expected {\"token\": \"...\"}",
         );
     };
-    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if !auth::is_token_shaped(&token) {
         return refuse(
             StatusCode::UNAUTHORIZED,
             Code::Unauthenticated,
             "unknown or revoked access token",
         );
     }
-    let mut h = HeaderMap::new();
-    h.insert(
-        header::AUTHORIZATION,
-        HeaderValue::from_str(&format!("Bearer {token}")).unwrap_or(HeaderValue::from_static("")),
-    );
-    match with_caller(state, &h, |p, caller| p.me(caller, None)).await {
-        Ok(me) => {
-            let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000");
-            let mut res = Json(me).into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                res.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            res
+    let checked = tokio::task::spawn_blocking({
+        let state = Arc::clone(&state);
+        let token = token.clone();
+        move || {
+            let project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
+            let caller = project.caller(&token)?;
+            project.me(&caller, None)
         }
-        Err(r) => r,
+    })
+    .await;
+    let me = match checked {
+        Ok(Ok(me)) => me,
+        Ok(Err(e)) => return error(&e),
+        Err(e) => return error(&Error::Internal(format!("request task failed: {e}"))),
+    };
+    let id = match state.sessions.create(token) {
+        Ok(id) => id,
+        Err(e) => return error(&Error::Internal(format!("no randomness for a session id: {e}"))),
+    };
+    let max_age = state.sessions.limits().absolute.as_secs();
+    let mut res = Json(me).into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::session_cookie(&id, max_age, state.secure_cookies)) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
     }
+    res
 }
 
-pub(crate) async fn sign_out(headers: HeaderMap) -> Response {
-    if let Err(msg) = auth::same_origin_json(&headers) {
+/// `DELETE /api/session`: ends the sessions the cookie names and clears the cookie. A
+/// cross-site page cannot send a DELETE without a preflight we never answer, so no JSON body
+/// is required; a present `Origin` must still be this server.
+pub(crate) async fn sign_out(State(state): Shared, headers: HeaderMap) -> Response {
+    if let Err(msg) = auth::same_origin(&headers) {
         return refuse(StatusCode::FORBIDDEN, Code::Forbidden, msg);
     }
+    for id in auth::session_ids(&headers) {
+        state.sessions.end(&id);
+    }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    let expired = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    if let Ok(v) = HeaderValue::from_str(&expired) {
+    if let Ok(v) = HeaderValue::from_str(&auth::expired_cookie(state.secure_cookies)) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     res
@@ -197,7 +244,29 @@ fn media_key_user(state: &AppState, query: Option<&str>) -> Option<String> {
     same.then(|| key.annotator.clone())
 }
 
-async fn serve_file(path: std::path::PathBuf, req: Request) -> Response {
+async fn serve_file(path: std::path::PathBuf, mut req: Request) -> Response {
+    // The file server sees only the one range `parse_range` made of the client's header.
+    if let Some(value) = req.headers_mut().remove(header::RANGE) {
+        let len = match tokio::fs::metadata(&path).await {
+            Ok(m) => m.len(),
+            Err(e) => return error(&Error::Internal(format!("cannot read the media file: {e}"))),
+        };
+        match parse_range(value.as_bytes(), len) {
+            ByteRange::Whole => {}
+            ByteRange::Part { start, end } => {
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes={start}-{end}")) {
+                    req.headers_mut().insert(header::RANGE, v);
+                }
+            }
+            ByteRange::Unsatisfiable => {
+                let mut res = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                    res.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                return res;
+            }
+        }
+    }
     match ServeFile::new(path).oneshot(req).await {
         Ok(mut res) => {
             res.headers_mut().insert(

@@ -56,6 +56,7 @@ pub(super) fn save_draft(
     a: SaveArgs,
     _: Context<'_>,
 ) -> Result<AnnotationView> {
+    p.require_item_access(caller, a.item_id)?;
     p.save_draft(a.item_id, &caller.name, &a.payload, a.time_spent_ms)
 }
 
@@ -65,6 +66,7 @@ pub(super) fn submit(
     a: SaveArgs,
     _: Context<'_>,
 ) -> Result<AnnotationView> {
+    p.require_item_access(caller, a.item_id)?;
     p.submit(a.item_id, &caller.name, &a.payload, a.time_spent_ms)
 }
 
