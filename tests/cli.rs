@@ -31,6 +31,56 @@ fn every_subcommand_has_help_with_examples() {
         .stdout(predicate::str::contains("add"));
 }
 
+/// The `[possible values: ...]` lists of a command's `--help`, in order, whatever the wrapping.
+fn possible_values(args: &[&str]) -> Vec<Vec<String>> {
+    let out = sift()
+        .args(args)
+        .arg("--help")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(out).unwrap();
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    flat.split("[possible values: ")
+        .skip(1)
+        .map(|rest| {
+            let list = &rest[..rest.find(']').expect("a closing bracket")];
+            list.split(", ").map(str::to_owned).collect()
+        })
+        .collect()
+}
+
+/// Every option that takes one of a fixed list of names says them in `--help`, from the same
+/// list the value is parsed against.
+#[test]
+fn help_lists_the_values_of_enumerated_options() {
+    use strum::VariantArray as _;
+    let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+
+    let formats: Vec<&str> = sift_api::ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
+    assert!(formats.contains(&"coco-captions") && formats.contains(&"label-studio"));
+    let export = possible_values(&["export"]);
+    assert!(export.contains(&names(&formats)), "{export:?}");
+    let styles: Vec<&str> = sift_api::SftStyle::VARIANTS.iter().map(|s| s.as_str()).collect();
+    assert!(export.contains(&names(&styles)), "{export:?}");
+
+    let imports: Vec<&str> = sift_api::ImportFormat::VARIANTS
+        .iter()
+        .map(|f| f.as_str())
+        .collect();
+    assert_eq!(possible_values(&["import"]), [names(&imports)]);
+
+    let roles: Vec<&str> = sift_api::Role::VARIANTS.iter().map(|r| r.as_str()).collect();
+    assert_eq!(possible_values(&["annotator", "add"]), [names(&roles)]);
+
+    let strategies: Vec<&str> = sift_api::Strategy::ALL.iter().map(|s| s.name()).collect();
+    assert_eq!(possible_values(&["queue"]), [names(&strategies)]);
+    assert_eq!(possible_values(&["learn"]), [names(&strategies)]);
+    assert_eq!(possible_values(&["learn", "config"]), [names(&strategies)]);
+}
+
 #[test]
 fn init_import_status_export() {
     let dir = tempfile::tempdir().unwrap();

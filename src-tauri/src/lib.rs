@@ -47,6 +47,7 @@ use crate::recent::RecentList;
 
 /// A line on standard error (the app has no console otherwise).
 pub fn warn(message: &str) {
+    // Nowhere to report a failure to report.
     let _ = writeln!(std::io::stderr().lock(), "sift-desktop: {message}");
 }
 
@@ -115,10 +116,12 @@ pub fn run() -> ExitCode {
     let projects = match parse_cli(std::env::args_os().skip(1)) {
         Cli::Run { projects } => projects,
         Cli::Help => {
+            // A closed standard output leaves no one to show the usage to; `--help` still succeeds.
             let _ = std::io::stdout().lock().write_all(USAGE.as_bytes());
             return ExitCode::SUCCESS;
         }
         Cli::Version => {
+            // As for `--help`: no one left to tell.
             let _ = writeln!(
                 std::io::stdout().lock(),
                 "sift-desktop {}",

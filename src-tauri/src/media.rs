@@ -55,7 +55,7 @@ pub fn bind_loopback() -> std::io::Result<std::net::TcpListener> {
 pub fn random_secret() -> std::io::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(sift_core::hex::encode(&bytes))
 }
 
 impl MediaServer {

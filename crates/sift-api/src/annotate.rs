@@ -5,6 +5,7 @@ use sift_core::Action;
 use sift_store::{AnnotationRow, Decision, ReviewRow};
 use sift_template::Mode;
 
+use crate::learn::{Suggestion, SuggestionReport};
 use crate::{Error, Project, Result};
 
 /// An item as an annotator sees it.
@@ -18,6 +19,9 @@ pub struct ItemView {
     pub media_url: Option<String>,
     /// The viewer's own annotation, if they have started one.
     pub annotation: Option<AnnotationView>,
+    /// The current model's prediction for the item, shown as a suggestion (never as an answer
+    /// already given); `None` when there is none or the project turned suggestions off.
+    pub suggestion: Option<Suggestion>,
 }
 
 /// One annotator's work on an item: its state, newest payload and reviews.
@@ -71,6 +75,7 @@ impl Project {
             .ok_or_else(|| Error::NotFound(format!("item {item_id}")))?;
         let content = serde_json::from_str(&row.content)
             .map_err(|e| Error::Internal(format!("item {item_id}: {e}")))?;
+        let suggestion = self.suggestion_for(item_id, &content)?.map(|(s, _)| s);
         let annotation = match annotator {
             None => None,
             Some(name) => {
@@ -90,6 +95,7 @@ impl Project {
             content,
             media_url,
             annotation,
+            suggestion,
         })
     }
 
@@ -107,7 +113,14 @@ impl Project {
         payload: &Value,
         time_spent_ms: i64,
     ) -> Result<AnnotationView> {
-        self.record(item_id, annotator, payload, time_spent_ms, Action::SaveDraft)
+        self.record(
+            item_id,
+            annotator,
+            payload,
+            time_spent_ms,
+            Action::SaveDraft,
+            SuggestionReport::default(),
+        )
     }
 
     /// Hands work in for review. The payload must meet every rule of the template; the
@@ -119,7 +132,30 @@ impl Project {
         payload: &Value,
         time_spent_ms: i64,
     ) -> Result<AnnotationView> {
-        self.record(item_id, annotator, payload, time_spent_ms, Action::Submit)
+        self.record(
+            item_id,
+            annotator,
+            payload,
+            time_spent_ms,
+            Action::Submit,
+            SuggestionReport::default(),
+        )
+    }
+
+    /// [`save_draft`](Self::save_draft) (`submit` false) or [`submit`](Self::submit) (`submit`
+    /// true) that records with the new version whether a model suggestion was shown for the
+    /// item and accepted unchanged.
+    pub fn save_with_suggestion(
+        &mut self,
+        item_id: i64,
+        annotator: &str,
+        payload: &Value,
+        time_spent_ms: i64,
+        submit: bool,
+        suggestion: SuggestionReport,
+    ) -> Result<AnnotationView> {
+        let action = if submit { Action::Submit } else { Action::SaveDraft };
+        self.record(item_id, annotator, payload, time_spent_ms, action, suggestion)
     }
 
     /// Parses `payload` for the template and checks it against item `item_id` in `mode`:
@@ -157,6 +193,7 @@ impl Project {
         payload: &Value,
         time_spent_ms: i64,
         action: Action,
+        suggestion: SuggestionReport,
     ) -> Result<AnnotationView> {
         let who = self.annotator(annotator)?;
         let mode = if action == Action::Submit {
@@ -168,9 +205,10 @@ impl Project {
             .check_payload(item_id, payload, mode)?
             .map_err(Error::Invalid)?;
         let text = parsed.to_json().to_string();
-        let row = self
-            .store
-            .record_work(item_id, who.id, action, &text, time_spent_ms)?;
+        let shown = self.suggestion_use(item_id, suggestion)?;
+        let row =
+            self.store
+                .record_work_with(item_id, who.id, action, &text, time_spent_ms, shown.as_ref())?;
         self.view(row)
     }
 

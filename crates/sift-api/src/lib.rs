@@ -37,7 +37,7 @@ pub use embed::{EmbedOptions, EmbedReport, EmbeddingCounts, Encoder, VectorResul
 pub use error::{Error, Result};
 pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
-pub use learn::{FeatureSource, LearnOptions, LearnReport};
+pub use learn::{FeatureSource, LearnOptions, LearnReport, RankingSuggestion, Suggestion};
 pub use progress::{NoProgress, Progress};
 pub use scoring::{
     BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, PlainBatchReport,
@@ -299,7 +299,7 @@ pub(crate) fn validate_person_name(name: &str) -> Result<()> {
 fn new_token() -> Result<String> {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("no randomness for a token: {e}")))?;
-    Ok(format!("sift_{}", sync::hex(&bytes)))
+    Ok(format!("sift_{}", sift_core::hex::encode(&bytes)))
 }
 
 fn token_hash(token: &str) -> [u8; 32] {

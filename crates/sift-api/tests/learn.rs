@@ -393,3 +393,28 @@ fn the_runner_retrains_after_every_n_labels_while_labeling_goes_on() {
     runner.stop();
     assert_eq!(p.learn_status(None).unwrap().heads[0].rounds.len(), 2);
 }
+
+#[test]
+fn a_cancelled_learning_run_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut p, truth) = project(dir.path(), 120);
+    for i in 1..=40 {
+        label(&mut p, i, &truth);
+    }
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let err = p
+        .learn_until(&LearnOptions::default(), &NoProgress, &cancel)
+        .unwrap_err();
+    assert_eq!(bad_request(err), sift_api::learn::cancelled().to_string());
+    assert!(p.models().unwrap().is_empty(), "no head was registered");
+    assert!(
+        p.learn_status(None).unwrap().heads.is_empty(),
+        "no round was recorded"
+    );
+    // Not cancelled, the same run trains the first version.
+    cancel.store(false, std::sync::atomic::Ordering::Relaxed);
+    let report = p
+        .learn_until(&LearnOptions::default(), &NoProgress, &cancel)
+        .unwrap();
+    assert_eq!(report.heads[0].version, 1);
+}

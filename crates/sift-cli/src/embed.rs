@@ -103,7 +103,7 @@ pub fn embed(args: EmbedArgs, out: &Out) -> anyhow::Result<()> {
         &model,
         &mut encoder,
         &EmbedOptions { batch_size, limit },
-        &Bar::new(out.quiet_progress()),
+        &Bar::new(out.is_json()),
         &cancel,
     )?;
     out.emit(&report, || {

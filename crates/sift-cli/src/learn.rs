@@ -53,9 +53,9 @@ struct TrainArgs {
     /// Seed of the validation split.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// least-confidence, margin, ratio or entropy (default: the learn.strategy setting, else
+    /// Uncertainty strategy of the new queue order (default: the learn.strategy setting, else
     /// margin).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::choices::unparsed(Strategy::ALL.map(Strategy::name)))]
     strategy: Option<String>,
     /// Train on live machine labels (`sift autolabel`) too.
     #[arg(long)]
@@ -88,7 +88,7 @@ enum LearnCommand {
     },
     /// Show or set the loop's project settings (an empty value removes one).
     #[command(
-        after_help = "Examples:\n  sift learn config -p proj\n  sift learn config -p proj --features embeddings:all-minilm-l6-v2@1 --every 25\n  sift learn config -p proj --command 'python train.py {train} {val} {out}' --timeout 3600"
+        after_help = "Examples:\n  sift learn config -p proj\n  sift learn config -p proj --features embeddings:all-minilm-l6-v2@1 --every 25\n  sift learn config -p proj --command 'python train.py {train} {val} {out}' --timeout 3600\n  sift learn config -p proj --suggestions off"
     )]
     Config {
         #[command(flatten)]
@@ -97,7 +97,7 @@ enum LearnCommand {
         #[arg(long)]
         features: Option<String>,
         /// learn.strategy: the queue order's strategy.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::choices::unparsed(Strategy::ALL.map(Strategy::name)))]
         strategy: Option<String>,
         /// learn.gold_field: the manifest field with gold items' true class.
         #[arg(long)]
@@ -111,6 +111,10 @@ enum LearnCommand {
         /// learn.command_timeout: the command's time limit in seconds.
         #[arg(long)]
         timeout: Option<String>,
+        /// learn.suggestions: `on` (the default) shows annotators the model's suggestions;
+        /// `off` withholds them (to measure anchoring).
+        #[arg(long)]
+        suggestions: Option<String>,
     },
 }
 
@@ -178,6 +182,7 @@ pub fn learn(args: LearnArgs, out: &Out) -> anyhow::Result<()> {
             every,
             command,
             timeout,
+            suggestions,
         }) => {
             let mut project = crate::open(&project)?;
             let changes = [
@@ -187,6 +192,7 @@ pub fn learn(args: LearnArgs, out: &Out) -> anyhow::Result<()> {
                 (sift_api::learn::SETTING_EVERY, every),
                 (sift_api::learn::SETTING_COMMAND, command),
                 (sift_api::learn::SETTING_TIMEOUT, timeout),
+                (sift_api::learn::SETTING_SUGGESTIONS, suggestions),
             ];
             for (key, value) in changes {
                 if let Some(value) = value {
@@ -240,17 +246,12 @@ fn train(args: TrainArgs, out: &Out) -> anyhow::Result<()> {
     let cancel = AtomicBool::new(false);
     if let Some(command) = project.training_command()? {
         let runtime = OnnxRuntime { device };
-        let report = project.learn_with_command(
-            &opts,
-            &command,
-            &runtime,
-            &Bar::new(out.quiet_progress()),
-            &cancel,
-        )?;
+        let report =
+            project.learn_with_command(&opts, &command, &runtime, &Bar::new(out.is_json()), &cancel)?;
         out.emit(&report, || command_text(&report));
         return Ok(());
     }
-    let report = project.learn(&opts, &Bar::new(out.quiet_progress()))?;
+    let report = project.learn(&opts, &Bar::new(out.is_json()))?;
     out.emit(&report, || learn_text(&report));
     Ok(())
 }
@@ -442,5 +443,19 @@ fn status_text(s: &LearnStatus) -> String {
             ));
         }
     }
+    t.push_str(&suggestions_text(&s.suggestions));
     t
+}
+
+/// The suggestions line of `sift learn status`: on or off, and how often annotators accepted
+/// them unchanged in their submissions.
+fn suggestions_text(f: &sift_api::learn::SuggestionFigures) -> String {
+    format!(
+        "suggestions {}: {} of {} submissions made with a suggestion shown, {} accepted unchanged ({})\n",
+        if f.enabled { "on" } else { "off" },
+        f.shown,
+        f.submitted,
+        f.accepted,
+        pct(f.acceptance_rate)
+    )
 }

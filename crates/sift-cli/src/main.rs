@@ -7,13 +7,16 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod autolabel;
+mod choices;
 mod embed;
 mod interrupt;
 mod learn;
 mod output;
 mod progress;
 mod scoring;
+mod serve;
 mod simulate;
+mod status;
 mod sync;
 
 use std::path::PathBuf;
@@ -25,6 +28,7 @@ use sift_api::{
     Decision, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Project, ReviewInput, Role, SftStyle,
 };
 use sift_error::{Code, ErrorCode};
+use strum::VariantArray as _;
 
 use crate::output::Out;
 use crate::progress::Bar;
@@ -89,8 +93,11 @@ enum Command {
         /// Longest accepted line (or Label Studio task), in bytes.
         #[arg(long, default_value_t = sift_manifest_limit())]
         max_line_bytes: usize,
-        /// gt or label-studio (default: .jsonl/.manifest files are gt, others are sniffed).
-        #[arg(long)]
+        /// Manifest format (default: .jsonl/.manifest files are gt, others are sniffed).
+        #[arg(
+            long,
+            value_parser = choices::parsed(str::parse::<ImportFormat>, ImportFormat::VARIANTS.iter().map(|f| f.as_str())),
+        )]
         format: Option<ImportFormat>,
         /// The folder local media may be served from (default: the manifest's folder; the
         /// home folder, `/` and system folders only when named here).
@@ -112,7 +119,12 @@ enum Command {
         #[arg(long, short = 'o')]
         output: PathBuf,
         /// Output format.
-        #[arg(long, short = 'f', default_value = "gt")]
+        #[arg(
+            long,
+            short = 'f',
+            default_value = "gt",
+            value_parser = choices::parsed(str::parse::<ExportFormat>, ExportFormat::VARIANTS.iter().map(|f| f.as_str())),
+        )]
         format: ExportFormat,
         /// Only approved annotations.
         #[arg(long)]
@@ -121,8 +133,12 @@ enum Command {
         #[arg(long)]
         batch: Option<String>,
         /// sft: chat `messages` or `prompt-completion` records.
-        #[arg(long, value_enum, default_value = "messages")]
-        sft_style: SftStyleArg,
+        #[arg(
+            long,
+            default_value = "messages",
+            value_parser = choices::parsed(str::parse::<SftStyle>, SftStyle::VARIANTS.iter().map(|s| s.as_str())),
+        )]
+        sft_style: SftStyle,
         /// preference: only this ranking dimension (repeat for several).
         #[arg(long = "dimension")]
         dimensions: Vec<String>,
@@ -252,8 +268,12 @@ enum AnnotatorCommand {
         name: String,
         #[command(flatten)]
         project: ProjectArg,
-        /// annotator, reviewer or lead.
-        #[arg(long, default_value = "annotator")]
+        /// What the person may do.
+        #[arg(
+            long,
+            default_value = "annotator",
+            value_parser = choices::parsed(str::parse::<Role>, Role::VARIANTS.iter().map(|r| r.as_str())),
+        )]
         role: Role,
     },
     /// List people in the project.
@@ -329,12 +349,6 @@ enum TemplateCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum SftStyleArg {
-    Messages,
-    PromptCompletion,
-}
-
 fn sift_manifest_limit() -> usize {
     sift_api::ImportOptions::default().max_line_bytes
 }
@@ -367,69 +381,6 @@ fn classify(err: &anyhow::Error) -> Code {
         .unwrap_or(Code::Internal)
 }
 
-/// `sift serve`'s options beyond the project.
-#[derive(Debug)]
-struct ServeOptions {
-    host: std::net::IpAddr,
-    port: u16,
-    ui: Option<PathBuf>,
-    tls: Option<sift_server::TlsFiles>,
-    insecure_http: bool,
-    allow_host: Vec<String>,
-}
-
-fn serve(project: ProjectArg, opts: ServeOptions, out: &Out) -> anyhow::Result<()> {
-    let host = opts.host;
-    if !host.is_loopback() && opts.insecure_http {
-        output::stderr(&format!(
-            "warning: listening on {host} over plain HTTP: anyone who can reach this machine can reach Sift, \
-             and tokens and work cross the network unencrypted; use this on a trusted network only.\n"
-        ));
-    }
-    let ui_dir = opts.ui.or_else(sift_server::default_ui_dir);
-    if ui_dir.is_none() {
-        output::stderr("warning: the labeling UI is not built (run `make ui`); serving the API only\n");
-    }
-    // The project's `learn.every` setting: retrain in the background while people label.
-    let every = sift_api::learn::every_setting(&open(&project)?)?;
-    let _learner = match every {
-        Some(every) => Some(learn::background(&project.project, every)?),
-        None => None,
-    };
-    let mut config = sift_server::ServerConfig::new(project.project, (host, opts.port).into());
-    config.ui_dir = ui_dir;
-    config.tls = opts.tls;
-    config.insecure_http = opts.insecure_http;
-    config.allowed_hosts = opts.allow_host;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the server runtime")?;
-    runtime.block_on(async {
-        let bound = sift_server::bind(&config).await?;
-        let addr = bound.local_addr().context("cannot read the bound address")?;
-        let scheme = if bound.is_tls() { "https" } else { "http" };
-        out.serving(&format!("{scheme}://{addr}/"));
-        bound.run(shutdown_signal()).await?;
-        Ok::<(), anyhow::Error>(())
-    })
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
-}
-
 fn open(p: &ProjectArg) -> anyhow::Result<Project> {
     Ok(Project::open(&p.project)?)
 }
@@ -441,7 +392,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot create a project in {}", dir.display()))?;
             out.init(&project.info()?);
         }
-        Command::Status { project } => scoring::status(&open(&project)?, out)?,
+        Command::Status { project } => status::status(&open(&project)?, out)?,
         Command::Model(command) => scoring::model(command, out)?,
         Command::Score(args) => scoring::score(args, out)?,
         Command::Queue(args) => scoring::queue(args, out)?,
@@ -491,7 +442,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 media_root,
                 data_only,
             };
-            let report = project.import(&file, &opts, &Bar::new(out.quiet_progress()))?;
+            let report = project.import(&file, &opts, &Bar::new(out.is_json()))?;
             out.import(&report);
         }
         Command::Export {
@@ -505,10 +456,6 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             human_only,
         } => {
             let project = open(&project)?;
-            let sft_style = match sft_style {
-                SftStyleArg::Messages => SftStyle::Messages,
-                SftStyleArg::PromptCompletion => SftStyle::PromptCompletion,
-            };
             let opts = ExportOptions {
                 format,
                 approved_only: approved,
@@ -523,7 +470,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 project.export_to_writer(&mut lock, &opts, &Bar::new(true))?;
                 std::io::Write::flush(&mut lock).context("cannot write to standard output")?;
             } else {
-                out.export(&project.export_to_path(&output, &opts, &Bar::new(out.quiet_progress()))?);
+                out.export(&project.export_to_path(&output, &opts, &Bar::new(out.is_json()))?);
             }
         }
         Command::Annotate {
@@ -621,7 +568,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 (Some(cert), Some(key)) => Some(sift_server::TlsFiles { cert, key }),
                 _ => None,
             };
-            let opts = ServeOptions {
+            let opts = serve::ServeOptions {
                 host,
                 port,
                 ui,
@@ -629,7 +576,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 insecure_http,
                 allow_host,
             };
-            serve(project, opts, out)?
+            serve::serve(project, opts, out)?
         }
         Command::Annotator(AnnotatorCommand::List { project }) => {
             out.annotators(&open(&project)?.annotators()?)

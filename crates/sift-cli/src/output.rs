@@ -38,12 +38,8 @@ impl Out {
         Self { json }
     }
 
-    /// With `--json`, standard output is for the result alone.
-    pub fn quiet_progress(&self) -> bool {
-        self.json
-    }
-
-    /// Whether `--json` was given.
+    /// Whether `--json` was given: standard output is then for the JSON result alone, and
+    /// progress bars stay hidden.
     pub(crate) fn is_json(&self) -> bool {
         self.json
     }
@@ -280,6 +276,8 @@ impl Out {
             )
         });
         use std::io::Write as _;
+        // Best effort, so that a reader sees the address before the first request: a closed
+        // standard output changes nothing for the server, and the next write reports it.
         let _ = std::io::stdout().flush();
     }
 }

@@ -1,10 +1,9 @@
-//! Active learning on the command line: `sift model add|list`, `sift score`, `sift queue`,
-//! and the per-model lines of `sift status`.
+//! Active learning on the command line: `sift model add|list`, `sift score`, `sift queue`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use sift_api::{NewModel, Project, QueueOptions, ScoreOptions, Strategy};
+use sift_api::{NewModel, QueueOptions, ScoreOptions, Strategy};
 use sift_onnx::{Device, ModelConfig, OnnxError, ScorerOptions};
 
 use crate::ProjectArg;
@@ -66,7 +65,7 @@ pub struct ScoreArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Takes the most informative unlabeled items that are in no batch yet and makes them a batch in\nthat order; with --assign they are dealt out round-robin, and each annotator's queue serves them\nmost informative first. Strategies: least-confidence, margin, ratio, entropy.\n\nExamples:\n  sift queue -p proj --size 100 --strategy margin --assign alice,bob\n  sift queue -p proj --size 50 --strategy entropy --diverse --name week-42"
+    after_help = "Takes the most informative unlabeled items that are in no batch yet and makes them a batch in\nthat order; with --assign they are dealt out round-robin, and each annotator's queue serves them\nmost informative first.\n\nExamples:\n  sift queue -p proj --size 100 --strategy margin --assign alice,bob\n  sift queue -p proj --size 50 --strategy entropy --diverse --name week-42"
 )]
 pub struct QueueArgs {
     #[command(flatten)]
@@ -74,8 +73,13 @@ pub struct QueueArgs {
     /// Items in the batch.
     #[arg(long, short = 'k')]
     size: usize,
-    /// least-confidence, margin, ratio or entropy.
-    #[arg(long, short = 's', default_value = "entropy")]
+    /// Uncertainty strategy: which items count as most informative.
+    #[arg(
+        long,
+        short = 's',
+        default_value = "entropy",
+        value_parser = crate::choices::unparsed(Strategy::ALL.map(Strategy::name)),
+    )]
     strategy: String,
     /// Spread the batch over different kinds of items ("cluster the uncertain").
     #[arg(long)]
@@ -235,7 +239,7 @@ pub fn score(args: ScoreArgs, out: &Out) -> anyhow::Result<()> {
         &model,
         &mut scorer,
         &ScoreOptions { batch_size, limit },
-        &Bar::new(out.quiet_progress()),
+        &Bar::new(out.is_json()),
         &cancel,
     )?;
     out.emit(&report, || {
@@ -318,41 +322,5 @@ pub fn queue(args: QueueArgs, out: &Out) -> anyhow::Result<()> {
         }
         t
     });
-    Ok(())
-}
-
-/// `sift status`: the project's counts, plus which model version scored how many items.
-pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
-    let status = project.status()?;
-    let models = project.model_scores()?;
-    if out.quiet_progress() {
-        let mut value = serde_json::to_value(&status)?;
-        if let Some(map) = value.as_object_mut() {
-            map.insert("models".into(), serde_json::to_value(&models)?);
-        }
-        out.emit(&value, String::new);
-        return Ok(());
-    }
-    out.status(&status);
-    if !models.is_empty() {
-        let mut table = String::from("\n  model                           scored  failed  runs  last run\n");
-        for m in &models {
-            table.push_str(&format!(
-                "  {:<29} {:>8} {:>7} {:>5}  {}\n",
-                format!("{}@{}", m.name, m.version),
-                m.items_scored,
-                m.items_failed,
-                m.runs,
-                match (&m.last_run_at, &m.last_device) {
-                    (Some(at), Some(device)) => format!(
-                        "{at} on {device} ({})",
-                        m.last_runtime_version.as_deref().unwrap_or("?")
-                    ),
-                    _ => "never".to_owned(),
-                }
-            ));
-        }
-        crate::output::stdout(&table);
-    }
     Ok(())
 }

@@ -222,7 +222,7 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
             let store = connect(&config)?;
             let mut p = sift_api::join_project(&dir, &store, &config)
                 .with_context(|| format!("cannot join {} in {}", config.location(), dir.display()))?;
-            let report = p.sync_pull(&store, &SyncOptions::default(), &Bar::new(out.quiet_progress()))?;
+            let report = p.sync_pull(&store, &SyncOptions::default(), &Bar::new(out.is_json()))?;
             out.emit(&report, || {
                 format!(
                     "joined {} in {}\n{}",
@@ -246,7 +246,7 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
                     media,
                     ..SyncOptions::default()
                 },
-                &Bar::new(out.quiet_progress()),
+                &Bar::new(out.is_json()),
             )?;
             out.emit(&report, || report_text(&report));
             fail_on_problems(std::slice::from_ref(&report))?;
@@ -260,7 +260,7 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
                     media,
                     ..SyncOptions::default()
                 },
-                &Bar::new(out.quiet_progress()),
+                &Bar::new(out.is_json()),
             )?;
             out.emit(&report, || report_text(&report));
             fail_on_problems(std::slice::from_ref(&report))?;
@@ -284,7 +284,7 @@ fn round(args: &RoundArgs, out: &Out) -> anyhow::Result<()> {
         media: args.media,
         ..SyncOptions::default()
     };
-    match p.sync_round(&store, &opts, &Bar::new(out.quiet_progress()), |_| {}) {
+    match p.sync_round(&store, &opts, &Bar::new(out.is_json()), |_| {}) {
         Ok(reports) => {
             out.emit(&reports, || reports.iter().map(report_text).collect());
             fail_on_problems(&reports)

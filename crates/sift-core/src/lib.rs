@@ -3,6 +3,7 @@
 //! - [`AnnotationState`] and [`Action`]: the explicit review state machine every adapter obeys.
 //! - [`Role`]: what a person may do in a project.
 //! - [`now_rfc3339`]: the one timestamp format Sift writes.
+//! - [`hex`]: the one hex encoder and decoder for hashes and identifiers.
 //! - [`check_time_spent_ms`] and [`add_time_spent_ms`]: the bound on the time one save adds
 //!   (0 to 24 hours) and saturating totals.
 //!
@@ -12,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod hex;
 mod review;
 mod time_spent;
 

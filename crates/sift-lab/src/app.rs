@@ -3,11 +3,9 @@
 //! what the background threads sent, then draws; nothing here touches the project file.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, ThemePreference};
-use sift_api::browse::Learning;
 
 use crate::backend::{self, Backend, Inbox, Opened};
 use crate::dialogs::{self, Pick};
@@ -27,8 +25,6 @@ pub struct LabConfig {
     pub poll: Duration,
     /// Who bulk actions and reviews are made as (the OS account by default).
     pub user: String,
-    /// The learning loop, when this build has one.
-    pub learning: Option<Arc<dyn Learning>>,
     /// Build the search index in the background when a project opens.
     pub index_search: bool,
     /// Light, dark or the system's; `None`: as last chosen (the system's at first).
@@ -51,7 +47,6 @@ impl Default for LabConfig {
             settings_file: crate::recent::default_file(),
             poll: Duration::from_secs(1),
             user: local_user_name(),
-            learning: None,
             index_search: true,
             theme: None,
         }
@@ -82,10 +77,12 @@ pub struct LabApp {
     settings: Settings,
     inbox: Inbox,
     backend: Option<Backend>,
+    /// Every view's state (the tests read it to check what the window shows).
     pub views: Views,
     opening: Option<PathBuf>,
     open_text: String,
     index_tried: Option<u64>,
+    /// Whether the data map is drawn beside the item table (the Data tab's check box).
     pub show_map_beside_table: bool,
 }
 
@@ -276,7 +273,6 @@ impl LabApp {
             project: &project,
             revision: self.views.revision,
             user: &self.config.user,
-            learning: self.config.learning.as_ref(),
         };
         let views = &mut self.views;
         let mut go_to = None;

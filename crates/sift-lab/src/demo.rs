@@ -1,7 +1,8 @@
 //! Projects to open in the Lab without real data: the bundled Q&A demo with people and work in
 //! every state (what the tests and `make lab` open), a digits project with a real ONNX model
-//! registered (the Models view, the map, the queue builder), and a large synthetic project
-//! for the benchmarks. Everything goes through the same `sift-api` use cases as real work.
+//! registered (the Models view, the map, the queue builder), the support-ticket demo embedded
+//! by a real encoder with some tickets labeled (the learning loop), and a large synthetic
+//! project for the benchmarks. Everything goes through the same `sift-api` use cases as real work.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -131,6 +132,99 @@ fn register_digits(p: &mut Project, fixtures: &Path, dir: &Path) -> sift_api::Re
 
 #[cfg(not(feature = "onnx"))]
 fn register_digits(_p: &mut Project, _fixtures: &Path, _dir: &Path) -> sift_api::Result<()> {
+    Ok(())
+}
+
+/// The bundled support-ticket demo (`demo/classification.toml`, the first `n` tickets of
+/// `demo/classification.jsonl`) in `dir`, every ticket embedded by the encoder in `encoder`
+/// (a folder holding `model.onnx`, `model.toml` and `tokenizer.json`: all-MiniLM-L6-v2, which
+/// `make setup` builds) and the project's `learn.features` set to those stored vectors; the
+/// annotator `ann`, the lead `lead`, and the first `labeled` tickets submitted by `ann` with
+/// their true topic. What "Run learning" trains on; needs ONNX Runtime.
+#[cfg(feature = "onnx")]
+pub fn tickets_demo(
+    dir: &Path,
+    repo: &Path,
+    lead: &str,
+    encoder: &Path,
+    n: usize,
+    labeled: usize,
+) -> sift_api::Result<PathBuf> {
+    let unavailable = |e: sift_onnx::OnnxError| sift_api::Error::Unavailable(e.to_string());
+    let internal = |e: std::io::Error| sift_api::Error::Internal(e.to_string());
+    let tickets = ticket_topics(repo, n)?;
+    let mut p = sift_api::init_project(dir, &repo.join("demo/classification.toml"), Some("tickets"))?;
+    let manifest = dir.join("tickets.jsonl");
+    let text: String = std::fs::read_to_string(repo.join("demo/classification.jsonl"))
+        .map_err(internal)?
+        .lines()
+        .take(n)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&manifest, text).map_err(internal)?;
+    p.import(&manifest, &ImportOptions::default(), &NoProgress)?;
+    let checked = sift_onnx::check_model(&encoder.join("model.onnx"), &encoder.join("model.toml"))
+        .map_err(unavailable)?;
+    let info = p.add_model(&sift_api::NewModel {
+        name: checked.name,
+        model_file: encoder.join("model.onnx"),
+        config: checked.stored_config,
+        assets: checked.assets,
+        signature: serde_json::to_string(&checked.signature).ok(),
+    })?;
+    let mut enc = sift_onnx::open_registered_encoder(
+        &info.path,
+        &info.row.config,
+        &info.dir,
+        &sift_onnx::ScorerOptions::default(),
+    )
+    .map_err(unavailable)?;
+    p.embed(
+        &info,
+        &mut enc,
+        &sift_api::EmbedOptions::default(),
+        &NoProgress,
+        &std::sync::atomic::AtomicBool::new(false),
+    )?;
+    p.set_learn_setting(
+        sift_api::learn::SETTING_FEATURES,
+        Some(&format!("embeddings:{}", info.label())),
+    )?;
+    p.add_annotator("ann", Role::Annotator)?;
+    p.add_annotator(lead, Role::Lead)?;
+    label_tickets(&mut p, &tickets, 0..labeled)?;
+    Ok(dir.to_owned())
+}
+
+/// The true topic of each of the first `n` tickets of `demo/classification.jsonl`.
+pub fn ticket_topics(repo: &Path, n: usize) -> sift_api::Result<Vec<String>> {
+    let path = repo.join("demo/classification.jsonl");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| sift_api::Error::Internal(format!("{}: {e}", path.display())))?;
+    text.lines()
+        .take(n)
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str::<Value>(line)
+                .ok()
+                .and_then(|v| v["truth"].as_str().map(str::to_owned))
+                .ok_or_else(|| sift_api::Error::Internal(format!("{}:{}: no truth", path.display(), i + 1)))
+        })
+        .collect()
+}
+
+/// Submits, as `ann`, the true topic of the tickets at `range` (0-based; item ids start at 1).
+pub fn label_tickets(
+    p: &mut Project,
+    topics: &[String],
+    range: std::ops::Range<usize>,
+) -> sift_api::Result<()> {
+    for i in range {
+        let topic = topics
+            .get(i)
+            .ok_or_else(|| sift_api::Error::BadRequest(format!("there is no ticket {}", i + 1)))?;
+        p.submit(i as i64 + 1, "ann", &json!({"labels": [topic]}), 30_000)?;
+    }
     Ok(())
 }
 

@@ -7,6 +7,8 @@
 //! closures applied at the start of a frame. The same [`LabApp`] runs in the window
 //! (`sift-lab [PROJECT]`) and in the `egui_kittest` tests, which drive it through AccessKit.
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod backend;
 pub mod demo;

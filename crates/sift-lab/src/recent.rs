@@ -14,13 +14,16 @@ pub const MAX_RECENT: usize = 12;
 pub struct RecentProject {
     /// The project folder.
     pub path: PathBuf,
+    /// The project's name.
     pub name: String,
+    /// Its template kind (`qa`, `classification`, ...).
     pub kind: String,
 }
 
 /// What is kept between runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
+    /// Most recently opened first.
     #[serde(default)]
     pub recent: Vec<RecentProject>,
     /// `system`, `light` or `dark`.
@@ -38,6 +41,7 @@ pub fn default_file() -> Option<PathBuf> {
 }
 
 impl Settings {
+    /// Reads `file`; the defaults when it is missing or unreadable.
     pub fn load(file: &Path) -> Settings {
         std::fs::read_to_string(file)
             .ok()

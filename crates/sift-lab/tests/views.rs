@@ -216,6 +216,13 @@ fn everything_is_reachable_from_the_keyboard() {
     assert!(h.state().views.data.selected.contains(&3));
     wait_label_contains(&mut h, "bob: approved");
     snapshot(&mut h, "keyboard-focus-light");
+    // The focus ring (2 px, drawn inside the table's area) covers none of the first header.
+    let table = h.get_by_label_contains("Items table").rect();
+    let header = h.get_by_label_contains("Item \u{23f6}").rect();
+    assert!(
+        header.left() >= table.left() + 2.0 && header.top() >= table.top() + 2.0,
+        "the header {header:?} starts under the focus ring of {table:?}"
+    );
     for (key, tab) in [
         (Key::Num3, Tab::Models),
         (Key::Num6, Tab::Reviews),
@@ -234,7 +241,7 @@ fn the_learning_view_says_what_is_missing() {
     let mut h = lab(&project, egui::Theme::Light, dir.path());
     wait_label(&mut h, "5 items");
     h.get_by_label("Learning").click();
-    wait_label(&mut h, "No learning runs yet: run `sift learn`");
+    wait_label(&mut h, sift_lab::views::learning::NO_ROUNDS);
     wait_label_contains(&mut h, "no item has been scored yet");
     h.get_by_label("Data map").click();
     wait_label_contains(&mut h, "No vectors to map yet");

@@ -21,10 +21,7 @@ impl ContentHash {
 
 impl fmt::Display for ContentHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        fmt::Display::fmt(&sift_core::hex::Hex(&self.0), f)
     }
 }
 
@@ -120,5 +117,12 @@ mod tests {
     fn displays_as_hex() {
         let h = hash(r#"{"source":"a"}"#);
         assert_eq!(h.to_string().len(), 32);
+    }
+
+    #[test]
+    fn displays_lowercase_two_digits_a_byte_and_debug_wraps_it() {
+        let h = ContentHash([0x00, 0x0f, 0xa0, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0xbc]);
+        assert_eq!(h.to_string(), "000fa0ff0102030405060708090a0bbc");
+        assert_eq!(format!("{h:?}"), "ContentHash(000fa0ff0102030405060708090a0bbc)");
     }
 }

@@ -4,7 +4,7 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use sift_core::{Action, AnnotationState};
 
 use crate::faults::InFile;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, SuggestionUse};
 
 /// One annotator's work on one item.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -193,7 +193,22 @@ impl Store {
         payload: &str,
         time_spent_ms: i64,
     ) -> Result<AnnotationRow> {
-        let saved = self.save_version(item_id, annotator_id, action, payload, time_spent_ms);
+        self.record_work_with(item_id, annotator_id, action, payload, time_spent_ms, None)
+    }
+
+    /// [`record_work`](Self::record_work) that also records, with the new version and in the
+    /// same transaction, that a model suggestion was shown for the item (and whether the saved
+    /// answer is that suggestion unchanged); `None`: no suggestion was shown.
+    pub fn record_work_with(
+        &mut self,
+        item_id: i64,
+        annotator_id: i64,
+        action: Action,
+        payload: &str,
+        time_spent_ms: i64,
+        suggestion: Option<&SuggestionUse>,
+    ) -> Result<AnnotationRow> {
+        let saved = self.save_version(item_id, annotator_id, action, payload, time_spent_ms, suggestion);
         saved.in_file(&self.path)
     }
 
@@ -204,6 +219,7 @@ impl Store {
         action: Action,
         payload: &str,
         time_spent_ms: i64,
+        suggestion: Option<&SuggestionUse>,
     ) -> Result<AnnotationRow> {
         if !matches!(action, Action::SaveDraft | Action::Submit) {
             return Err(StoreError::Conflict(format!("{action} is a review action")));
@@ -261,6 +277,13 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![annotation_id, version, if submitted { "submitted" } else { "draft" }, payload, time_spent_ms, now],
         )?;
+        if let Some(s) = suggestion {
+            tx.execute(
+                "INSERT INTO version_suggestions (annotation_id, version, accepted, model_version_id)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![annotation_id, version, s.accepted, s.model_version_id],
+            )?;
+        }
         if submitted {
             tx.execute(
                 "INSERT INTO events (at, actor, kind, data)

@@ -85,6 +85,18 @@ pub struct RoundPool {
     pub kappa: Option<f64>,
 }
 
+/// A recorded round's head: its model version and output columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundHead {
+    pub model_version_id: i64,
+    pub name: String,
+    pub version: i64,
+    /// `classifier`, `multi-label`, `reward` or `command`.
+    pub head: String,
+    /// The output columns' names (class names; a reward head: its dimension).
+    pub outputs: Vec<String>,
+}
+
 /// A recorded round, with its model's name and version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LearnRoundRow {
@@ -387,6 +399,25 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every round's head, oldest first: what serving its predictions needs, without the
+    /// metrics and the validation items ([`learn_rounds`](Self::learn_rounds) has them).
+    pub fn round_heads(&self) -> Result<Vec<RoundHead>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.model_version_id, m.name, m.version, r.head, r.outputs
+             FROM learn_rounds r JOIN model_versions m ON m.id = r.model_version_id ORDER BY r.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(RoundHead {
+                model_version_id: r.get(0)?,
+                name: r.get(1)?,
+                version: r.get(2)?,
+                head: r.get(3)?,
+                outputs: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The round of one model version, if it was trained by the loop.
     pub fn learn_round(&self, model_version_id: i64) -> Result<Option<LearnRoundRow>> {
         Ok(self
@@ -455,6 +486,22 @@ impl Store {
         Ok(())
     }
 
+    /// The prediction of `model_version_id` for one item: `(top, values)`.
+    pub fn prediction(&self, model_version_id: i64, item_id: i64) -> Result<Option<(u32, Vec<f32>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT top, vals FROM predictions WHERE model_version_id = ?1 AND item_id = ?2",
+        )?;
+        let mut rows = stmt.query(params![model_version_id, item_id])?;
+        let Some(r) = rows.next()? else {
+            return Ok(None);
+        };
+        let top: i64 = r.get(0)?;
+        let values = decode(r.get_ref(1)?.as_blob()?, || {
+            format!("the prediction of item {item_id}")
+        })?;
+        Ok(Some((u32::try_from(top).unwrap_or(u32::MAX), values)))
+    }
+
     /// The top column of every prediction of `model_version_id`, by item.
     pub fn prediction_tops(&self, model_version_id: i64) -> Result<Vec<(i64, u32)>> {
         let mut stmt = self.conn.prepare_cached(
@@ -464,6 +511,32 @@ impl Store {
             Ok((r.get(0)?, u32::try_from(r.get::<_, i64>(1)?).unwrap_or(u32::MAX)))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The top column and its value of `model_version_id`'s predictions for `ids` (items
+    /// without one are left out), for a page of the Lab's table.
+    pub fn prediction_tops_of(
+        &self,
+        model_version_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, u32, Option<f32>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT top, vals FROM predictions WHERE model_version_id = ?1 AND item_id = ?2",
+        )?;
+        let mut out = Vec::new();
+        for &id in ids {
+            let row = stmt
+                .query_row(params![model_version_id, id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .optional()?;
+            if let Some((top, vals)) = row {
+                let top = u32::try_from(top).unwrap_or(u32::MAX);
+                let values = decode(&vals, || format!("the prediction of item {id}"))?;
+                out.push((id, top, values.get(top as usize).copied()));
+            }
+        }
+        Ok(out)
     }
 
     /// Replaces the learned queue order: `items` (most informative first, with the score they

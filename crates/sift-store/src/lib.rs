@@ -28,6 +28,7 @@ mod people;
 mod queue;
 mod scores;
 mod status;
+mod suggestions;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -44,7 +45,7 @@ pub use faults::StorageFault;
 pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport};
 pub use items::ItemRow;
 pub use learning::{
-    LearnRoundRow, NewLearnRound, PREDICTION_CHUNK, PredictionRow, QueueOrderRow, RoundPool,
+    LearnRoundRow, NewLearnRound, PREDICTION_CHUNK, PredictionRow, QueueOrderRow, RoundHead, RoundPool,
     TrainingAnnotation,
 };
 pub use machine_labels::{AuditRow, AutolabelRunRow, MachineLabelRow, NewAutolabelRun};
@@ -57,6 +58,7 @@ pub use scores::{
 };
 pub use sift_core::{AnnotationState, Role};
 pub use status::{AnnotatorCounts, StatusCounts};
+pub use suggestions::{SuggestionCounts, SuggestionUse, VersionSuggestion};
 pub use sync::{
     BatchItemRow, BatchName, Direction, MergeStats, PulledBatch, PulledBatchStats, PulledItem, PulledMedia,
     PulledReviews, RemoteVersion, ReviewMergeStats, SegmentMerge, SyncObject, SyncedReview, UnpushedVersion,
@@ -75,6 +77,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_reviews_append_only.sql"),
     include_str!("migrations/0007_item_search.sql"),
     include_str!("migrations/0008_learning.sql"),
+    include_str!("migrations/0009_suggestions.sql"),
 ];
 
 /// Page size of new project files.

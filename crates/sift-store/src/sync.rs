@@ -6,7 +6,7 @@
 //! row that records the object as transferred, so a crash leaves either both or neither.
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use sift_core::{Action, AnnotationState};
+use sift_core::{Action, AnnotationState, hex};
 
 use crate::{Decision, Result, Store, StoreError};
 
@@ -579,7 +579,7 @@ impl Store {
             let Some(item_id) = item_in_batch(&tx, &v.item_hash, batch_id)? else {
                 stats.rejected.push(reject(format!(
                     "item {} is not in batch {:?} of this project",
-                    hex(&v.item_hash),
+                    hex::encode(&v.item_hash),
                     segment.batch
                 )));
                 continue;
@@ -593,7 +593,7 @@ impl Store {
             if !assigned {
                 stats.rejected.push(reject(format!(
                     "item {} is not assigned to {} in batch {:?}; not merged",
-                    hex(&v.item_hash),
+                    hex::encode(&v.item_hash),
                     segment.annotator,
                     segment.batch
                 )));
@@ -619,7 +619,7 @@ impl Store {
                         stats.rejected.push(reject(format!(
                             "version {} of item {} differs from the version already merged; the merged one is kept",
                             v.version,
-                            hex(&v.item_hash)
+                            hex::encode(&v.item_hash)
                         )));
                     }
                     continue;
@@ -630,7 +630,7 @@ impl Store {
                 stats.rejected.push(reject(format!(
                     "version {} of item {} skips ahead: the newest merged is {latest}; not merged",
                     v.version,
-                    hex(&v.item_hash)
+                    hex::encode(&v.item_hash)
                 )));
                 continue;
             }
@@ -669,7 +669,7 @@ impl Store {
                             stats.rejected.push(reject(format!(
                                 "version {} of item {}: the work {}; not merged",
                                 v.version,
-                                hex(&v.item_hash),
+                                hex::encode(&v.item_hash),
                                 if state == AnnotationState::Approved {
                                     "was approved"
                                 } else {
@@ -794,7 +794,7 @@ impl Store {
             let Some((annotation_id, state, latest, submitted)) = found else {
                 stats.rejected.push(reject(format!(
                     "a review of item {}, which has no work of yours in batch {:?} here",
-                    hex(&review.item_hash),
+                    hex::encode(&review.item_hash),
                     pulled.batch
                 )));
                 continue;
@@ -809,7 +809,7 @@ impl Store {
                 stats.rejected.push(reject(format!(
                     "a review of version {} of item {}, which is not a submission saved here",
                     review.version,
-                    hex(&review.item_hash)
+                    hex::encode(&review.item_hash)
                 )));
                 continue;
             }
@@ -938,8 +938,4 @@ fn same_json(a: &str, b: &str) -> bool {
             (serde_json::from_str::<serde_json::Value>(a), serde_json::from_str::<serde_json::Value>(b)),
             (Ok(x), Ok(y)) if x == y
         )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

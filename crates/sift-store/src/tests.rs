@@ -434,4 +434,5 @@ fn queue_counts_match_the_queue() {
 
 mod faults;
 mod migrations;
+mod suggestions;
 mod time_spent;

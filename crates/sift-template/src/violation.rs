@@ -5,12 +5,30 @@
 //! depends on none of them.
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Machine-readable violation codes (serialized in snake_case).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+/// Machine-readable violation codes, named in snake_case: serde, `strum` ([`Code::as_str`],
+/// `Display`, the list of names) and the TypeScript type derive the names the same way.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 #[ts(rename = "ViolationCode")]
 pub enum Code {
@@ -107,61 +125,18 @@ pub enum Code {
 }
 
 impl Code {
-    /// The snake_case name.
+    /// The snake_case name, as serialized.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Code::InvalidPayload => "invalid_payload",
-            Code::KindMismatch => "kind_mismatch",
-            Code::ItemFieldMissing => "item_field_missing",
-            Code::ItemFieldInvalid => "item_field_invalid",
-            Code::TooFew => "too_few",
-            Code::TooMany => "too_many",
-            Code::Required => "required",
-            Code::TooShort => "too_short",
-            Code::TooLong => "too_long",
-            Code::TooFewWords => "too_few_words",
-            Code::TooManyWords => "too_many_words",
-            Code::UnknownQuestionType => "unknown_question_type",
-            Code::MissingQuestionType => "missing_question_type",
-            Code::DuplicateQuestion => "duplicate_question",
-            Code::SpanReversed => "span_reversed",
-            Code::SpanOutOfRange => "span_out_of_range",
-            Code::EmptySpan => "empty_span",
-            Code::OverlappingSpans => "overlapping_spans",
-            Code::MissingSpans => "missing_spans",
-            Code::EntirePassageNotAllowed => "entire_passage_not_allowed",
-            Code::UnknownDimension => "unknown_dimension",
-            Code::MissingDimension => "missing_dimension",
-            Code::UnknownResponse => "unknown_response",
-            Code::MissingResponse => "missing_response",
-            Code::RankOutOfRange => "rank_out_of_range",
-            Code::TieNotAllowed => "tie_not_allowed",
-            Code::RankGap => "rank_gap",
-            Code::UnknownClassification => "unknown_classification",
-            Code::InvalidOption => "invalid_option",
-            Code::MissingClassification => "missing_classification",
-            Code::RationaleNotAllowed => "rationale_not_allowed",
-            Code::EmptyId => "empty_id",
-            Code::DuplicateId => "duplicate_id",
-            Code::UnknownObject => "unknown_object",
-            Code::SelfRelationship => "self_relationship",
-            Code::DuplicateRelationship => "duplicate_relationship",
-            Code::PointOutsideImage => "point_outside_image",
-            Code::ObjectNotMentioned => "object_not_mentioned",
-            Code::InvalidTime => "invalid_time",
-            Code::EndBeforeStart => "end_before_start",
-            Code::BeyondDuration => "beyond_duration",
-            Code::OverlappingEvents => "overlapping_events",
-            Code::UnknownClass => "unknown_class",
-            Code::DuplicateLabel => "duplicate_label",
-            Code::UnsureNotAllowed => "unsure_not_allowed",
-        }
+        self.into()
     }
 }
 
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl FromStr for Code {
+    type Err = String;
+
+    /// A code's snake_case name, or an error listing them all.
+    fn from_str(s: &str) -> Result<Code, String> {
+        sift_core::parse_name(s, "violation code")
     }
 }
 
@@ -195,5 +170,43 @@ impl fmt::Display for Violation {
         } else {
             write!(f, "{}: {} [{}]", self.path, self.message, self.code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use strum::VariantArray as _;
+
+    /// `as_str`, `Display`, `FromStr` and serde agree on every code's name, and no two codes share one.
+    #[test]
+    fn names_are_the_serde_names() {
+        let mut names = Vec::new();
+        for &code in Code::VARIANTS {
+            let serde_name = serde_json::to_value(code).ok();
+            assert_eq!(serde_name, Some(Value::from(code.as_str())), "{code:?}");
+            assert_eq!(code.to_string(), code.as_str());
+            assert_eq!(code.as_str().parse::<Code>(), Ok(code));
+            assert_eq!(
+                serde_json::from_value::<Code>(Value::from(code.as_str())).ok(),
+                Some(code)
+            );
+            names.push(code.as_str());
+        }
+        assert_eq!(Code::SpanOutOfRange.as_str(), "span_out_of_range");
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Code::VARIANTS.len());
+    }
+
+    #[test]
+    fn unknown_names_are_refused_with_the_list() {
+        let err = "span_reversd".parse::<Code>().unwrap_err();
+        assert!(
+            err.starts_with("unknown violation code \"span_reversd\" (expected invalid_payload, "),
+            "{err}"
+        );
+        assert!(err.ends_with(" or unsure_not_allowed)"), "{err}");
     }
 }

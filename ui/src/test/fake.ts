@@ -45,7 +45,7 @@ export class FakeTransport<K extends TemplateKind = TemplateKind> implements Tra
   /** Submitted work of other annotators, for review tests. */
   reviewQueue: ReviewTask[] = [];
   calls: Call[] = [];
-  /** Model suggestions by item id, sent as `ItemView.suggestion` (see api/pending-bindings.ts). */
+  /** Model suggestions by item id, sent as `ItemView.suggestion` (the generated `Suggestion`). */
   suggestions = new Map<number, unknown>();
   /** Violations `validate` answers (and `submit` refuses with, when not empty). */
   violations: Violation[] = [];
@@ -124,8 +124,8 @@ export class FakeTransport<K extends TemplateKind = TemplateKind> implements Tra
   #item(id: number): ItemView {
     const content = this.items.get(id);
     if (content === undefined) throw new ApiError("not_found", `item ${id}`);
-    const view: ItemView = { id, content, media_url: null, annotation: this.annotations.get(id) ?? null };
-    return this.suggestions.has(id) ? ({ ...view, suggestion: this.suggestions.get(id) } as ItemView) : view;
+    // A suggestion is sent as the server sends it (the UI reads it defensively).
+    return { id, content, media_url: null, annotation: this.annotations.get(id) ?? null, suggestion: (this.suggestions.get(id) ?? null) as ItemView["suggestion"] };
   }
 
   #record(itemId: number, payload: JsonValue, ms: number, submit: boolean): AnnotationView {

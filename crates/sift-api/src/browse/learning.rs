@@ -1,13 +1,11 @@
-//! The learning views' use cases: score histograms per strategy, the queue builder's preview
-//! (exactly the items [`Project::build_queue`] would pick, without writing anything), and
-//! [`Learning`], the interface through which the learning loop (training heads on stored
-//! embeddings, recording each version's validation metrics) plugs into a window.
-
-use std::sync::atomic::AtomicBool;
+//! The learning views' use cases: score histograms per strategy and the queue builder's
+//! preview (exactly the items [`Project::build_queue`] would pick, without writing anything).
+//! The learning curves and runs themselves are the learning loop's use cases
+//! ([`Project::learn_status`], [`Project::learn_until`]).
 
 use sift_al::top_k;
 
-use crate::{BatchEntry, Error, ModelInfo, Progress, Project, QueueOptions, Result};
+use crate::{BatchEntry, Error, ModelInfo, Project, QueueOptions, Result};
 
 /// Scores of one strategy in equal bins between the smallest and largest.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -37,59 +35,6 @@ pub struct QueuePreview {
     pub items: Vec<(BatchEntry, String)>,
     /// Who each item would go to (round-robin), same order; empty when unassigned.
     pub assignees: Vec<String>,
-}
-
-/// One round of the learning loop: a model version trained on the labels so far.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LearningRound {
-    /// The model the round trained a version of.
-    pub model: String,
-    /// The version it made.
-    pub version: i64,
-    /// Labels the version was trained on.
-    pub labels: u64,
-    /// Validation metrics, `(name, value)`: accuracy, macro-F1, log loss, calibration error…
-    pub metrics: Vec<(String, f64)>,
-    /// When the version was trained (RFC 3339, UTC).
-    pub trained_at: String,
-}
-
-/// What a learning run did.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LearningReport {
-    /// The round the run recorded.
-    pub round: LearningRound,
-    /// Items rescored and requeued, and anything else the run has to say.
-    pub notes: Vec<String>,
-}
-
-/// The learning loop as a window drives it. Implemented where the training lives; a window
-/// without one shows [`learning_unavailable`].
-pub trait Learning: Send + Sync {
-    /// Every recorded round, oldest first (the points of the learning curves).
-    ///
-    /// # Errors
-    ///
-    /// When the rounds cannot be read.
-    fn rounds(&self, project: &Project) -> Result<Vec<LearningRound>>;
-
-    /// Trains the next version from the labels so far, rescores and requeues; stops early
-    /// when `cancel` is set.
-    ///
-    /// # Errors
-    ///
-    /// Too few labels, missing embeddings, or a failing store.
-    fn learn(
-        &self,
-        project: &mut Project,
-        progress: &dyn Progress,
-        cancel: &AtomicBool,
-    ) -> Result<LearningReport>;
-}
-
-/// What a window says where learning curves would be, before any learning run.
-pub fn learning_unavailable() -> &'static str {
-    "No learning runs yet: run `sift learn`"
 }
 
 impl Project {

@@ -2,7 +2,7 @@
 //! with a short preview of their text (the template's text field) or media file name.
 
 use serde_json::Value;
-use sift_store::{BatchFilter, ItemFilter, ItemListRow, ItemSort, ItemState, ScoreFilter};
+use sift_store::{BatchFilter, ItemFilter, ItemListRow, ItemSort, ItemState, PredictedFilter, ScoreFilter};
 
 use crate::{Project, Result};
 
@@ -17,6 +17,9 @@ pub struct ItemQuery {
     pub batch: Option<BatchFilter>,
     /// `(model_version_id, strategy, min, max)`: items whose score lies in `min..=max`.
     pub score: Option<(i64, String, f64, f64)>,
+    /// `(model_version_id, class)`: items the head predicts this class for (the class's index
+    /// in [`ModelFacet::classes`]).
+    pub predicted: Option<(i64, u32)>,
     /// Words that must all occur in the item's text (the last one as a prefix).
     pub search: String,
     /// The order of the listing (ties in import order).
@@ -44,6 +47,18 @@ pub struct ItemRow {
     pub updated_at: Option<String>,
     /// Scores of the model version asked for, by strategy name.
     pub scores: Vec<(String, Option<f64>)>,
+    /// What the model version asked for predicts, when it is a head of the learning loop
+    /// with a prediction for this item.
+    pub prediction: Option<Prediction>,
+}
+
+/// A head's prediction for one item: its most probable class and that class's probability.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Prediction {
+    /// The predicted class (the head's name for it).
+    pub label: String,
+    /// The head's probability for that class.
+    pub confidence: Option<f64>,
 }
 
 /// A page of a listing.
@@ -66,6 +81,9 @@ pub struct ModelFacet {
     pub label: String,
     /// The strategies it has scores for.
     pub strategies: Vec<String>,
+    /// The classes a learning-loop head predicts (empty for other models): its rows carry a
+    /// [`Prediction`].
+    pub classes: Vec<String>,
 }
 
 /// What a listing can be filtered by.
@@ -93,6 +111,10 @@ impl Project {
                 min: *lo,
                 max: *hi,
             }),
+            predicted: query.predicted.map(|(m, top)| PredictedFilter {
+                model_version_id: m,
+                top,
+            }),
             search: Some(query.search.clone()).filter(|s| !s.trim().is_empty()),
         };
         Ok(self.store.list_item_ids(&filter, &query.sort)?)
@@ -102,12 +124,44 @@ impl Project {
     /// scores of `model_version_id` when given.
     pub fn item_rows(&self, ids: &[i64], model_version_id: Option<i64>) -> Result<Vec<ItemRow>> {
         let fields = self.preview_fields();
-        Ok(self
+        let mut rows: Vec<ItemRow> = self
             .store
             .item_list_rows(ids, model_version_id)?
             .into_iter()
             .map(|row| self.item_row(row, &fields))
-            .collect())
+            .collect();
+        if let Some(m) = model_version_id {
+            let classes = self.head_classes(m)?;
+            if !classes.is_empty() {
+                let page: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                let tops: std::collections::HashMap<i64, (u32, Option<f32>)> = self
+                    .store
+                    .prediction_tops_of(m, &page)?
+                    .into_iter()
+                    .map(|(id, top, p)| (id, (top, p)))
+                    .collect();
+                for row in &mut rows {
+                    row.prediction = tops.get(&row.id).map(|&(top, p)| Prediction {
+                        label: classes
+                            .get(top as usize)
+                            .cloned()
+                            .unwrap_or_else(|| format!("#{top}")),
+                        confidence: p.map(f64::from),
+                    });
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The classes of a learning-loop head (its recorded outputs), empty for any other model.
+    pub(crate) fn head_classes(&self, model_version_id: i64) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .learn_round(model_version_id)?
+            .filter(|r| r.head != "reward")
+            .map(|r| r.outputs)
+            .unwrap_or_default())
     }
 
     /// One page of a listing (`offset` counts from 0), with its total.
@@ -151,6 +205,7 @@ impl Project {
                 model_version_id: counts.model_version_id,
                 label: format!("{}@{}", counts.name, counts.version),
                 strategies: self.store.score_strategies(counts.model_version_id)?,
+                classes: self.head_classes(counts.model_version_id)?,
             });
         }
         Ok(BrowseFacets {
@@ -187,6 +242,7 @@ impl Project {
             batch: row.batch,
             updated_at: row.updated_at,
             scores: row.scores,
+            prediction: None,
         }
     }
 }

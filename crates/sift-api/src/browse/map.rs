@@ -57,6 +57,11 @@ pub enum ColorBy {
         /// The strategy scored (`least-confidence`, `margin`, `ratio`, `entropy`).
         strategy: String,
     },
+    /// The class a head of the learning loop predicts (its stored predictions).
+    Predicted {
+        /// The head's version whose predictions colour the points.
+        model_version_id: i64,
+    },
 }
 
 /// A colour key per point.
@@ -196,6 +201,21 @@ impl Project {
                     .collect(),
                 categories: Vec::new(),
             },
+            ColorBy::Predicted { model_version_id } => {
+                let tops: std::collections::HashMap<i64, u32> = self
+                    .store
+                    .prediction_tops_of(*model_version_id, ids)?
+                    .into_iter()
+                    .map(|(id, top, _)| (id, top))
+                    .collect();
+                MapColors {
+                    values: ids
+                        .iter()
+                        .map(|id| tops.get(id).map_or(f32::NAN, |&t| t as f32))
+                        .collect(),
+                    categories: self.head_classes(*model_version_id)?,
+                }
+            }
         })
     }
 }

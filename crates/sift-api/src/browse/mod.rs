@@ -9,8 +9,8 @@
 //!   progress, reviews waiting, the current model;
 //! - the search index, filled in the background ([`Project::index_for_search`]);
 //! - the data map: a 2-D projection (PCA) of stored embeddings or a numeric field;
-//! - the learning views: score histograms, the queue builder's preview, and the
-//!   [`Learning`] interface that the learning loop plugs into;
+//! - the learning views: score histograms and the queue builder's preview (the curves and
+//!   runs are the learning loop's own use cases, [`crate::learn`]);
 //! - signals for a window: whether another process changed the file, and cancelling a
 //!   running statement.
 //!
@@ -29,10 +29,8 @@ mod signals;
 
 pub use bulk::{BulkReport, MAX_BULK_ITEMS, MakeBatch};
 pub use detail::{AnnotationHistory, ItemDetail, ItemMedia};
-pub use learning::{
-    Learning, LearningReport, LearningRound, QueuePreview, ScoreHistogram, learning_unavailable,
-};
-pub use list::{BrowseFacets, ItemPage, ItemQuery, ItemRow, ModelFacet, preview_text};
+pub use learning::{QueuePreview, ScoreHistogram};
+pub use list::{BrowseFacets, ItemPage, ItemQuery, ItemRow, ModelFacet, Prediction, preview_text};
 pub use map::{ColorBy, MapColors, MapPoints, MapSource};
 pub use overview::{ModelSummary, Overview, PersonActivity};
 pub use pca::{Projection, pca_2d};

@@ -11,6 +11,7 @@ use super::{
     AnnotationArgs, Context, ItemArgs, LimitArgs, NoArgs, QueueArgs, ReviewArgs, SaveArgs, ValidateArgs,
 };
 use crate::access::Caller;
+use crate::learn::SuggestionReport;
 use crate::{
     AnnotationView, ItemView, Me, Project, QueueView, Result, ReviewInput, ReviewTask, StatusReport,
     WorkEntry,
@@ -57,7 +58,8 @@ pub(super) fn save_draft(
     _: Context<'_>,
 ) -> Result<AnnotationView> {
     p.require_item_access(caller, a.item_id)?;
-    p.save_draft(a.item_id, &caller.name, &a.payload, a.time_spent_ms)
+    let s = SuggestionReport::from_args(a.suggestion_shown, a.suggestion_accepted)?;
+    p.save_with_suggestion(a.item_id, &caller.name, &a.payload, a.time_spent_ms, false, s)
 }
 
 pub(super) fn submit(
@@ -67,7 +69,8 @@ pub(super) fn submit(
     _: Context<'_>,
 ) -> Result<AnnotationView> {
     p.require_item_access(caller, a.item_id)?;
-    p.submit(a.item_id, &caller.name, &a.payload, a.time_spent_ms)
+    let s = SuggestionReport::from_args(a.suggestion_shown, a.suggestion_accepted)?;
+    p.save_with_suggestion(a.item_id, &caller.name, &a.payload, a.time_spent_ms, true, s)
 }
 
 pub(super) fn validate(

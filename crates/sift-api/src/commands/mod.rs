@@ -44,6 +44,14 @@ pub struct SaveArgs {
     /// Active time spent since the previous save.
     #[serde(default)]
     pub time_spent_ms: i64,
+    /// A model suggestion was shown for the item (absent: none was).
+    #[serde(default)]
+    #[ts(optional)]
+    pub suggestion_shown: Option<bool>,
+    /// The saved answer is that suggestion, unchanged.
+    #[serde(default)]
+    #[ts(optional)]
+    pub suggestion_accepted: Option<bool>,
 }
 
 /// `validate`.

@@ -8,7 +8,8 @@
 //! for rankings ([`reward`]), registering a head ([`register`]), rescoring and requeueing
 //! ([`rescore`]), the learning curve and stopping rule ([`status`]), retraining through an
 //! outside command ([`command`]), rounds in the background ([`runner`]), the loop's project settings
-//! ([`settings`]), and the predictions export ([`predictions`]).
+//! ([`settings`]), the predictions export ([`predictions`]), and the suggestions annotators
+//! see ([`suggestions`]).
 
 mod classifier;
 mod command;
@@ -21,7 +22,9 @@ mod reward;
 mod runner;
 mod settings;
 mod status;
+mod suggestions;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use sift_al::Strategy;
@@ -39,6 +42,9 @@ pub use rescore::RescoreReport;
 pub use runner::{LearnRunner, RunnerEvent, RunnerSettings, SETTING_EVERY, every_setting};
 pub use settings::LEARN_SETTINGS;
 pub use status::{HeadHistory, LearnStatus, RoundView};
+pub use suggestions::{
+    RankingSuggestion, SETTING_SUGGESTIONS, Suggestion, SuggestionFigures, SuggestionReport,
+};
 
 pub(crate) use features::{Pool, field_value, with_vector};
 pub(crate) use register::read_head;
@@ -152,6 +158,19 @@ pub struct LearnReport {
     pub seconds: f64,
 }
 
+/// The error of a learning run cancelled before it saved anything.
+pub fn cancelled() -> Error {
+    Error::Conflict("learning was cancelled; nothing was saved".into())
+}
+
+/// [`cancelled`] when `cancel` is set.
+pub(crate) fn stop_if(cancel: &AtomicBool) -> Result<()> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(cancelled());
+    }
+    Ok(())
+}
+
 impl Project {
     /// The strategy the learned order uses: `opt`, else the project setting, else margin.
     pub(crate) fn learn_strategy(&self, opt: Option<Strategy>) -> Result<Strategy> {
@@ -171,12 +190,25 @@ impl Project {
     /// version of a registered model with its ONNX file, rescores the pool from the stored
     /// vectors and reorders the unlabeled part of the queue.
     pub fn learn(&mut self, opts: &LearnOptions, progress: &dyn Progress) -> Result<LearnReport> {
+        self.learn_until(opts, progress, &AtomicBool::new(false))
+    }
+
+    /// [`Project::learn`] that a window can cancel: `cancel` is looked at after the labels and
+    /// vectors are read and after training, before anything is saved; a cancelled run saves
+    /// nothing and returns [`cancelled`]'s error. Once a head is being saved, the run finishes
+    /// (registering, rescoring and requeueing are short).
+    pub fn learn_until(
+        &mut self,
+        opts: &LearnOptions,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<LearnReport> {
         let started = Instant::now();
         let source = self.feature_source(opts.features.as_deref())?;
         let strategy = self.learn_strategy(opts.strategy)?;
         let mut report = match self.template.kind() {
-            Kind::Classification => self.learn_classifier(opts, &source, strategy, progress)?,
-            Kind::Ranking => self.learn_rewards(opts, &source, strategy, progress)?,
+            Kind::Classification => self.learn_classifier(opts, &source, strategy, progress, cancel)?,
+            Kind::Ranking => self.learn_rewards(opts, &source, strategy, progress, cancel)?,
             other => {
                 return Err(Error::BadRequest(format!(
                     "Sift trains heads itself for classification and ranking projects; for a {} project, set a \
@@ -205,11 +237,13 @@ impl Project {
         source: &FeatureSource,
         strategy: Strategy,
         progress: &dyn Progress,
+        cancel: &AtomicBool,
     ) -> Result<LearnReport> {
         progress.start("reading labels and vectors", None);
         let labels = self.class_labels(opts.approved_only, opts.machine_labels)?;
         let pool = self.load_pool(source)?;
         progress.finish();
+        stop_if(cancel)?;
         if pool.ids.is_empty() {
             return Err(Error::BadRequest(format!(
                 "no item has a vector from {}{}",
@@ -272,6 +306,7 @@ impl Project {
         });
         let fitted = fitted?;
         progress.finish();
+        stop_if(cancel)?;
         let head = &fitted.head;
         let k = head.classes().len();
         let kind = match head.kind() {

@@ -24,23 +24,13 @@ impl Project {
     /// The head versions whose predictions are current: the newest classifier round, or the
     /// newest version of every reward head.
     fn current_prediction_rounds(&self) -> Result<Vec<LearnRoundRow>> {
-        let rounds = self.store.learn_rounds()?;
-        let Some(newest) = rounds.last() else {
+        let current = current_rounds(self.store.learn_rounds()?, |r| (&r.head, &r.name));
+        if current.is_empty() {
             return Err(Error::Conflict(
                 "no head has been trained yet: run `sift learn` first".into(),
             ));
-        };
-        if newest.head != "reward" {
-            return Ok(vec![newest.clone()]);
         }
-        let mut latest: Vec<LearnRoundRow> = Vec::new();
-        for r in rounds.iter().rev().filter(|r| r.head == "reward") {
-            if !latest.iter().any(|l| l.name == r.name) {
-                latest.push(r.clone());
-            }
-        }
-        latest.reverse();
-        Ok(latest)
+        Ok(current)
     }
 
     fn load_predictions(&self, model_version_id: i64) -> Result<Predictions> {
@@ -160,6 +150,27 @@ impl Project {
         }
         json!({"models": models, "rewards": rewards, "rankings": rankings})
     }
+}
+
+/// Of `rounds` (oldest first; `key` gives a round's head kind and model name), those whose
+/// predictions are current: the newest round, or when it is a reward head's, the newest round
+/// of every reward head. Oldest first; empty when there is no round.
+pub(crate) fn current_rounds<T>(mut rounds: Vec<T>, key: impl Fn(&T) -> (&String, &String)) -> Vec<T> {
+    let Some(newest) = rounds.pop() else {
+        return Vec::new();
+    };
+    if key(&newest).0 != "reward" {
+        return vec![newest];
+    }
+    let mut latest = vec![newest];
+    for r in rounds.into_iter().rev() {
+        let (head, name) = key(&r);
+        if head == "reward" && !latest.iter().any(|l| key(l).1 == name) {
+            latest.push(r);
+        }
+    }
+    latest.reverse();
+    latest
 }
 
 /// A classification prediction: the top class (or classes) with the class probabilities.

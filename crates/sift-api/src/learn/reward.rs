@@ -27,6 +27,7 @@ impl Project {
         source: &FeatureSource,
         strategy: Strategy,
         progress: &dyn Progress,
+        cancel: &std::sync::atomic::AtomicBool,
     ) -> Result<LearnReport> {
         let dimensions: Vec<String> = match self.template.spec() {
             Spec::Ranking { rules, .. } => rules.dimensions.iter().map(|d| d.name.clone()).collect(),
@@ -36,6 +37,7 @@ impl Project {
         let ranked = self.rankings(opts.approved_only)?;
         let pool = self.load_response_pool(source)?;
         progress.finish();
+        super::stop_if(cancel)?;
         let items: Vec<i64> = ranked
             .iter()
             .map(|r| r.item_id)
@@ -122,6 +124,10 @@ impl Project {
             };
             let (head, train_seconds) = timed(|| RewardHead::fit(&x, n, d, &train, &options));
             let head = head.map_err(|e| learn_error(e, &[]))?;
+            if trained.is_empty() {
+                // Nothing saved yet: a cancel still leaves the project as it was.
+                super::stop_if(cancel)?;
+            }
             let accuracy = evaluate_reward(&head, &x, n, &val).map_err(|e| learn_error(e, &[]))?;
             let doc = format!(
                 "a reward head for dimension `{dim}`, trained on {} pairs",

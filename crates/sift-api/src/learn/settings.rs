@@ -1,23 +1,25 @@
 //! The project settings of the learning loop (`sift learn config`): which vectors heads learn
-//! from, the queue strategy, the gold field, the background round size and the training
-//! command. Each value is checked when it is set, so a round never meets a bad one.
+//! from, the queue strategy, the gold field, the background round size, the training
+//! command, and whether annotators see the model's suggestions. Each value is checked when it is set, so a round never meets a bad one.
 
 use sift_al::Strategy;
 
 use super::command::{SETTING_COMMAND, SETTING_TIMEOUT};
 use super::features::SETTING_FEATURES;
 use super::runner::SETTING_EVERY;
+use super::suggestions::{SETTING_SUGGESTIONS, parse_switch};
 use super::{SETTING_GOLD_FIELD, SETTING_STRATEGY};
 use crate::{Error, Project, Result};
 
 /// Every setting of the loop, in the order `sift learn config` lists them.
-pub const LEARN_SETTINGS: [&str; 6] = [
+pub const LEARN_SETTINGS: [&str; 7] = [
     SETTING_FEATURES,
     SETTING_STRATEGY,
     SETTING_GOLD_FIELD,
     SETTING_EVERY,
     SETTING_COMMAND,
     SETTING_TIMEOUT,
+    SETTING_SUGGESTIONS,
 ];
 
 impl Project {
@@ -65,6 +67,9 @@ impl Project {
             }
             SETTING_EVERY => positive("the number of labels between rounds")?,
             SETTING_TIMEOUT => positive("the time limit in seconds")?,
+            SETTING_SUGGESTIONS => {
+                parse_switch(value)?;
+            }
             _ => {}
         }
         self.store.set_setting(key, value)?;

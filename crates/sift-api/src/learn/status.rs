@@ -76,6 +76,8 @@ pub struct LearnStatus {
     pub rule: StoppingRule,
     /// The learned queue order in force.
     pub queue_order: Option<sift_store::QueueOrderRow>,
+    /// Suggestions shown to annotators and how often they were accepted unchanged.
+    pub suggestions: super::SuggestionFigures,
 }
 
 fn view(r: &LearnRoundRow) -> RoundView {
@@ -138,6 +140,7 @@ impl Project {
             heads,
             rule,
             queue_order: self.store.queue_order()?,
+            suggestions: self.suggestion_figures()?,
         })
     }
 }

@@ -5,21 +5,11 @@ use std::io::Read as _;
 use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
-
-/// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
+use sift_core::hex;
 
 /// SHA-256 of bytes, as hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    hex::encode(&Sha256::digest(bytes))
 }
 
 /// SHA-256 of a file, as hex (read in 1 MiB blocks).
@@ -42,25 +32,15 @@ pub(super) fn sha256_file_with(path: &Path, buf: &mut [u8]) -> std::io::Result<S
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(hex::encode(&hasher.finalize()))
 }
 
 /// The 16 bytes of an item's content hash written in hex.
 pub(super) fn parse_hash(s: &str) -> Option<[u8; 16]> {
-    unhex(s)?.try_into().ok()
+    hex::decode_array(s).ok()
 }
 
 /// The 32 bytes of a SHA-256 written in hex.
 pub fn parse_sha(s: &str) -> Option<[u8; 32]> {
-    unhex(s)?.try_into().ok()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    hex::decode_array(s).ok()
 }

@@ -34,7 +34,6 @@ mod tests;
 mod wire;
 
 pub use config::{SyncConfig, SyncRole};
-pub(crate) use digest::hex;
 pub use digest::{parse_sha, sha256_file, sha256_hex};
 pub use layout::LAYOUT_VERSION;
 pub use pull::join_project;

@@ -104,24 +104,31 @@ pub enum Stop {
 /// A running (or just finished) job.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// Unique among this project's jobs; a view keeps it to find its job in [`Jobs::running`].
     pub id: u64,
     /// What the status bar says (`Importing qa.jsonl`).
     pub title: String,
     /// What kind of job this is (`import`, `score`, `index`…): one of each kind at a time.
     pub kind: &'static str,
+    /// How far it has got, written by its thread.
     pub progress: Arc<JobProgress>,
+    /// Set by *Cancel*; what then stops the work is [`Job::stop`].
     pub cancel: Arc<AtomicBool>,
+    /// How *Cancel* stops it.
     pub stop: Stop,
+    /// When it started.
     pub started: Instant,
     finished: Arc<AtomicBool>,
     interrupter: Arc<Mutex<Option<Interrupter>>>,
 }
 
 impl Job {
+    /// Whether its thread has returned (its result is then on the way to the UI thread).
     pub fn is_finished(&self) -> bool {
         self.finished.load(Ordering::Acquire)
     }
 
+    /// Whether *Cancel* was pressed (the job may still be finishing its batch).
     pub fn cancel_requested(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
@@ -134,10 +141,13 @@ pub struct Jobs {
     applies: Sender<Apply>,
     ctx: egui::Context,
     next_id: u64,
+    /// Jobs started and not yet pruned; finished ones are dropped when the next starts.
     pub running: Vec<Job>,
 }
 
 impl Jobs {
+    /// No jobs yet for the project `file`; their results go to `applies`, and `ctx` is asked to
+    /// repaint when one arrives.
     pub fn new(file: &Path, applies: Sender<Apply>, ctx: egui::Context) -> Jobs {
         Jobs {
             file: file.to_owned(),

@@ -38,12 +38,17 @@ pub fn message(e: &sift_api::Error) -> String {
 
 /// The connections to one open project.
 pub struct Backend {
+    /// The project file.
     pub path: PathBuf,
+    /// Table pages and the detail pane: what the user is waiting to see.
     pub pages: Lane,
+    /// Listings, counts and plots.
     pub stats: Lane,
+    /// Bulk actions, reviews and settings, in the order they were made.
     pub writes: Lane,
     /// Decodes pictures (thumbnails, the detail pane's image or video poster).
     pub media: Lane,
+    /// Long operations with progress and cancel.
     pub jobs: jobs::Jobs,
     applies: Sender<Apply>,
     ctx: egui::Context,
@@ -61,7 +66,9 @@ impl std::fmt::Debug for Backend {
 /// The channel every background result comes back on.
 #[derive(Debug)]
 pub struct Inbox {
+    /// Where background threads send what they have to apply.
     pub sender: Sender<Apply>,
+    /// Drained by the UI thread at the start of each frame.
     pub receiver: Receiver<Apply>,
 }
 
@@ -133,7 +140,10 @@ pub fn open_in_background(
 pub struct Opened {
     /// The project file.
     pub file: PathBuf,
+    /// Its name, template and counts as it opened.
     pub info: sift_api::ProjectInfo,
+    /// Opened read-only (the file or its folder cannot be written): every action that writes is
+    /// disabled.
     pub read_only: bool,
 }
 

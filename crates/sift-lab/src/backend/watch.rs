@@ -28,6 +28,9 @@ impl Drop for Watch {
 }
 
 impl Watch {
+    /// Starts the thread that reads the project's `PRAGMA data_version` every `poll` on its own
+    /// connection and, when it moves, sends a reload to `applies` and repaints `ctx`; it stops when
+    /// the `Watch` is dropped.
     pub fn spawn(file: &Path, poll: Duration, applies: Sender<Apply>, ctx: egui::Context) -> Watch {
         let stop = Arc::new(AtomicBool::new(false));
         let file = file.to_owned();

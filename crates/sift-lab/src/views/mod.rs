@@ -11,27 +11,33 @@ pub mod reviews;
 pub mod sync;
 pub mod transfer;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use eframe::egui;
-use sift_api::browse::Learning;
 
 use crate::backend::{Backend, Opened};
 
 /// The views, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
+    /// Items by state, people, batches, reviews, the model (`Ctrl+1`).
     Overview,
+    /// The item table, filters, bulk actions and detail pane (`Ctrl+2`).
     Data,
+    /// Registered models, scoring and histograms (`Ctrl+3`).
     Models,
+    /// Learning curves, *Run learning* and the queue builder (`Ctrl+4`).
     Learning,
+    /// The 2-D projection of the stored vectors (`Ctrl+5`).
     Map,
+    /// Submitted work waiting for review (`Ctrl+6`).
     Reviews,
+    /// S3 settings, status and *Sync now* (`Ctrl+7`).
     Sync,
 }
 
 impl Tab {
+    /// Every view, in tab order (`Ctrl+1` is the first).
     pub const ALL: [Tab; 7] = [
         Tab::Overview,
         Tab::Data,
@@ -42,6 +48,7 @@ impl Tab {
         Tab::Sync,
     ];
 
+    /// The tab's name, as its button shows it.
     pub fn title(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
@@ -58,28 +65,41 @@ impl Tab {
 /// A message across the top of the window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Banner {
+    /// What it says.
     pub text: String,
+    /// Shown as an error rather than as information.
     pub error: bool,
 }
 
 /// Everything the views know.
 #[derive(Debug)]
 pub struct Views {
+    /// The tab shown.
     pub tab: Tab,
+    /// The open project (`None`: the start screen).
     pub project: Option<Opened>,
+    /// The message across the top, until dismissed.
     pub banner: Option<Banner>,
     /// Bumped whenever the project changes (here or in another process): views whose data is
     /// older reload it when shown.
     pub revision: u64,
     /// When another connection last changed the project.
     pub changed_at: Option<Instant>,
+    /// The overview's state.
     pub overview: overview::OverviewView,
+    /// The data manager's state.
     pub data: data::DataView,
+    /// The models view's state.
     pub models: models::ModelsView,
+    /// The learning view's state.
     pub learning: learning::LearningView,
+    /// The data map's state.
     pub map: map::MapView,
+    /// The reviews view's state.
     pub reviews: reviews::ReviewsView,
+    /// The sync view's state.
     pub sync: sync::SyncView,
+    /// The import and export dialogs' state.
     pub transfer: transfer::TransferView,
     /// A project chosen in a file dialog, to open.
     pub open_request: Option<std::path::PathBuf>,
@@ -137,12 +157,14 @@ impl Views {
 
 /// What a view needs besides its own state while it draws.
 pub struct Cx<'a> {
+    /// The open project's threads and jobs.
     pub backend: &'a mut Backend,
+    /// The open project.
     pub project: &'a Opened,
+    /// [`Views::revision`] as this frame began.
     pub revision: u64,
     /// The local user's name (the OS account), who bulk actions and reviews are made as.
     pub user: &'a str,
-    pub learning: Option<&'a Arc<dyn Learning>>,
 }
 
 impl std::fmt::Debug for Cx<'_> {

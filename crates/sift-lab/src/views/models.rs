@@ -24,12 +24,17 @@ pub type ModelList = Result<(Vec<ModelInfo>, Vec<ModelScoreCounts>), String>;
 /// The models view's state.
 #[derive(Debug, Default)]
 pub struct ModelsView {
+    /// Registered model versions and what each scored (`None`: loading).
     pub models: Option<ModelList>,
     loaded: Option<u64>,
+    /// The model version whose histograms are shown.
     pub selected: Option<i64>,
+    /// Score histograms, with the model version (id) they are of (`None`: not loaded).
     pub histograms: Option<(i64, Result<Vec<ScoreHistogram>, String>)>,
     histograms_loaded: Option<(i64, u64)>,
+    /// The running scoring job.
     pub score_job: Option<u64>,
+    /// What the last scoring run did, or why it failed.
     pub last_run: Option<Result<String, String>>,
 }
 
@@ -71,6 +76,7 @@ impl ModelsView {
         }
     }
 
+    /// Draws the models, *Score with ...* with its progress, and the selected version's histograms.
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
         self.refresh(cx);
         let (models, counts) = match &self.models {

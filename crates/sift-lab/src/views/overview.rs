@@ -13,6 +13,7 @@ use crate::views::Views;
 /// The overview's state.
 #[derive(Debug, Default)]
 pub struct OverviewView {
+    /// The overview as last read (`None`: loading).
     pub data: Option<Result<Overview, String>>,
     loaded: Option<u64>,
     in_flight: bool,
@@ -37,6 +38,7 @@ impl OverviewView {
         });
     }
 
+    /// Draws the overview; *Open reviews* sets `go_to` to the reviews view.
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>, go_to: &mut Option<Tab>) {
         self.refresh(cx);
         let Some(data) = &self.data else {

@@ -17,11 +17,16 @@ const LIMIT: u32 = 1000;
 /// The reviews view's state.
 #[derive(Debug)]
 pub struct ReviewsView {
+    /// Submitted annotations waiting for review (`None`: loading).
     pub pending: Option<Result<Vec<AnnotationView>, String>>,
     loaded: Option<u64>,
+    /// The annotation (id) opened for review.
     pub chosen: Option<i64>,
+    /// The return comment as typed.
     pub comment: String,
+    /// The reviewed item, read-only.
     pub item: DetailPane,
+    /// What the last approve or return did, or why it failed.
     pub last: Option<Result<String, String>>,
     busy: bool,
 }
@@ -60,6 +65,7 @@ impl ReviewsView {
         });
     }
 
+    /// Draws the waiting list and the chosen annotation with *Approve* and *Return*.
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
         self.refresh(cx);
         let list = match &self.pending {

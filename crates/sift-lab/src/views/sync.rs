@@ -14,14 +14,23 @@ use crate::views::{Cx, Views, error_line, loading, stale};
 /// The settings form, as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Form {
+    /// The bucket.
     pub bucket: String,
+    /// Key prefix inside the bucket (may be empty).
     pub prefix: String,
+    /// Endpoint URL of an S3-compatible store (empty for AWS).
     pub endpoint: String,
+    /// The region (may be empty).
     pub region: String,
+    /// AWS profile from the shared config files (may be empty).
     pub profile: String,
+    /// Path-style addressing (`endpoint/bucket/key`), for most self-hosted stores.
     pub path_style: bool,
+    /// This project syncs as the lead (else as the annotator below).
     pub lead: bool,
+    /// The annotator this project labels as, when not the lead.
     pub annotator: String,
+    /// Transfer media with batches (lead: upload; annotator: download).
     pub media: bool,
 }
 
@@ -63,12 +72,18 @@ impl Form {
 /// The sync view's state.
 #[derive(Debug, Default)]
 pub struct SyncView {
+    /// The stored settings (`Ok(None)`: none yet; `None`: loading).
     pub config: Option<Result<Option<SyncConfig>, String>>,
     loaded: Option<u64>,
+    /// The form as typed.
     pub form: Form,
+    /// What saving the settings did, or why it failed.
     pub saved: Option<Result<String, String>>,
+    /// What is waiting in each direction.
     pub status: Option<Result<SyncStatus, String>>,
+    /// What the last *Sync now* did, step by step, or why it failed.
     pub reports: Option<Result<Vec<SyncReport>, String>>,
+    /// The running sync job.
     pub job: Option<u64>,
 }
 
@@ -93,6 +108,7 @@ impl SyncView {
         });
     }
 
+    /// Draws the settings form, the status and *Sync now*.
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
         self.refresh(cx);
         let saved_config = match &self.config {

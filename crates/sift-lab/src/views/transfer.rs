@@ -22,32 +22,49 @@ use crate::views::{Cx, Views, error_line};
 pub struct ProblemLine {
     /// `file:line`, or the file alone when the whole file is at fault.
     pub at: String,
+    /// Why the line was refused.
     pub reason: String,
 }
 
 /// How an import or export ended.
 #[derive(Debug, Clone)]
 pub enum Outcome<R> {
+    /// It finished with this report.
     Done(R),
+    /// *Cancel* stopped it; nothing was kept.
     Cancelled,
+    /// It failed with this message.
     Failed(String),
 }
 
 /// The dialogs' state.
 #[derive(Debug)]
 pub struct TransferView {
+    /// The import dialog is open.
     pub import_open: bool,
+    /// The manifest's path as typed or chosen.
     pub import_file: String,
+    /// The manifest's format (`None`: decided from the extension and the first byte).
     pub import_format: Option<ImportFormat>,
+    /// Import the valid lines and list the invalid ones instead of stopping at the first.
     pub skip_invalid: bool,
+    /// Treat a missing local media file as an invalid line rather than a warning.
     pub require_media: bool,
+    /// The running import.
     pub import_job: Option<u64>,
+    /// How the last import ended, with its problem lines.
     pub import_result: Option<(Outcome<ImportReport>, Vec<ProblemLine>)>,
+    /// The export dialog is open.
     pub export_open: bool,
+    /// The output file's path as typed or chosen.
     pub export_file: String,
+    /// The output format.
     pub export_format: ExportFormat,
+    /// Export approved annotations only.
     pub approved_only: bool,
+    /// The running export.
     pub export_job: Option<u64>,
+    /// How the last export ended.
     pub export_result: Option<Outcome<ExportReport>>,
 }
 
@@ -160,6 +177,7 @@ impl TransferView {
             .start("import", title, Stop::Interrupt, import_job(file, options));
     }
 
+    /// Draws the import and export dialogs that are open (each a window over the views).
     pub fn show(&mut self, ctx: &egui::Context, cx: &mut Cx<'_>) {
         if self.import_open {
             let mut open = true;

@@ -40,7 +40,6 @@ pub fn lab(project: &Path, theme: egui::Theme, settings: &Path) -> Harness<'stat
         settings_file: Some(settings.join("lab.json")),
         poll: Duration::from_millis(200),
         user: LEAD.into(),
-        learning: None,
         index_search: true,
         theme: None,
     };
@@ -124,4 +123,29 @@ pub fn luminance(image: &image::RgbaImage) -> f64 {
         .map(|p| 0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2]))
         .sum();
     sum / f64::from(image.width() * image.height())
+}
+
+/// The folder of the all-MiniLM-L6-v2 encoder that `make setup-python` builds
+/// (`$SIFT_ENCODER_DIR`, else `~/.cache/sift/models/all-minilm-l6-v2`), as the CLI's learning
+/// tests find it. Without it the test fails with the command that makes it; never skipped.
+pub fn encoder_dir() -> PathBuf {
+    let dir = std::env::var_os("SIFT_ENCODER_DIR").map_or_else(
+        || {
+            std::env::var_os("XDG_CACHE_HOME")
+                .map_or_else(
+                    || PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache"),
+                    PathBuf::from,
+                )
+                .join("sift/models/all-minilm-l6-v2")
+        },
+        PathBuf::from,
+    );
+    for file in ["model.onnx", "tokenizer.json", "model.toml"] {
+        assert!(
+            dir.join(file).is_file(),
+            "{} is missing: build the encoder with `make setup-python`, or set SIFT_ENCODER_DIR",
+            dir.join(file).display()
+        );
+    }
+    dir
 }

@@ -20,6 +20,8 @@ pub struct ItemFilter {
     pub batch: Option<BatchFilter>,
     /// Items whose score lies in a range.
     pub score: Option<ScoreFilter>,
+    /// Items one model version predicts this class for.
+    pub predicted: Option<PredictedFilter>,
     /// Words that must all occur in the item's text (the last one as a prefix).
     pub search: Option<String>,
 }
@@ -31,6 +33,16 @@ pub enum BatchFilter {
     Batch(i64),
     /// Items that no batch holds.
     NoBatch,
+}
+
+/// Items whose stored prediction by one model version has `top` as its most probable output
+/// (an index into the version's outputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PredictedFilter {
+    /// The head's version.
+    pub model_version_id: i64,
+    /// The class's index in the version's outputs.
+    pub top: u32,
 }
 
 /// Items whose score for one model version and strategy lies in `min..=max`.
@@ -159,6 +171,13 @@ impl Store {
             args.push(Value::Text(score.strategy.clone()));
             args.push(Value::Real(score.min));
             args.push(Value::Real(score.max));
+        }
+        if let Some(p) = filter.predicted {
+            conditions.push(
+                "i.id IN (SELECT item_id FROM predictions WHERE model_version_id = ? AND top = ?)".to_owned(),
+            );
+            args.push(Value::Integer(p.model_version_id));
+            args.push(Value::Integer(i64::from(p.top)));
         }
         if let Some(words) = filter
             .search

@@ -16,7 +16,7 @@ mod search;
 mod signals;
 
 pub use detail::{ItemBatchRow, ItemScoreRow, ItemSource};
-pub use list::{BatchFilter, ItemFilter, ItemListRow, ItemSort, ScoreFilter, SortKey};
+pub use list::{BatchFilter, ItemFilter, ItemListRow, ItemSort, PredictedFilter, ScoreFilter, SortKey};
 pub use map::{EmbeddingSource, ItemMapInfo, Vectors};
 pub use overview::{AnnotatorActivity, BatchProgress, ItemStateCounts};
 pub use search::{INDEX_CHUNK, SearchIndexStatus, fts_query};

@@ -7,14 +7,34 @@ use crate::payload::{Payload, QaPair};
 use crate::template::Template;
 use crate::text::slice_chars;
 
-/// Record style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Record style, named `messages` and `prompt-completion` (derived by `strum`, listed by
+/// the CLI's `--sft-style`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, strum::IntoStaticStr, strum::Display, strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum SftStyle {
     /// `{"messages": [{"role": "system"?}, {"role": "user"}, {"role": "assistant"}]}`.
     #[default]
     Messages,
     /// `{"prompt": "...", "completion": "..."}` (plain strings).
     PromptCompletion,
+}
+
+impl SftStyle {
+    /// The style's name: `messages` or `prompt-completion`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl std::str::FromStr for SftStyle {
+    type Err = String;
+
+    /// A style's name, or an error listing them.
+    fn from_str(s: &str) -> Result<SftStyle, String> {
+        sift_core::parse_name(s, "SFT style")
+    }
 }
 
 /// The default user message: `{passage}` and `{question}` are replaced.
@@ -142,5 +162,21 @@ mod tests {
         assert_eq!(fill("{x} {passage} {", "p", "q"), "{x} p {");
         assert_eq!(fill("no placeholders", "p", "q"), "no placeholders");
         assert_eq!(fill("{{passage}}", "p", "q"), "{p}");
+    }
+
+    #[test]
+    fn style_names_round_trip() {
+        use super::SftStyle;
+        use strum::VariantArray as _;
+        let names: Vec<&str> = SftStyle::VARIANTS.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["messages", "prompt-completion"]);
+        for &style in SftStyle::VARIANTS {
+            assert_eq!(style.as_str().parse::<SftStyle>(), Ok(style));
+            assert_eq!(style.to_string(), style.as_str());
+        }
+        assert_eq!(
+            "chat".parse::<SftStyle>(),
+            Err("unknown SFT style \"chat\" (expected messages or prompt-completion)".to_owned())
+        );
     }
 }

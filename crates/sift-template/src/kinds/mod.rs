@@ -7,7 +7,7 @@
 //! parsing, payload parsing, validation, Label Studio tasks) reaches a kind only through the
 //! registry below, so adding a kind means writing one new module that implements
 //! [`TaskKind`] and `label_studio::Convert`, then adding one line to each registry in this
-//! file: the `mod` list, [`Kind`] (and [`Kind::ALL`]), [`Spec`], [`Payload`],
+//! file: the `mod` list, [`Kind`] ([`Kind::ALL`] and the names follow), [`Spec`], [`Payload`],
 //! [`Payload::kind`], [`with_kind!`] and [`with_spec!`]. The compiler points at any line
 //! forgotten.
 
@@ -18,10 +18,9 @@ pub(crate) mod ranking;
 pub(crate) mod scene;
 pub(crate) mod video;
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use strum::VariantArray;
 
 use crate::MediaInfo;
 use crate::item::MediaFact;
@@ -43,10 +42,8 @@ pub use video::{VideoEvent, VideoFields, VideoPayload, VideoRules};
 
 /// What one template kind provides. Implemented by a unit type in each kind's module.
 pub(crate) trait TaskKind {
-    /// The registry entry.
+    /// The registry entry (its name, `kind = "..."` in templates, is [`Kind::as_str`]).
     const KIND: Kind;
-    /// The name used in templates (`kind = "..."`).
-    const NAME: &'static str;
     /// The Ground Truth metadata `type` of Sift's own output shape: `sift/<name>`.
     const GT_TYPE: &'static str;
     /// Keys allowed under `[fields]`.
@@ -125,9 +122,27 @@ pub(crate) trait TaskKind {
 // ------------------------------------------------------------------------------ registry
 
 /// The task kinds. Serialized (and parsed with [`str::parse`]) by their template names:
-/// `qa`, `ranking`, `image-caption`, `video-caption`, `classification` (the TypeScript type,
-/// `TemplateKind`, spells them the same way; a test keeps the two in step).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ts_rs::TS)]
+/// `qa`, `ranking`, `image-caption`, `video-caption`, `classification`. serde, `strum` (for
+/// [`Kind::as_str`], `Display` and the list of names) and the TypeScript type `TemplateKind`
+/// derive them from the variant names the same way; tests keep them in step.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 #[ts(rename = "TemplateKind", rename_all = "kebab-case")]
 pub enum Kind {
     /// Question/answer pairs written about a passage (SFT demonstration data).
@@ -143,14 +158,17 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Every kind, in documentation order.
-    pub const ALL: [Kind; 5] = [
-        Kind::Qa,
-        Kind::Ranking,
-        Kind::ImageCaption,
-        Kind::VideoCaption,
-        Kind::Classification,
-    ];
+    /// Every kind, in documentation order (the order of the declaration above).
+    pub const ALL: [Kind; <Kind as VariantArray>::VARIANTS.len()] = {
+        let variants = <Kind as VariantArray>::VARIANTS;
+        let mut all = [Kind::Qa; <Kind as VariantArray>::VARIANTS.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = variants[i];
+            i += 1;
+        }
+        all
+    };
 }
 
 /// Kind-specific part of a template: which manifest keys feed it, and its rules. Serialized
@@ -316,12 +334,12 @@ impl Kind {
     /// The name used in templates: `qa`, `ranking`, `image-caption`, `video-caption`,
     /// `classification`.
     pub fn as_str(self) -> &'static str {
-        with_kind!(self, |K| K::NAME)
+        self.into()
     }
 
     /// Parses a kind name as written in templates.
     pub fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+        name.parse().ok()
     }
 
     /// The Ground Truth `<label>-metadata.type` value of Sift's own output shape:
@@ -341,30 +359,9 @@ impl Kind {
 impl std::str::FromStr for Kind {
     type Err = String;
 
+    /// A kind's template name, or an error listing them all.
     fn from_str(s: &str) -> Result<Kind, String> {
-        Kind::from_name(s).ok_or_else(|| {
-            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-            format!("unknown kind `{s}`; expected one of: {}", names.join(", "))
-        })
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Kind {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Kind {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
-        let name = String::deserialize(d)?;
-        name.parse().map_err(serde::de::Error::custom)
+        sift_core::parse_name(s, "kind")
     }
 }
 
@@ -395,6 +392,12 @@ mod tests {
     fn registry_entries_agree() {
         for k in Kind::ALL {
             assert_eq!(with_kind!(k, |K| K::KIND), k);
+            assert_eq!(k.as_str().parse::<Kind>(), Ok(k));
+            assert_eq!(k.to_string(), k.as_str());
+            assert_eq!(
+                serde_json::from_value::<Kind>(Value::from(k.as_str())).ok(),
+                Some(k)
+            );
             assert_eq!(k.gt_type(), format!("sift/{}", k.as_str()));
             assert_eq!(Payload::empty(k).kind(), k);
             assert_eq!(serde_json::to_value(k).ok(), Some(Value::from(k.as_str())));

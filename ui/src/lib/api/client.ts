@@ -14,7 +14,6 @@ import type {
 import type { CommandName, Commands } from "../bindings/commands";
 import type { TemplateView } from "../template";
 import type { Me } from "../bindings";
-import type { SuggestionRecord } from "./pending-bindings";
 import type { CallOptions, Transport } from "./transport";
 
 export type Decision = "approved" | "returned";
@@ -109,9 +108,15 @@ export class ApiClient {
   }
 }
 
-/** `SaveArgs`; the suggestion fields only when a suggestion was shown (see pending-bindings.ts). */
-function saveArgs(itemId: number, payload: JsonValue, timeSpentMs: number, suggestion?: SuggestionRecord | null): SaveArgs & Partial<SuggestionRecord> {
-  const args: SaveArgs & Partial<SuggestionRecord> = { item_id: itemId, payload, time_spent_ms: Math.max(0, Math.round(timeSpentMs)) };
+/** What a save records about a model suggestion shown for the item (`SaveArgs`' suggestion fields). */
+export type SuggestionRecord = Required<Pick<SaveArgs, "suggestion_shown" | "suggestion_accepted">>;
+
+/**
+ * `SaveArgs`; the suggestion fields only when a suggestion was shown (absent means none was,
+ * so a server without them, whose `SaveArgs` denies unknown fields, never sees them).
+ */
+function saveArgs(itemId: number, payload: JsonValue, timeSpentMs: number, suggestion?: SuggestionRecord | null): SaveArgs {
+  const args: SaveArgs = { item_id: itemId, payload, time_spent_ms: Math.max(0, Math.round(timeSpentMs)) };
   if (suggestion) Object.assign(args, suggestion);
   return args;
 }

@@ -16,4 +16,12 @@ payload: JsonValue,
 /**
  * Active time spent since the previous save.
  */
-time_spent_ms: number, };
+time_spent_ms: number, 
+/**
+ * A model suggestion was shown for the item (absent: none was).
+ */
+suggestion_shown?: boolean, 
+/**
+ * The saved answer is that suggestion, unchanged.
+ */
+suggestion_accepted?: boolean, };

@@ -6,7 +6,7 @@
 
 import type { AnnotationView, JsonValue } from "../bindings";
 import type { ApiClient } from "../api/client";
-import type { SuggestionRecord } from "../api/pending-bindings";
+import type { SuggestionRecord } from "../api/client";
 import { ApiError, describeError, isRetryable } from "../api/errors";
 import type { LocalDrafts } from "./localDrafts";
 import type { ActiveTimer } from "./timer";

@@ -5,13 +5,48 @@
  * suggestion was shown and whether the saved answer is the suggestion unchanged:
  * classification, the chosen classes are exactly the suggested ones; ranking, every suggested
  * dimension is ranked exactly in the suggested order.
+ *
+ * Everything in a suggestion is data from the project: `suggestionOf` reads
+ * `ItemView.suggestion` (the generated `Suggestion`, null when there is none or the project
+ * turned suggestions off) defensively.
  */
 
-import type { ItemView, JsonValue } from "../bindings";
-import { suggestionOf, type RankingSuggestion, type Suggestion, type SuggestionRecord } from "../api/pending-bindings";
+import type { ItemView, JsonValue, RankingSuggestion, Suggestion } from "../bindings";
+import type { SuggestionRecord } from "../api/client";
 import { fieldValue, type TemplateView } from "../template";
 import { normalizeClassification, sameLabels } from "./classification/model";
 import { normalizeRanking, responsesOf } from "./ranking/model";
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isProbability = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= 1;
+
+/**
+ * The item's suggestion, checked: null when absent or not well formed. Probabilities outside
+ * 0…1 and labels that are not strings are left out; a ranking order without its confidences
+ * (or with other lengths) is left out.
+ */
+export function suggestionOf(item: ItemView | null | undefined): Suggestion | null {
+  const raw: unknown = item?.suggestion;
+  if (!isObject(raw) || typeof raw.model !== "string" || typeof raw.version !== "number") return null;
+  const out: Suggestion = { model: raw.model, version: raw.version };
+  if (Array.isArray(raw.labels)) out.labels = [...new Set(raw.labels.filter((l): l is string => typeof l === "string"))];
+  if (isObject(raw.probabilities)) {
+    out.probabilities = Object.fromEntries(Object.entries(raw.probabilities).filter(([, p]) => isProbability(p))) as Record<string, number>;
+  }
+  if (isObject(raw.rankings)) {
+    const rankings: Record<string, RankingSuggestion> = {};
+    for (const [dim, r] of Object.entries(raw.rankings)) {
+      if (!isObject(r) || !Array.isArray(r.order) || !Array.isArray(r.confidence)) continue;
+      const order = r.order.filter((id): id is string => typeof id === "string");
+      const confidence = r.confidence.filter(isProbability);
+      if (order.length !== r.order.length || new Set(order).size !== order.length) continue;
+      if (confidence.length !== r.confidence.length || confidence.length !== Math.max(0, order.length - 1)) continue;
+      rankings[dim] = { order, confidence };
+    }
+    out.rankings = rankings;
+  }
+  return out;
+}
 
 /** Dense ranks 1…n for an order, best first. */
 export function ranksOf(order: string[]): Record<string, number> {

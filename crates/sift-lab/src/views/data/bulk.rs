@@ -21,12 +21,17 @@ pub enum Form {
 /// The bulk bar and its forms.
 #[derive(Debug, Default)]
 pub struct BulkForm {
+    /// The form open under the bulk bar, if any.
     pub form: Option<Form>,
+    /// The new batch's name as typed (empty: a generated name).
     pub name: String,
     /// Annotator names ticked in the form.
     pub assignees: BTreeSet<String>,
+    /// The return comment as typed.
     pub comment: String,
+    /// A bulk action is on the `writes` lane; the buttons wait for it.
     pub running: bool,
+    /// What the last bulk action did, or why it failed.
     pub last: Option<Result<BulkReport, String>>,
 }
 

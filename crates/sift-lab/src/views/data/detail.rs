@@ -25,7 +25,9 @@ enum Picture {
 /// Which view a detail pane belongs to (where its answers are delivered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemOf {
+    /// The data manager's pane.
     Data,
+    /// The reviews view's pane.
     Reviews,
 }
 
@@ -54,6 +56,7 @@ fn pane(views: &mut Views, of: ItemOf) -> &mut DetailPane {
 }
 
 impl DetailPane {
+    /// An empty pane of the view `of`.
     pub fn new(of: ItemOf) -> Self {
         DetailPane {
             of,
@@ -73,10 +76,12 @@ impl DetailPane {
         }
     }
 
+    /// Empties the pane.
     pub fn close(&mut self) {
         *self = DetailPane::new(self.of);
     }
 
+    /// The item shown, if any.
     pub fn item(&self) -> Option<i64> {
         self.item
     }
@@ -125,6 +130,8 @@ impl DetailPane {
         });
     }
 
+    /// Draws the pane: the item, its picture, batches, scores and annotation history (loading it
+    /// first when needed).
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
         self.refresh(cx);
         let Some(id) = self.item else {

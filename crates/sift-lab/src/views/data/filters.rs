@@ -31,20 +31,31 @@ pub enum SortChoice {
 /// What the filter bar holds.
 #[derive(Debug, Clone)]
 pub struct Filters {
+    /// Words the item text must hold, as typed (applied when typing pauses).
     pub search: String,
     search_applied: String,
     search_edited: Option<Instant>,
+    /// Item states to show (empty: every state).
     pub states: BTreeSet<ItemState>,
+    /// Items this person (annotator id) worked on or is assigned.
     pub annotator: Option<i64>,
+    /// Items in this batch, or in none.
     pub batch: Option<BatchFilter>,
     /// Strategy of the score filter (of [`Filters::model`]); `None`: no score filter.
     pub score_strategy: Option<String>,
+    /// Lowest score shown by the score filter.
     pub score_min: f64,
+    /// Highest score shown by the score filter.
     pub score_max: f64,
+    /// The listing's order.
     pub sort: SortChoice,
+    /// Reverse the order.
     pub descending: bool,
     /// The model version whose scores fill the columns (and the score filter and sort).
     pub model: Option<i64>,
+    /// Items [`Filters::model`] (a head of the learning loop) predicts this class for (its
+    /// index in the head's classes).
+    pub predicted: Option<u32>,
 }
 
 impl Default for Filters {
@@ -62,6 +73,7 @@ impl Default for Filters {
             sort: SortChoice::Import,
             descending: false,
             model: None,
+            predicted: None,
         }
     }
 }
@@ -86,6 +98,7 @@ impl Filters {
                 (Some(s), Some(m)) => Some((m, s.clone(), self.score_min, self.score_max)),
                 _ => None,
             },
+            predicted: self.model.zip(self.predicted),
             search: self.search_applied.clone(),
             sort: ItemSort {
                 key,
@@ -120,6 +133,7 @@ impl Filters {
             || self.annotator.is_some()
             || self.batch.is_some()
             || self.score_strategy.is_some()
+            || self.predicted.is_some()
     }
 }
 
@@ -202,8 +216,11 @@ impl DataView {
                         ui.selectable_value(&mut self.filters.batch, Some(BatchFilter::Batch(*id)), name);
                     }
                 });
-            ui.separator();
+        });
+        // Models, predictions and the order on a row of their own: a head's names are long.
+        ui.horizontal_wrapped(|ui| {
             self.score_controls(ui, &facets);
+            self.prediction_controls(ui, &facets);
             ui.separator();
             self.sort_controls(ui, &facets);
             if self.filters.any() && ui.button("Clear filters").clicked() {
@@ -233,6 +250,8 @@ impl DataView {
             }
         });
         if self.filters.model != before.model {
+            // Class indices belong to one head.
+            self.filters.predicted = None;
             self.clear_pages();
         }
     }
@@ -284,6 +303,40 @@ impl DataView {
                     .prefix("to "),
             );
         }
+    }
+
+    /// "Predicted: …" when the chosen model version is a head with classes.
+    fn prediction_controls(&mut self, ui: &mut egui::Ui, facets: &sift_api::browse::BrowseFacets) {
+        let Some(classes) = self
+            .filters
+            .model
+            .and_then(|m| facets.models.iter().find(|x| x.model_version_id == m))
+            .map(|m| &m.classes)
+            .filter(|c| !c.is_empty())
+        else {
+            return;
+        };
+        let name = |i: Option<u32>| {
+            i.and_then(|i| classes.get(i as usize))
+                .map_or("any", String::as_str)
+                .to_owned()
+        };
+        let text = format!("Predicted: {}", name(self.filters.predicted));
+        let response = egui::ComboBox::from_id_salt("filter-predicted")
+            .selected_text(&text)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.filters.predicted, None, "any");
+                for (i, c) in classes.iter().enumerate() {
+                    ui.selectable_value(&mut self.filters.predicted, u32::try_from(i).ok(), c);
+                }
+            })
+            .response;
+        // A name for screen readers (and the tests); the box itself shows only its value.
+        response.widget_info(|| {
+            let mut info = egui::WidgetInfo::labeled(egui::WidgetType::ComboBox, true, "Predicted class");
+            info.current_text_value = Some(text.clone());
+            info
+        });
     }
 
     fn sort_controls(&mut self, ui: &mut egui::Ui, facets: &sift_api::browse::BrowseFacets) {

@@ -35,14 +35,18 @@ const PAGE_SLACK: usize = 4;
 /// A fetched (or fetching) page of rows.
 #[derive(Debug)]
 pub enum Page {
+    /// Asked for; not back yet.
     Loading,
+    /// The rows by item id.
     Ready(HashMap<i64, ItemRow>),
+    /// Why the page could not be read.
     Failed(String),
 }
 
 /// The data manager's state.
 #[derive(Debug, Default)]
 pub struct DataView {
+    /// The filter bar.
     pub filters: Filters,
     /// The matching ids, in order.
     pub ids: Arc<Vec<i64>>,
@@ -52,20 +56,27 @@ pub struct DataView {
     listing_in_flight: bool,
     /// A listing was asked for while one ran: ask again when it returns.
     listing_again: bool,
+    /// Why the last listing failed.
     pub listing_error: Option<String>,
+    /// How long the last listing took.
     pub listing_time: Option<Duration>,
     pages: HashMap<usize, Page>,
     /// The first page on screen, read by page tasks to skip work the table scrolled past.
     visible_page: Arc<AtomicUsize>,
+    /// People, batches and scored models, for the filters and the score columns.
     pub facets: Option<BrowseFacets>,
     facets_loaded: Option<u64>,
+    /// The ticked items (ids), the target of the bulk actions.
     pub selected: BTreeSet<i64>,
     /// The row the keyboard is on (an index into `ids`).
     pub cursor: Option<usize>,
     anchor: Option<usize>,
+    /// The pane showing one item.
     pub detail: DetailPane,
+    /// The bulk bar and its forms.
     pub bulk: BulkForm,
     scroll_to: Option<usize>,
+    /// Thumbnails of the rows' pictures.
     pub thumbs: table::Thumbs,
 }
 
@@ -275,6 +286,8 @@ impl DataView {
         self.selected = self.ids.iter().take(limit).copied().collect();
     }
 
+    /// Draws the filter bar, the bulk bar, the table and, when an item is open, the detail pane
+    /// (asking for what is stale first).
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
         self.refresh(cx);
         self.bulk

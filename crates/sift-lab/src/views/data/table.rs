@@ -84,6 +84,9 @@ impl Thumbs {
     }
 }
 
+/// Room between the table and its focus ring (2 px wide, drawn inside the table's area).
+const FOCUS_RING_GAP: f32 = 4.0;
+
 /// Id of the table's focus target.
 pub fn table_id() -> egui::Id {
     egui::Id::new("items-table")
@@ -130,21 +133,27 @@ impl DataView {
             });
             self.keys(ui);
         }
-        let strategies: Vec<String> = self
-            .filters
-            .model
-            .and_then(|m| {
-                self.facets
-                    .as_ref()?
-                    .models
-                    .iter()
-                    .find(|x| x.model_version_id == m)
-            })
-            .map(|m| m.strategies.clone())
-            .unwrap_or_default();
+        let facet = self.filters.model.and_then(|m| {
+            self.facets
+                .as_ref()?
+                .models
+                .iter()
+                .find(|x| x.model_version_id == m)
+        });
+        let strategies: Vec<String> = facet.map(|m| m.strategies.clone()).unwrap_or_default();
+        // A head of the learning loop adds its predicted class and that class's probability.
+        let predicts = facet.is_some_and(|m| !m.classes.is_empty());
         let dark = ui.visuals().dark_mode;
         let modifiers = ui.input(|i| i.modifiers);
-        let mut builder = TableBuilder::new(ui)
+        // The table sits inside the focus ring, clear of it (the ring would hide the first
+        // letter of the first header).
+        let mut inner = ui.new_child(
+            egui::UiBuilder::new()
+                .id_salt("items-inner")
+                .max_rect(area.shrink(FOCUS_RING_GAP))
+                .layout(*ui.layout()),
+        );
+        let mut builder = TableBuilder::new(&mut inner)
             .id_salt("items")
             .striped(true)
             .resizable(true)
@@ -154,6 +163,7 @@ impl DataView {
             .column(Column::exact(86.0))
             .column(Column::initial(120.0).clip(true))
             .column(Column::initial(110.0).clip(true))
+            .columns(Column::initial(90.0).clip(true), if predicts { 2 } else { 0 })
             .columns(Column::exact(84.0), strategies.len())
             .column(Column::remainder().at_least(120.0).clip(true));
         if let Some(row) = self.scroll_to.take() {
@@ -196,6 +206,10 @@ impl DataView {
                 sortable(&mut header, "State", Some(SortChoice::State));
                 sortable(&mut header, "People", None);
                 sortable(&mut header, "Batch", None);
+                if predicts {
+                    sortable(&mut header, "Predicted", None);
+                    sortable(&mut header, "Confidence", None);
+                }
                 for s in &strategies {
                     sortable(&mut header, s, Some(SortChoice::Score(s.clone())));
                 }
@@ -262,6 +276,16 @@ impl DataView {
                     row.col(|ui| {
                         ui.label(item.batch.as_deref().unwrap_or(""));
                     });
+                    if predicts {
+                        let prediction = item.prediction.as_ref();
+                        row.col(|ui| {
+                            ui.label(prediction.map_or("", |p| p.label.as_str()));
+                        });
+                        row.col(|ui| {
+                            let confidence = prediction.and_then(|p| p.confidence);
+                            ui.label(confidence.map_or_else(String::new, |c| format!("{:.1}%", c * 100.0)));
+                        });
+                    }
                     for s in &strategies {
                         row.col(|ui| {
                             let score = item
@@ -280,6 +304,7 @@ impl DataView {
                     }
                 });
             });
+        ui.advance_cursor_after_rect(area);
         if focus.has_focus() {
             ui.painter().rect_stroke(
                 area,

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use eframe::egui::{self, Color32, RichText};
-use sift_api::browse::{ColorBy, ItemState, MapColors, MapPoints, MapSource};
+use sift_api::browse::{ColorBy, ItemState, MapColors, MapPoints, MapSource, ModelFacet};
 
 use crate::backend::jobs::Stop;
 use crate::backend::{Apply, message};
@@ -25,9 +25,14 @@ pub const MAX_POINTS: u64 = 100_000;
 /// What the points are coloured by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Colouring {
+    /// By the item's state.
     State,
+    /// By the person who worked on the item.
     Annotator,
+    /// By the item's score for this strategy, of the model version the map uses.
     Uncertainty(String),
+    /// By the class that model version predicts, when it is a head of the learning loop.
+    Predicted,
 }
 
 /// The vector sources the map can show: each with its version and how many points it has
@@ -37,27 +42,36 @@ pub type MapSources = Result<Vec<(MapSource, String, u64)>, String>;
 /// The map's state.
 #[derive(Debug)]
 pub struct MapView {
+    /// The stored vector sources (`None`: loading).
     pub sources: Option<MapSources>,
     sources_loaded: Option<u64>,
+    /// The source shown.
     pub source: Option<MapSource>,
     /// Projections by source and vector version.
     cache: HashMap<(MapSource, String), Arc<MapPoints>>,
+    /// The projection shown.
     pub points: Option<Arc<MapPoints>>,
     version_checked: Option<(MapSource, u64)>,
+    /// Why the projection or colours could not be made.
     pub error: Option<String>,
+    /// The running projection job.
     pub job: Option<u64>,
+    /// What the points are coloured by.
     pub colouring: Colouring,
     colours: Option<Arc<MapColors>>,
     colours_loaded: Option<(Colouring, u64, usize)>,
     colour_generation: u64,
+    /// What a drag does.
     pub tool: Tool,
+    /// The plot's view (pan and zoom) and picture.
     pub scatter: Scatter,
     /// Selected point indices.
     pub selection: HashSet<usize>,
     selection_generation: u64,
     hover_rows: HashMap<i64, String>,
-    /// The model version whose scores colour uncertainty (the newest with scores).
-    model: Option<(i64, Vec<String>)>,
+    /// The model version whose scores colour uncertainty and whose predictions colour classes
+    /// (the newest with scores).
+    model: Option<ModelFacet>,
     /// A source whose projection must be computed.
     pending: Option<MapSource>,
 }
@@ -110,10 +124,7 @@ impl MapView {
             self.sources_loaded = Some(cx.revision);
             cx.backend.stats.run(|p| {
                 let sources = p.map_sources().map_err(|e| message(&e));
-                let model = p.browse_facets().ok().and_then(|f| {
-                    let m = f.models.into_iter().next()?;
-                    Some((m.model_version_id, m.strategies))
-                });
+                let model = p.browse_facets().ok().and_then(|f| f.models.into_iter().next());
                 Box::new(move |views: &mut Views| {
                     let map = &mut views.map;
                     if let Ok(list) = &sources
@@ -172,8 +183,11 @@ impl MapView {
             Colouring::State => ColorBy::State,
             Colouring::Annotator => ColorBy::Annotator,
             Colouring::Uncertainty(strategy) => ColorBy::Uncertainty {
-                model_version_id: self.model.as_ref()?.0,
+                model_version_id: self.model.as_ref()?.model_version_id,
                 strategy: strategy.clone(),
+            },
+            Colouring::Predicted => ColorBy::Predicted {
+                model_version_id: self.model.as_ref()?.model_version_id,
             },
         })
     }
@@ -237,6 +251,8 @@ impl MapView {
         }
     }
 
+    /// Draws the source and colour choices, the scatter plot and its selection bar; a selection
+    /// handed to the data manager goes into `data_bulk`.
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>, data_bulk: &mut MapActions) {
         self.refresh(cx);
         self.start_job(cx);
@@ -269,19 +285,37 @@ impl MapView {
                     }
                 });
             let colouring = self.colouring.clone();
+            let colour_text = match &colouring {
+                Colouring::State => "Colour: state".to_owned(),
+                Colouring::Annotator => "Colour: annotator".to_owned(),
+                Colouring::Uncertainty(s) => format!("Colour: {s}"),
+                Colouring::Predicted => "Colour: predicted class".to_owned(),
+            };
             egui::ComboBox::from_id_salt("map-colour")
-                .selected_text(match &colouring {
-                    Colouring::State => "Colour: state".to_owned(),
-                    Colouring::Annotator => "Colour: annotator".to_owned(),
-                    Colouring::Uncertainty(s) => format!("Colour: {s}"),
-                })
+                .selected_text(&colour_text)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.colouring, Colouring::State, "state");
                     ui.selectable_value(&mut self.colouring, Colouring::Annotator, "annotator");
-                    for s in self.model.as_ref().map(|m| m.1.clone()).unwrap_or_default() {
+                    let strategies = self
+                        .model
+                        .as_ref()
+                        .map(|m| m.strategies.clone())
+                        .unwrap_or_default();
+                    for s in strategies {
                         let label = format!("uncertainty ({s})");
                         ui.selectable_value(&mut self.colouring, Colouring::Uncertainty(s), label);
                     }
+                    if let Some(m) = self.model.as_ref().filter(|m| !m.classes.is_empty()) {
+                        let label = format!("predicted class ({})", m.label);
+                        ui.selectable_value(&mut self.colouring, Colouring::Predicted, label);
+                    }
+                })
+                .response
+                .widget_info(|| {
+                    // A name for screen readers (and the tests); the box shows only its value.
+                    let mut info = egui::WidgetInfo::labeled(egui::WidgetType::ComboBox, true, "Colour by");
+                    info.current_text_value = Some(colour_text.clone());
+                    info
                 });
             ui.selectable_value(&mut self.tool, Tool::Box, "Box select");
             ui.selectable_value(&mut self.tool, Tool::Lasso, "Lasso select");
@@ -413,6 +447,12 @@ impl MapView {
                 }
                 swatch(ui, Color32::GRAY, "nobody");
             }
+            Colouring::Predicted => {
+                for (k, name) in self.colours.iter().flat_map(|c| c.categories.iter()).enumerate() {
+                    swatch(ui, theme::category_color(k), name);
+                }
+                swatch(ui, Color32::GRAY, "no prediction");
+            }
             Colouring::Uncertainty(_) => {
                 swatch(ui, theme::ramp_color(0.0), "certain");
                 swatch(ui, theme::ramp_color(1.0), "uncertain");
@@ -437,7 +477,7 @@ fn point_colour(colours: Option<&MapColors>, colouring: &Colouring, i: usize, da
     }
     match colouring {
         Colouring::State => theme::state_color(ItemState::ALL[(v as usize).min(4)], dark),
-        Colouring::Annotator => theme::category_color(v as usize),
+        Colouring::Annotator | Colouring::Predicted => theme::category_color(v as usize),
         Colouring::Uncertainty(_) => theme::ramp_color(v),
     }
 }

@@ -16,7 +16,9 @@ const DOT: i32 = 3;
 /// How a drag selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
+    /// A rectangle from where the drag started.
     Box,
+    /// A free shape following the pointer.
     Lasso,
 }
 
@@ -92,6 +94,7 @@ impl Scatter {
         self.reset_view();
     }
 
+    /// Fits every point in view again (the `0` key).
     pub fn reset_view(&mut self) {
         self.zoom = 1.0;
         self.centre = self.bounds.center();

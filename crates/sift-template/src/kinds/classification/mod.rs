@@ -154,7 +154,6 @@ const ACTIONS: &[Action] = &[
 
 impl TaskKind for ClassificationKind {
     const KIND: Kind = Kind::Classification;
-    const NAME: &'static str = "classification";
     const GT_TYPE: &'static str = "sift/classification";
     const FIELD_KEYS: &'static [&'static str] = &["text", "image"];
     const RULE_KEYS: &'static [&'static str] = rules::RULE_KEYS;

@@ -139,7 +139,6 @@ const ACTIONS: &[Action] = &[
 
 impl TaskKind for ImageCaptionKind {
     const KIND: Kind = Kind::ImageCaption;
-    const NAME: &'static str = "image-caption";
     const GT_TYPE: &'static str = "sift/image-caption";
     const FIELD_KEYS: &'static [&'static str] = &["image", "width", "height"];
     const RULE_KEYS: &'static [&'static str] = RULE_KEYS;

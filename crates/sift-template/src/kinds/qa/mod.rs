@@ -150,7 +150,6 @@ const ACTIONS: &[Action] = &[
 
 impl TaskKind for QaKind {
     const KIND: Kind = Kind::Qa;
-    const NAME: &'static str = "qa";
     const GT_TYPE: &'static str = "sift/qa";
     const FIELD_KEYS: &'static [&'static str] = &["passage"];
     const RULE_KEYS: &'static [&'static str] = RULE_KEYS;

@@ -167,7 +167,6 @@ const ACTIONS: &[Action] = &[
 
 impl TaskKind for RankingKind {
     const KIND: Kind = Kind::Ranking;
-    const NAME: &'static str = "ranking";
     const GT_TYPE: &'static str = "sift/ranking";
     const FIELD_KEYS: &'static [&'static str] = &["prompt", "responses"];
     const RULE_KEYS: &'static [&'static str] = rules::RULE_KEYS;

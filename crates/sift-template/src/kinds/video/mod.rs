@@ -126,7 +126,6 @@ const ACTIONS: &[Action] = &[
 
 impl TaskKind for VideoCaptionKind {
     const KIND: Kind = Kind::VideoCaption;
-    const NAME: &'static str = "video-caption";
     const GT_TYPE: &'static str = "sift/video-caption";
     const FIELD_KEYS: &'static [&'static str] = &["video", "duration", "frame_rate"];
     const RULE_KEYS: &'static [&'static str] = RULE_KEYS;

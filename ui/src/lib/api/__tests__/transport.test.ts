@@ -53,7 +53,7 @@ describe("HttpTransport", () => {
     expect(fetch).toHaveBeenLastCalledWith("/api/session", expect.objectContaining({ method: "DELETE" }));
     expect(t.mediaUrl(12)).toBe("/media/items/12");
     const client = new ApiClient(t);
-    expect(client.mediaUrl({ id: 3, content: {}, media_url: "/media/items/3?v=1", annotation: null })).toBe("/media/items/3?v=1");
+    expect(client.mediaUrl({ id: 3, content: {}, media_url: "/media/items/3?v=1", annotation: null, suggestion: null })).toBe("/media/items/3?v=1");
   });
 });
 

@@ -14,7 +14,7 @@ import { toasts } from "../../stores/toasts.svelte";
 import type { TemplateView } from "../../template";
 import { normalizePayload } from "../../templates/payload";
 import { suggestionRecord, usableSuggestion } from "../../templates/suggestion";
-import type { Suggestion } from "../../api/pending-bindings";
+import type { Suggestion } from "../../bindings";
 import type { AutosaveSessions, Session } from "./sessions.svelte";
 import type { LiveValidation } from "./validation.svelte";
 

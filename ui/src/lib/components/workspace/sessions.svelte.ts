@@ -8,7 +8,7 @@
 
 import type { AnnotationView, JsonValue } from "../../bindings";
 import type { ApiClient } from "../../api/client";
-import type { SuggestionRecord } from "../../api/pending-bindings";
+import type { SuggestionRecord } from "../../api/client";
 import { Autosave } from "../../stores/autosave.svelte";
 import type { LocalDrafts } from "../../stores/localDrafts";
 import { ActiveTimer } from "../../stores/timer";

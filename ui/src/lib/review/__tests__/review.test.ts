@@ -21,7 +21,7 @@ function submitted(id: number, itemId: number, payload: AnnotationView["payload"
 }
 
 function reviewTask(fake: FakeTransport, id: number, itemId: number, payload: AnnotationView["payload"]): ReviewTask {
-  return { annotation: submitted(id, itemId, payload), item: { id: itemId, content: fake.items.get(itemId)!, media_url: null, annotation: null } };
+  return { annotation: submitted(id, itemId, payload), item: { id: itemId, content: fake.items.get(itemId)!, media_url: null, annotation: null, suggestion: null } };
 }
 
 describe("review mode", () => {

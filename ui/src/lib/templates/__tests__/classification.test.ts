@@ -225,7 +225,7 @@ describe("classification suggestions", () => {
 
 function reviewTask(fake: FakeTransport, id: number, itemId: number, payload: AnnotationView["payload"], reviews: AnnotationView["reviews"] = []): ReviewTask {
   const annotation: AnnotationView = { id, item_id: itemId, annotator: "bob", state: "submitted", version: 2, submitted_version: 2, payload, time_spent_ms: 60_000, updated_at: "2026-01-01T10:00:00Z", reviews };
-  return { annotation, item: { id: itemId, content: fake.items.get(itemId)!, media_url: null, annotation: null } };
+  return { annotation, item: { id: itemId, content: fake.items.get(itemId)!, media_url: null, annotation: null, suggestion: null } };
 }
 
 describe("classification review", () => {

@@ -1,21 +1,21 @@
-//! Learning: the learning curves (one line per validation metric over the labels each
-//! version was trained on) and "Run learning", through the [`Learning`] interface that the
-//! learning loop implements; and the queue builder (strategy, size, diversity, assignees)
-//! with a live preview of the items `build_queue` would pick, then "Make batch".
+//! Learning: the learning curves and "Run learning" ([`curves`]), and the queue builder
+//! (strategy, size, diversity, assignees) with a live preview of the items `build_queue`
+//! would pick, then "Make batch".
+
+mod curves;
+
+pub use curves::{NO_ROUNDS, summary};
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
-use egui_plot::{Legend, Line, Plot, PlotPoints};
-use sift_api::browse::{LearningRound, QueuePreview, learning_unavailable};
-use sift_api::{BatchReport, Progress, QueueOptions, Strategy};
+use sift_api::browse::QueuePreview;
+use sift_api::learn::LearnStatus;
+use sift_api::{BatchReport, QueueOptions, Strategy};
 
-use crate::backend::jobs::Stop;
 use crate::backend::{Apply, message};
-use crate::theme;
-use crate::views::transfer::job_progress;
 use crate::views::{Cx, Views, empty_state, error_line, stale};
 
 /// How long the builder's settings must stay unchanged before the preview is recomputed.
@@ -24,19 +24,28 @@ const PREVIEW_DEBOUNCE: Duration = Duration::from_millis(200);
 /// The learning view's state.
 #[derive(Debug)]
 pub struct LearningView {
-    pub rounds: Option<Result<Vec<LearningRound>, String>>,
-    rounds_loaded: Option<u64>,
+    /// Every head's learning curve and the stopping rule's verdict (`None`: loading).
+    pub status: Option<Result<LearnStatus, String>>,
+    status_loaded: Option<u64>,
+    /// The running "Run learning" job.
     pub learn_job: Option<u64>,
+    /// What the last run did, or why it failed.
     pub learn_result: Option<Result<String, String>>,
+    /// The queue's strategy.
     pub strategy: Strategy,
+    /// How many items the batch holds.
     pub size: usize,
+    /// Cluster the most uncertain items and take from each cluster.
     pub diverse: bool,
+    /// Annotators the batch is handed to, in turn.
     pub assignees: BTreeSet<String>,
     people: Option<Vec<String>>,
     edited: Option<Instant>,
+    /// What *Make batch* would make now (`None`: not computed yet).
     pub preview: Option<Result<QueuePreview, String>>,
     previewed: Option<(u64, QueueKey)>,
     preview_in_flight: bool,
+    /// The batch *Make batch* made, or why it failed.
     pub made: Option<Result<BatchReport, String>>,
 }
 
@@ -52,8 +61,8 @@ struct QueueKey {
 impl Default for LearningView {
     fn default() -> Self {
         LearningView {
-            rounds: None,
-            rounds_loaded: None,
+            status: None,
+            status_loaded: None,
             learn_job: None,
             learn_result: None,
             strategy: Strategy::Margin,
@@ -92,15 +101,12 @@ impl LearningView {
     }
 
     fn refresh(&mut self, cx: &mut Cx<'_>) {
-        if stale(self.rounds_loaded, cx.revision) {
-            self.rounds_loaded = Some(cx.revision);
-            match cx.learning.cloned() {
-                None => self.rounds = Some(Ok(Vec::new())),
-                Some(learning) => cx.backend.stats.run(move |p| {
-                    let rounds = learning.rounds(p).map_err(|e| message(&e));
-                    Box::new(move |views: &mut Views| views.learning.rounds = Some(rounds)) as Apply
-                }),
-            }
+        if stale(self.status_loaded, cx.revision) {
+            self.status_loaded = Some(cx.revision);
+            cx.backend.stats.run(move |p| {
+                let status = p.learn_status(None).map_err(|e| message(&e));
+                Box::new(move |views: &mut Views| views.learning.status = Some(status)) as Apply
+            });
             cx.backend.stats.run(|p| {
                 let people = p.annotators().map_err(|e| message(&e));
                 Box::new(move |views: &mut Views| {
@@ -138,6 +144,8 @@ impl LearningView {
         }
     }
 
+    /// Draws the learning curves and *Run learning*, then the queue builder (asking for what is
+    /// stale first).
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
         self.refresh(cx);
         egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
@@ -148,62 +156,6 @@ impl LearningView {
             ui.heading("Queue builder");
             self.builder(ui, cx);
         });
-    }
-
-    fn curves(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
-        let running = self
-            .learn_job
-            .and_then(|id| cx.backend.jobs.running.iter().find(|j| j.id == id).cloned());
-        ui.horizontal(|ui| {
-            let available = cx.learning.is_some() && !cx.project.read_only && running.is_none();
-            let button = ui
-                .add_enabled(available, egui::Button::new("Run learning"))
-                .on_hover_text("Train the next version on the labels so far, rescore and requeue")
-                .on_disabled_hover_text("Learning is not available in this build yet: use `sift learn`");
-            if button.clicked()
-                && let Some(learning) = cx.learning.cloned()
-            {
-                self.learn_result = None;
-                self.learn_job =
-                    cx.backend
-                        .jobs
-                        .start("learn", "Learning", Stop::Flag, move |p, progress, cancel| {
-                            let result = learning
-                                .learn(p, progress as &dyn Progress, cancel)
-                                .map(|r| {
-                                    format!(
-                                        "Trained {}@{} on {} labels. {}",
-                                        r.round.model,
-                                        r.round.version,
-                                        r.round.labels,
-                                        r.notes.join(" ")
-                                    )
-                                })
-                                .map_err(|e| message(&e));
-                            Box::new(move |views: &mut Views| {
-                                views.learning.learn_job = None;
-                                views.learning.learn_result = Some(result);
-                                views.changed_here();
-                            }) as Apply
-                        });
-            }
-            match &self.learn_result {
-                Some(Ok(t)) => {
-                    ui.label(t);
-                }
-                Some(Err(e)) => error_line(ui, e),
-                None => {}
-            }
-        });
-        if let Some(job) = running {
-            job_progress(ui, &job, cx);
-        }
-        match &self.rounds {
-            None => crate::views::loading(ui, "the learning runs"),
-            Some(Err(e)) => error_line(ui, e),
-            Some(Ok(rounds)) if rounds.is_empty() => empty_state(ui, learning_unavailable()),
-            Some(Ok(rounds)) => curve_plot(ui, rounds),
-        }
     }
 
     fn builder(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
@@ -320,47 +272,4 @@ impl LearningView {
                 });
         });
     }
-}
-
-/// One line per metric over the labels used, one point per version.
-fn curve_plot(ui: &mut egui::Ui, rounds: &[LearningRound]) {
-    let mut metrics: Vec<String> = Vec::new();
-    for r in rounds {
-        for (name, _) in &r.metrics {
-            if !metrics.contains(name) {
-                metrics.push(name.clone());
-            }
-        }
-    }
-    Plot::new("learning-curves")
-        .height(260.0)
-        .legend(Legend::default())
-        .x_axis_label("labels")
-        .y_axis_label("validation metric")
-        .show(ui, |plot| {
-            for (k, metric) in metrics.iter().enumerate() {
-                let points: PlotPoints = rounds
-                    .iter()
-                    .filter_map(|r| {
-                        let v = r.metrics.iter().find(|(n, _)| n == metric)?.1;
-                        Some([r.labels as f64, v])
-                    })
-                    .collect();
-                plot.line(
-                    Line::new(metric.clone(), points)
-                        .color(theme::category_color(k))
-                        .width(2.0),
-                );
-            }
-        });
-    ui.label(
-        RichText::new(format!(
-            "{} versions; latest {}@{} on {} labels.",
-            rounds.len(),
-            rounds.last().map_or("", |r| r.model.as_str()),
-            rounds.last().map_or(0, |r| r.version),
-            rounds.last().map_or(0, |r| r.labels)
-        ))
-        .weak(),
-    );
 }

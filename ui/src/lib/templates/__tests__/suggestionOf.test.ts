@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ItemView } from "../../bindings";
-import { suggestionOf } from "../pending-bindings";
+import { suggestionOf } from "../suggestion";
 
 const item = (suggestion: unknown) => ({ id: 1, content: {}, media_url: null, annotation: null, suggestion }) as unknown as ItemView;
 
 describe("suggestionOf (untrusted ItemView.suggestion)", () => {
   it("is null when absent, off (null) or without its model", () => {
-    expect(suggestionOf({ id: 1, content: {}, media_url: null, annotation: null })).toBeNull();
+    expect(suggestionOf({ id: 1, content: {}, media_url: null, annotation: null } as unknown as ItemView)).toBeNull();
     expect(suggestionOf(item(null))).toBeNull();
     expect(suggestionOf(item({ labels: ["a"] }))).toBeNull();
     expect(suggestionOf(item("billing"))).toBeNull();

@@ -1,0 +1,309 @@
+//! Model suggestions for annotators (issue 16, point 1): the item's prediction by the current
+//! head, as `ItemView.suggestion`, and what the saves made with it record.
+//!
+//! - Classification: the newest head version's class probabilities and its suggested
+//!   class(es): the top class, or for a multi-label template every class at or above
+//!   [`MULTI_LABEL_THRESHOLD`].
+//! - Ranking: per dimension, the newest version of that dimension's reward head orders the
+//!   item's responses by reward (best first; ties keep the item's order), with the
+//!   Bradley–Terry probability σ(r[i] − r[i+1]) that each response is preferred to the next.
+//!
+//! A suggestion is a separate field beside the annotator's own work: it never fills in an
+//! answer. The project setting `learn.suggestions = off` withholds every suggestion (to
+//! measure anchoring). A save made while a suggestion was shown records it with the version
+//! (`suggestion_shown`, `suggestion_accepted`: the answer is the suggestion unchanged), with
+//! the model version that made the item's suggestion at the time; [`SuggestionFigures`]
+//! reports the acceptance rate over submissions (`sift learn status`).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use sift_store::{RoundHead, SuggestionUse};
+use sift_template::Spec;
+
+use super::MULTI_LABEL_THRESHOLD;
+use super::predictions::current_rounds;
+use crate::{Error, Project, Result};
+
+/// The project setting that turns suggestions off (`off`) or on (`on`, the default).
+pub const SETTING_SUGGESTIONS: &str = "learn.suggestions";
+
+/// A model's prediction for an item, shown to the annotator as a suggestion.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+pub struct Suggestion {
+    /// The registered model that made it (ranking: the newest of the dimensions' heads).
+    pub model: String,
+    /// Its version.
+    pub version: i64,
+    /// Classification: the suggested class names (one for a single-label template).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub labels: Option<Vec<String>>,
+    /// Classification: the probability of each class, by class name (0…1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub probabilities: Option<BTreeMap<String, f64>>,
+    /// Ranking: the suggested order per dimension name (dimensions without one left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rankings: Option<BTreeMap<String, RankingSuggestion>>,
+}
+
+/// A ranking dimension's suggested order (the reward head's, for one dimension).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+pub struct RankingSuggestion {
+    /// Response ids, best first (every response of the item once; the suggestion never ties).
+    pub order: Vec<String>,
+    /// The model's probability that `order[i]` is preferred to `order[i + 1]` (length
+    /// `order.len() - 1`; Bradley–Terry: σ(r[i] − r[i+1])).
+    pub confidence: Vec<f64>,
+}
+
+/// Suggestions over the project's submissions.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SuggestionFigures {
+    /// Whether annotators are shown suggestions (`learn.suggestions`).
+    pub enabled: bool,
+    /// Submitted versions.
+    pub submitted: u64,
+    /// Of them, submitted with a suggestion shown.
+    pub shown: u64,
+    /// Of those, whose answer was the suggestion unchanged.
+    pub accepted: u64,
+    /// `accepted / shown` (`None` when no suggestion was shown).
+    pub acceptance_rate: Option<f64>,
+}
+
+/// What a save reports about the item's suggestion (`SaveArgs.suggestion_shown` and
+/// `suggestion_accepted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SuggestionReport {
+    /// A suggestion was shown for the item.
+    pub shown: bool,
+    /// The saved answer is the suggestion, unchanged.
+    pub accepted: bool,
+}
+
+impl SuggestionReport {
+    /// From the optional save arguments; accepting a suggestion that was not shown is refused.
+    pub fn from_args(shown: Option<bool>, accepted: Option<bool>) -> Result<Self> {
+        let (shown, accepted) = (shown.unwrap_or(false), accepted.unwrap_or(false));
+        if accepted && !shown {
+            return Err(Error::BadRequest(
+                "suggestion_accepted is true but suggestion_shown is not: a suggestion can only be accepted \
+                 where one was shown"
+                    .into(),
+            ));
+        }
+        Ok(Self { shown, accepted })
+    }
+}
+
+/// Parses a value of [`SETTING_SUGGESTIONS`].
+pub(crate) fn parse_switch(value: &str) -> Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        _ => Err(Error::BadRequest(format!(
+            "{SETTING_SUGGESTIONS} = {value:?}: must be `on` or `off`"
+        ))),
+    }
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// The order of `rewards` (best first; ties keep their order) with the Bradley–Terry
+/// probability that each response is preferred to the next.
+pub(crate) fn ranking_suggestion(ids: &[String], rewards: &[f32]) -> Option<RankingSuggestion> {
+    if ids.len() != rewards.len() || ids.is_empty() || rewards.iter().any(|r| !r.is_finite()) {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..rewards.len()).collect();
+    order.sort_by(|&a, &b| rewards[b].total_cmp(&rewards[a]).then(a.cmp(&b)));
+    let confidence = order
+        .windows(2)
+        .map(|w| sigmoid(f64::from(rewards[w[0]]) - f64::from(rewards[w[1]])))
+        .collect();
+    Some(RankingSuggestion {
+        order: order.iter().map(|&i| ids[i].clone()).collect(),
+        confidence,
+    })
+}
+
+impl Project {
+    /// Whether annotators are shown model suggestions (the `learn.suggestions` setting; on
+    /// unless set to `off`).
+    pub fn suggestions_enabled(&self) -> Result<bool> {
+        match self.store.setting(SETTING_SUGGESTIONS)? {
+            Some(v) => parse_switch(&v),
+            None => Ok(true),
+        }
+    }
+
+    /// The suggestion for an item (its stored content given) and the model version that made
+    /// it: `None` when suggestions are off, no head has been trained, or the current head has
+    /// no prediction for the item.
+    pub(crate) fn suggestion_for(&self, item_id: i64, content: &Value) -> Result<Option<(Suggestion, i64)>> {
+        if !self.suggestions_enabled()? {
+            return Ok(None);
+        }
+        let heads = current_rounds(self.store.round_heads()?, |r| (&r.head, &r.name));
+        let Some(newest) = heads.last() else {
+            return Ok(None);
+        };
+        if newest.head == "reward" {
+            return self.ranking_suggestion_for(item_id, content, &heads);
+        }
+        let Spec::Classification { rules, .. } = self.template.spec() else {
+            return Ok(None);
+        };
+        let Some((top, values)) = self.store.prediction(newest.model_version_id, item_id)? else {
+            return Ok(None);
+        };
+        if values.len() != newest.outputs.len() || values.iter().any(|p| !p.is_finite()) {
+            return Ok(None);
+        }
+        let probabilities: BTreeMap<String, f64> = newest
+            .outputs
+            .iter()
+            .zip(&values)
+            .map(|(c, p)| (c.clone(), f64::from(*p).clamp(0.0, 1.0)))
+            .collect();
+        let labels: Vec<String> = if rules.multi_label {
+            newest
+                .outputs
+                .iter()
+                .zip(&values)
+                .filter(|(_, p)| **p >= MULTI_LABEL_THRESHOLD)
+                .map(|(c, _)| c.clone())
+                .collect()
+        } else {
+            newest.outputs.get(top as usize).cloned().into_iter().collect()
+        };
+        Ok(Some((
+            Suggestion {
+                model: newest.name.clone(),
+                version: newest.version,
+                labels: Some(labels),
+                probabilities: Some(probabilities),
+                rankings: None,
+            },
+            newest.model_version_id,
+        )))
+    }
+
+    fn ranking_suggestion_for(
+        &self,
+        item_id: i64,
+        content: &Value,
+        heads: &[RoundHead],
+    ) -> Result<Option<(Suggestion, i64)>> {
+        let Ok(responses) = self.template.responses(content) else {
+            return Ok(None);
+        };
+        let ids: Vec<String> = responses.into_iter().map(|r| r.id).collect();
+        let mut rankings = BTreeMap::new();
+        let mut maker: Option<&RoundHead> = None;
+        for round in heads.iter().filter(|r| r.head == "reward") {
+            let Some(dim) = round.outputs.first() else {
+                continue;
+            };
+            let Some((_, rewards)) = self.store.prediction(round.model_version_id, item_id)? else {
+                continue;
+            };
+            if let Some(r) = ranking_suggestion(&ids, &rewards) {
+                rankings.insert(dim.clone(), r);
+                maker = Some(round);
+            }
+        }
+        let Some(maker) = maker else {
+            return Ok(None);
+        };
+        Ok(Some((
+            Suggestion {
+                model: maker.name.clone(),
+                version: maker.version,
+                labels: None,
+                probabilities: None,
+                rankings: Some(rankings),
+            },
+            maker.model_version_id,
+        )))
+    }
+
+    /// What a save records about a suggestion: `None` when none was shown; else whether it
+    /// was accepted, with the model version that makes the item's suggestion now.
+    pub(crate) fn suggestion_use(
+        &self,
+        item_id: i64,
+        report: SuggestionReport,
+    ) -> Result<Option<SuggestionUse>> {
+        if !report.shown {
+            return Ok(None);
+        }
+        let model_version_id = match self.store.item(item_id)? {
+            Some(row) => match serde_json::from_str::<Value>(&row.content) {
+                Ok(content) => self.suggestion_for(item_id, &content)?.map(|(_, id)| id),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        Ok(Some(SuggestionUse {
+            accepted: report.accepted,
+            model_version_id,
+        }))
+    }
+
+    /// Suggestions shown and accepted over the project's submissions.
+    pub fn suggestion_figures(&self) -> Result<SuggestionFigures> {
+        let c = self.store.suggestion_counts()?;
+        Ok(SuggestionFigures {
+            enabled: self.suggestions_enabled()?,
+            submitted: c.submitted,
+            shown: c.shown,
+            accepted: c.accepted,
+            acceptance_rate: c.acceptance_rate(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ranking_suggestion_orders_by_reward_with_bradley_terry_confidences() {
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| (*s).to_owned()).collect();
+        let r = ranking_suggestion(&ids, &[0.0, 2.0, 0.0]).unwrap();
+        assert_eq!(r.order, ["b", "a", "c"]);
+        assert!((r.confidence[0] - sigmoid(2.0)).abs() < 1e-12);
+        assert!((r.confidence[1] - 0.5).abs() < 1e-12);
+        assert!(ranking_suggestion(&ids, &[1.0, 2.0]).is_none());
+        assert!(ranking_suggestion(&ids, &[1.0, f32::NAN, 0.0]).is_none());
+    }
+
+    #[test]
+    fn accepting_an_unshown_suggestion_is_refused() {
+        assert!(SuggestionReport::from_args(None, Some(true)).is_err());
+        assert_eq!(
+            SuggestionReport::from_args(Some(true), None).unwrap(),
+            SuggestionReport {
+                shown: true,
+                accepted: false
+            }
+        );
+        assert_eq!(
+            SuggestionReport::from_args(None, None).unwrap(),
+            SuggestionReport::default()
+        );
+    }
+
+    #[test]
+    fn the_switch_reads_on_and_off_only() {
+        assert!(parse_switch("on").unwrap());
+        assert!(!parse_switch(" OFF ").unwrap());
+        assert!(parse_switch("maybe").is_err());
+    }
+}

@@ -1,0 +1,42 @@
+//! `sift status`: the project's counts by state and annotator, plus which model version
+//! scored how many items.
+
+use sift_api::Project;
+
+use crate::output::Out;
+
+/// `sift status`: the project's counts, plus which model version scored how many items.
+pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
+    let status = project.status()?;
+    let models = project.model_scores()?;
+    if out.is_json() {
+        let mut value = serde_json::to_value(&status)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("models".into(), serde_json::to_value(&models)?);
+        }
+        out.emit(&value, String::new);
+        return Ok(());
+    }
+    out.status(&status);
+    if !models.is_empty() {
+        let mut table = String::from("\n  model                           scored  failed  runs  last run\n");
+        for m in &models {
+            table.push_str(&format!(
+                "  {:<29} {:>8} {:>7} {:>5}  {}\n",
+                format!("{}@{}", m.name, m.version),
+                m.items_scored,
+                m.items_failed,
+                m.runs,
+                match (&m.last_run_at, &m.last_device) {
+                    (Some(at), Some(device)) => format!(
+                        "{at} on {device} ({})",
+                        m.last_runtime_version.as_deref().unwrap_or("?")
+                    ),
+                    _ => "never".to_owned(),
+                }
+            ));
+        }
+        crate::output::stdout(&table);
+    }
+    Ok(())
+}
