@@ -88,8 +88,11 @@ pub struct RoundPool {
 /// A recorded round's head: its model version and output columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoundHead {
+    /// The head's model version (row id).
     pub model_version_id: i64,
+    /// The registered model's name.
     pub name: String,
+    /// The version number within that model.
     pub version: i64,
     /// `classifier`, `multi-label`, `reward` or `command`.
     pub head: String,

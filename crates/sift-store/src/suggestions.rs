@@ -19,7 +19,9 @@ pub struct SuggestionUse {
 /// What a saved version records about a suggestion.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VersionSuggestion {
+    /// Whether the saved labels equal the suggestion shown.
     pub accepted: bool,
+    /// The model version whose prediction was shown, when known.
     pub model_version_id: Option<i64>,
 }
 

@@ -2,7 +2,8 @@
 
 /**
  * The task kinds. Serialized (and parsed with [`str::parse`]) by their template names:
- * `qa`, `ranking`, `image-caption`, `video-caption`, `classification` (the TypeScript type,
- * `TemplateKind`, spells them the same way; a test keeps the two in step).
+ * `qa`, `ranking`, `image-caption`, `video-caption`, `classification`. serde, `strum` (for
+ * [`Kind::as_str`], `Display` and the list of names) and the TypeScript type `TemplateKind`
+ * derive them from the variant names the same way; tests keep them in step.
  */
 export type TemplateKind = "qa" | "ranking" | "image-caption" | "video-caption" | "classification";
