@@ -8,7 +8,7 @@ mod sift_tests;
 
 use serde_json::json;
 use sift_tests::http::{Response, call, post_json, request};
-use sift_tests::serve::{Served, ranking_project};
+use sift_tests::serve::{Served, payload, ranking_project};
 use sift_tests::*;
 
 fn sign_in(addr: std::net::SocketAddr, token: &str) -> Response {
@@ -119,6 +119,149 @@ fn resetting_a_token_ends_its_sessions() {
         .assert()
         .success();
     assert_eq!(me_with_cookie(s.addr, &pair), 401);
+}
+
+fn sign_out(addr: std::net::SocketAddr, cookie: &str) -> Response {
+    let origin = format!("http://{addr}");
+    request(
+        addr,
+        "DELETE",
+        "/api/session",
+        &[("Cookie", cookie), ("Origin", &origin)],
+        None,
+    )
+    .unwrap()
+}
+
+/// Sessions live in the project file: a server restarted on the same project (after a
+/// SIGKILL, the harshest restart) still knows the cookie, and work saved with it lands; a
+/// session signed out before the restart stays ended after it.
+#[test]
+fn a_session_survives_a_restart_and_a_signed_out_one_stays_out() {
+    let p = ranking_project(2, &[("ann", "annotator")]);
+    let s = Served::start(&p.path, &[]);
+    let kept = sign_in(s.addr, p.token("ann"))
+        .cookie_pair("sift_session")
+        .unwrap();
+    let ended = sign_in(s.addr, p.token("ann"))
+        .cookie_pair("sift_session")
+        .unwrap();
+    assert_eq!(me_with_cookie(s.addr, &kept), 200);
+    assert_eq!(sign_out(s.addr, &ended).status, 204);
+    s.kill();
+
+    let s = Served::start(&p.path, &[]);
+    let me = post_json(s.addr, "/api/me", Some(("Cookie", &kept)), &json!({})).unwrap();
+    assert_eq!(me.status, 200, "the restart signed the person out: {}", me.text());
+    assert_eq!(me.json()["annotator"]["name"], "ann");
+    let draft = json!({ "item_id": 1, "payload": payload(), "time_spent_ms": 1000 });
+    let saved = post_json(s.addr, "/api/save_draft", Some(("Cookie", &kept)), &draft).unwrap();
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    assert_eq!(
+        me_with_cookie(s.addr, &ended),
+        401,
+        "sign-out undone by a restart"
+    );
+
+    // Signing out now also holds across a restart.
+    assert_eq!(sign_out(s.addr, &kept).status, 204);
+    s.kill();
+    let s = Served::start(&p.path, &[]);
+    assert_eq!(me_with_cookie(s.addr, &kept), 401);
+    assert_eq!(count_rows(&p.path, "sessions"), 0, "sign-out deletes the row");
+}
+
+/// A session past its idle limit (12 h unused) or its lifetime (7 days) is refused, also
+/// when the server that issued it is gone; the row is removed.
+#[test]
+fn an_expired_session_is_refused_after_a_restart() {
+    let p = ranking_project(1, &[("ann", "annotator")]);
+    let s = Served::start(&p.path, &[]);
+    let idle = sign_in(s.addr, p.token("ann"))
+        .cookie_pair("sift_session")
+        .unwrap();
+    let old = sign_in(s.addr, p.token("ann"))
+        .cookie_pair("sift_session")
+        .unwrap();
+    let fresh = sign_in(s.addr, p.token("ann"))
+        .cookie_pair("sift_session")
+        .unwrap();
+    s.kill();
+
+    // Age two of the sessions in the file, found by the hash of their id (all it stores).
+    let db = rusqlite::Connection::open(p.path.join("project.sift")).unwrap();
+    let hash = |pair: &str| {
+        blake3::hash(pair.split_once('=').unwrap().1.as_bytes())
+            .as_bytes()
+            .to_vec()
+    };
+    const HOUR_MS: i64 = 3_600_000;
+    let aged = db
+        .execute(
+            "UPDATE sessions SET last_seen_ms = last_seen_ms - 13 * ?2 WHERE id_hash = ?1",
+            rusqlite::params![hash(&idle), HOUR_MS],
+        )
+        .unwrap();
+    assert_eq!(aged, 1);
+    let aged = db
+        .execute(
+            "UPDATE sessions SET created_ms = created_ms - 8 * 24 * ?2 WHERE id_hash = ?1",
+            rusqlite::params![hash(&old), HOUR_MS],
+        )
+        .unwrap();
+    assert_eq!(aged, 1);
+    drop(db);
+
+    let s = Served::start(&p.path, &[]);
+    for pair in [&idle, &old] {
+        let me = post_json(s.addr, "/api/me", Some(("Cookie", pair)), &json!({})).unwrap();
+        assert_eq!(me.status, 401, "{}", me.text());
+        assert_eq!(me.json()["code"], "unauthenticated");
+        assert!(me.text().contains("expired"), "{}", me.text());
+    }
+    assert_eq!(me_with_cookie(s.addr, &fresh), 200);
+    assert_eq!(count_rows(&p.path, "sessions"), 1, "expired sessions are removed");
+}
+
+/// The project file (with its write-ahead log, as a kill leaves it) holds no session id and
+/// no access token, in any form a browser or a script ever sent.
+#[test]
+fn the_project_file_holds_no_session_id_or_token() {
+    let p = ranking_project(1, &[("ann", "annotator"), ("rev", "reviewer")]);
+    let s = Served::start(&p.path, &[]);
+    let mut secrets: Vec<Vec<u8>> = Vec::new();
+    for name in ["ann", "rev"] {
+        let token = p.token(name);
+        secrets.push(token.as_bytes().to_vec());
+        secrets.push(token.trim_start_matches("sift_").as_bytes().to_vec());
+        for _ in 0..3 {
+            let pair = sign_in(s.addr, token).cookie_pair("sift_session").unwrap();
+            assert_eq!(me_with_cookie(s.addr, &pair), 200);
+            let id = pair.split_once('=').unwrap().1.to_owned();
+            let raw: Vec<u8> = (0..id.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&id[i..i + 2], 16).unwrap())
+                .collect();
+            secrets.push(id.into_bytes());
+            secrets.push(raw);
+        }
+    }
+    s.kill();
+    assert_eq!(count_rows(&p.path, "sessions"), 6);
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(b) = std::fs::read(p.path.join(format!("project.sift{suffix}"))) {
+            bytes.extend(b);
+        }
+    }
+    assert!(bytes.len() > 4096, "read the project file");
+    for secret in &secrets {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_slice()),
+            "the project file holds a secret: {}",
+            String::from_utf8_lossy(secret)
+        );
+    }
 }
 
 /// A small xorshift generator: random kill moments without a dependency.

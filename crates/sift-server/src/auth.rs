@@ -4,10 +4,10 @@
 
 use axum::http::{HeaderMap, header};
 
-use crate::sessions::ID_BYTES;
+use sift_api::SESSION_ID_BYTES as ID_BYTES;
 
 /// The session cookie's name. It holds a random session id (HttpOnly, so page scripts never
-/// see it); the token it stands for stays on the server.
+/// see it); the server knows the session by its hash and never sees the token again.
 pub(crate) const COOKIE: &str = "sift_session";
 
 /// At most this many `sift_session` values are tried from one request (a cookie set by a

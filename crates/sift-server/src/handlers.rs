@@ -10,7 +10,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
-use sift_api::{Caller, Error, Project};
+use sift_api::{Caller, Error, Project, SessionLimits};
 use sift_error::{Code, ErrorCode};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
@@ -18,7 +18,6 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::AppState;
 use crate::auth::{self, Credential};
 use crate::range::{ByteRange, parse_range};
-use crate::sessions::Ended;
 
 type Shared = State<Arc<AppState>>;
 
@@ -51,27 +50,12 @@ fn refuse(status: StatusCode, code: Code, message: &str) -> Response {
     (status, Json(json!({ "code": code, "message": message }))).into_response()
 }
 
-/// The access token a request stands for — its bearer token, or the token behind a live
-/// session of its cookie — and that session's id; else why the request is unauthenticated.
-fn request_token(state: &AppState, headers: &HeaderMap) -> Result<(String, Option<String>), &'static str> {
-    match auth::credential(headers) {
-        Some(Credential::Bearer(token)) => Ok((token, None)),
-        Some(Credential::Session(ids)) => {
-            let mut expired = false;
-            for id in ids {
-                match state.sessions.resolve(&id) {
-                    Ok(token) => return Ok((token, Some(id))),
-                    Err(Ended::Expired) => expired = true,
-                    Err(Ended::Unknown) => {}
-                }
-            }
-            Err(if expired {
-                "your session expired: sign in again"
-            } else {
-                "your session ended: sign in again"
-            })
-        }
-        None => Err("sign in with your access token"),
+/// Who a request's credential names: the person of a bearer token, or of the first live
+/// session its cookie names (the sessions are in the project file, see `sift_api`).
+fn caller_of(project: &Project, credential: &Credential, limits: &SessionLimits) -> Result<Caller, Error> {
+    match credential {
+        Credential::Bearer(token) => project.caller(token),
+        Credential::Session(ids) => project.session_caller(ids, limits),
     }
 }
 
@@ -81,22 +65,23 @@ async fn with_caller<T: Send + 'static>(
     headers: &HeaderMap,
     f: impl FnOnce(&mut Project, &Caller) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Response> {
-    let (token, session) = request_token(&state, headers)
-        .map_err(|msg| refuse(StatusCode::UNAUTHORIZED, Code::Unauthenticated, msg))?;
+    let credential = auth::credential(headers).ok_or_else(|| {
+        refuse(
+            StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated,
+            "sign in with your access token",
+        )
+    })?;
     let result = tokio::task::spawn_blocking({
         let state = Arc::clone(&state);
         move || {
             let mut project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
-            let caller = project.caller(&token)?;
+            let caller = caller_of(&project, &credential, &state.sessions)?;
             f(&mut project, &caller)
         }
     })
     .await
     .map_err(|e| error(&Error::Internal(format!("request task failed: {e}"))))?;
-    if let (Err(Error::Unauthenticated(_)), Some(id)) = (&result, &session) {
-        // The token was revoked or reset: its sessions end with it.
-        state.sessions.end(id);
-    }
     result.map_err(|e| error(&e))
 }
 
@@ -139,8 +124,8 @@ pub(crate) struct SignIn {
     token: String,
 }
 
-/// `POST /api/session {"token": ...}`: checks the token and starts a session; the cookie
-/// carries the session's id, never the token.
+/// `POST /api/session {"token": ...}`: checks the token and starts a session, stored in the
+/// project file by its hash; the cookie carries the session's id, never the token.
 pub(crate) async fn sign_in(State(state): Shared, headers: HeaderMap, body: String) -> Response {
     if let Err(msg) = auth::same_origin_json(&headers) {
         return refuse(StatusCode::FORBIDDEN, Code::Forbidden, msg);
@@ -159,26 +144,21 @@ pub(crate) async fn sign_in(State(state): Shared, headers: HeaderMap, body: Stri
             "unknown or revoked access token",
         );
     }
-    let checked = tokio::task::spawn_blocking({
+    let started = tokio::task::spawn_blocking({
         let state = Arc::clone(&state);
-        let token = token.clone();
         move || {
             let project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
-            let caller = project.caller(&token)?;
-            project.me(&caller, None)
+            let (caller, id) = project.sign_in(&token, &state.sessions)?;
+            Ok::<_, Error>((project.me(&caller, None)?, id))
         }
     })
     .await;
-    let me = match checked {
-        Ok(Ok(me)) => me,
+    let (me, id) = match started {
+        Ok(Ok(started)) => started,
         Ok(Err(e)) => return error(&e),
         Err(e) => return error(&Error::Internal(format!("request task failed: {e}"))),
     };
-    let id = match state.sessions.create(token) {
-        Ok(id) => id,
-        Err(e) => return error(&Error::Internal(format!("no randomness for a session id: {e}"))),
-    };
-    let max_age = state.sessions.limits().absolute.as_secs();
+    let max_age = state.sessions.absolute.as_secs();
     let mut res = Json(me).into_response();
     if let Ok(v) = HeaderValue::from_str(&auth::session_cookie(&id, max_age, state.secure_cookies)) {
         res.headers_mut().insert(header::SET_COOKIE, v);
@@ -193,8 +173,22 @@ pub(crate) async fn sign_out(State(state): Shared, headers: HeaderMap) -> Respon
     if let Err(msg) = auth::same_origin(&headers) {
         return refuse(StatusCode::FORBIDDEN, Code::Forbidden, msg);
     }
-    for id in auth::session_ids(&headers) {
-        state.sessions.end(&id);
+    let ids = auth::session_ids(&headers);
+    if !ids.is_empty() {
+        let ended = tokio::task::spawn_blocking({
+            let state = Arc::clone(&state);
+            move || {
+                let project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
+                ids.iter().try_for_each(|id| project.end_session(id).map(drop))
+            }
+        })
+        .await;
+        // A session that could not be removed is still live: say so rather than pretend.
+        match ended {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return error(&e),
+            Err(e) => return error(&Error::Internal(format!("request task failed: {e}"))),
+        }
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     if let Ok(v) = HeaderValue::from_str(&auth::expired_cookie(state.secure_cookies)) {

@@ -2,8 +2,10 @@
 //!
 //! - `POST /api/<command>` runs one of [`sift_api::commands`] for the signed-in person.
 //! - `POST /api/session {"token": ...}` signs in: an HttpOnly, SameSite=Strict cookie carries a
-//!   random session id that the server maps to the token (in memory; see [`SessionLimits`]);
-//!   `DELETE /api/session` ends the session. Scripts may send `Authorization: Bearer <token>`.
+//!   random session id; the session, kept in the project file by `sift-api` (only the id's
+//!   hash, never the id or the token), names the person and survives a restart of the server
+//!   (see [`SessionLimits`]); `DELETE /api/session` ends it. Scripts may send
+//!   `Authorization: Bearer <token>`.
 //! - `GET /media/items/<id>` serves an item's media with HTTP Range support, only from
 //!   inside the project's media roots.
 //! - Everything else is the built UI (`ui/dist`), with an `index.html` fallback.
@@ -23,10 +25,9 @@ mod handlers;
 mod headers;
 mod listen;
 mod range;
-mod sessions;
 
 pub use guard::{Limits, host_allowed};
-pub use sessions::SessionLimits;
+pub use sift_api::SessionLimits;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -60,7 +61,9 @@ pub struct ServerConfig {
 /// A PEM certificate chain and its private key.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
+    /// The certificate chain (PEM), leaf first.
     pub cert: PathBuf,
+    /// The certificate's private key (PEM).
     pub key: PathBuf,
 }
 
@@ -97,8 +100,10 @@ pub enum ServeError {
     /// An I/O error while serving.
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
+    /// The certificate or key could not be read or used.
     #[error("TLS: {0}")]
     Tls(String),
+    /// Plain HTTP on an address other than loopback, without [`ServerConfig::insecure_http`].
     #[error(
         "refusing to serve plain HTTP on {0}: access tokens and work would cross the network unencrypted. \
          Give --tls-cert and --tls-key, or --insecure-http on a network you trust"
@@ -110,7 +115,8 @@ pub(crate) struct AppState {
     pub(crate) project: Mutex<Project>,
     pub(crate) ui_dir: Option<PathBuf>,
     pub(crate) media_key: Option<MediaKey>,
-    pub(crate) sessions: sessions::Sessions,
+    /// How long browser sessions last (the sessions themselves are in the project file).
+    pub(crate) sessions: SessionLimits,
     /// Whether cookies get `Secure` (served over TLS).
     pub(crate) secure_cookies: bool,
 }
@@ -142,7 +148,7 @@ pub fn router_with_media_key(
         project: Mutex::new(project),
         ui_dir,
         media_key,
-        sessions: sessions::Sessions::new(SessionLimits::default()),
+        sessions: SessionLimits::default(),
         secure_cookies: false,
     })
 }
@@ -219,7 +225,7 @@ pub async fn bind(config: &ServerConfig) -> Result<Bound, ServeError> {
         project: Mutex::new(project),
         ui_dir: config.ui_dir.clone(),
         media_key: None,
-        sessions: sessions::Sessions::new(config.sessions),
+        sessions: config.sessions,
         secure_cookies: tls.is_some(),
     })
     // Layers run outside in: the Host check first, then the request bounds, then the body limit.

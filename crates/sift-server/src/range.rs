@@ -9,7 +9,12 @@ pub enum ByteRange {
     /// server may always ignore `Range`.
     Whole,
     /// Bytes `start..=end`, with `start <= end < len`.
-    Part { start: u64, end: u64 },
+    Part {
+        /// The first byte served.
+        start: u64,
+        /// The last byte served (inclusive).
+        end: u64,
+    },
     /// Well-formed, but nothing of it lies within the file: 416.
     Unsatisfiable,
 }
