@@ -53,7 +53,7 @@ fn ms(d: Duration) -> i64 {
 
 fn now_ms() -> i64 {
     // A clock before 1970 counts as 1970: sessions then look old, never young.
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| ms(d))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, ms)
 }
 
 fn id_hash(id: &str) -> [u8; 32] {
@@ -201,7 +201,12 @@ mod tests {
                 .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
         );
         assert!(!a.contains(token.trim_start_matches("sift_")));
-        assert_eq!(p.session_caller_at(&[a.clone()], &l, T0).unwrap().name, "ann");
+        assert_eq!(
+            p.session_caller_at(std::slice::from_ref(&a), &l, T0)
+                .unwrap()
+                .name,
+            "ann"
+        );
         // The first live one of several candidates wins.
         let stranger = "0".repeat(64);
         assert_eq!(
@@ -228,8 +233,14 @@ mod tests {
         let (p, token) = project(dir.path());
         let l = limits(60, 200, 10);
         let (_, id) = p.sign_in_at(&token, &l, T0).unwrap();
-        assert!(p.session_caller_at(&[id.clone()], &l, T0 + 59 * MINUTE).is_ok());
-        assert!(message(p.session_caller_at(&[id.clone()], &l, T0 + 119 * MINUTE)).contains("expired"));
+        assert!(
+            p.session_caller_at(std::slice::from_ref(&id), &l, T0 + 59 * MINUTE)
+                .is_ok()
+        );
+        assert!(
+            message(p.session_caller_at(std::slice::from_ref(&id), &l, T0 + 119 * MINUTE))
+                .contains("expired")
+        );
         assert!(
             message(p.session_caller_at(&[id], &l, T0 + 119 * MINUTE)).contains("ended"),
             "an expired session is removed"
@@ -239,7 +250,7 @@ mod tests {
         for hour in 1..4 {
             let at = T0 + hour * 59 * MINUTE;
             assert!(
-                p.session_caller_at(&[id.clone()], &l, at).is_ok(),
+                p.session_caller_at(std::slice::from_ref(&id), &l, at).is_ok(),
                 "use keeps it from idling out"
             );
         }
@@ -256,13 +267,15 @@ mod tests {
         let l = SessionLimits::default();
         let (_, id) = p.sign_in_at(&token, &l, T0).unwrap();
         for s in [1, 10, 59] {
-            p.session_caller_at(&[id.clone()], &l, T0 + s * 1000).unwrap();
+            p.session_caller_at(std::slice::from_ref(&id), &l, T0 + s * 1000)
+                .unwrap();
             assert_eq!(last_seen(&p, &id), T0, "written after {s} s");
         }
-        p.session_caller_at(&[id.clone()], &l, T0 + MINUTE).unwrap();
+        p.session_caller_at(std::slice::from_ref(&id), &l, T0 + MINUTE)
+            .unwrap();
         assert_eq!(last_seen(&p, &id), T0 + MINUTE);
         // A clock that steps back never moves the time back.
-        p.session_caller_at(&[id.clone()], &l, T0).unwrap();
+        p.session_caller_at(std::slice::from_ref(&id), &l, T0).unwrap();
         assert_eq!(last_seen(&p, &id), T0 + MINUTE);
     }
 
@@ -274,17 +287,17 @@ mod tests {
         let ids: Vec<String> = (0..3)
             .map(|i| p.sign_in_at(&token, &l, T0 + i).unwrap().1)
             .collect();
-        p.session_caller_at(&[ids[0].clone()], &l, T0 + 5 * MINUTE)
+        p.session_caller_at(std::slice::from_ref(&ids[0]), &l, T0 + 5 * MINUTE)
             .unwrap();
         let newest = p.sign_in_at(&token, &l, T0 + 6 * MINUTE).unwrap().1;
         assert_eq!(p.store.session_count().unwrap(), 3);
         let at = T0 + 7 * MINUTE;
-        assert!(p.session_caller_at(&[ids[0].clone()], &l, at).is_ok());
+        assert!(p.session_caller_at(std::slice::from_ref(&ids[0]), &l, at).is_ok());
         assert!(
-            message(p.session_caller_at(&[ids[1].clone()], &l, at)).contains("ended"),
+            message(p.session_caller_at(std::slice::from_ref(&ids[1]), &l, at)).contains("ended"),
             "least recently used"
         );
-        assert!(p.session_caller_at(&[ids[2].clone()], &l, at).is_ok());
+        assert!(p.session_caller_at(std::slice::from_ref(&ids[2]), &l, at).is_ok());
         assert!(p.session_caller_at(&[newest], &l, at).is_ok());
     }
 
@@ -313,7 +326,7 @@ mod tests {
         let reopened = Project::open(&path).unwrap();
         assert_eq!(
             reopened
-                .session_caller_at(&[id.clone()], &l, T0 + 1)
+                .session_caller_at(std::slice::from_ref(&id), &l, T0 + 1)
                 .unwrap()
                 .name,
             "ann"
