@@ -339,3 +339,66 @@ fn a_manifest_in_the_home_folder_does_not_make_it_a_media_root() {
         .success();
     assert_eq!(count_rows(&qa, "media_roots"), 0);
 }
+
+/// Issue 13 #13: `sift status --json | head -c 400` must not panic when `head` goes away.
+/// The reader of standard output is closed before `sift` writes anything, so every write
+/// meets a broken pipe.
+#[test]
+fn output_to_a_closed_pipe_exits_quietly() {
+    use std::process::{Command as StdCommand, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let proj = init_project(dir.path(), "qa.toml");
+    let manifest = dir.path().join("m.jsonl");
+    write_text_manifest(&manifest, 50);
+    sift()
+        .arg("import")
+        .arg(&manifest)
+        .arg("-p")
+        .arg(&proj)
+        .assert()
+        .success();
+    let cases: Vec<Vec<String>> = vec![
+        vec!["--json".into(), "status".into()],
+        vec!["status".into()],
+        vec!["annotator".into(), "list".into()],
+        vec![
+            "template".into(),
+            "show".into(),
+            template("qa.toml").display().to_string(),
+        ],
+        // An error with --json writes its JSON to stdout too.
+        vec![
+            "--json".into(),
+            "status".into(),
+            "-p".into(),
+            "/nonexistent/project".into(),
+        ],
+    ];
+    for args in cases {
+        let mut cmd = StdCommand::new(sift_bin());
+        cmd.args(&args);
+        if !args.iter().any(|a| a == "-p") && args[0] != "template" {
+            cmd.arg("-p").arg(&proj);
+        }
+        let mut child = cmd
+            .env_remove("SIFT_PROJECT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away at once
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "sift {args:?} on a closed pipe: {stderr}"
+        );
+        assert!(
+            out.status.code().is_some_and(|c| c == 0 || c == 1),
+            "sift {args:?} on a closed pipe: {:?} {stderr}",
+            out.status
+        );
+    }
+}

@@ -12,7 +12,9 @@
 use std::path::{Path, PathBuf};
 
 pub mod garage;
+pub mod http;
 pub mod learning;
+pub mod serve;
 
 pub use assert_cmd::Command;
 

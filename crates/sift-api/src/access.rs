@@ -150,13 +150,36 @@ impl Project {
             .collect())
     }
 
+    /// Refuses an annotator an item outside their queue: they see and change only items
+    /// assigned to them, new items nobody has started or been given, and their own work.
+    /// Reviewers and leads reach every item. Item ids are sequential, so without this check
+    /// any id could be opened, overwritten or have its media read.
+    pub fn require_item_access(&self, caller: &Caller, item_id: i64) -> Result<()> {
+        if caller.role.can_review() {
+            return Ok(());
+        }
+        let who = self.annotator(&caller.name)?;
+        if self.store.item_open_to(who.id, item_id)? {
+            return Ok(());
+        }
+        if self.store.item(item_id)?.is_none() {
+            return Err(Error::NotFound(format!("item {item_id}")));
+        }
+        Err(Error::Forbidden(format!(
+            "item {item_id} is not in {}'s queue (it is assigned to or started by someone else)",
+            caller.name
+        )))
+    }
+
     /// An item with the caller's own annotation (never anyone else's).
     pub fn item_for(&self, caller: &Caller, item_id: i64) -> Result<ItemView> {
+        self.require_item_access(caller, item_id)?;
         self.item(item_id, Some(&caller.name))
     }
 
     /// Every rule the payload does not meet yet, as on submit, without saving anything.
-    pub fn validate_for(&self, _caller: &Caller, item_id: i64, payload: &Value) -> Result<Vec<Violation>> {
+    pub fn validate_for(&self, caller: &Caller, item_id: i64, payload: &Value) -> Result<Vec<Violation>> {
+        self.require_item_access(caller, item_id)?;
         Ok(self
             .check_payload(item_id, payload, Mode::Submit)?
             .err()
@@ -191,7 +214,8 @@ impl Project {
 
     /// The local file of an item's media, refused unless it lies inside one of the
     /// project's media roots (after resolving `..` and symbolic links).
-    pub fn media_path_for(&self, _caller: &Caller, item_id: i64) -> Result<PathBuf> {
+    pub fn media_path_for(&self, caller: &Caller, item_id: i64) -> Result<PathBuf> {
+        self.require_item_access(caller, item_id)?;
         let item = self
             .store
             .item(item_id)?

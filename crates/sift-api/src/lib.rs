@@ -23,6 +23,7 @@ pub mod learn;
 mod media;
 mod progress;
 mod scoring;
+mod sessions;
 mod simulate;
 mod sync;
 
@@ -44,6 +45,7 @@ pub use scoring::{
     QueueOptions, RunInfo, ScoreFailure, ScoreInput, ScoreOptions, ScoreReport, Scorer, ScorerError,
     parse_model_spec, score_output,
 };
+pub use sessions::{SESSION_ID_BYTES, SessionLimits};
 pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};

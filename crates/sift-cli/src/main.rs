@@ -206,12 +206,13 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Serve the labeling UI to browsers (127.0.0.1 unless --host says otherwise).
     #[command(
-        after_help = "Every request needs an annotator's token: create one with `sift annotator add NAME`.\n\nExamples:\n  sift serve -p reviews\n  sift serve -p reviews --host 0.0.0.0 --port 8080   # a trusted LAN only"
+        after_help = "Every request needs an annotator's token: create one with `sift annotator add NAME`.\n\nExamples:\n  sift serve -p reviews\n  sift serve -p reviews --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem --allow-host sift.lan\n  sift serve -p reviews --host 0.0.0.0 --insecure-http   # plain HTTP: a trusted LAN only"
     )]
     Serve {
         #[command(flatten)]
         project: ProjectArg,
-        /// Address to listen on. Anything but loopback exposes the project to the network.
+        /// Address to listen on. Anything but loopback exposes the project to the network and
+        /// needs --tls-cert/--tls-key (or --insecure-http).
         #[arg(long, default_value = "127.0.0.1")]
         host: std::net::IpAddr,
         /// Port (0 picks a free one).
@@ -220,6 +221,20 @@ enum Command {
         /// The built UI folder (default: the one installed with Sift, or ui/dist in a checkout).
         #[arg(long)]
         ui: Option<PathBuf>,
+        /// Serve HTTPS with this PEM certificate (chain); needs --tls-key.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Allow plain HTTP on an address other than loopback: tokens and work cross the
+        /// network unencrypted.
+        #[arg(long, conflicts_with = "tls_cert")]
+        insecure_http: bool,
+        /// A host name browsers use to reach this server (repeatable). IP addresses and
+        /// `localhost` always work; any other name is refused (DNS rebinding protection).
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
     },
 }
 
@@ -527,10 +542,10 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             out.annotation(&open(&project)?.review(&input)?);
         }
         Command::Template(TemplateCommand::Show { file }) => {
-            println!(
-                "{}",
+            output::stdout(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&sift_api::template_file_json(&file)?)?
-            );
+            ));
         }
         Command::Template(TemplateCommand::Check { file }) => {
             out.template_check(&sift_api::check_template_file(&file)?);
@@ -544,7 +559,25 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             host,
             port,
             ui,
-        } => serve::serve(project, host, port, ui, out)?,
+            tls_cert,
+            tls_key,
+            insecure_http,
+            allow_host,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(sift_server::TlsFiles { cert, key }),
+                _ => None,
+            };
+            let opts = serve::ServeOptions {
+                host,
+                port,
+                ui,
+                tls,
+                insecure_http,
+                allow_host,
+            };
+            serve::serve(project, opts, out)?
+        }
         Command::Annotator(AnnotatorCommand::List { project }) => {
             out.annotators(&open(&project)?.annotators()?)
         }

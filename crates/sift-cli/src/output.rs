@@ -1,10 +1,33 @@
 //! Human text or `--json` on standard output; errors on standard error.
 
+use std::io::Write;
+
 use serde::Serialize;
 use sift_api::{
     AnnotationView, AnnotatorRow, ExportReport, ImportReport, ProjectInfo, StatusReport, TemplateSummary,
 };
 use sift_error::{ApiError, Code};
+
+/// Writes `text` to standard output. When the reader has gone away (`sift status | head`),
+/// exits at once, quietly and successfully, as command-line tools do: `print!` would panic.
+pub(crate) fn stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        stderr(&format!("error: cannot write to standard output: {e}\n"));
+        std::process::exit(2);
+    }
+}
+
+/// Writes `text` to standard error; a closed standard error is ignored (there is no one
+/// left to tell), where `eprint!` would panic.
+pub(crate) fn stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    // Nowhere to report a failure to report.
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
 
 pub struct Out {
     json: bool,
@@ -24,27 +47,28 @@ impl Out {
     pub(crate) fn emit<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         if self.json {
             match serde_json::to_string_pretty(value) {
-                Ok(s) => println!("{s}"),
-                Err(e) => eprintln!("error: cannot write JSON output: {e}"),
+                Ok(s) => stdout(&format!("{s}\n")),
+                Err(e) => stderr(&format!("error: cannot write JSON output: {e}\n")),
             }
         } else {
-            print!("{}", text());
+            stdout(&text());
         }
     }
 
     pub fn error(&self, err: &anyhow::Error, code: Code) {
+        let mut text = format!("error: {err}\n");
+        for cause in err.chain().skip(1) {
+            text.push_str(&format!("  caused by: {cause}\n"));
+        }
+        if std::env::var_os("SIFT_BACKTRACE").is_some_and(|v| v != "0") {
+            text.push_str(&format!("\n{}\n", err.backtrace()));
+        }
+        stderr(&text);
         if self.json {
             let api = ApiError::new(code, format!("{err:#}"));
             if let Ok(s) = serde_json::to_string(&serde_json::json!({ "error": api })) {
-                println!("{s}");
+                stdout(&format!("{s}\n"));
             }
-        }
-        eprintln!("error: {err}");
-        for cause in err.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
-        }
-        if std::env::var_os("SIFT_BACKTRACE").is_some_and(|v| v != "0") {
-            eprintln!("\n{}", err.backtrace());
         }
     }
 

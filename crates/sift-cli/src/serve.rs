@@ -6,24 +6,30 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use crate::ProjectArg;
-use crate::output::Out;
+use crate::output::{self, Out};
 
-pub(crate) fn serve(
-    project: ProjectArg,
-    host: std::net::IpAddr,
-    port: u16,
-    ui: Option<PathBuf>,
-    out: &Out,
-) -> anyhow::Result<()> {
-    if !host.is_loopback() {
-        eprintln!(
-            "warning: listening on {host}: anyone who can reach this machine can reach Sift. \
-             Tokens protect every request, but traffic is not encrypted; use this on a trusted network only."
-        );
+/// `sift serve`'s options beyond the project.
+#[derive(Debug)]
+pub(crate) struct ServeOptions {
+    pub(crate) host: std::net::IpAddr,
+    pub(crate) port: u16,
+    pub(crate) ui: Option<PathBuf>,
+    pub(crate) tls: Option<sift_server::TlsFiles>,
+    pub(crate) insecure_http: bool,
+    pub(crate) allow_host: Vec<String>,
+}
+
+pub(crate) fn serve(project: ProjectArg, opts: ServeOptions, out: &Out) -> anyhow::Result<()> {
+    let host = opts.host;
+    if !host.is_loopback() && opts.insecure_http {
+        output::stderr(&format!(
+            "warning: listening on {host} over plain HTTP: anyone who can reach this machine can reach Sift, \
+             and tokens and work cross the network unencrypted; use this on a trusted network only.\n"
+        ));
     }
-    let ui_dir = ui.or_else(sift_server::default_ui_dir);
+    let ui_dir = opts.ui.or_else(sift_server::default_ui_dir);
     if ui_dir.is_none() {
-        eprintln!("warning: the labeling UI is not built (run `make ui`); serving the API only");
+        output::stderr("warning: the labeling UI is not built (run `make ui`); serving the API only\n");
     }
     // The project's `learn.every` setting: retrain in the background while people label.
     let every = sift_api::learn::every_setting(&crate::open(&project)?)?;
@@ -31,11 +37,11 @@ pub(crate) fn serve(
         Some(every) => Some(crate::learn::background(&project.project, every)?),
         None => None,
     };
-    let config = sift_server::ServerConfig {
-        project: project.project,
-        addr: (host, port).into(),
-        ui_dir,
-    };
+    let mut config = sift_server::ServerConfig::new(project.project, (host, opts.port).into());
+    config.ui_dir = ui_dir;
+    config.tls = opts.tls;
+    config.insecure_http = opts.insecure_http;
+    config.allowed_hosts = opts.allow_host;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,7 +49,8 @@ pub(crate) fn serve(
     runtime.block_on(async {
         let bound = sift_server::bind(&config).await?;
         let addr = bound.local_addr().context("cannot read the bound address")?;
-        out.serving(&format!("http://{addr}/"));
+        let scheme = if bound.is_tls() { "https" } else { "http" };
+        out.serving(&format!("{scheme}://{addr}/"));
         bound.run(shutdown_signal()).await?;
         Ok::<(), anyhow::Error>(())
     })
@@ -54,7 +61,9 @@ async fn shutdown_signal() {
         if let Err(e) = tokio::signal::ctrl_c().await {
             // Without a Ctrl-C listener the server keeps running until SIGTERM, rather than
             // stopping at once as an early return here would.
-            eprintln!("warning: Ctrl-C cannot be caught ({e}); stop the server with SIGTERM");
+            output::stderr(&format!(
+                "warning: Ctrl-C cannot be caught ({e}); stop the server with SIGTERM\n"
+            ));
             std::future::pending::<()>().await;
         }
     };

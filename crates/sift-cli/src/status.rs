@@ -19,10 +19,10 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
     }
     out.status(&status);
     if !models.is_empty() {
-        println!("\n  model                           scored  failed  runs  last run");
+        let mut table = String::from("\n  model                           scored  failed  runs  last run\n");
         for m in &models {
-            println!(
-                "  {:<29} {:>8} {:>7} {:>5}  {}",
+            table.push_str(&format!(
+                "  {:<29} {:>8} {:>7} {:>5}  {}\n",
                 format!("{}@{}", m.name, m.version),
                 m.items_scored,
                 m.items_failed,
@@ -34,8 +34,9 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
                     ),
                     _ => "never".to_owned(),
                 }
-            );
+            ));
         }
+        crate::output::stdout(&table);
     }
     Ok(())
 }

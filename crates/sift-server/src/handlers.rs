@@ -1,4 +1,6 @@
-//! Thin HTTP adapters over `sift-api`.
+//! Thin HTTP adapters over `sift-api`: the command endpoint, sign-in and sign-out, media,
+//! the UI. Each authenticates, hands the call to `sift-api` on a blocking thread, and
+//! translates the result.
 
 use std::sync::{Arc, PoisonError};
 
@@ -8,13 +10,14 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
-use sift_api::{Caller, Error, Project};
+use sift_api::{Caller, Error, Project, SessionLimits};
 use sift_error::{Code, ErrorCode};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::AppState;
-use crate::auth::{self, COOKIE};
+use crate::auth::{self, Credential};
+use crate::range::{ByteRange, parse_range};
 
 type Shared = State<Arc<AppState>>;
 
@@ -47,29 +50,42 @@ fn refuse(status: StatusCode, code: Code, message: &str) -> Response {
     (status, Json(json!({ "code": code, "message": message }))).into_response()
 }
 
+/// Who a request's credential names: the person of a bearer token, or of the first live
+/// session its cookie names (the sessions are in the project file, see `sift_api`).
+fn caller_of(project: &Project, credential: &Credential, limits: &SessionLimits) -> Result<Caller, Error> {
+    match credential {
+        Credential::Bearer(token) => project.caller(token),
+        Credential::Session(ids) => project.session_caller(ids, limits),
+    }
+}
+
 /// Runs `f` with the project on a blocking thread, for the caller the headers identify.
 async fn with_caller<T: Send + 'static>(
     state: Arc<AppState>,
     headers: &HeaderMap,
     f: impl FnOnce(&mut Project, &Caller) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Response> {
-    let Some(token) = auth::token(headers) else {
-        return Err(refuse(
+    let credential = auth::credential(headers).ok_or_else(|| {
+        refuse(
             StatusCode::UNAUTHORIZED,
             Code::Unauthenticated,
             "sign in with your access token",
-        ));
-    };
-    tokio::task::spawn_blocking(move || {
-        let mut project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
-        let caller = project.caller(&token)?;
-        f(&mut project, &caller)
+        )
+    })?;
+    let result = tokio::task::spawn_blocking({
+        let state = Arc::clone(&state);
+        move || {
+            let mut project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
+            let caller = caller_of(&project, &credential, &state.sessions)?;
+            f(&mut project, &caller)
+        }
     })
     .await
-    .map_err(|e| error(&Error::Internal(format!("request task failed: {e}"))))?
-    .map_err(|e| error(&e))
+    .map_err(|e| error(&Error::Internal(format!("request task failed: {e}"))))?;
+    result.map_err(|e| error(&e))
 }
 
+/// `POST /api/<command>`: one command of the table in `sift_api::commands`.
 pub(crate) async fn command(
     State(state): Shared,
     Path(name): Path<String>,
@@ -108,6 +124,8 @@ pub(crate) struct SignIn {
     token: String,
 }
 
+/// `POST /api/session {"token": ...}`: checks the token and starts a session, stored in the
+/// project file by its hash; the cookie carries the session's id, never the token.
 pub(crate) async fn sign_in(State(state): Shared, headers: HeaderMap, body: String) -> Response {
     if let Err(msg) = auth::same_origin_json(&headers) {
         return refuse(StatusCode::FORBIDDEN, Code::Forbidden, msg);
@@ -119,38 +137,61 @@ pub(crate) async fn sign_in(State(state): Shared, headers: HeaderMap, body: Stri
             "expected {\"token\": \"...\"}",
         );
     };
-    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if !auth::is_token_shaped(&token) {
         return refuse(
             StatusCode::UNAUTHORIZED,
             Code::Unauthenticated,
             "unknown or revoked access token",
         );
     }
-    let mut h = HeaderMap::new();
-    h.insert(
-        header::AUTHORIZATION,
-        HeaderValue::from_str(&format!("Bearer {token}")).unwrap_or(HeaderValue::from_static("")),
-    );
-    match with_caller(state, &h, |p, caller| p.me(caller, None)).await {
-        Ok(me) => {
-            let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000");
-            let mut res = Json(me).into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                res.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            res
+    let started = tokio::task::spawn_blocking({
+        let state = Arc::clone(&state);
+        move || {
+            let project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
+            let (caller, id) = project.sign_in(&token, &state.sessions)?;
+            Ok::<_, Error>((project.me(&caller, None)?, id))
         }
-        Err(r) => r,
+    })
+    .await;
+    let (me, id) = match started {
+        Ok(Ok(started)) => started,
+        Ok(Err(e)) => return error(&e),
+        Err(e) => return error(&Error::Internal(format!("request task failed: {e}"))),
+    };
+    let max_age = state.sessions.absolute.as_secs();
+    let mut res = Json(me).into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::session_cookie(&id, max_age, state.secure_cookies)) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
     }
+    res
 }
 
-pub(crate) async fn sign_out(headers: HeaderMap) -> Response {
-    if let Err(msg) = auth::same_origin_json(&headers) {
+/// `DELETE /api/session`: ends the sessions the cookie names and clears the cookie. A
+/// cross-site page cannot send a DELETE without a preflight we never answer, so no JSON body
+/// is required; a present `Origin` must still be this server.
+pub(crate) async fn sign_out(State(state): Shared, headers: HeaderMap) -> Response {
+    if let Err(msg) = auth::same_origin(&headers) {
         return refuse(StatusCode::FORBIDDEN, Code::Forbidden, msg);
     }
+    let ids = auth::session_ids(&headers);
+    if !ids.is_empty() {
+        let ended = tokio::task::spawn_blocking({
+            let state = Arc::clone(&state);
+            move || {
+                let project = state.project.lock().unwrap_or_else(PoisonError::into_inner);
+                ids.iter().try_for_each(|id| project.end_session(id).map(drop))
+            }
+        })
+        .await;
+        // A session that could not be removed is still live: say so rather than pretend.
+        match ended {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return error(&e),
+            Err(e) => return error(&Error::Internal(format!("request task failed: {e}"))),
+        }
+    }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    let expired = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    if let Ok(v) = HeaderValue::from_str(&expired) {
+    if let Ok(v) = HeaderValue::from_str(&auth::expired_cookie(state.secure_cookies)) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     res
@@ -197,7 +238,29 @@ fn media_key_user(state: &AppState, query: Option<&str>) -> Option<String> {
     same.then(|| key.annotator.clone())
 }
 
-async fn serve_file(path: std::path::PathBuf, req: Request) -> Response {
+async fn serve_file(path: std::path::PathBuf, mut req: Request) -> Response {
+    // The file server sees only the one range `parse_range` made of the client's header.
+    if let Some(value) = req.headers_mut().remove(header::RANGE) {
+        let len = match tokio::fs::metadata(&path).await {
+            Ok(m) => m.len(),
+            Err(e) => return error(&Error::Internal(format!("cannot read the media file: {e}"))),
+        };
+        match parse_range(value.as_bytes(), len) {
+            ByteRange::Whole => {}
+            ByteRange::Part { start, end } => {
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes={start}-{end}")) {
+                    req.headers_mut().insert(header::RANGE, v);
+                }
+            }
+            ByteRange::Unsatisfiable => {
+                let mut res = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                    res.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                return res;
+            }
+        }
+    }
     match ServeFile::new(path).oneshot(req).await {
         Ok(mut res) => {
             res.headers_mut().insert(

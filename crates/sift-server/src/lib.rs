@@ -1,21 +1,33 @@
 //! `sift serve`: the labeling UI and its API over HTTP.
 //!
 //! - `POST /api/<command>` runs one of [`sift_api::commands`] for the signed-in person.
-//! - `POST /api/session {"token": ...}` signs in (an HttpOnly, SameSite=Strict cookie);
-//!   `DELETE /api/session` signs out. Scripts may send `Authorization: Bearer <token>`.
+//! - `POST /api/session {"token": ...}` signs in: an HttpOnly, SameSite=Strict cookie carries a
+//!   random session id; the session, kept in the project file by `sift-api` (only the id's
+//!   hash, never the id or the token), names the person and survives a restart of the server
+//!   (see [`SessionLimits`]); `DELETE /api/session` ends it. Scripts may send
+//!   `Authorization: Bearer <token>`.
 //! - `GET /media/items/<id>` serves an item's media with HTTP Range support, only from
 //!   inside the project's media roots.
 //! - Everything else is the built UI (`ui/dist`), with an `index.html` fallback.
 //!
 //! Every response carries a strict Content-Security-Policy and the usual hardening headers.
-//! The server binds 127.0.0.1 unless told otherwise. Handlers are thin: they authenticate,
-//! hand the call to `sift-api` on a blocking thread, and translate the result.
+//! The server binds 127.0.0.1 unless told otherwise; off loopback it needs TLS
+//! ([`ServerConfig::tls`]) or an explicit [`ServerConfig::insecure_http`]. The network server
+//! ([`bind`]) also bounds slow and numerous clients and checks the `Host` header (see
+//! [`Limits`]). Handlers are thin: they authenticate, hand the call to `sift-api` on a
+//! blocking thread, and translate the result.
 
 #![warn(missing_docs)]
 
 mod auth;
+mod guard;
 mod handlers;
 mod headers;
+mod listen;
+mod range;
+
+pub use guard::{Limits, host_allowed};
+pub use sift_api::SessionLimits;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -34,6 +46,41 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// The built UI (`ui/dist`); `None` serves the API alone with a short notice page.
     pub ui_dir: Option<PathBuf>,
+    /// How long browser sessions last.
+    pub sessions: SessionLimits,
+    /// Timeouts, connection and request caps, body size.
+    pub limits: Limits,
+    /// Host names the server answers to besides IP addresses and `localhost` (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
+    /// Serve HTTPS with this certificate chain and key (PEM); cookies get `Secure`.
+    pub tls: Option<TlsFiles>,
+    /// Allow plain HTTP on an address other than loopback (tokens and work travel unencrypted).
+    pub insecure_http: bool,
+}
+
+/// A PEM certificate chain and its private key.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate chain (PEM), leaf first.
+    pub cert: PathBuf,
+    /// The certificate's private key (PEM).
+    pub key: PathBuf,
+}
+
+impl ServerConfig {
+    /// Serving `project` on `addr` with the default limits and no UI.
+    pub fn new(project: PathBuf, addr: SocketAddr) -> Self {
+        Self {
+            project,
+            addr,
+            ui_dir: None,
+            sessions: SessionLimits::default(),
+            limits: Limits::default(),
+            allowed_hosts: Vec::new(),
+            tls: None,
+            insecure_http: false,
+        }
+    }
 }
 
 /// Why the server could not start.
@@ -53,12 +100,25 @@ pub enum ServeError {
     /// An I/O error while serving.
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
+    /// The certificate or key could not be read or used.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// Plain HTTP on an address other than loopback, without [`ServerConfig::insecure_http`].
+    #[error(
+        "refusing to serve plain HTTP on {0}: access tokens and work would cross the network unencrypted. \
+         Give --tls-cert and --tls-key, or --insecure-http on a network you trust"
+    )]
+    Insecure(std::net::IpAddr),
 }
 
 pub(crate) struct AppState {
     pub(crate) project: Mutex<Project>,
     pub(crate) ui_dir: Option<PathBuf>,
     pub(crate) media_key: Option<MediaKey>,
+    /// How long browser sessions last (the sessions themselves are in the project file).
+    pub(crate) sessions: SessionLimits,
+    /// Whether cookies get `Secure` (served over TLS).
+    pub(crate) secure_cookies: bool,
 }
 
 /// A per-launch secret that lets `<video>`/`<img>` elements, which cannot send headers,
@@ -84,25 +144,41 @@ pub fn router_with_media_key(
     ui_dir: Option<PathBuf>,
     media_key: Option<MediaKey>,
 ) -> Router {
-    let state = Arc::new(AppState {
+    app(AppState {
         project: Mutex::new(project),
         ui_dir,
         media_key,
-    });
+        sessions: SessionLimits::default(),
+        secure_cookies: false,
+    })
+}
+
+fn app(state: AppState) -> Router {
     Router::new()
         .route("/api/session", post(handlers::sign_in).delete(handlers::sign_out))
         .route("/api/{command}", post(handlers::command))
         .route("/media/items/{id}", get(handlers::media))
         .fallback(handlers::ui)
         .layer(axum::middleware::from_fn(headers::security_headers))
-        .with_state(state)
+        .with_state(Arc::new(state))
 }
 
 /// A bound server, ready to run.
-#[derive(Debug)]
 pub struct Bound {
     listener: tokio::net::TcpListener,
     router: Router,
+    tls: Option<listen::TlsAcceptor>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound")
+            .field("listener", &self.listener)
+            .field("tls", &self.tls.is_some())
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Bound {
@@ -111,20 +187,31 @@ impl Bound {
         self.listener.local_addr()
     }
 
+    /// Whether it serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Serves until `shutdown` completes.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
-        Ok(())
+        listen::serve(self.listener, self.router, self.tls, self.limits, shutdown).await
     }
 }
 
-/// Opens the project and binds the address.
+/// Opens the project and binds the address. Refuses plain HTTP off loopback unless
+/// [`ServerConfig::insecure_http`].
 pub async fn bind(config: &ServerConfig) -> Result<Bound, ServeError> {
+    let ip = config.addr.ip();
+    if !ip.is_loopback() && config.tls.is_none() && !config.insecure_http {
+        return Err(ServeError::Insecure(ip));
+    }
+    let tls = match &config.tls {
+        Some(t) => Some(listen::tls_acceptor(&t.cert, &t.key)?),
+        None => None,
+    };
     let mut project = Project::open(&config.project)?;
     project.set_media_base("/media");
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -133,9 +220,26 @@ pub async fn bind(config: &ServerConfig) -> Result<Bound, ServeError> {
             addr: config.addr,
             source,
         })?;
+    let gate = guard::Guard::new(config.limits, &config.allowed_hosts);
+    let router = app(AppState {
+        project: Mutex::new(project),
+        ui_dir: config.ui_dir.clone(),
+        media_key: None,
+        sessions: config.sessions,
+        secure_cookies: tls.is_some(),
+    })
+    // Layers run outside in: the Host check first, then the request bounds, then the body limit.
+    .layer(axum::extract::DefaultBodyLimit::max(config.limits.max_body_bytes))
+    .layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&gate),
+        guard::bound_request,
+    ))
+    .layer(axum::middleware::from_fn_with_state(gate, guard::check_host));
     Ok(Bound {
         listener,
-        router: router(project, config.ui_dir.clone()),
+        router,
+        tls,
+        limits: config.limits,
     })
 }
 
@@ -147,4 +251,12 @@ pub fn default_ui_dir() -> Option<PathBuf> {
         .filter(|d| d.join("index.html").is_file());
     let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
     beside_binary.or_else(|| source_tree.join("index.html").is_file().then_some(source_tree))
+}
+
+/// The parsers of untrusted request headers, as pure functions, for fuzzing and property
+/// tests. Not a stable API.
+#[doc(hidden)]
+pub mod parsers {
+    pub use crate::auth::{bearer_token, session_cookie_values};
+    pub use crate::range::{ByteRange, parse_range};
 }

@@ -26,6 +26,16 @@ struct Fixture {
 }
 
 fn fixture(template: &str, manifest: &str, setup: impl FnOnce(&Path)) -> Fixture {
+    fixture_with(template, manifest, setup, |_| {})
+}
+
+/// As [`fixture`], with `prepare` run on the project once its people exist.
+fn fixture_with(
+    template: &str,
+    manifest: &str,
+    setup: impl FnOnce(&Path),
+    prepare: impl FnOnce(&mut Project),
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path());
     let data = dir.path().join("data");
@@ -42,6 +52,7 @@ fn fixture(template: &str, manifest: &str, setup: impl FnOnce(&Path)) -> Fixture
     let (_, ann) = p.add_annotator("ann", Role::Annotator).unwrap();
     let (_, other) = p.add_annotator("other", Role::Annotator).unwrap();
     let (_, rev) = p.add_annotator("rev", Role::Reviewer).unwrap();
+    prepare(&mut p);
     drop(p);
     let project = Project::open(&dir.path().join("proj")).unwrap();
     Fixture {
@@ -135,9 +146,9 @@ async fn another_annotator_cannot_read_or_change_my_draft() {
     assert_eq!(status, StatusCode::OK, "{mine}");
     let annotation_id = mine["id"].as_i64().unwrap();
 
-    // The other annotator sees the item but not my work.
+    // The item has left the other annotator's queue: they can open it no more (issue 13 #6).
     let (status, item) = call(&f.app, Some(&f.other), "get_item", json!({"item_id": 1})).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::FORBIDDEN, "{item}");
     assert!(item["annotation"].is_null(), "leaked: {item}");
     let (status, body) = call(
         &f.app,
@@ -147,7 +158,7 @@ async fn another_annotator_cannot_read_or_change_my_draft() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    // Saving writes their own annotation; mine is untouched.
+    // Nor can they write to it; my draft is untouched.
     let (status, theirs) = call(
         &f.app,
         Some(&f.other),
@@ -155,8 +166,7 @@ async fn another_annotator_cannot_read_or_change_my_draft() {
         json!({"item_id": 1, "payload": {"pairs": []}}),
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_ne!(theirs["id"], mine["id"]);
+    assert_eq!(status, StatusCode::FORBIDDEN, "{theirs}");
     let (_, item) = call(&f.app, Some(&f.ann), "get_item", json!({"item_id": 1})).await;
     assert_eq!(item["annotation"]["payload"]["pairs"][0]["answer"], "1932");
     assert_eq!(item["annotation"]["time_spent_ms"], 1500);
@@ -249,7 +259,7 @@ async fn get_media(
     range: Option<&str>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let mut req =
-        Request::get(format!("/media/items/{id}")).header(header::COOKIE, format!("sift_session={token}"));
+        Request::get(format!("/media/items/{id}")).header(header::AUTHORIZATION, format!("Bearer {token}"));
     if let Some(r) = range {
         req = req.header(header::RANGE, r);
     }
@@ -408,4 +418,133 @@ async fn the_queue_continues_after_its_first_page_and_finished_work_can_be_reope
     assert_eq!(work[0]["state"], "draft");
     let (_, theirs) = call(&f.app, Some(&f.other), "recent_work", json!({})).await;
     assert_eq!(theirs, json!([]), "only the caller's own work is listed");
+}
+
+/// Issue 13 #6: item ids are sequential, so an annotator must not reach items outside their
+/// queue by guessing ids: not items assigned to someone else, not items someone else has
+/// started. Reviewers and leads reach every item.
+#[tokio::test]
+async fn annotators_reach_only_the_items_in_their_queue() {
+    let lines: String = (0..4)
+        .map(|i| format!("{{\"source\":\"Passage number {i}.\"}}\n"))
+        .collect();
+    let f = fixture_with(
+        "qa.toml",
+        &lines,
+        |_| {},
+        |p| {
+            // Two items dealt round-robin to ann and other; the rest stays unassigned.
+            p.create_batch(Some("b"), 2, &["ann".to_owned(), "other".to_owned()])
+                .unwrap();
+        },
+    );
+    let first_of = |v: &Value| v["entries"][0]["item_id"].as_i64().unwrap();
+    let (_, q) = call(&f.app, Some(&f.ann), "queue", json!({})).await;
+    let mine = first_of(&q);
+    let (_, q) = call(&f.app, Some(&f.other), "queue", json!({})).await;
+    let theirs = first_of(&q);
+    assert_ne!(mine, theirs);
+    let draft = |id: i64| json!({"item_id": id, "payload": {"pairs": []}});
+    let full = |id: i64| json!({"item_id": id, "payload": {"pairs": [{"question": "Which number?", "answer": "Passage"}]}});
+
+    let (status, _) = call(&f.app, Some(&f.ann), "get_item", json!({"item_id": mine})).await;
+    assert_eq!(status, StatusCode::OK);
+    for (command, body) in [
+        ("get_item", json!({"item_id": theirs})),
+        ("save_draft", draft(theirs)),
+        ("submit", full(theirs)),
+        ("validate", full(theirs)),
+    ] {
+        let (status, res) = call(&f.app, Some(&f.ann), command, body).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{command} on another's item: {res}"
+        );
+        assert_eq!(res["code"], "forbidden");
+    }
+    let (status, _) = call(&f.app, Some(&f.ann), "get_item", json!({"item_id": 99})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A new, unassigned item is open to all until someone starts it.
+    let new = (1..=4).find(|i| *i != mine && *i != theirs).unwrap();
+    let (status, _) = call(&f.app, Some(&f.other), "get_item", json!({"item_id": new})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, res) = call(&f.app, Some(&f.ann), "save_draft", draft(new)).await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    for (command, body) in [("get_item", json!({"item_id": new})), ("save_draft", draft(new))] {
+        let (status, res) = call(&f.app, Some(&f.other), command, body).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{command} on work ann started: {res}"
+        );
+    }
+    // Own work stays open to its annotator; reviewers open anything.
+    let (status, item) = call(&f.app, Some(&f.ann), "get_item", json!({"item_id": new})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(item["annotation"]["state"], "draft");
+    for id in [mine, theirs, new] {
+        let (status, _) = call(&f.app, Some(&f.rev), "get_item", json!({"item_id": id})).await;
+        assert_eq!(status, StatusCode::OK, "reviewer on item {id}");
+    }
+}
+
+/// Issue 13 #6, media: an item's media is served only to those who may open the item.
+#[tokio::test]
+async fn media_of_an_item_outside_the_queue_is_refused() {
+    let f = media_fixture();
+    let (status, _, _) = get_media(&f.app, &f.ann, 1, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, res) = call(
+        &f.app,
+        Some(&f.other),
+        "save_draft",
+        json!({"item_id": 1, "payload": {}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    let (status, _, body) = get_media(&f.app, &f.ann, 1, None).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let (status, _, _) = get_media(&f.app, &f.other, 1, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = get_media(&f.app, &f.rev, 1, Some("bytes=0-9")).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+}
+
+/// The media route answers from its own Range parser: one normalised range, 416 past the
+/// end, the whole file for anything it does not take.
+#[tokio::test]
+async fn media_ranges_are_normalised_before_the_file_server_sees_them() {
+    let f = media_fixture();
+    let (_, _, whole) = get_media(&f.app, &f.ann, 1, None).await;
+    let len = whole.len();
+    let (status, headers, body) = get_media(&f.app, &f.ann, 1, Some("bytes=-10")).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(body, whole[len - 10..]);
+    assert_eq!(
+        headers[header::CONTENT_RANGE].to_str().unwrap(),
+        format!("bytes {}-{}/{len}", len - 10, len - 1)
+    );
+    let (status, headers, _) = get_media(&f.app, &f.ann, 1, Some(&format!("bytes={len}-"))).await;
+    assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        headers[header::CONTENT_RANGE].to_str().unwrap(),
+        format!("bytes */{len}")
+    );
+    for ignored in [
+        "bytes=0-1,4-5",
+        "bytes=5-1",
+        "pages=1-2",
+        "bytes=0-99999999999999999999",
+    ] {
+        let (status, _, body) = get_media(&f.app, &f.ann, 1, Some(ignored)).await;
+        assert_eq!(status, StatusCode::OK, "{ignored}");
+        assert_eq!(body.len(), len, "{ignored}");
+    }
 }

@@ -27,6 +27,7 @@ mod open;
 mod people;
 mod queue;
 mod scores;
+mod sessions;
 mod status;
 mod suggestions;
 mod sync;
@@ -56,6 +57,7 @@ pub use scores::{
     BatchRow, ModelScoreCounts, ModelVersionRow, NewBatch, NewModelVersion, ScoreRecord, ScoredItem,
     ScoringRunRow, StoredScore,
 };
+pub use sessions::{SessionCap, SessionRow};
 pub use sift_core::{AnnotationState, Role};
 pub use status::{AnnotatorCounts, StatusCounts};
 pub use suggestions::{SuggestionCounts, SuggestionUse, VersionSuggestion};
@@ -78,6 +80,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_item_search.sql"),
     include_str!("migrations/0008_learning.sql"),
     include_str!("migrations/0009_suggestions.sql"),
+    include_str!("migrations/0010_sessions.sql"),
 ];
 
 /// Page size of new project files.

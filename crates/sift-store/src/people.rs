@@ -20,7 +20,7 @@ pub struct AnnotatorRow {
     pub has_token: bool,
 }
 
-fn row(r: &Row<'_>) -> rusqlite::Result<AnnotatorRow> {
+pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<AnnotatorRow> {
     let role: String = r.get(2)?;
     Ok(AnnotatorRow {
         id: r.get(0)?,
@@ -33,7 +33,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<AnnotatorRow> {
     })
 }
 
-const COLUMNS: &str = "id, name, role, created_at, token_hash IS NOT NULL";
+pub(crate) const COLUMNS: &str = "id, name, role, created_at, token_hash IS NOT NULL";
 
 impl Store {
     /// Adds a person; `token_hash` is the hash of their access token, if they get one.

@@ -128,6 +128,19 @@ const NEW_WORK: &str = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id 
        AND NOT EXISTS (SELECT 1 FROM machine_labels m WHERE m.item_id = i.id AND m.withdrawn_at IS NULL)";
 
 impl Store {
+    /// Whether an item is open to an annotator: it is in their queue now (new and unassigned,
+    /// or assigned to them) or they have worked on it. False for an unknown item.
+    pub fn item_open_to(&self, annotator_id: i64, item_id: i64) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = ?2 AND a.annotator_id = ?1)
+                 OR EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = ?2 AND s.annotator_id = ?1)
+                 OR (EXISTS (SELECT 1 FROM items i WHERE i.id = ?2)
+                     AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = ?2)
+                     AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = ?2))",
+        )?;
+        Ok(stmt.query_row(params![annotator_id, item_id], |r| r.get::<_, bool>(0))?)
+    }
+
     /// The next page of never-started, unassigned items after item `after_item_id` (0: from
     /// the start), in the order [`Store::queue`] serves them: how a queue continues once the
     /// first page has been worked through. After an item the learned order ranks, the page

@@ -38,9 +38,12 @@ test("requests without a token get 401; another annotator cannot read or change 
     const draft = { pairs: [{ question: "When did the bridge open?", answer: "In 1932." }] };
     const saved = await api(server.url, p.tokens.ann, "save_draft", { item_id: 1, payload: draft, time_spent_ms: 1000 });
     assert.equal(saved.status, 200);
+    // Once I started it, the item has left the other annotator's queue (issue 13 #6).
     const peek = await api(server.url, p.tokens.other, "get_item", { item_id: 1 });
-    assert.equal(peek.status, 200);
-    assert.equal(peek.body.annotation, null, "another annotator must not see my draft");
+    assert.equal(peek.status, 403);
+    assert.equal(peek.body.annotation, undefined, "another annotator must not see my draft");
+    const overwrite = await api(server.url, p.tokens.other, "save_draft", { item_id: 1, payload: { pairs: [] } });
+    assert.equal(overwrite.status, 403);
     const open = await api(server.url, p.tokens.other, "get_annotation", { annotation_id: saved.body.id });
     assert.equal(open.status, 403);
     const review = await api(server.url, p.tokens.other, "review", { annotation_id: saved.body.id, version: 1, decision: "returned", comment: "x" });
@@ -141,5 +144,34 @@ test("hostile template instructions are sanitised", async () => {
     await server.stop();
     p.cleanup();
     rmSync(tplDir, { recursive: true, force: true });
+  }
+});
+
+test("signing out in the browser ends the session on the server", async () => {
+  const p = makeProject({ template: "qa.toml", lines: [{ source: "A calm passage." }], people: { ann: "annotator" } });
+  const server = await startServer(p.project);
+  try {
+    const { page, context } = await openAs(browser, server.url, p.tokens.ann);
+    const cookie = (await context.cookies()).find((c) => c.name === "sift_session");
+    assert.ok(cookie, "signing in sets the session cookie");
+    assert.ok(cookie.httpOnly && cookie.sameSite === "Strict", JSON.stringify(cookie));
+    assert.ok(!cookie.value.includes(p.tokens.ann.replace(/^sift_/, "")), "the cookie carries the token");
+    const me = (value) =>
+      fetch(new URL("/api/me", server.url), {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie: `sift_session=${value}` },
+        body: "{}",
+      }).then((r) => r.status);
+    assert.equal(await me(cookie.value), 200);
+    await page.click('[data-testid="sign-out"]');
+    await page.waitForSelector('[data-testid="token-input"]');
+    assert.equal((await context.cookies()).find((c) => c.name === "sift_session"), undefined, "the cookie is cleared");
+    assert.equal(await me(cookie.value), 401, "a copy of the cookie still signs in after sign-out");
+    await page.reload();
+    await page.waitForSelector('[data-testid="token-input"]');
+    await context.close();
+  } finally {
+    await server.stop();
+    p.cleanup();
   }
 });

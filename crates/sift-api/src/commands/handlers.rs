@@ -57,6 +57,7 @@ pub(super) fn save_draft(
     a: SaveArgs,
     _: Context<'_>,
 ) -> Result<AnnotationView> {
+    p.require_item_access(caller, a.item_id)?;
     let s = SuggestionReport::from_args(a.suggestion_shown, a.suggestion_accepted)?;
     p.save_with_suggestion(a.item_id, &caller.name, &a.payload, a.time_spent_ms, false, s)
 }
@@ -67,6 +68,7 @@ pub(super) fn submit(
     a: SaveArgs,
     _: Context<'_>,
 ) -> Result<AnnotationView> {
+    p.require_item_access(caller, a.item_id)?;
     let s = SuggestionReport::from_args(a.suggestion_shown, a.suggestion_accepted)?;
     p.save_with_suggestion(a.item_id, &caller.name, &a.payload, a.time_spent_ms, true, s)
 }

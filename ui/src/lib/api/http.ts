@@ -27,9 +27,9 @@ export class HttpTransport implements Transport {
     await this.#request<unknown>("POST", "/api/session", { token });
   }
 
-  /** Ends the session (clears the cookie). */
+  /** Ends the session on the server (and clears the cookie); throws when the server did not. */
   async signOut(): Promise<void> {
-    await this.#request<unknown>("DELETE", "/api/session", undefined);
+    await this.#request<unknown>("DELETE", "/api/session", {});
   }
 
   async #request<T>(method: string, path: string, body: object | undefined, options: CallOptions = {}): Promise<T> {
