@@ -53,11 +53,15 @@ pub fn blob_to_vector(blob: &[u8], dim: usize, out: &mut Vec<f32>) -> Result<()>
         )));
     }
     out.clear();
-    out.extend(
-        blob.chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-    );
+    out.extend(le_f32s(blob));
     Ok(())
+}
+
+/// The little-endian `f32` values of a stored vector (a trailing part shorter than 4 bytes is
+/// passed over).
+pub(crate) fn le_f32s(blob: &[u8]) -> impl Iterator<Item = f32> + '_ {
+    blob.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
 }
 
 impl Store {
@@ -71,14 +75,7 @@ impl Store {
                                WHERE e.item_id = i.id AND e.model_version_id = ?1)
              ORDER BY i.id LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![model_version_id, after_id, limit], |r| {
-            Ok(ItemRow {
-                id: r.get(0)?,
-                content: r.get(1)?,
-                media_ref: r.get(2)?,
-                source_line: r.get(3)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![model_version_id, after_id, limit], ItemRow::from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
