@@ -207,21 +207,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{NewModelVersion, NewProject};
+    use crate::NewModelVersion;
 
     fn store_with_items(dir: &std::path::Path, n: i64) -> Store {
-        let s = Store::create(
-            &dir.join("p.sift"),
-            &NewProject {
-                name: "p",
-                template_name: "t",
-                template_kind: "qa",
-                template_text: "",
-                label_attribute: "label",
-                job_name: "job",
-            },
-        )
-        .unwrap();
+        let s = crate::tests::new_store(dir);
         s.conn
             .execute(
                 "INSERT INTO imports (id, file, format, started_at) VALUES (1, 'm', 'gt', 'now')",

@@ -1,7 +1,8 @@
 use super::*;
 use sift_core::Action;
 
-fn new_store(dir: &Path) -> Store {
+/// A new project file `p.sift` in `dir` (a Q&A template), for the crate's tests.
+pub(crate) fn new_store(dir: &Path) -> Store {
     Store::create(
         &dir.join("p.sift"),
         &NewProject {

@@ -6,22 +6,8 @@ use std::path::Path;
 use sift_core::{Action, Role};
 
 use super::*;
-use crate::{ImportStats, InsertOutcome, NewBatch, NewImport, NewProject, ScoreRecord, Store, StoreError};
-
-fn new_store(dir: &Path) -> Store {
-    Store::create(
-        &dir.join("p.sift"),
-        &NewProject {
-            name: "demo",
-            template_name: "qa",
-            template_kind: "qa",
-            template_text: "[template]\nname = \"qa\"\n",
-            label_attribute: "qa",
-            job_name: "demo-job",
-        },
-    )
-    .unwrap()
-}
+use crate::tests::new_store;
+use crate::{ImportStats, InsertOutcome, NewBatch, NewImport, ScoreRecord, Store, StoreError};
 
 /// Items whose `text` is each of `texts`, ids 1.. in order.
 fn import(store: &mut Store, texts: &[&str]) {

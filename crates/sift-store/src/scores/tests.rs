@@ -1,22 +1,7 @@
 //! Tests of the scores store: model versions, runs, scores, resume and batches in one project.
 
 use super::*;
-use crate::{NewProject, Store};
-
-fn store(dir: &std::path::Path) -> Store {
-    Store::create(
-        &dir.join("p.sift"),
-        &NewProject {
-            name: "p",
-            template_name: "t",
-            template_kind: "qa",
-            template_text: "",
-            label_attribute: "label",
-            job_name: "job",
-        },
-    )
-    .unwrap()
-}
+use crate::tests::new_store as store;
 
 fn record(item_id: i64, score: Option<f64>) -> ScoreRecord {
     ScoreRecord {
