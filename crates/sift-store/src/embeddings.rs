@@ -10,7 +10,6 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::faults::InFile;
 use crate::{ItemRow, Result, Store, StoreError};
 
 /// How many vectors a model version has stored.
@@ -113,44 +112,35 @@ impl Store {
         vectors: &[(i64, Vec<f32>)],
         failed: u64,
     ) -> Result<()> {
-        let saved = self.insert_embeddings(run_id, model_version_id, vectors, failed);
-        saved.in_file(&self.path)
-    }
-
-    fn insert_embeddings(
-        &mut self,
-        run_id: i64,
-        model_version_id: i64,
-        vectors: &[(i64, Vec<f32>)],
-        failed: u64,
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO item_embeddings (item_id, model_version_id, dim, vector)
+        self.write_in_file(|store| {
+            let tx = store.conn.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO item_embeddings (item_id, model_version_id, dim, vector)
                  VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (item_id, vector) in vectors {
-                stmt.execute(params![
-                    item_id,
-                    model_version_id,
-                    vector.len() as i64,
-                    vector_to_blob(vector)
-                ])?;
+                )?;
+                for (item_id, vector) in vectors {
+                    stmt.execute(params![
+                        item_id,
+                        model_version_id,
+                        vector.len() as i64,
+                        vector_to_blob(vector)
+                    ])?;
+                }
             }
-        }
-        let changed = tx.execute(
-            "UPDATE scoring_runs SET items_scored = items_scored + ?2, items_failed = items_failed + ?3
+            let changed = tx.execute(
+                "UPDATE scoring_runs SET items_scored = items_scored + ?2, items_failed = items_failed + ?3
              WHERE id = ?1 AND model_version_id = ?4",
-            params![run_id, vectors.len() as i64, failed as i64, model_version_id],
-        )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!(
-                "run {run_id} of model version {model_version_id}"
-            )));
-        }
-        tx.commit()?;
-        Ok(())
+                params![run_id, vectors.len() as i64, failed as i64, model_version_id],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "run {run_id} of model version {model_version_id}"
+                )));
+            }
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Calls `f(item_id, vector)` for every vector `model_version_id` has stored, in item

@@ -3,7 +3,6 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::faults::InFile;
 use crate::{Result, Store};
 
 /// The learned queue order in force.
@@ -31,45 +30,37 @@ impl Store {
         strategy: &str,
         items: &[(i64, f64)],
     ) -> Result<i64> {
-        let replaced = self.insert_queue_order(model_version_id, strategy, items);
-        replaced.in_file(&self.path)
-    }
-
-    fn insert_queue_order(
-        &mut self,
-        model_version_id: Option<i64>,
-        strategy: &str,
-        items: &[(i64, f64)],
-    ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
-        let now = sift_core::now_rfc3339();
-        tx.execute("DELETE FROM queue_order", [])?;
-        tx.execute(
-            "INSERT INTO queue_orders (model_version_id, strategy, items, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![model_version_id, strategy, items.len() as i64, now],
-        )?;
-        let order_id = tx.last_insert_rowid();
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO queue_order (item_id, position, score, order_id) VALUES (?1, ?2, ?3, ?4)",
+        self.write_in_file(|store| {
+            let tx = store.conn.transaction()?;
+            let now = sift_core::now_rfc3339();
+            tx.execute("DELETE FROM queue_order", [])?;
+            tx.execute(
+                "INSERT INTO queue_orders (model_version_id, strategy, items, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![model_version_id, strategy, items.len() as i64, now],
             )?;
-            for (position, (item_id, score)) in items.iter().enumerate() {
-                stmt.execute(params![item_id, position as i64, score, order_id])?;
+            let order_id = tx.last_insert_rowid();
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO queue_order (item_id, position, score, order_id) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for (position, (item_id, score)) in items.iter().enumerate() {
+                    stmt.execute(params![item_id, position as i64, score, order_id])?;
+                }
             }
-        }
-        tx.execute(
-            "INSERT INTO events (at, actor, kind, data) VALUES (?1, NULL, 'queue_reordered', ?2)",
-            params![
-                now,
-                serde_json::json!({
-                    "order": order_id, "model_version_id": model_version_id,
-                    "strategy": strategy, "items": items.len()
-                })
-                .to_string()
-            ],
-        )?;
-        tx.commit()?;
-        Ok(order_id)
+            tx.execute(
+                "INSERT INTO events (at, actor, kind, data) VALUES (?1, NULL, 'queue_reordered', ?2)",
+                params![
+                    now,
+                    serde_json::json!({
+                        "order": order_id, "model_version_id": model_version_id,
+                        "strategy": strategy, "items": items.len()
+                    })
+                    .to_string()
+                ],
+            )?;
+            tx.commit()?;
+            Ok(order_id)
+        })
     }
 
     /// The learned queue order in force, if any.

@@ -3,7 +3,6 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::faults::InFile;
 use crate::{Result, Store, StoreError};
 
 /// A scored candidate for a batch.
@@ -86,66 +85,63 @@ impl Store {
 
     /// Creates a batch holding `items` in order, and deals them out to `assign_to`.
     pub fn create_batch(&mut self, batch: &NewBatch<'_>) -> Result<BatchRow> {
-        let created = self.insert_batch(batch);
-        created.in_file(&self.path)
-    }
-
-    fn insert_batch(&mut self, batch: &NewBatch<'_>) -> Result<BatchRow> {
-        let tx = self.conn.transaction()?;
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM batches WHERE name = ?1)",
-            [batch.name],
-            |r| r.get(0),
-        )?;
-        if exists {
-            return Err(StoreError::Conflict(format!(
-                "a batch named {:?} already exists",
-                batch.name
-            )));
-        }
-        let now = sift_core::now_rfc3339();
-        tx.execute(
-            "INSERT INTO batches (name, created_at, strategy, model_version_id) VALUES (?1, ?2, ?3, ?4)",
-            params![batch.name, now, batch.strategy, batch.model_version_id],
-        )?;
-        let batch_id = tx.last_insert_rowid();
-        {
-            let mut item_stmt = tx.prepare_cached(
-                "INSERT INTO batch_items (batch_id, item_id, position, score) VALUES (?1, ?2, ?3, ?4)",
+        self.write_in_file(|store| {
+            let tx = store.conn.transaction()?;
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM batches WHERE name = ?1)",
+                [batch.name],
+                |r| r.get(0),
             )?;
-            let mut assign_stmt = tx.prepare_cached(
-                "INSERT INTO assignments (batch_id, item_id, annotator_id, assigned_at) VALUES (?1, ?2, ?3, ?4)",
+            if exists {
+                return Err(StoreError::Conflict(format!(
+                    "a batch named {:?} already exists",
+                    batch.name
+                )));
+            }
+            let now = sift_core::now_rfc3339();
+            tx.execute(
+                "INSERT INTO batches (name, created_at, strategy, model_version_id) VALUES (?1, ?2, ?3, ?4)",
+                params![batch.name, now, batch.strategy, batch.model_version_id],
             )?;
-            for (position, (item_id, score)) in batch.items.iter().enumerate() {
-                item_stmt.execute(params![batch_id, item_id, position as i64, score])?;
-                if !batch.assign_to.is_empty()
-                    && let Some(annotator) = batch.assign_to.get(position % batch.assign_to.len())
-                {
-                    assign_stmt.execute(params![batch_id, item_id, annotator, now])?;
+            let batch_id = tx.last_insert_rowid();
+            {
+                let mut item_stmt = tx.prepare_cached(
+                    "INSERT INTO batch_items (batch_id, item_id, position, score) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                let mut assign_stmt = tx.prepare_cached(
+                    "INSERT INTO assignments (batch_id, item_id, annotator_id, assigned_at) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for (position, (item_id, score)) in batch.items.iter().enumerate() {
+                    item_stmt.execute(params![batch_id, item_id, position as i64, score])?;
+                    if !batch.assign_to.is_empty()
+                        && let Some(annotator) = batch.assign_to.get(position % batch.assign_to.len())
+                    {
+                        assign_stmt.execute(params![batch_id, item_id, annotator, now])?;
+                    }
                 }
             }
-        }
-        tx.execute(
-            "INSERT INTO events (at, actor, kind, data) VALUES (?1, NULL, 'batch_created', ?2)",
-            params![
-                now,
-                serde_json::json!({
-                    "name": batch.name,
-                    "items": batch.items.len(),
-                    "strategy": batch.strategy,
-                    "model_version_id": batch.model_version_id,
-                    "annotators": batch.assign_to.len()
-                })
-                .to_string()
-            ],
-        )?;
-        tx.commit()?;
-        Ok(BatchRow {
-            id: batch_id,
-            name: batch.name.to_owned(),
-            created_at: now,
-            strategy: batch.strategy.map(str::to_owned),
-            model_version_id: batch.model_version_id,
+            tx.execute(
+                "INSERT INTO events (at, actor, kind, data) VALUES (?1, NULL, 'batch_created', ?2)",
+                params![
+                    now,
+                    serde_json::json!({
+                        "name": batch.name,
+                        "items": batch.items.len(),
+                        "strategy": batch.strategy,
+                        "model_version_id": batch.model_version_id,
+                        "annotators": batch.assign_to.len()
+                    })
+                    .to_string()
+                ],
+            )?;
+            tx.commit()?;
+            Ok(BatchRow {
+                id: batch_id,
+                name: batch.name.to_owned(),
+                created_at: now,
+                strategy: batch.strategy.map(str::to_owned),
+                model_version_id: batch.model_version_id,
+        })
         })
     }
 

@@ -3,7 +3,6 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::faults::InFile;
 use crate::{Result, Store};
 
 /// A registered model version.
@@ -70,18 +69,14 @@ impl Store {
 
     /// Registers a model version under the next version number for its name.
     pub fn add_model_version(&mut self, model: &NewModelVersion<'_>) -> Result<ModelVersionRow> {
-        let added = self.insert_model_version(model);
-        added.in_file(&self.path)
-    }
-
-    fn insert_model_version(&mut self, model: &NewModelVersion<'_>) -> Result<ModelVersionRow> {
-        let tx = self.conn.transaction()?;
-        let version: i64 = tx.query_row(
-            "SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE name = ?1",
-            [model.name],
-            |r| r.get(0),
-        )?;
-        tx.execute(
+        self.write_in_file(|store| {
+            let tx = store.conn.transaction()?;
+            let version: i64 = tx.query_row(
+                "SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE name = ?1",
+                [model.name],
+                |r| r.get(0),
+            )?;
+            tx.execute(
             "INSERT INTO model_versions (name, version, file_hash, file_path, config, signature, added_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -94,22 +89,23 @@ impl Store {
                 sift_core::now_rfc3339()
             ],
         )?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO events (at, actor, kind, data) VALUES (?1, NULL, 'model_added', ?2)",
-            params![
-                sift_core::now_rfc3339(),
-                serde_json::json!({"name": model.name, "version": version, "file_hash": model.file_hash})
-                    .to_string()
-            ],
-        )?;
-        let row = tx.query_row(
-            &format!("SELECT {MODEL_COLUMNS} FROM model_versions WHERE id = ?1"),
-            [id],
-            model_row,
-        )?;
-        tx.commit()?;
-        Ok(row)
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO events (at, actor, kind, data) VALUES (?1, NULL, 'model_added', ?2)",
+                params![
+                    sift_core::now_rfc3339(),
+                    serde_json::json!({"name": model.name, "version": version, "file_hash": model.file_hash})
+                        .to_string()
+                ],
+            )?;
+            let row = tx.query_row(
+                &format!("SELECT {MODEL_COLUMNS} FROM model_versions WHERE id = ?1"),
+                [id],
+                model_row,
+            )?;
+            tx.commit()?;
+            Ok(row)
+        })
     }
 
     /// Every registered model version, by name then version.

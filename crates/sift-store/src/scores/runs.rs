@@ -3,7 +3,6 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::faults::InFile;
 use crate::{ItemRow, Result, Store, StoreError};
 
 /// One scoring run.
@@ -162,55 +161,52 @@ impl Store {
     /// Saves one batch of outcomes in one transaction and adds them to the run's counts.
     /// A new outcome for an item replaces the same model version's earlier one.
     pub fn save_scores(&mut self, run_id: i64, model_version_id: i64, records: &[ScoreRecord]) -> Result<()> {
-        let saved = self.insert_scores(run_id, model_version_id, records);
-        saved.in_file(&self.path)
-    }
-
-    fn insert_scores(&mut self, run_id: i64, model_version_id: i64, records: &[ScoreRecord]) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        let (mut scored, mut failed) = (0_i64, 0_i64);
-        {
-            let mut score_stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO item_scores (item_id, model_version_id, strategy, score, error, run_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut vector_stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO item_embeddings (item_id, model_version_id, dim, vector)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for record in records {
-                for (strategy, score) in &record.scores {
-                    score_stmt.execute(params![
-                        record.item_id,
-                        model_version_id,
-                        strategy,
-                        score,
-                        record.error,
-                        run_id
-                    ])?;
-                }
-                if record.error.is_some() {
-                    failed += 1;
-                } else {
-                    scored += 1;
-                }
-                if let Some(vector) = &record.embedding {
-                    vector_stmt.execute(params![
-                        record.item_id,
-                        model_version_id,
-                        vector.len() as i64,
-                        crate::vector_to_blob(vector)
-                    ])?;
+        self.write_in_file(|store| {
+            let tx = store.conn.transaction()?;
+            let (mut scored, mut failed) = (0_i64, 0_i64);
+            {
+                let mut score_stmt = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO item_scores (item_id, model_version_id, strategy, score, error, run_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                let mut vector_stmt = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO item_embeddings (item_id, model_version_id, dim, vector)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for record in records {
+                    for (strategy, score) in &record.scores {
+                        score_stmt.execute(params![
+                            record.item_id,
+                            model_version_id,
+                            strategy,
+                            score,
+                            record.error,
+                            run_id
+                        ])?;
+                    }
+                    if record.error.is_some() {
+                        failed += 1;
+                    } else {
+                        scored += 1;
+                    }
+                    if let Some(vector) = &record.embedding {
+                        vector_stmt.execute(params![
+                            record.item_id,
+                            model_version_id,
+                            vector.len() as i64,
+                            crate::vector_to_blob(vector)
+                        ])?;
+                    }
                 }
             }
-        }
-        tx.execute(
-            "UPDATE scoring_runs SET items_scored = items_scored + ?2, items_failed = items_failed + ?3
-             WHERE id = ?1",
-            params![run_id, scored, failed],
-        )?;
-        tx.commit()?;
-        Ok(())
+            tx.execute(
+                "UPDATE scoring_runs SET items_scored = items_scored + ?2, items_failed = items_failed + ?3
+                 WHERE id = ?1",
+                params![run_id, scored, failed],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// The stored outcome of one item for one model version: `(strategy, score, error)` rows.
