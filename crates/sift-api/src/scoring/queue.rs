@@ -107,20 +107,7 @@ impl Project {
                 model.label()
             )));
         }
-        let values: Vec<f32> = candidates.iter().map(|c| c.score as f32).collect();
-        let picked: Vec<usize> = if opts.diverse {
-            self.diverse_pick(&model, &candidates, &values, opts.size)?
-        } else {
-            sift_al::top_k(&values, opts.size)
-        };
-        let items: Vec<BatchEntry> = picked
-            .iter()
-            .filter_map(|&i| candidates.get(i))
-            .map(|c| BatchEntry {
-                item_id: c.item_id,
-                score: c.score,
-            })
-            .collect();
+        let items = self.pick_batch(&model, &candidates, opts)?;
         let name = match &opts.name {
             Some(name) => name.clone(),
             None => {
@@ -189,6 +176,33 @@ impl Project {
             items,
             assigned_to: assign.to_vec(),
         })
+    }
+
+    /// The batch `opts` picks from `candidates`, most informative first: the top `size` by
+    /// score or, with `diverse`, a diverse pick. What [`Project::build_queue`] makes and
+    /// [`Project::preview_queue`] shows.
+    pub(crate) fn pick_batch(
+        &self,
+        model: &ModelInfo,
+        candidates: &[sift_store::ScoredItem],
+        opts: &QueueOptions,
+    ) -> Result<Vec<BatchEntry>> {
+        let values: Vec<f32> = candidates.iter().map(|c| c.score as f32).collect();
+        let picked: Vec<usize> = if candidates.is_empty() {
+            Vec::new()
+        } else if opts.diverse {
+            self.diverse_pick(model, candidates, &values, opts.size)?
+        } else {
+            sift_al::top_k(&values, opts.size)
+        };
+        Ok(picked
+            .iter()
+            .filter_map(|&i| candidates.get(i))
+            .map(|c| BatchEntry {
+                item_id: c.item_id,
+                score: c.score,
+            })
+            .collect())
     }
 
     /// Indices into `candidates` of a diverse batch, most informative first.
