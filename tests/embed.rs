@@ -19,32 +19,8 @@ use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
 use serde_json::Value;
+use sift_tests::learning::{encoder_dir, home_cache};
 use sift_tests::*;
-
-fn home_cache() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME").map_or_else(
-        || PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache"),
-        PathBuf::from,
-    )
-}
-
-/// The folder holding the encoder's model.onnx, tokenizer.json and model.toml.
-fn encoder_dir() -> PathBuf {
-    let dir = std::env::var_os("SIFT_ENCODER_DIR").map_or_else(
-        || home_cache().join("sift/models/all-minilm-l6-v2"),
-        PathBuf::from,
-    );
-    for file in ["model.onnx", "tokenizer.json", "model.toml"] {
-        assert!(
-            dir.join(file).is_file(),
-            "{} is missing: build the encoder with `make setup-python` (it runs \
-             `python scripts/make-minilm-onnx.py --out {}`), or set SIFT_ENCODER_DIR",
-            dir.join(file).display(),
-            dir.display()
-        );
-    }
-    dir
-}
 
 fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("SIFT_PYTHON") {
@@ -82,22 +58,9 @@ fn manifest(dir: &Path, n: usize) -> PathBuf {
 fn project_with_encoder(dir: &Path, n: usize) -> (PathBuf, PathBuf) {
     let proj = init_project(dir, "qa.toml");
     let texts = manifest(dir, n);
-    sift()
-        .arg("import")
-        .arg(&texts)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
-        .success();
+    import_manifest(&proj, &texts);
     let enc = encoder_dir();
-    sift()
-        .args(["model", "add"])
-        .arg(enc.join("model.onnx"))
-        .arg("--config")
-        .arg(enc.join("model.toml"))
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    model_add(&proj, enc.join("model.onnx"), enc.join("model.toml"))
         .success()
         .stdout(
             predicate::str::contains(
@@ -108,19 +71,6 @@ fn project_with_encoder(dir: &Path, n: usize) -> (PathBuf, PathBuf) {
             )),
         );
     (proj, texts)
-}
-
-fn json_of(cmd: &mut Command) -> Value {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?} failed ({}): {}{}",
-        cmd,
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn embed_json(proj: &Path, extra: &[&str]) -> Value {
@@ -321,14 +271,7 @@ fn ctrl_c_keeps_what_was_embedded_and_a_rerun_adds_nothing_twice() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    ctrl_c(&child);
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
@@ -379,15 +322,8 @@ fn models_that_are_not_encoders_are_refused_with_the_reason() {
     let config = dir.path().join("tokens.toml");
     std::fs::write(&config, WRONG_SHAPE).unwrap();
     std::fs::copy(fixtures.join("tokenizer.json"), dir.path().join("tokenizer.json")).unwrap();
-    sift()
-        .args(["model", "add"])
-        .arg(fixtures.join("tiny_text.onnx"))
-        .arg("--config")
-        .arg(&config)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
-        .code(1)
+    model_add(&proj, fixtures.join("tiny_text.onnx"), &config)
+                .code(1)
         .stderr(
             predicate::str::contains("the config does not match the model")
                 .and(predicate::str::contains(
@@ -404,14 +340,7 @@ fn models_that_are_not_encoders_are_refused_with_the_reason() {
         "name = \"pooled\"\n[input]\nadapter = \"text\"\ntokenizer = \"tokenizer.json\"\nmax_length = 16\n[output]\nname = \"pooled\"\n",
     )
     .unwrap();
-    sift()
-        .args(["model", "add"])
-        .arg(fixtures.join("tiny_text.onnx"))
-        .arg("--config")
-        .arg(&classifier)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    model_add(&proj, fixtures.join("tiny_text.onnx"), &classifier)
         .success()
         .stdout(predicate::str::contains("Next: sift score"));
     sift()

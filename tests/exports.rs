@@ -45,11 +45,11 @@ fn export(proj: &Path, format: &str, out: &Path, extra: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
-/// Loads a JSON Lines file with `datasets.load_dataset("json", ...)` and returns its row count.
-fn load_with_hf_datasets(path: &Path) -> usize {
+/// Runs `script` (Python with `datasets`, given the file and a cache folder as `sys.argv[1]`
+/// and `[2]`) offline on `path` and returns its standard output.
+fn with_hf_datasets(path: &Path, script: &str) -> String {
     let python = std::env::var("SIFT_PYTHON").unwrap_or_else(|_| "python3".into());
     let cache = tempfile::tempdir().unwrap();
-    let script = "import sys, datasets\nds = datasets.load_dataset('json', data_files=sys.argv[1], split='train', cache_dir=sys.argv[2])\nprint(len(ds))\nprint(','.join(sorted(ds.column_names)))";
     let out = std::process::Command::new(&python)
         .args(["-c", script])
         .arg(path)
@@ -67,8 +67,13 @@ fn load_with_hf_datasets(path: &Path) -> usize {
         path.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Loads a JSON Lines file with `datasets.load_dataset("json", ...)` and returns its row count.
+fn load_with_hf_datasets(path: &Path) -> usize {
+    let script = "import sys, datasets\nds = datasets.load_dataset('json', data_files=sys.argv[1], split='train', cache_dir=sys.argv[2])\nprint(len(ds))\nprint(','.join(sorted(ds.column_names)))";
+    with_hf_datasets(path, script)
         .lines()
         .next()
         .unwrap()
@@ -467,27 +472,8 @@ fn review_loop_from_the_cli() {
 /// Loads a JSON Lines file with the `datasets` JSON loader: its sorted column names and each
 /// row's `label`, as `{"columns": [...], "label": [...]}`.
 fn hf_labels(path: &Path) -> Value {
-    let python = std::env::var("SIFT_PYTHON").unwrap_or_else(|_| "python3".into());
-    let cache = tempfile::tempdir().unwrap();
     let script = "import sys, json, datasets\nds = datasets.load_dataset('json', data_files=sys.argv[1], split='train', cache_dir=sys.argv[2])\nprint(json.dumps({'columns': sorted(ds.column_names), 'label': list(ds['label'])}))";
-    let out = std::process::Command::new(&python)
-        .args(["-c", script])
-        .arg(path)
-        .arg(cache.path())
-        .env("HF_DATASETS_OFFLINE", "1")
-        .env("HF_HUB_OFFLINE", "1")
-        .env("HF_HOME", cache.path())
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {python} (set SIFT_PYTHON to the venv made by `make setup`): {e}")
-        });
-    assert!(
-        out.status.success(),
-        "datasets could not load {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = with_hf_datasets(path, script);
     serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
 }
 
@@ -507,18 +493,8 @@ fn classification_from_the_command_line() {
         .map(|m| format!("{}\n", json!({"source": m})))
         .collect();
     std::fs::write(&manifest, text).unwrap();
-    sift()
-        .arg("import")
-        .arg(&manifest)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
-        .success();
-    sift()
-        .args(["annotator", "add", "ann", "-p"])
-        .arg(&proj)
-        .assert()
-        .success();
+    import_manifest(&proj, &manifest);
+    add_annotator(&proj, "ann");
     let annotate = |item: &str, payload: Value, submit: bool| {
         let mut cmd = sift();
         cmd.args(["annotate", item, "--as", "ann", "--payload"])

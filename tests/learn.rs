@@ -293,14 +293,7 @@ fn learn_every_retrains_in_the_background_while_labels_come_in() {
         + second["detail"]["heads"][0]["validation_items"].as_u64().unwrap();
     assert_eq!(used, 50);
     // Ctrl-C stops it after the round in progress.
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    ctrl_c(&child);
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
     let versions: Vec<i64> = query_column(

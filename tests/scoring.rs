@@ -46,44 +46,14 @@ fn digits_project(dir: &Path) -> PathBuf {
     lines.push('\n');
     let manifest = dir.join("digits.jsonl");
     std::fs::write(&manifest, lines).unwrap();
-    sift()
-        .arg("import")
-        .arg(&manifest)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
-        .success();
-    sift()
-        .args(["annotator", "add", "ann", "-p"])
-        .arg(&proj)
-        .assert()
-        .success();
+    import_manifest(&proj, &manifest);
+    add_annotator(&proj, "ann");
     let config = dir.join("digits.toml");
     std::fs::write(&config, DIGITS_CONFIG).unwrap();
-    sift()
-        .args(["model", "add"])
-        .arg(onnx_fixture("digits.onnx"))
-        .arg("--config")
-        .arg(&config)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    model_add(&proj, onnx_fixture("digits.onnx"), &config)
         .success()
         .stdout(predicate::str::contains("Added digits@1 (features adapter"));
     proj
-}
-
-fn json_of(cmd: &mut Command) -> Value {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?} failed ({}): {}{}",
-        cmd,
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn score_json(proj: &Path, extra: &[&str]) -> Value {
@@ -223,25 +193,11 @@ fn new_model_versions_keep_earlier_runs_and_status_says_who_scored_what() {
 
     // The same file with another config is version 2; the identical pair is refused.
     let config = dir.path().join("digits.toml");
-    sift()
-        .args(["model", "add"])
-        .arg(onnx_fixture("digits.onnx"))
-        .arg("--config")
-        .arg(&config)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    model_add(&proj, onnx_fixture("digits.onnx"), &config)
         .code(1)
         .stderr(predicate::str::contains("already registered as digits@1"));
     std::fs::write(&config, format!("batch_size = 8\n{DIGITS_CONFIG}")).unwrap();
-    sift()
-        .args(["model", "add"])
-        .arg(onnx_fixture("digits.onnx"))
-        .arg("--config")
-        .arg(&config)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    model_add(&proj, onnx_fixture("digits.onnx"), &config)
         .success()
         .stdout(predicate::str::contains("Added digits@2"));
 

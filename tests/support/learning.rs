@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::{Command, repo_root, sift};
+use super::{add_annotator, import_manifest, json_of, model_add, repo_root, sift};
 
 /// scikit-learn's digits (crates/sift-learn/tests/fixtures/digits.txt): the first `n` as
 /// manifest objects `{"source", "features": [64 numbers 0-16], "truth": "<digit>"}`.
@@ -46,18 +46,8 @@ pub fn project_with(dir: &Path, template: &Path, rows: &[Value]) -> PathBuf {
         .success();
     let manifest = dir.join("items.jsonl");
     write_manifest(&manifest, rows);
-    sift()
-        .arg("import")
-        .arg(&manifest)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
-        .success();
-    sift()
-        .args(["annotator", "add", "ann", "-p"])
-        .arg(&proj)
-        .assert()
-        .success();
+    import_manifest(&proj, &manifest);
+    add_annotator(&proj, "ann");
     proj
 }
 
@@ -88,33 +78,8 @@ pub fn submit_label(proj: &Path, item: i64, class: &str) {
         .success();
 }
 
-/// Runs a command that must succeed and parses its standard output as JSON.
-pub fn json_of(cmd: &mut Command) -> Value {
-    let out = cmd.output().expect("run sift");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}): {}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
-
-/// Runs a command that must fail with exit code 1 and returns its standard error.
-pub fn user_error(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("run sift");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{cmd:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn home_cache() -> PathBuf {
+/// `$XDG_CACHE_HOME`, else `~/.cache`.
+pub fn home_cache() -> PathBuf {
     std::env::var_os("XDG_CACHE_HOME").map_or_else(
         || PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache"),
         PathBuf::from,
@@ -162,15 +127,7 @@ pub fn tickets(n: usize) -> Vec<Value> {
 pub fn tickets_project(dir: &Path, n: usize) -> PathBuf {
     let proj = project_with(dir, &repo_root().join("demo/classification.toml"), &tickets(n));
     let enc = encoder_dir();
-    sift()
-        .args(["model", "add"])
-        .arg(enc.join("model.onnx"))
-        .arg("--config")
-        .arg(enc.join("model.toml"))
-        .arg("-p")
-        .arg(&proj)
-        .assert()
-        .success();
+    model_add(&proj, enc.join("model.onnx"), enc.join("model.toml")).success();
     let report = json_of(
         sift()
             .args(["embed", "--json", "--device", "cpu", "-p"])

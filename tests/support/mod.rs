@@ -138,3 +138,77 @@ pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).expect("valid JSON line"))
         .collect()
 }
+
+/// Imports `manifest` into the project at `proj`; the import must succeed.
+pub fn import_manifest(proj: &Path, manifest: &Path) {
+    sift()
+        .arg("import")
+        .arg(manifest)
+        .arg("-p")
+        .arg(proj)
+        .assert()
+        .success();
+}
+
+/// Runs `sift model add MODEL --config CONFIG -p PROJ`, for the caller to check.
+pub fn model_add(
+    proj: &Path,
+    model: impl AsRef<std::ffi::OsStr>,
+    config: impl AsRef<std::ffi::OsStr>,
+) -> assert_cmd::assert::Assert {
+    sift()
+        .args(["model", "add"])
+        .arg(model)
+        .arg("--config")
+        .arg(config)
+        .arg("-p")
+        .arg(proj)
+        .assert()
+}
+
+/// Sends SIGINT (what Ctrl-C sends) to a running `sift`.
+pub fn ctrl_c(child: &std::process::Child) {
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+/// Adds annotator `name` to the project at `proj`.
+pub fn add_annotator(proj: &Path, name: &str) {
+    sift()
+        .args(["annotator", "add", name, "-p"])
+        .arg(proj)
+        .assert()
+        .success();
+}
+
+/// Runs a command that must succeed and parses its standard output as JSON.
+pub fn json_of(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().expect("run sift");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}): {}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+/// Runs a command that must fail with exit code 1 and returns its standard error.
+pub fn user_error(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run sift");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

@@ -9,52 +9,22 @@
 //! run keeps its work and a rerun skips what is stored. The run (device, runtime, counts,
 //! outcome) is recorded with the model version's other runs.
 
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 pub use sift_store::EmbeddingCounts;
 
-use crate::scoring::{ModelInfo, RunInfo, ScoreFailure, ScoreInput, ScorerError};
-use crate::{Error, Progress, Project, Result};
+use crate::scoring::{BatchModel, ModelInfo, Pass, ScoreFailure, ScoreInput, run_pass};
+use crate::{Progress, Project, Result};
 
 /// One item's vector, or why it has none (a missing field, an unreadable image).
 pub type VectorResult = std::result::Result<Vec<f32>, String>;
 
-/// Turns items into vectors. Implementations live outside the core (`sift-onnx`).
-pub trait Encoder {
-    /// The device and runtime that run the encoder.
-    fn describe(&self) -> RunInfo;
+/// Turns items into vectors (a [`BatchModel`] of [`VectorResult`]s). Implementations live
+/// outside the core (`sift-onnx`).
+pub trait Encoder: BatchModel<Output = VectorResult> {}
 
-    /// Encodes a batch: one result per input, in order.
-    ///
-    /// # Errors
-    ///
-    /// A [`ScorerError`] when the batch as a whole cannot be run.
-    fn encode_batch(&mut self, items: &[ScoreInput]) -> std::result::Result<Vec<VectorResult>, ScorerError>;
-
-    /// Encodes a stream of batches: takes batches from `next` until it returns `None` and hands
-    /// each batch with its results to `done`, in order, stopping early when `done` returns
-    /// `false`. The default runs [`Encoder::encode_batch`] on each batch in turn;
-    /// implementations override it to prepare later batches while the model runs.
-    ///
-    /// # Errors
-    ///
-    /// The first [`ScorerError`].
-    fn encode_stream(
-        &mut self,
-        next: &mut dyn FnMut() -> Option<Vec<ScoreInput>>,
-        done: &mut dyn FnMut(Vec<ScoreInput>, Vec<VectorResult>) -> bool,
-    ) -> std::result::Result<(), ScorerError> {
-        while let Some(batch) = next() {
-            let results = self.encode_batch(&batch)?;
-            if !done(batch, results) {
-                break;
-            }
-        }
-        Ok(())
-    }
-}
+impl<M: BatchModel<Output = VectorResult> + ?Sized> Encoder for M {}
 
 /// Options of [`Project::embed`].
 #[derive(Debug, Clone)]
@@ -105,9 +75,6 @@ pub struct EmbedReport {
     pub failures: Vec<ScoreFailure>,
 }
 
-/// How many failures a report lists.
-const MAX_REPORTED_FAILURES: usize = 100;
-
 /// Checks one vector: non-empty, finite, and as long as the version's other vectors (`dim`,
 /// set by the first vector when there is none yet).
 fn check_vector(vector: &[f32], dim: &mut Option<usize>) -> std::result::Result<(), String> {
@@ -145,133 +112,74 @@ impl Project {
         cancel: &AtomicBool,
     ) -> Result<EmbedReport> {
         let started = Instant::now();
-        let batch_size = opts.batch_size.clamp(1, 1 << 16);
-        let info = encoder.describe();
         let model_id = model.row.id;
         let pending = self.store.count_items_to_embed(model_id)?;
         let items = self.store.status()?.items;
         let total = opts.limit.map_or(pending, |l| l.min(pending));
         let mut dim = self.store.embedding_dim(model_id)?;
-        let run_id = self
-            .store
-            .start_scoring_run(model_id, &info.device, &info.runtime_version)?;
-        progress.start("embedding", Some(total));
-
-        let mut after_id = 0_i64;
-        let mut handed_out = 0_u64;
-        let (mut embedded, mut failed) = (0_u64, 0_u64);
-        let mut failures = Vec::new();
-        let error: RefCell<Option<Error>> = RefCell::new(None);
-        let outcome = {
-            // The source reads the store and the sink writes it; they run on this thread one
-            // at a time, so they share it through a RefCell.
-            let store = RefCell::new(&mut self.store);
-            let mut next = || -> Option<Vec<ScoreInput>> {
-                if cancel.load(Ordering::Relaxed) || error.borrow().is_some() {
-                    return None;
-                }
-                let left = total.saturating_sub(handed_out);
-                if left == 0 {
-                    return None;
-                }
-                let take = (batch_size as u64).min(left) as u32;
-                let rows = match store.borrow().items_to_embed(model_id, after_id, take) {
-                    Ok(rows) => rows,
-                    Err(e) => {
-                        *error.borrow_mut() = Some(e.into());
-                        return None;
-                    }
-                };
-                after_id = rows.last()?.id;
-                handed_out += rows.len() as u64;
-                Some(
-                    rows.into_iter()
-                        .map(|r| ScoreInput {
-                            item_id: r.id,
-                            content: r.content,
-                            media_ref: r.media_ref,
-                        })
-                        .collect(),
-                )
-            };
-            let mut done = |batch: Vec<ScoreInput>, results: Vec<VectorResult>| -> bool {
+        let pass = Pass {
+            model,
+            what: "embedding",
+            total,
+            batch_size: opts.batch_size,
+            progress,
+            cancel,
+        };
+        let run = run_pass(
+            &mut self.store,
+            encoder,
+            &pass,
+            |store, after_id, take| store.items_to_embed(model_id, after_id, take),
+            |r| ScoreInput {
+                item_id: r.id,
+                content: r.content,
+                media_ref: r.media_ref,
+            },
+            |batch, results| {
                 let mut results = results.into_iter();
                 let mut vectors = Vec::with_capacity(batch.len());
-                let mut batch_failed = 0_u64;
-                for input in &batch {
+                let mut failures = Vec::new();
+                for input in batch {
                     let outcome = results
                         .next()
                         .unwrap_or_else(|| Err("the encoder returned no result for this item".to_owned()))
                         .and_then(|v| check_vector(&v, &mut dim).map(|()| v));
                     match outcome {
                         Ok(v) => vectors.push((input.item_id, v)),
-                        Err(reason) => {
-                            batch_failed += 1;
-                            progress.note(&format!("item {}: {reason}", input.item_id));
-                            if failures.len() < MAX_REPORTED_FAILURES {
-                                failures.push(ScoreFailure {
-                                    item_id: input.item_id,
-                                    reason,
-                                });
-                            }
-                        }
+                        Err(reason) => failures.push(ScoreFailure {
+                            item_id: input.item_id,
+                            reason,
+                        }),
                     }
                 }
-                if let Err(e) = store
-                    .borrow_mut()
-                    .save_embeddings(run_id, model_id, &vectors, batch_failed)
-                {
-                    *error.borrow_mut() = Some(e.into());
-                    return false;
-                }
-                embedded += vectors.len() as u64;
-                failed += batch_failed;
-                progress.set_position(embedded + failed);
-                !cancel.load(Ordering::Relaxed)
-            };
-            encoder.encode_stream(&mut next, &mut done)
-        };
-        progress.finish();
-        let cancelled = cancel.load(Ordering::Relaxed) && embedded + failed < total;
-        let error = error.into_inner();
-        let status = match (&outcome, &error) {
-            (Ok(()), None) if cancelled => "cancelled",
-            (Ok(()), None) => "finished",
-            _ => "failed",
-        };
-        self.store.finish_scoring_run(run_id, status)?;
-        if let Some(e) = error {
-            return Err(e);
-        }
-        outcome.map_err(|e| Error::BadRequest(format!("embedding with {} failed: {e}", model.label())))?;
+                (vectors, failures)
+            },
+            |store, run_id, vectors, failed| store.save_embeddings(run_id, model_id, vectors, failed),
+        )?;
         self.store.append_event(
             None,
             "embedding_run",
             &serde_json::json!({
-                "run_id": run_id, "model": model.row.name, "version": model.row.version,
-                "device": info.device, "runtime_version": info.runtime_version, "dim": dim,
-                "embedded": embedded, "failed": failed, "status": status
+                "run_id": run.run_id, "model": model.row.name, "version": model.row.version,
+                "device": run.info.device, "runtime_version": run.info.runtime_version, "dim": dim,
+                "embedded": run.done, "failed": run.failed, "status": run.status
             }),
         )?;
-        let seconds = started.elapsed().as_secs_f64();
+        let (seconds, items_per_second) = run.rate(started);
         Ok(EmbedReport {
-            run_id,
+            run_id: run.run_id,
             model: model.row.name.clone(),
             version: model.row.version,
-            device: info.device,
-            runtime_version: info.runtime_version,
+            device: run.info.device,
+            runtime_version: run.info.runtime_version,
             dim,
-            items_embedded: embedded,
-            items_failed: failed,
+            items_embedded: run.done,
+            items_failed: run.failed,
             already_embedded: items.saturating_sub(pending),
-            cancelled,
+            cancelled: run.cancelled,
             seconds,
-            items_per_second: if seconds > 0.0 {
-                (embedded + failed) as f64 / seconds
-            } else {
-                0.0
-            },
-            failures,
+            items_per_second,
+            failures: run.failures,
         })
     }
 

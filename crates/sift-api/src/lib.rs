@@ -41,9 +41,9 @@ pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use learn::{FeatureSource, LearnOptions, LearnReport, RankingSuggestion, Suggestion};
 pub use progress::{NoProgress, Progress};
 pub use scoring::{
-    BatchEntry, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel, PlainBatchReport,
-    QueueOptions, RunInfo, ScoreFailure, ScoreInput, ScoreOptions, ScoreReport, Scorer, ScorerError,
-    parse_model_spec, score_output,
+    BatchEntry, BatchModel, BatchReport, ItemOutput, ItemResult, ModelInfo, ModelOutput, NewModel,
+    PlainBatchReport, QueueOptions, RunInfo, ScoreFailure, ScoreInput, ScoreOptions, ScoreReport, Scorer,
+    ScorerError, parse_model_spec, score_output,
 };
 pub use sessions::{SESSION_ID_BYTES, SessionLimits};
 pub use sift_al::{RowScores, Strategy};

@@ -1,16 +1,14 @@
 //! `sift embed`: every item's vector from a registered encoder, computed once per encoder
 //! version and stored in the project (ONNX Runtime; resumable, cancellable).
 
-use std::path::PathBuf;
-
 use clap::Args;
 use sift_api::{EmbedOptions, ModelInfo, Project};
-use sift_onnx::{Device, ModelConfig, ScorerOptions};
+use sift_onnx::ModelConfig;
 
 use crate::ProjectArg;
 use crate::output::Out;
 use crate::progress::Bar;
-use crate::scoring::api_error;
+use crate::scoring::{RunArgs, api_error, cancel_after_batch, failure_lines};
 
 #[derive(Debug, Args)]
 #[command(
@@ -22,21 +20,11 @@ pub struct EmbedArgs {
     /// NAME or NAME@VERSION of an encoder (default: the newest encoder added).
     #[arg(long, short = 'm')]
     model: Option<String>,
-    /// auto (CUDA if available, else CPU), cpu, cuda or cuda:N.
-    #[arg(long, default_value = "auto")]
-    device: String,
-    /// Items per model call (default: the config's batch_size, else 32).
-    #[arg(long)]
-    batch_size: Option<usize>,
     /// Embed at most this many items.
     #[arg(long)]
     limit: Option<u64>,
-    /// ONNX Runtime threads per operator on the CPU (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Threads reading and tokenizing items (default: all cores).
-    #[arg(long)]
-    workers: Option<usize>,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// The encoder to run: `spec`, or the newest model version whose config declares an encoder.
@@ -70,35 +58,20 @@ pub fn embed(args: EmbedArgs, out: &Out) -> anyhow::Result<()> {
     let EmbedArgs {
         project,
         model,
-        device,
-        batch_size,
         limit,
-        threads,
-        workers,
+        run,
     } = args;
-    let device: Device = device.parse().map_err(api_error)?;
+    let options = run.options()?;
     let mut project = crate::open(&project)?;
     let (model, config) = encoder_model(&project, model.as_deref())?;
-    let model_path: PathBuf = model.path.clone();
-    let mut encoder = sift_onnx::open_registered_encoder(
-        &model_path,
-        &model.row.config,
-        &model.dir,
-        &ScorerOptions {
-            device,
-            intra_threads: threads,
-            workers,
-        },
-    )
-    .map_err(api_error)?;
+    let mut encoder =
+        sift_onnx::open_registered_encoder(&model.path, &model.row.config, &model.dir, &options)
+            .map_err(api_error)?;
     for note in encoder.notes() {
         eprintln!("{note}");
     }
-    let batch_size = encoder.batch_size(batch_size.or(config.batch_size).unwrap_or(32));
-    // First Ctrl-C: finish what is in flight, save, stop; a second: stop at once.
-    let cancel = crate::interrupt::cancel_on_ctrl_c(
-        "cancelling after the current batch (Ctrl-C again to stop at once)…",
-    );
+    let batch_size = encoder.batch_size(run.batch_size(&config));
+    let cancel = cancel_after_batch();
     let report = project.embed(
         &model,
         &mut encoder,
@@ -137,9 +110,7 @@ pub fn embed(args: EmbedArgs, out: &Out) -> anyhow::Result<()> {
                 "{} items could not be embedded (a rerun tries them again):\n",
                 report.items_failed
             ));
-            for f in report.failures.iter().take(20) {
-                t.push_str(&format!("  item {}: {}\n", f.item_id, f.reason));
-            }
+            t.push_str(&failure_lines(&report.failures));
         }
         if report.cancelled {
             t.push_str("Run `sift embed` again to resume.\n");

@@ -46,21 +46,60 @@ pub struct ScoreArgs {
     /// NAME or NAME@VERSION (default: the newest model added).
     #[arg(long, short = 'm')]
     model: Option<String>,
+    /// Score at most this many items.
+    #[arg(long)]
+    limit: Option<u64>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// How a model runs: the options `sift score` and `sift embed` share.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// auto (CUDA if available, else CPU), cpu, cuda or cuda:N.
     #[arg(long, default_value = "auto")]
     device: String,
     /// Items per model call (default: the config's batch_size, else 32).
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Score at most this many items.
-    #[arg(long)]
-    limit: Option<u64>,
     /// ONNX Runtime threads per operator on the CPU (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
     /// Threads decoding and preprocessing items (default: all cores).
     #[arg(long)]
     workers: Option<usize>,
+}
+
+impl RunArgs {
+    /// The ONNX Runtime options these flags ask for.
+    pub fn options(&self) -> anyhow::Result<ScorerOptions> {
+        let device: Device = self.device.parse().map_err(api_error)?;
+        Ok(ScorerOptions {
+            device,
+            intra_threads: self.threads,
+            workers: self.workers,
+        })
+    }
+
+    /// `--batch-size`, else the config's, else 32.
+    pub fn batch_size(&self, config: &ModelConfig) -> usize {
+        self.batch_size.or(config.batch_size).unwrap_or(32)
+    }
+}
+
+/// Stops a model run after the batch in flight on the first Ctrl-C (what was saved stays; a
+/// second Ctrl-C stops at once).
+pub fn cancel_after_batch() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    crate::interrupt::cancel_on_ctrl_c("cancelling after the current batch (Ctrl-C again to stop at once)…")
+}
+
+/// The first 20 failures of a run, one line each.
+pub fn failure_lines(failures: &[sift_api::ScoreFailure]) -> String {
+    failures
+        .iter()
+        .take(20)
+        .map(|f| format!("  item {}: {}\n", f.item_id, f.reason))
+        .collect()
 }
 
 #[derive(Debug, Args)]
@@ -205,36 +244,21 @@ pub fn score(args: ScoreArgs, out: &Out) -> anyhow::Result<()> {
     let ScoreArgs {
         project,
         model,
-        device,
-        batch_size,
         limit,
-        threads,
-        workers,
+        run,
     } = args;
-    let device: Device = device.parse().map_err(api_error)?;
+    let options = run.options()?;
     let mut project = crate::open(&project)?;
     let model = project.model(model.as_deref())?;
     let config = ModelConfig::parse(&model.row.config, &format!("stored config of {}", model.label()))
         .map_err(api_error)?;
-    let mut scorer = sift_onnx::open_registered(
-        &model.path,
-        &model.row.config,
-        &model.dir,
-        &ScorerOptions {
-            device,
-            intra_threads: threads,
-            workers,
-        },
-    )
-    .map_err(api_error)?;
+    let mut scorer = sift_onnx::open_registered(&model.path, &model.row.config, &model.dir, &options)
+        .map_err(api_error)?;
     for note in scorer.notes() {
         eprintln!("{note}");
     }
-    let batch_size = scorer.batch_size(batch_size.or(config.batch_size).unwrap_or(32));
-    // First Ctrl-C: finish what is in flight, save, stop; a second: stop at once.
-    let cancel = crate::interrupt::cancel_on_ctrl_c(
-        "cancelling after the current batch (Ctrl-C again to stop at once)…",
-    );
+    let batch_size = scorer.batch_size(run.batch_size(&config));
+    let cancel = cancel_after_batch();
     let report = project.score(
         &model,
         &mut scorer,
@@ -264,9 +288,7 @@ pub fn score(args: ScoreArgs, out: &Out) -> anyhow::Result<()> {
         t.push('\n');
         if report.items_failed > 0 {
             t.push_str(&format!("{} items could not be scored:\n", report.items_failed));
-            for f in report.failures.iter().take(20) {
-                t.push_str(&format!("  item {}: {}\n", f.item_id, f.reason));
-            }
+            t.push_str(&failure_lines(&report.failures));
         }
         if report.cancelled {
             t.push_str("Run `sift score` again to resume.\n");

@@ -90,7 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         done += results.len();
     }
     let seconds = start.elapsed().as_secs_f64();
-    let device = sift_api::Scorer::describe(&scorer).device;
+    let device = sift_api::BatchModel::describe(&scorer).device;
     println!(
         "model only: {done} images in {seconds:.2} s = {:.1} images/s ({device})",
         done as f64 / seconds

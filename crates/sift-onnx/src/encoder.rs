@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use ort::session::SessionOutputs;
-use sift_api::{Encoder, RunInfo, ScoreInput, Scorer, ScorerError, VectorResult};
+use sift_api::{BatchModel, RunInfo, ScoreInput, ScorerError, VectorResult};
 
 use crate::adapters::Prepared;
 use crate::config::ModelConfig;
@@ -109,18 +109,20 @@ fn read_vectors(
         .collect())
 }
 
-impl Encoder for OnnxEncoder {
+impl BatchModel for OnnxEncoder {
+    type Output = VectorResult;
+
     fn describe(&self) -> RunInfo {
         self.model.describe()
     }
 
-    fn encode_batch(&mut self, items: &[ScoreInput]) -> Result<Vec<VectorResult>, ScorerError> {
+    fn run_batch(&mut self, items: &[ScoreInput]) -> Result<Vec<VectorResult>, ScorerError> {
         let prepared = self.model.prepare(items);
         self.run_prepared(prepared)
     }
 
     /// Decoding and tokenizing run on worker threads while the calling thread runs the model.
-    fn encode_stream(
+    fn run_stream(
         &mut self,
         next: &mut dyn FnMut() -> Option<Vec<ScoreInput>>,
         done: &mut dyn FnMut(Vec<ScoreInput>, Vec<VectorResult>) -> bool,

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use ort::session::{Session, SessionInputValue, SessionOutputs};
 use ort::value::{Tensor, TensorElementType};
-use sift_api::{ItemOutput, ItemResult, ModelOutput, RowScores, RunInfo, ScoreInput, Scorer, ScorerError};
+use sift_api::{
+    BatchModel, ItemOutput, ItemResult, ModelOutput, RowScores, RunInfo, ScoreInput, ScorerError,
+};
 
 use crate::adapters::{self, FeedData, Prepared};
 use crate::config::{ModelConfig, OutputKind, Reduce};
@@ -502,19 +504,21 @@ fn mean_token_scores(
     })
 }
 
-impl Scorer for OnnxScorer {
+impl BatchModel for OnnxScorer {
+    type Output = ItemResult;
+
     fn describe(&self) -> RunInfo {
         self.info.clone()
     }
 
-    fn score_batch(&mut self, items: &[ScoreInput]) -> Result<Vec<ItemResult>, ScorerError> {
+    fn run_batch(&mut self, items: &[ScoreInput]) -> Result<Vec<ItemResult>, ScorerError> {
         let prepared = self.prepare(items);
         self.run_prepared(prepared)
     }
 
     /// Decoding and preprocessing run on worker threads (bounded queues, a few batches ahead)
     /// while the calling thread runs the model; results come back in input order.
-    fn score_stream(
+    fn run_stream(
         &mut self,
         next: &mut dyn FnMut() -> Option<Vec<ScoreInput>>,
         done: &mut dyn FnMut(Vec<ScoreInput>, Vec<ItemResult>) -> bool,

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use sift_api::{Encoder, ItemResult, ModelOutput, ScoreInput, Scorer, VectorResult};
+use sift_api::{BatchModel, ItemResult, ModelOutput, ScoreInput, VectorResult};
 use sift_onnx::{ModelConfig, OnnxEncoder, OnnxError, OnnxScorer};
 
 mod support;
@@ -62,12 +62,12 @@ fn each_item_gets_its_own_row_in_order_through_the_stream() {
     with_gaps[5] = None;
     with_gaps[17] = None;
     let all = items(&with_gaps);
-    let expected: Vec<ItemResult> = scorer.score_batch(&all).unwrap();
+    let expected: Vec<ItemResult> = scorer.run_batch(&all).unwrap();
 
     let mut batches = all.chunks(4).map(<[ScoreInput]>::to_vec);
     let mut got: Vec<(i64, VectorResult)> = Vec::new();
     encoder
-        .encode_stream(&mut || batches.next(), &mut |batch, results| {
+        .run_stream(&mut || batches.next(), &mut |batch, results| {
             assert_eq!(batch.len(), results.len());
             got.extend(batch.iter().map(|i| i.item_id).zip(results));
             true
@@ -92,7 +92,7 @@ fn each_item_gets_its_own_row_in_order_through_the_stream() {
     let mut batches = all.chunks(4).map(<[ScoreInput]>::to_vec);
     let mut seen = 0;
     encoder
-        .encode_stream(&mut || batches.next(), &mut |batch, _| {
+        .run_stream(&mut || batches.next(), &mut |batch, _| {
             seen += batch.len();
             false
         })
@@ -191,7 +191,7 @@ fn minilm_through_this_crate_reproduces_sentence_transformers() {
     let inputs = items(&sentences.iter().copied().map(Some).collect::<Vec<_>>());
     let mut got = Vec::new();
     for batch in inputs.chunks(8) {
-        got.extend(encoder.encode_batch(batch).unwrap());
+        got.extend(encoder.run_batch(batch).unwrap());
     }
     let (mut worst_cos, mut worst_diff) = (1.0_f64, 0.0_f64);
     for ((sentence, vector), want) in sentences

@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
-use sift_api::{ItemResult, ModelOutput, ScoreInput, Scorer};
+use sift_api::{BatchModel, ItemResult, ModelOutput, ScoreInput};
 use sift_onnx::{Device, ModelConfig, OnnxError, OnnxScorer, ScorerOptions};
 
 mod support;
@@ -92,11 +92,11 @@ fn digits_probabilities_equal_scikit_learn_predict_proba() {
     assert_eq!(items.len(), 120);
 
     // One batch at a time, and as a stream with preprocessing on worker threads: the same.
-    let batch = scorer.score_batch(&items).unwrap();
+    let batch = scorer.run_batch(&items).unwrap();
     let mut streamed: Vec<ItemResult> = Vec::new();
     let mut chunks = items.chunks(7).map(<[ScoreInput]>::to_vec);
     scorer
-        .score_stream(&mut || chunks.next(), &mut |_, results| {
+        .run_stream(&mut || chunks.next(), &mut |_, results| {
             streamed.extend(results);
             true
         })
@@ -128,7 +128,7 @@ fn wrong_input_shape_flags_the_item_and_the_rest_score() {
     let short = item(99, json!({"features": vec![0; 63]}), None);
     let text = item(98, json!({"features": "zero"}), None);
     let batch = vec![items[0].clone(), short, text, items[1].clone()];
-    let results = scorer.score_batch(&batch).unwrap();
+    let results = scorer.run_batch(&batch).unwrap();
     assert!(results[0].is_ok() && results[3].is_ok());
     assert_eq!(
         results[1].as_ref().unwrap_err(),
@@ -336,7 +336,7 @@ fn unreadable_or_corrupt_images_are_flagged_and_scoring_goes_on() {
     let mut results = Vec::new();
     let mut once = Some(items);
     scorer
-        .score_stream(&mut || once.take(), &mut |_, r| {
+        .run_stream(&mut || once.take(), &mut |_, r| {
             results.extend(r);
             true
         })
@@ -362,7 +362,7 @@ fn unreadable_or_corrupt_images_are_flagged_and_scoring_goes_on() {
     );
     assert_eq!(err(4), "the item has no media (`source-ref`) to score");
     let remote = scorer
-        .score_batch(&[item(7, json!({}), Some(Path::new("s3://bucket/a.jpg")))])
+        .run_batch(&[item(7, json!({}), Some(Path::new("s3://bucket/a.jpg")))])
         .unwrap();
     assert!(remote[0].as_ref().unwrap_err().contains("is remote"));
 }
@@ -383,7 +383,7 @@ fn text_classification_and_mean_token_entropy() {
         ),
     ];
     let mut pooled = open("tiny_text.onnx", &text("[output]\nname = \"pooled\"")).unwrap();
-    let r = pooled.score_batch(&items).unwrap();
+    let r = pooled.run_batch(&items).unwrap();
     let score = |r: &ItemResult| sift_api::score_output(r.as_ref().unwrap()).unwrap();
     assert!(score(&r[0]).margin < score(&r[1]).margin);
     assert_eq!(
@@ -401,7 +401,7 @@ fn text_classification_and_mean_token_entropy() {
         &text("[output]\nname = \"token_logits\"\nreduce = \"mean-token-entropy\""),
     )
     .unwrap();
-    let r = tokens.score_batch(&items).unwrap();
+    let r = tokens.run_batch(&items).unwrap();
     let good = score(&r[0]);
     let ok = score(&r[1]);
     // "[CLS] ok ok ok [SEP]": every token is uniform, entropy 1; "good good movie" is surer.
@@ -431,7 +431,7 @@ fn ranking_softmaxes_rewards_over_an_items_responses() {
         item(2, json!({"prompt": "the movie", "responses": ["ok", "ok"]}), None),
         item(3, json!({"prompt": "the movie", "responses": ["only one"]}), None),
     ];
-    let r = scorer.score_batch(&items).unwrap();
+    let r = scorer.run_batch(&items).unwrap();
     match &r[0].as_ref().unwrap().output {
         // Reward = column 0 of the pooled logits over [CLS] the movie [SEP] response [SEP].
         ModelOutput::Logits(l) => assert_eq!(l, &vec![4.0, 0.0, 1.0]),

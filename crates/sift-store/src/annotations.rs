@@ -3,7 +3,6 @@
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use sift_core::{Action, AnnotationState};
 
-use crate::faults::InFile;
 use crate::{Result, Store, StoreError, SuggestionUse};
 
 /// One annotator's work on one item.
@@ -208,93 +207,82 @@ impl Store {
         time_spent_ms: i64,
         suggestion: Option<&SuggestionUse>,
     ) -> Result<AnnotationRow> {
-        let saved = self.save_version(item_id, annotator_id, action, payload, time_spent_ms, suggestion);
-        saved.in_file(&self.path)
-    }
-
-    fn save_version(
-        &mut self,
-        item_id: i64,
-        annotator_id: i64,
-        action: Action,
-        payload: &str,
-        time_spent_ms: i64,
-        suggestion: Option<&SuggestionUse>,
-    ) -> Result<AnnotationRow> {
-        if !matches!(action, Action::SaveDraft | Action::Submit) {
-            return Err(StoreError::Conflict(format!("{action} is a review action")));
-        }
-        let now = sift_core::now_rfc3339();
-        let time_spent_ms = sift_core::check_time_spent_ms(time_spent_ms)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)",
-            [item_id],
-            |r| r.get(0),
-        )?;
-        if !exists {
-            return Err(StoreError::NotFound(format!("item {item_id}")));
-        }
-        let current = load(
-            &tx,
-            "a.item_id = ?1 AND a.annotator_id = ?2",
-            params![item_id, annotator_id],
-        )?;
-        let next = AnnotationState::apply(current.as_ref().map(|a| a.state), action)?;
-        let submitted = action == Action::Submit;
-        let annotation_id = match &current {
-            Some(a) => {
-                tx.execute(
-                    "UPDATE annotations SET state = ?2, latest_version = latest_version + 1,
-                        submitted_version = CASE WHEN ?3 THEN latest_version + 1 ELSE submitted_version END,
-                        time_spent_ms = ?4, updated_at = ?5
-                     WHERE id = ?1",
-                    params![
-                        a.id,
-                        next.as_str(),
-                        submitted,
-                        sift_core::add_time_spent_ms(a.time_spent_ms, time_spent_ms),
-                        now
-                    ],
-                )?;
-                a.id
+        self.write_in_file(|store| {
+            if !matches!(action, Action::SaveDraft | Action::Submit) {
+                return Err(StoreError::Conflict(format!("{action} is a review action")));
             }
-            None => {
-                tx.execute(
-                    "INSERT INTO annotations (item_id, annotator_id, state, latest_version, submitted_version,
-                                              time_spent_ms, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, 1, CASE WHEN ?4 THEN 1 END, ?5, ?6, ?6)",
-                    params![item_id, annotator_id, next.as_str(), submitted, time_spent_ms, now],
-                )?;
-                tx.last_insert_rowid()
+            let now = sift_core::now_rfc3339();
+            let time_spent_ms = sift_core::check_time_spent_ms(time_spent_ms)?;
+            let tx = store
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)",
+                [item_id],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Err(StoreError::NotFound(format!("item {item_id}")));
             }
-        };
-        let version = current.as_ref().map_or(1, |a| a.latest_version + 1);
-        tx.execute(
-            "INSERT INTO annotation_versions (annotation_id, version, kind, payload, time_spent_ms, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![annotation_id, version, if submitted { "submitted" } else { "draft" }, payload, time_spent_ms, now],
-        )?;
-        if let Some(s) = suggestion {
-            tx.execute(
-                "INSERT INTO version_suggestions (annotation_id, version, accepted, model_version_id)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![annotation_id, version, s.accepted, s.model_version_id],
+            let current = load(
+                &tx,
+                "a.item_id = ?1 AND a.annotator_id = ?2",
+                params![item_id, annotator_id],
             )?;
-        }
-        if submitted {
+            let next = AnnotationState::apply(current.as_ref().map(|a| a.state), action)?;
+            let submitted = action == Action::Submit;
+            let annotation_id = match &current {
+                Some(a) => {
+                    tx.execute(
+                        "UPDATE annotations SET state = ?2, latest_version = latest_version + 1,
+                            submitted_version = CASE WHEN ?3 THEN latest_version + 1 ELSE submitted_version END,
+                            time_spent_ms = ?4, updated_at = ?5
+                         WHERE id = ?1",
+                        params![
+                            a.id,
+                            next.as_str(),
+                            submitted,
+                            sift_core::add_time_spent_ms(a.time_spent_ms, time_spent_ms),
+                            now
+                        ],
+                    )?;
+                    a.id
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO annotations (item_id, annotator_id, state, latest_version, submitted_version,
+                                                  time_spent_ms, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, 1, CASE WHEN ?4 THEN 1 END, ?5, ?6, ?6)",
+                        params![item_id, annotator_id, next.as_str(), submitted, time_spent_ms, now],
+                    )?;
+                    tx.last_insert_rowid()
+                }
+            };
+            let version = current.as_ref().map_or(1, |a| a.latest_version + 1);
             tx.execute(
-                "INSERT INTO events (at, actor, kind, data)
-                 SELECT ?1, name, 'submitted', json_object('item', ?2, 'version', ?3) FROM annotators WHERE id = ?4",
-                params![now, item_id, version, annotator_id],
+                "INSERT INTO annotation_versions (annotation_id, version, kind, payload, time_spent_ms, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![annotation_id, version, if submitted { "submitted" } else { "draft" }, payload, time_spent_ms, now],
             )?;
-        }
-        let row = load(&tx, "a.id = ?1", [annotation_id])?
-            .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
-        tx.commit()?;
-        Ok(row)
+            if let Some(s) = suggestion {
+                tx.execute(
+                    "INSERT INTO version_suggestions (annotation_id, version, accepted, model_version_id)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![annotation_id, version, s.accepted, s.model_version_id],
+                )?;
+            }
+            if submitted {
+                tx.execute(
+                    "INSERT INTO events (at, actor, kind, data)
+                     SELECT ?1, name, 'submitted', json_object('item', ?2, 'version', ?3) FROM annotators WHERE id = ?4",
+                    params![now, item_id, version, annotator_id],
+                )?;
+            }
+            let row = load(&tx, "a.id = ?1", [annotation_id])?
+                .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
+            tx.commit()?;
+            Ok(row)
+        })
     }
 
     /// Approves or returns `version` of an annotation. Only the latest submitted version of
@@ -308,34 +296,22 @@ impl Store {
         comment: Option<&str>,
         anchor: Option<&str>,
     ) -> Result<AnnotationRow> {
-        let judged = self.judge(annotation_id, version, reviewer_id, decision, comment, anchor);
-        judged.in_file(&self.path)
-    }
-
-    fn judge(
-        &mut self,
-        annotation_id: i64,
-        version: i64,
-        reviewer_id: i64,
-        decision: Decision,
-        comment: Option<&str>,
-        anchor: Option<&str>,
-    ) -> Result<AnnotationRow> {
-        let now = sift_core::now_rfc3339();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let a = load(&tx, "a.id = ?1", [annotation_id])?
-            .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
-        let next = AnnotationState::apply(Some(a.state), decision.action())?;
-        if a.submitted_version != Some(version) {
-            return Err(StoreError::Conflict(format!(
-                "version {version} is not the latest submission of this annotation (the latest is {})",
-                a.submitted_version
-                    .map_or_else(|| "none".to_owned(), |v| v.to_string())
-            )));
-        }
-        tx.execute(
+        self.write_in_file(|store| {
+            let now = sift_core::now_rfc3339();
+            let tx = store
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let a = load(&tx, "a.id = ?1", [annotation_id])?
+                .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
+            let next = AnnotationState::apply(Some(a.state), decision.action())?;
+            if a.submitted_version != Some(version) {
+                return Err(StoreError::Conflict(format!(
+                    "version {version} is not the latest submission of this annotation (the latest is {})",
+                    a.submitted_version
+                        .map_or_else(|| "none".to_owned(), |v| v.to_string())
+                )));
+            }
+            tx.execute(
             "INSERT INTO reviews (annotation_id, version, reviewer_id, decision, comment, anchor, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -348,19 +324,20 @@ impl Store {
                 now
             ],
         )?;
-        tx.execute(
-            "UPDATE annotations SET state = ?2, updated_at = ?3 WHERE id = ?1",
-            params![annotation_id, next.as_str(), now],
-        )?;
-        tx.execute(
-            "INSERT INTO events (at, actor, kind, data)
+            tx.execute(
+                "UPDATE annotations SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                params![annotation_id, next.as_str(), now],
+            )?;
+            tx.execute(
+                "INSERT INTO events (at, actor, kind, data)
              SELECT ?1, name, ?2, json_object('annotation', ?3, 'version', ?4) FROM annotators WHERE id = ?5",
-            params![now, decision.as_str(), annotation_id, version, reviewer_id],
-        )?;
-        let row = load(&tx, "a.id = ?1", [annotation_id])?
-            .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
-        tx.commit()?;
-        Ok(row)
+                params![now, decision.as_str(), annotation_id, version, reviewer_id],
+            )?;
+            let row = load(&tx, "a.id = ?1", [annotation_id])?
+                .ok_or_else(|| StoreError::NotFound(format!("annotation {annotation_id}")))?;
+            tx.commit()?;
+            Ok(row)
+        })
     }
 
     /// An annotator's own work, most recently changed first (to reopen finished items).

@@ -10,7 +10,6 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::faults::InFile;
 use crate::{ItemRow, Result, Store, StoreError};
 
 /// How many vectors a model version has stored.
@@ -53,11 +52,15 @@ pub fn blob_to_vector(blob: &[u8], dim: usize, out: &mut Vec<f32>) -> Result<()>
         )));
     }
     out.clear();
-    out.extend(
-        blob.chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-    );
+    out.extend(le_f32s(blob));
     Ok(())
+}
+
+/// The little-endian `f32` values of a stored vector (a trailing part shorter than 4 bytes is
+/// passed over).
+pub(crate) fn le_f32s(blob: &[u8]) -> impl Iterator<Item = f32> + '_ {
+    blob.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
 }
 
 impl Store {
@@ -71,14 +74,7 @@ impl Store {
                                WHERE e.item_id = i.id AND e.model_version_id = ?1)
              ORDER BY i.id LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![model_version_id, after_id, limit], |r| {
-            Ok(ItemRow {
-                id: r.get(0)?,
-                content: r.get(1)?,
-                media_ref: r.get(2)?,
-                source_line: r.get(3)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![model_version_id, after_id, limit], ItemRow::from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -116,44 +112,35 @@ impl Store {
         vectors: &[(i64, Vec<f32>)],
         failed: u64,
     ) -> Result<()> {
-        let saved = self.insert_embeddings(run_id, model_version_id, vectors, failed);
-        saved.in_file(&self.path)
-    }
-
-    fn insert_embeddings(
-        &mut self,
-        run_id: i64,
-        model_version_id: i64,
-        vectors: &[(i64, Vec<f32>)],
-        failed: u64,
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO item_embeddings (item_id, model_version_id, dim, vector)
+        self.write_in_file(|store| {
+            let tx = store.conn.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO item_embeddings (item_id, model_version_id, dim, vector)
                  VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (item_id, vector) in vectors {
-                stmt.execute(params![
-                    item_id,
-                    model_version_id,
-                    vector.len() as i64,
-                    vector_to_blob(vector)
-                ])?;
+                )?;
+                for (item_id, vector) in vectors {
+                    stmt.execute(params![
+                        item_id,
+                        model_version_id,
+                        vector.len() as i64,
+                        vector_to_blob(vector)
+                    ])?;
+                }
             }
-        }
-        let changed = tx.execute(
-            "UPDATE scoring_runs SET items_scored = items_scored + ?2, items_failed = items_failed + ?3
+            let changed = tx.execute(
+                "UPDATE scoring_runs SET items_scored = items_scored + ?2, items_failed = items_failed + ?3
              WHERE id = ?1 AND model_version_id = ?4",
-            params![run_id, vectors.len() as i64, failed as i64, model_version_id],
-        )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!(
-                "run {run_id} of model version {model_version_id}"
-            )));
-        }
-        tx.commit()?;
-        Ok(())
+                params![run_id, vectors.len() as i64, failed as i64, model_version_id],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "run {run_id} of model version {model_version_id}"
+                )));
+            }
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Calls `f(item_id, vector)` for every vector `model_version_id` has stored, in item
@@ -210,21 +197,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{NewModelVersion, NewProject};
+    use crate::NewModelVersion;
 
     fn store_with_items(dir: &std::path::Path, n: i64) -> Store {
-        let s = Store::create(
-            &dir.join("p.sift"),
-            &NewProject {
-                name: "p",
-                template_name: "t",
-                template_kind: "qa",
-                template_text: "",
-                label_attribute: "label",
-                job_name: "job",
-            },
-        )
-        .unwrap();
+        let s = crate::tests::new_store(dir);
         s.conn
             .execute(
                 "INSERT INTO imports (id, file, format, started_at) VALUES (1, 'm', 'gt', 'now')",

@@ -68,6 +68,15 @@ pub(crate) trait InFile {
     fn in_file(self, path: &Path) -> Self;
 }
 
+impl crate::Store {
+    /// Runs `write` on this store and names the project file in a storage fault it meets:
+    /// what the public writes go through.
+    pub(crate) fn write_in_file<T>(&mut self, write: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let done = write(self);
+        done.in_file(&self.path)
+    }
+}
+
 impl<T> InFile for Result<T> {
     fn in_file(self, path: &Path) -> Self {
         self.map_err(|e| match e {

@@ -332,22 +332,7 @@ pub(crate) fn add_media_root_in(conn: &rusqlite::Connection, path: &str) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::NewProject;
-
-    fn store(dir: &Path) -> Store {
-        Store::create(
-            &dir.join("p.sift"),
-            &NewProject {
-                name: "demo",
-                template_name: "qa",
-                template_kind: "qa",
-                template_text: "",
-                label_attribute: "qa",
-                job_name: "job",
-            },
-        )
-        .unwrap()
-    }
+    use crate::tests::new_store as store;
 
     const IMPORT: NewImport<'static> = NewImport {
         file: "m.jsonl",

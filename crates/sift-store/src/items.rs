@@ -18,6 +18,18 @@ pub struct ItemRow {
     pub source_line: i64,
 }
 
+impl ItemRow {
+    /// Reads a row whose first columns are `id, content, media_ref, source_line` of `items`.
+    pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            content: r.get(1)?,
+            media_ref: r.get(2)?,
+            source_line: r.get(3)?,
+        })
+    }
+}
+
 impl Store {
     /// The item with this id; `None` when there is none.
     pub fn item(&self, id: i64) -> Result<Option<ItemRow>> {
@@ -26,14 +38,7 @@ impl Store {
             .query_row(
                 "SELECT id, content, media_ref, source_line FROM items WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok(ItemRow {
-                        id: r.get(0)?,
-                        content: r.get(1)?,
-                        media_ref: r.get(2)?,
-                        source_line: r.get(3)?,
-                    })
-                },
+                ItemRow::from_row,
             )
             .optional()?)
     }

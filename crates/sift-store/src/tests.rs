@@ -1,7 +1,8 @@
 use super::*;
 use sift_core::Action;
 
-fn new_store(dir: &Path) -> Store {
+/// A new project file `p.sift` in `dir` (a Q&A template), for the crate's tests.
+pub(crate) fn new_store(dir: &Path) -> Store {
     Store::create(
         &dir.join("p.sift"),
         &NewProject {
@@ -17,6 +18,24 @@ fn new_store(dir: &Path) -> Store {
 }
 
 fn import_lines(store: &mut Store, lines: &[(&str, u8)]) -> ImportStats {
+    let items: Vec<(String, [u8; 16])> = lines.iter().map(|(c, h)| ((*c).to_owned(), [*h; 16])).collect();
+    import_items(store, &items)
+}
+
+/// Three items, `{"source":"a"}` to `"c"`, ids 1 to 3.
+fn import_abc(store: &mut Store) -> ImportStats {
+    import_lines(
+        store,
+        &[
+            (r#"{"source":"a"}"#, 1),
+            (r#"{"source":"b"}"#, 2),
+            (r#"{"source":"c"}"#, 3),
+        ],
+    )
+}
+
+/// Imports `(content, hash)` items in one import, lines 1.. in order, for the crate's tests.
+pub(crate) fn import_items(store: &mut Store, items: &[(String, [u8; 16])]) -> ImportStats {
     let mut tx = store
         .begin_import(&NewImport {
             file: "m.jsonl",
@@ -25,9 +44,9 @@ fn import_lines(store: &mut Store, lines: &[(&str, u8)]) -> ImportStats {
         })
         .unwrap();
     let mut stats = ImportStats::default();
-    for (i, (content, h)) in lines.iter().enumerate() {
+    for (i, (content, h)) in items.iter().enumerate() {
         stats.lines += 1;
-        match tx.insert_item(content, &[*h; 16], None, i as u64 + 1).unwrap() {
+        match tx.insert_item(content, h, None, i as u64 + 1).unwrap() {
             InsertOutcome::Added(_) => stats.added += 1,
             InsertOutcome::Duplicate => stats.duplicates += 1,
         }
@@ -249,14 +268,7 @@ fn work_on_a_missing_item_is_not_found() {
 fn export_streams_submitted_and_approved_in_item_order() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());
-    import_lines(
-        &mut store,
-        &[
-            (r#"{"source":"a"}"#, 1),
-            (r#"{"source":"b"}"#, 2),
-            (r#"{"source":"c"}"#, 3),
-        ],
-    );
+    import_abc(&mut store);
     let ann = store.add_annotator("ann", Role::Annotator, None).unwrap();
     let rev = store.add_annotator("rev", Role::Reviewer, None).unwrap();
     let a3 = store
@@ -320,14 +332,7 @@ fn export_streams_submitted_and_approved_in_item_order() {
 fn status_counts_by_state_and_annotator() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());
-    import_lines(
-        &mut store,
-        &[
-            (r#"{"source":"a"}"#, 1),
-            (r#"{"source":"b"}"#, 2),
-            (r#"{"source":"c"}"#, 3),
-        ],
-    );
+    import_abc(&mut store);
     let ann = store.add_annotator("ann", Role::Annotator, None).unwrap();
     store.add_annotator("idle", Role::Annotator, None).unwrap();
     store.record_work(1, ann.id, Action::Submit, "{}", 2000).unwrap();
@@ -417,14 +422,7 @@ fn migrations_are_applied_in_order_from_any_version() {
 fn queue_counts_match_the_queue() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());
-    import_lines(
-        &mut store,
-        &[
-            (r#"{"source":"a"}"#, 1),
-            (r#"{"source":"b"}"#, 2),
-            (r#"{"source":"c"}"#, 3),
-        ],
-    );
+    import_abc(&mut store);
     let ann = store.add_annotator("ann", Role::Annotator, None).unwrap();
     store.record_work(1, ann.id, Action::Submit, "{}", 0).unwrap();
     store.record_work(2, ann.id, Action::SaveDraft, "{}", 0).unwrap();

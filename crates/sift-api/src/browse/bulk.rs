@@ -220,14 +220,7 @@ fn check_selection(items: &[i64]) -> Result<()> {
 
 /// Batch names travel to S3 as key segments: the same rule as sync's.
 fn check_batch_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 128
-        && name != "."
-        && name != ".."
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
-    if ok {
+    if crate::sync::is_key_segment(name) {
         Ok(())
     } else {
         Err(Error::BadRequest(format!(

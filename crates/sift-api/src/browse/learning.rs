@@ -3,8 +3,6 @@
 //! The learning curves and runs themselves are the learning loop's use cases
 //! ([`Project::learn_status`], [`Project::learn_until`]).
 
-use sift_al::top_k;
-
 use crate::{BatchEntry, Error, ModelInfo, Project, QueueOptions, Result};
 
 /// Scores of one strategy in equal bins between the smallest and largest.
@@ -65,22 +63,7 @@ impl Project {
         }
         let model = self.queue_model(opts.model.as_deref())?;
         let candidates = self.store.batch_candidates(model.row.id, opts.strategy.name())?;
-        let values: Vec<f32> = candidates.iter().map(|c| c.score as f32).collect();
-        let picked: Vec<usize> = if candidates.is_empty() {
-            Vec::new()
-        } else if opts.diverse {
-            self.diverse_pick(&model, &candidates, &values, opts.size)?
-        } else {
-            top_k(&values, opts.size)
-        };
-        let entries: Vec<BatchEntry> = picked
-            .iter()
-            .filter_map(|&i| candidates.get(i))
-            .map(|c| BatchEntry {
-                item_id: c.item_id,
-                score: c.score,
-            })
-            .collect();
+        let entries = self.pick_batch(&model, &candidates, opts)?;
         let ids: Vec<i64> = entries.iter().map(|e| e.item_id).collect();
         let rows = self.item_rows(&ids, None)?;
         let previews: std::collections::HashMap<i64, String> =

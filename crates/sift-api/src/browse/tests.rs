@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::*;
 use crate::{
-    ItemOutput, ModelOutput, NewModel, NoProgress, Project, QueueOptions, Role, RunInfo, ScoreInput,
-    ScoreOptions, Scorer, ScorerError, Strategy,
+    BatchModel, ItemOutput, ModelOutput, NewModel, NoProgress, Project, QueueOptions, Role, RunInfo,
+    ScoreInput, ScoreOptions, ScorerError, Strategy,
 };
 
 fn template() -> PathBuf {
@@ -231,14 +231,16 @@ fn the_search_index_fills_in_the_background_and_can_stop() {
 /// A model that reads each item's `features` as its class probabilities (normalised).
 struct FeaturesModel;
 
-impl Scorer for FeaturesModel {
+impl BatchModel for FeaturesModel {
+    type Output = crate::ItemResult;
+
     fn describe(&self) -> RunInfo {
         RunInfo {
             device: "cpu".into(),
             runtime_version: "features".into(),
         }
     }
-    fn score_batch(
+    fn run_batch(
         &mut self,
         items: &[ScoreInput],
     ) -> std::result::Result<Vec<crate::ItemResult>, ScorerError> {

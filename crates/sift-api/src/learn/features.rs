@@ -236,7 +236,7 @@ impl Project {
                 model_version_id,
             } => {
                 let mut bad: Option<String> = None;
-                self.store.vectors_of_version(*model_version_id, |id, v| {
+                self.store.for_each_embedding(*model_version_id, |id, v| {
                     if pool.d == 0 {
                         pool.d = v.len();
                     }

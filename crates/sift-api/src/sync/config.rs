@@ -233,16 +233,21 @@ pub(super) fn check_results_buckets(buckets: &BTreeMap<String, String>, shared: 
     Ok(())
 }
 
-/// Batch and annotator names become key segments: keep them to a safe alphabet.
-pub(super) fn check_key_segment(name: &str, what: &str) -> Result<()> {
-    let ok = !name.is_empty()
+/// Whether `name` may be a key segment: 1 to 128 letters, digits, '-', '_', '.' or '@', and
+/// not `.` or `..`.
+pub(crate) fn is_key_segment(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 128
         && name != "."
         && name != ".."
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
-    if ok {
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+}
+
+/// Batch and annotator names become key segments: keep them to a safe alphabet.
+pub(super) fn check_key_segment(name: &str, what: &str) -> Result<()> {
+    if is_key_segment(name) {
         Ok(())
     } else {
         Err(Error::BadRequest(format!(

@@ -33,6 +33,7 @@ mod store;
 mod tests;
 mod wire;
 
+pub(crate) use config::is_key_segment;
 pub use config::{SyncConfig, SyncRole};
 pub use digest::{parse_sha, sha256_file, sha256_hex};
 pub use layout::LAYOUT_VERSION;

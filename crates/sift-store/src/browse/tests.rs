@@ -6,44 +6,23 @@ use std::path::Path;
 use sift_core::{Action, Role};
 
 use super::*;
-use crate::{ImportStats, InsertOutcome, NewBatch, NewImport, NewProject, ScoreRecord, Store, StoreError};
-
-fn new_store(dir: &Path) -> Store {
-    Store::create(
-        &dir.join("p.sift"),
-        &NewProject {
-            name: "demo",
-            template_name: "qa",
-            template_kind: "qa",
-            template_text: "[template]\nname = \"qa\"\n",
-            label_attribute: "qa",
-            job_name: "demo-job",
-        },
-    )
-    .unwrap()
-}
+use crate::tests::new_store;
+use crate::{ImportStats, NewBatch, NewImport, ScoreRecord, Store, StoreError};
 
 /// Items whose `text` is each of `texts`, ids 1.. in order.
 fn import(store: &mut Store, texts: &[&str]) {
-    let mut tx = store
-        .begin_import(&NewImport {
-            file: "m.jsonl",
-            format: "gt",
-            media_root: None,
+    let items: Vec<(String, [u8; 16])> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let content = serde_json::json!({ "text": text, "n": i }).to_string();
+            let hash = *blake3::hash(content.as_bytes()).as_bytes();
+            let mut h = [0u8; 16];
+            h.copy_from_slice(&hash[..16]);
+            (content, h)
         })
-        .unwrap();
-    let mut stats = ImportStats::default();
-    for (i, text) in texts.iter().enumerate() {
-        let content = serde_json::json!({ "text": text, "n": i }).to_string();
-        let hash = *blake3::hash(content.as_bytes()).as_bytes();
-        let mut h = [0u8; 16];
-        h.copy_from_slice(&hash[..16]);
-        stats.lines += 1;
-        if let InsertOutcome::Added(_) = tx.insert_item(&content, &h, None, i as u64 + 1).unwrap() {
-            stats.added += 1;
-        }
-    }
-    tx.commit(&stats, None, &serde_json::json!({})).unwrap();
+        .collect();
+    crate::tests::import_items(store, &items);
 }
 
 const TEXTS: &[&str] = &[

@@ -1,0 +1,111 @@
+//! Tests of the scores store: model versions, runs, scores, resume and batches in one project.
+
+use super::*;
+use crate::tests::new_store as store;
+
+fn record(item_id: i64, score: Option<f64>) -> ScoreRecord {
+    ScoreRecord {
+        item_id,
+        scores: vec![("margin".into(), score), ("entropy".into(), score)],
+        error: score.is_none().then(|| "broken".to_owned()),
+        embedding: score.map(|s| vec![s as f32, 1.0]),
+    }
+}
+
+#[test]
+fn versions_runs_scores_resume_and_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    s.conn
+        .execute_batch(
+            "INSERT INTO imports (id, file, format, started_at) VALUES (1, 'm', 'gt', 'now');
+             INSERT INTO items (id, content, content_hash, import_id, source_line) VALUES
+               (1, '{}', x'01', 1, 1), (2, '{}', x'02', 1, 2), (3, '{}', x'03', 1, 3);",
+        )
+        .unwrap();
+    let new = |name| NewModelVersion {
+        name,
+        file_hash: "h",
+        file_path: "models/m.onnx",
+        config: "",
+        signature: None,
+    };
+    let v1 = s.add_model_version(&new("m")).unwrap();
+    let v2 = s.add_model_version(&new("m")).unwrap();
+    assert_eq!((v1.version, v2.version), (1, 2));
+    assert_eq!(s.next_model_version("m").unwrap(), 3);
+    assert_eq!(s.model_version("m", None).unwrap().unwrap().id, v2.id);
+    assert_eq!(s.model_version("m", Some(1)).unwrap().unwrap().id, v1.id);
+
+    let run = s.start_scoring_run(v1.id, "cpu", "1.31.1").unwrap();
+    assert_eq!(s.count_items_to_score(v1.id).unwrap(), 3);
+    s.save_scores(run, v1.id, &[record(1, Some(0.9)), record(2, None)])
+        .unwrap();
+    // Item 2 failed: it is offered again; item 1 is not.
+    let left: Vec<i64> = s
+        .items_to_score(v1.id, 0, 10)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(left, vec![2, 3]);
+    s.save_scores(run, v1.id, &[record(2, Some(0.2)), record(3, Some(0.5))])
+        .unwrap();
+    s.finish_scoring_run(run, "finished").unwrap();
+    let row = s.scoring_run(run).unwrap().unwrap();
+    assert_eq!(
+        (row.items_scored, row.items_failed, row.status.as_str()),
+        (3, 1, "finished")
+    );
+    assert_eq!(s.count_items_to_score(v1.id).unwrap(), 0);
+    // The other version has scored nothing.
+    assert_eq!(s.count_items_to_score(v2.id).unwrap(), 3);
+
+    let counts = s.model_score_counts().unwrap();
+    assert_eq!(counts[0].items_scored, 3);
+    assert_eq!(counts[0].items_failed, 0);
+    assert_eq!(counts[1].items_scored, 0);
+
+    let candidates = s.batch_candidates(v1.id, "margin").unwrap();
+    assert_eq!(candidates.len(), 3);
+    let vectors = s.embeddings(v1.id, &[3, 99]).unwrap();
+    assert_eq!(vectors, vec![Some(vec![0.5, 1.0]), None]);
+
+    let ann = s.add_annotator("ann", crate::Role::Annotator, None).unwrap();
+    let batch = s
+        .create_batch(&NewBatch {
+            name: "b1",
+            strategy: Some("margin"),
+            model_version_id: Some(v1.id),
+            items: &[(1, Some(0.9)), (3, Some(0.5))],
+            assign_to: &[ann.id],
+        })
+        .unwrap();
+    assert_eq!(batch.name, "b1");
+    assert!(
+        s.create_batch(&NewBatch {
+            items: &[],
+            ..NewBatch {
+                name: "b1",
+                strategy: None,
+                model_version_id: None,
+                items: &[],
+                assign_to: &[]
+            }
+        })
+        .is_err()
+    );
+    // Batched items are no longer candidates.
+    let left: Vec<i64> = s
+        .batch_candidates(v1.id, "margin")
+        .unwrap()
+        .iter()
+        .map(|c| c.item_id)
+        .collect();
+    assert_eq!(left, vec![2]);
+    let queue = s.queue(ann.id, 10).unwrap();
+    assert_eq!(queue[0].item_id, 1);
+    assert_eq!(queue[0].score, Some(0.9));
+    assert_eq!(queue[0].strategy.as_deref(), Some("margin"));
+    assert_eq!(queue[1].item_id, 3);
+}
