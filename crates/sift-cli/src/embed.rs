@@ -68,7 +68,7 @@ pub fn embed(args: EmbedArgs, out: &Out) -> anyhow::Result<()> {
         sift_onnx::open_registered_encoder(&model.path, &model.row.config, &model.dir, &options)
             .map_err(api_error)?;
     for note in encoder.notes() {
-        eprintln!("{note}");
+        crate::output::stderr(&format!("{note}\n"));
     }
     let batch_size = encoder.batch_size(run.batch_size(&config));
     let cancel = cancel_after_batch();

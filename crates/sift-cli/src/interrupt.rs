@@ -12,11 +12,13 @@ pub fn cancel_on_ctrl_c(message: &'static str) -> Arc<AtomicBool> {
         if flag.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\n{message}");
+        crate::output::stderr(&format!("\n{message}\n"));
     });
     if let Err(e) = installed {
         // The command still runs; only its clean stop on Ctrl-C is lost.
-        eprintln!("warning: Ctrl-C will stop at once, not after the current step ({e})");
+        crate::output::stderr(&format!(
+            "warning: Ctrl-C will stop at once, not after the current step ({e})\n"
+        ));
     }
     cancel
 }

@@ -287,7 +287,9 @@ fn run_every(
 /// The runner `sift serve` starts when the project sets `learn.every`: rounds are reported on
 /// standard error, one line each.
 pub fn background(path: &Path, every: u64) -> anyhow::Result<LearnRunner> {
-    eprintln!("learning in the background: retraining after every {every} new labels (learn.every)");
+    crate::output::stderr(&format!(
+        "learning in the background: retraining after every {every} new labels (learn.every)\n"
+    ));
     Ok(LearnRunner::start(
         path,
         RunnerSettings {
@@ -299,7 +301,7 @@ pub fn background(path: &Path, every: u64) -> anyhow::Result<LearnRunner> {
         })),
         |event| match event {
             RunnerEvent::Started { .. } => {}
-            other => eprintln!("learn: {}", event_text(&other)),
+            other => crate::output::stderr(&format!("learn: {}\n", event_text(&other))),
         },
     )?)
 }
@@ -320,7 +322,7 @@ fn event_text(event: &RunnerEvent) -> String {
 
 fn print_event(event: &RunnerEvent, json: bool) {
     if !json {
-        println!("{}", event_text(event));
+        crate::output::stdout(&format!("{}\n", event_text(event)));
         return;
     }
     let (kind, detail) = match event {
@@ -332,7 +334,10 @@ fn print_event(event: &RunnerEvent, json: bool) {
         RunnerEvent::Skipped(why) => ("skipped", serde_json::json!(why)),
         RunnerEvent::Failed(why) => ("failed", serde_json::json!(why)),
     };
-    println!("{}", serde_json::json!({"event": kind, "detail": detail}));
+    crate::output::stdout(&format!(
+        "{}\n",
+        serde_json::json!({"event": kind, "detail": detail})
+    ));
 }
 
 fn pct(v: Option<f64>) -> String {

@@ -75,8 +75,8 @@ impl sift_api::Progress for Bar {
 
     fn note(&self, message: &str) {
         self.with(|slot| match slot {
-            Some(bar) => bar.suspend(|| eprintln!("warning: {message}")),
-            None => eprintln!("warning: {message}"),
+            Some(bar) => bar.suspend(|| crate::output::stderr(&format!("warning: {message}\n"))),
+            None => crate::output::stderr(&format!("warning: {message}\n")),
         });
     }
 }

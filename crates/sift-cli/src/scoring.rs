@@ -255,7 +255,7 @@ pub fn score(args: ScoreArgs, out: &Out) -> anyhow::Result<()> {
     let mut scorer = sift_onnx::open_registered(&model.path, &model.row.config, &model.dir, &options)
         .map_err(api_error)?;
     for note in scorer.notes() {
-        eprintln!("{note}");
+        crate::output::stderr(&format!("{note}\n"));
     }
     let batch_size = scorer.batch_size(run.batch_size(&config));
     let cancel = cancel_after_batch();
