@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod garage;
+pub mod http;
 pub mod learning;
 
 pub use assert_cmd::Command;
