@@ -44,10 +44,17 @@ impl Server {
                 }
             }
         });
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("sift serve printed no address within 30 s");
-        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+        // `--json` prints `{"url": ...}`, over several lines.
+        let mut printed = String::new();
+        let v: Value = loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("sift serve printed no address within 30 s: {printed:?}"));
+            printed.push_str(&line);
+            if let Ok(v) = serde_json::from_str(&printed) {
+                break v;
+            }
+        };
         let url = v["url"].as_str().expect("url").to_owned();
         let host_port = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
         let addr: SocketAddr = host_port.parse().unwrap_or_else(|e| panic!("{url}: {e}"));
