@@ -313,3 +313,29 @@ fn is_zombie(pid: &str) -> bool {
         .map(|s| s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
         .unwrap_or(true)
 }
+
+#[test]
+fn a_project_named_by_a_relative_path_gives_the_command_paths_that_resolve() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = digits_project(dir.path(), 60);
+    let ids: Vec<i64> = query_column(&proj, "SELECT id FROM items ORDER BY source_line");
+    for (id, row) in ids.iter().zip(digits(60)).take(40) {
+        submit_label(&proj, *id, row["truth"].as_str().unwrap());
+    }
+    // The command runs in the project folder: {train}, {val} and {out} must still point at
+    // the sets and the output folder when the project was named relative to another folder.
+    configure(
+        &proj,
+        &[
+            "--command",
+            "test -s {train} && test -f {val} && test -d {out} && exit 7; exit 8",
+        ],
+    );
+    let out = sift()
+        .current_dir(dir.path())
+        .args(["learn", "-p", "proj"])
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("exit status: 7"), "{e}");
+}
