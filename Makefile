@@ -132,24 +132,28 @@ build-release: ui setup-rust
 
 ## ---------------------------------------------------------------- run
 
+# The demo's encoder and ONNX Runtime come from this CACHE's set-up, never from another one
+# (`CACHE=/tmp/x make run` must not reach into ~/.cache/sift).
+DEMO_ENV := SIFT_VENV="$(VENV)" SIFT_ENCODER_DIR="$(ENCODER_DIR)"
+
 # `make run` ends with the time each set-up and build step took, then opens the window.
 run:
 	@mkdir -p "$(CACHE)"; rm -f "$(SIFT_TIMINGS)"; date +%s > "$(SIFT_TIMINGS).start"
 	@rc=0; $(MAKE) --no-print-directory -j4 --output-sync=line run-steps || rc=$$?; \
 	  $(TIMED) --summary; exit $$rc
-	@PYTHON="$(PYTHON)" SIFT_DEMO_MEDIA="$(DEMO_MEDIA)" scripts/desktop-demo.sh "$(SIFT_RELEASE)" "$(SIFT_DESKTOP)" "$(DEMO_DIR)"
+	@PYTHON="$(PYTHON)" SIFT_DEMO_MEDIA="$(DEMO_MEDIA)" $(DEMO_ENV) scripts/desktop-demo.sh "$(SIFT_RELEASE)" "$(SIFT_DESKTOP)" "$(DEMO_DIR)"
 
 run-steps: setup-system setup-python setup-rust setup-node ui demo-media build-release
 
 # The Lab, the lead's console (egui), on the demo projects (the release build has it: every binary).
 SIFT_LAB := $(CARGO_TARGET_DIR)/release/sift-lab
 lab: setup ui demo-media build-release
-	@PYTHON="$(PYTHON)" SIFT_DEMO_MEDIA="$(DEMO_MEDIA)" scripts/make-demo-projects.sh "$(SIFT_RELEASE)" "$(DEMO_DIR)"
+	@PYTHON="$(PYTHON)" SIFT_DEMO_MEDIA="$(DEMO_MEDIA)" $(DEMO_ENV) scripts/make-demo-projects.sh "$(SIFT_RELEASE)" "$(DEMO_DIR)"
 	"$(SIFT_LAB)" "$(DEMO_DIR)/classification"
 
 # Labeling in a browser instead of the window: the demo's Q&A project on http://127.0.0.1:7878.
 serve-demo: setup ui build-release
-	@scripts/demo.sh "$(SIFT_RELEASE)" "$(DEMO_DIR)"
+	@$(DEMO_ENV) scripts/demo.sh "$(SIFT_RELEASE)" "$(DEMO_DIR)"
 
 # The .deb (Tauri's deb bundler; AppImage would download tools at build time).
 package: setup ui src-tauri/node_modules/.stamp

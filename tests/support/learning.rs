@@ -1,7 +1,8 @@
 //! Helpers of the learning-loop tests (`tests/learn.rs`, `tests/simulate.rs`,
 //! `tests/autolabel.rs`): real data (scikit-learn's digits with their 64 pixel features, the
 //! demo's support tickets embedded by the real all-MiniLM-L6-v2 encoder), projects made from
-//! it with the real `sift`, labels submitted as an annotator would, and JSON output read back.
+//! it with the real `sift`, labels submitted as an annotator would, and JSON output read back;
+//! the venv's Python for the sample training command (`tests/learn_command.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -104,6 +105,24 @@ pub fn encoder_dir() -> PathBuf {
         );
     }
     dir
+}
+
+/// The Python of the venv that `make setup-python` builds (`$SIFT_PYTHON`, else
+/// `$SIFT_VENV/bin/python`, else `~/.cache/sift/venv/bin/python`): numpy, scikit-learn, onnx and
+/// onnxruntime. Without it the test FAILS with the command that makes it; it is never skipped.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("SIFT_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = std::env::var_os("SIFT_VENV").map_or_else(|| home_cache().join("sift/venv"), PathBuf::from);
+    let p = venv.join("bin/python");
+    assert!(
+        p.is_file(),
+        "{} is missing: run `make setup-python` (the venv with scikit-learn, onnx and onnxruntime), \
+         or set SIFT_PYTHON",
+        p.display()
+    );
+    p
 }
 
 /// The demo's support tickets (demo/classification.jsonl): the first `n` manifest objects.

@@ -379,8 +379,15 @@ fn learn_text(r: &LearnReport) -> String {
     }
     let s = &r.rescore;
     t.push_str(&format!(
-        "Rescored {} items from the stored vectors in {:.3} s ({} without vectors); {} unlabeled items requeued by {}\n",
-        s.items_predicted, s.predict_seconds, s.items_without_vectors, s.items_queued, s.strategy
+        "Rescored {} items from the stored vectors in {:.3} s (read {:.3} s, predict {:.3} s, save {:.3} s; {} without vectors); {} unlabeled items requeued by {}\n",
+        s.items_predicted,
+        s.load_seconds + s.predict_seconds + s.save_seconds,
+        s.load_seconds,
+        s.predict_seconds,
+        s.save_seconds,
+        s.items_without_vectors,
+        s.items_queued,
+        s.strategy
     ));
     if let Some(c) = s.changed_share {
         t.push_str(&format!(

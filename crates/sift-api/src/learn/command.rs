@@ -329,6 +329,9 @@ impl Project {
             .project_dir()
             .join("training")
             .join(format!("{name}-v{next}"));
+        // The command runs in the project folder, so the paths it is given must not be
+        // relative to the folder Sift was started in.
+        let dir = std::path::absolute(&dir).map_err(|e| Error::io("cannot resolve", &dir, e))?;
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| Error::io("cannot clear", &dir, e))?;
         }

@@ -241,7 +241,8 @@ impl Project {
     ) -> Result<LearnReport> {
         progress.start("reading labels and vectors", None);
         let labels = self.class_labels(opts.approved_only, opts.machine_labels)?;
-        let pool = self.load_pool(source)?;
+        let (pool, load_seconds) = timed(|| self.load_pool(source));
+        let pool = pool?;
         progress.finish();
         stop_if(cancel)?;
         if pool.ids.is_empty() {
@@ -382,8 +383,9 @@ impl Project {
             onnx: info.path.clone(),
         };
         progress.start("rescoring the pool", Some(pool.ids.len() as u64));
-        let rescore =
+        let mut rescore =
             self.rescore_classifier(&info, head, &pool, strategy, previous.map(|(p, _)| p.row.id))?;
+        rescore.load_seconds = load_seconds;
         progress.finish();
         Ok(LearnReport {
             heads: vec![head_report],
@@ -393,7 +395,7 @@ impl Project {
     }
 
     /// Predicts every pooled item with a classifier head, stores the predictions and scores,
-    /// and reorders the queue.
+    /// and reorders the queue (`load_seconds` is the caller's: it read the pool).
     pub(crate) fn rescore_classifier(
         &mut self,
         info: &crate::ModelInfo,
@@ -448,6 +450,7 @@ impl Project {
             items_scored: scored,
             items_without_vectors: pool.missing.len() as u64,
             items_queued: queued,
+            load_seconds: 0.0,
             predict_seconds,
             save_seconds: save_started.elapsed().as_secs_f64(),
             mean_uncertainty: figures.mean_uncertainty,

@@ -32,6 +32,8 @@ pub struct RescoreReport {
     pub items_without_vectors: u64,
     /// Never-started, unassigned items now in the learned queue order.
     pub items_queued: u64,
+    /// Time to read the stored vectors of the pool from the project file.
+    pub load_seconds: f64,
     /// Time to compute the predictions and scores (the head on the stored vectors).
     pub predict_seconds: f64,
     /// Time to store them and the new order.

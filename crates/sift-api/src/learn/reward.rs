@@ -35,7 +35,8 @@ impl Project {
         };
         progress.start("reading rankings and vectors", None);
         let ranked = self.rankings(opts.approved_only)?;
-        let pool = self.load_response_pool(source)?;
+        let (pool, load_seconds) = timed(|| self.load_response_pool(source));
+        let pool = pool?;
         progress.finish();
         super::stop_if(cancel)?;
         let items: Vec<i64> = ranked
@@ -191,7 +192,9 @@ impl Project {
                     .into(),
             ));
         }
-        let rescore = self.rescore_rewards(&trained, &order, &pool.items, &x, n, strategy, &pool.missing)?;
+        let mut rescore =
+            self.rescore_rewards(&trained, &order, &pool.items, &x, n, strategy, &pool.missing)?;
+        rescore.load_seconds = load_seconds;
         Ok(LearnReport {
             heads,
             rescore,
@@ -270,6 +273,7 @@ impl Project {
             items_scored: scored,
             items_without_vectors: missing.len() as u64,
             items_queued: queued,
+            load_seconds: 0.0,
             predict_seconds,
             save_seconds: save_started.elapsed().as_secs_f64(),
             mean_uncertainty: mean(|f| f.mean_uncertainty),
