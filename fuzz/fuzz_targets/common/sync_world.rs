@@ -123,7 +123,7 @@ fn write_seeds(store: &MemoryStore, out: &Path) {
         } else {
             continue;
         };
-        let body = store.get(&key).unwrap().unwrap().body;
+        let body = store.get(&key, u64::MAX).unwrap().unwrap().body;
         let dir = out.join(target);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(key.replace('/', "_")), body).unwrap();
