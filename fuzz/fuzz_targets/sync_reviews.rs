@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         sync_world::ANNOTATOR
     );
     let store = world.store.clone();
-    let real = store.get(&key).ok().flatten().map(|f| f.body);
+    let real = store.get(&key, u64::MAX).ok().flatten().map(|f| f.body);
     sync_world::put(&store, &key, data);
     sync_world::pull(&mut world.ann, &store);
     if let Some(real) = real {
