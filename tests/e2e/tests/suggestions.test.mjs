@@ -10,7 +10,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeProject, startServer, launchBrowser, openAs, screenshot, sift } from "../lib/harness.mjs";
+import { execFileSync } from "node:child_process";
+import { SIFT, makeProject, startServer, launchBrowser, openAs, screenshot, sift } from "../lib/harness.mjs";
 import { MESSAGES, readClassification, serverItem } from "../lib/flows.mjs";
 import { settle } from "../lib/cases.mjs";
 
@@ -89,7 +90,10 @@ test("suggestions: an imported prediction is shown with its probability, accepte
   }
   try {
     // Recorded with the saves: two submissions, both with a suggestion shown, one accepted.
-    const status = JSON.parse(sift("learn", "status", "-p", p.project, "--json"));
+    // (Without SIFT_PROJECT: `sift learn status` refuses the harness's empty one, even with -p.)
+    const env = { ...process.env };
+    delete env.SIFT_PROJECT;
+    const status = JSON.parse(execFileSync(SIFT, ["learn", "status", "-p", p.project, "--json"], { encoding: "utf8", env }));
     assert.deepEqual(
       { submitted: status.suggestions.submitted, shown: status.suggestions.shown, accepted: status.suggestions.accepted },
       { submitted: 2, shown: 2, accepted: 1 },
