@@ -37,7 +37,13 @@ fn import(p: &mut Project, file: &Path) -> sift_api::Result<ImportReport> {
 
 /// Submitted annotations in the project (people's labels).
 fn submitted(p: &Project) -> u64 {
-    p.status().unwrap().counts.annotations.get("submitted").copied().unwrap_or(0)
+    p.status()
+        .unwrap()
+        .counts
+        .annotations
+        .get("submitted")
+        .copied()
+        .unwrap_or(0)
 }
 
 fn choices(classes: &[&str]) -> Value {
@@ -113,13 +119,18 @@ fn label_studio_predictions_round_trip_and_are_never_annotations() {
     let mut p = project(dir.path());
     let file = write(dir.path(), "ls.json", &label_studio_export());
     let report = import(&mut p, &file).unwrap();
-    assert_eq!((report.added, report.labels_added, report.predictions_added), (3, 1, 2));
+    assert_eq!(
+        (report.added, report.labels_added, report.predictions_added),
+        (3, 1, 2)
+    );
 
     // Never a human label: the Ground Truth export (human labels) holds one labeled line, and
     // only one annotation is counted.
     let (gt, gt_report) = export(&p, ExportFormat::Gt);
     assert_eq!(gt_report.annotations, 1);
-    let records = serde_json::Deserializer::from_str(&gt).into_iter::<Value>().count();
+    let records = serde_json::Deserializer::from_str(&gt)
+        .into_iter::<Value>()
+        .count();
     assert_eq!(records, 1, "{gt}");
     assert_eq!(submitted(&p), 1);
 
@@ -145,12 +156,18 @@ fn label_studio_predictions_round_trip_and_are_never_annotations() {
     let again = dir2.path().join("again.json");
     std::fs::write(&again, &ls).unwrap();
     let report = import(&mut q, &again).unwrap();
-    assert_eq!((report.added, report.labels_added, report.predictions_added), (2, 1, 2));
+    assert_eq!(
+        (report.added, report.labels_added, report.predictions_added),
+        (2, 1, 2)
+    );
     assert_eq!(tasks_of(&export(&q, ExportFormat::LabelStudio).0), want);
 
     // Importing the same file again adds nothing.
     let report = import(&mut p, &file).unwrap();
-    assert_eq!((report.duplicates, report.labels_added, report.predictions_added), (3, 0, 0));
+    assert_eq!(
+        (report.duplicates, report.labels_added, report.predictions_added),
+        (3, 0, 0)
+    );
 }
 
 #[test]
@@ -160,7 +177,11 @@ fn an_imported_prediction_is_the_suggestion_and_a_save_records_it() {
     import(&mut p, &write(dir.path(), "ls.json", &label_studio_export())).unwrap();
 
     let item = p.call(&ann(), "get_item", json!({"item_id": 2}), None).unwrap();
-    assert_eq!(item["annotation"], Value::Null, "a prediction is never an answer already given");
+    assert_eq!(
+        item["annotation"],
+        Value::Null,
+        "a prediction is never an answer already given"
+    );
     assert_eq!(
         item["suggestion"],
         json!({"model": "topics-bert-2", "version": 0, "imported": "label-studio",
@@ -181,7 +202,8 @@ fn an_imported_prediction_is_the_suggestion_and_a_save_records_it() {
     assert_eq!((f.submitted, f.shown, f.accepted), (2, 1, 1));
 
     // Turned off for the project: no suggestion.
-    p.set_learn_setting(sift_api::learn::SETTING_SUGGESTIONS, Some("off")).unwrap();
+    p.set_learn_setting(sift_api::learn::SETTING_SUGGESTIONS, Some("off"))
+        .unwrap();
     let item = p.call(&ann(), "get_item", json!({"item_id": 1}), None).unwrap();
     assert_eq!(item["suggestion"], Value::Null);
 }
@@ -214,7 +236,11 @@ fn ground_truth_machine_labels_import_as_predictions() {
     let tasks = tasks_of(&ls);
     assert_eq!(
         tasks[1].2,
-        vec![(json!("labeling-job/topics-auto"), json!(0.93), json!(["technical"]))]
+        vec![(
+            json!("labeling-job/topics-auto"),
+            json!(0.93),
+            json!(["technical"])
+        )]
     );
 }
 
@@ -236,7 +262,9 @@ fn a_prediction_the_template_rejects_is_refused_with_file_line_and_field() {
     assert_eq!(name, file.display().to_string());
     assert_eq!(line, 3, "the line task 2 starts on");
     assert!(
-        reason.starts_with("predictions[0].result[0].value.choices[0]: `refunds` is not a class of this template"),
+        reason.starts_with(
+            "predictions[0].result[0].value.choices[0]: `refunds` is not a class of this template"
+        ),
         "{reason}"
     );
     assert_eq!(p.status().unwrap().counts.items, 0, "nothing was imported");
@@ -252,7 +280,10 @@ fn a_score_outside_0_to_1_is_refused_with_file_line_and_field() {
     let (name, line, reason) = refused(&mut p, &file);
     assert_eq!(name, file.display().to_string());
     assert_eq!(line, 2);
-    assert!(reason.starts_with("predictions[0].score: 91 is outside 0..1"), "{reason}");
+    assert!(
+        reason.starts_with("predictions[0].score: 91 is outside 0..1"),
+        "{reason}"
+    );
     assert_eq!(p.status().unwrap().counts.items, 0);
 
     // Ground Truth: the metadata's confidence.
@@ -291,7 +322,11 @@ fn a_heads_prediction_comes_first_and_both_are_exported() {
     let dir = tempfile::tempdir().unwrap();
     let items = digits(120);
     let manifest = dir.path().join("digits.jsonl");
-    std::fs::write(&manifest, items.iter().map(|(v, _)| format!("{v}\n")).collect::<String>()).unwrap();
+    std::fs::write(
+        &manifest,
+        items.iter().map(|(v, _)| format!("{v}\n")).collect::<String>(),
+    )
+    .unwrap();
     let template = repo().join("tests/fixtures/learn/digits.toml");
     let mut p = sift_api::init_project(&dir.path().join("proj"), &template, None).unwrap();
     p.add_annotator("ann", Role::Annotator).unwrap();
@@ -303,9 +338,15 @@ fn a_heads_prediction_comes_first_and_both_are_exported() {
          "result": [{"from_name": "classes", "to_name": "text", "type": "choices", "value": {"choices": [wrong]}}]}
     ]}]);
     let report = import(&mut p, &write(dir.path(), "ls.json", &ls)).unwrap();
-    assert_eq!((report.added, report.duplicates, report.predictions_added), (0, 1, 1));
+    assert_eq!(
+        (report.added, report.duplicates, report.predictions_added),
+        (0, 1, 1)
+    );
     let s = p.call(&ann(), "get_item", json!({"item_id": 100}), None).unwrap()["suggestion"].clone();
-    assert_eq!((s["model"].clone(), s["labels"].clone()), (json!("outside-7"), json!([wrong])));
+    assert_eq!(
+        (s["model"].clone(), s["labels"].clone()),
+        (json!("outside-7"), json!([wrong]))
+    );
 
     for item in 1..=60_i64 {
         let class = &items[(item - 1) as usize].1;
@@ -314,18 +355,28 @@ fn a_heads_prediction_comes_first_and_both_are_exported() {
     let report = p.learn(&sift_api::LearnOptions::default(), &NoProgress).unwrap();
     let head = &report.heads[0];
     let s = p.call(&ann(), "get_item", json!({"item_id": 100}), None).unwrap()["suggestion"].clone();
-    assert_eq!(s["model"], json!(head.model), "the head's prediction comes first: {s}");
+    assert_eq!(
+        s["model"],
+        json!(head.model),
+        "the head's prediction comes first: {s}"
+    );
     assert_eq!(s.get("imported"), None);
 
     // The Label Studio export: item 100 (no annotation) carries both predictions, the head's
     // first, with its probability as the score.
     let (ls, _) = export(&p, ExportFormat::LabelStudio);
     let tasks: Vec<Value> = serde_json::from_str(&ls).unwrap();
-    let task = tasks.iter().find(|t| t["data"]["source"] == "Digit image 99.").unwrap();
+    let task = tasks
+        .iter()
+        .find(|t| t["data"]["source"] == "Digit image 99.")
+        .unwrap();
     assert_eq!(task["annotations"], json!([]));
     let preds = task["predictions"].as_array().unwrap();
     assert_eq!(preds.len(), 2, "{task}");
-    assert_eq!(preds[0]["model_version"], json!(format!("{}@{}", head.model, head.version)));
+    assert_eq!(
+        preds[0]["model_version"],
+        json!(format!("{}@{}", head.model, head.version))
+    );
     assert_eq!(preds[0]["result"][0]["value"]["choices"], s["labels"]);
     let label = s["labels"][0].as_str().unwrap();
     assert!((preds[0]["score"].as_f64().unwrap() - s["probabilities"][label].as_f64().unwrap()).abs() < 1e-9);
@@ -334,6 +385,9 @@ fn a_heads_prediction_comes_first_and_both_are_exported() {
     // Every item the head predicted is a task, annotated or not; none holds a machine's
     // annotation.
     assert_eq!(tasks.len(), 120);
-    let annotated = tasks.iter().filter(|t| !t["annotations"].as_array().unwrap().is_empty()).count();
+    let annotated = tasks
+        .iter()
+        .filter(|t| !t["annotations"].as_array().unwrap().is_empty())
+        .count();
     assert_eq!(annotated, 60);
 }

@@ -292,11 +292,17 @@ mod tests {
         let input = "[{\"data\": {\"t\": 1}, \"annotations\": [{}], \"predictions\": [{\"score\": 0.5}, {}]},\n {\"data\": {}, \"predictions\": null},\n {\"data\": {}, \"predictions\": 3}]";
         let mut got = Vec::new();
         let n = read_label_studio_tasks::<_, io::Error, _>(input.as_bytes(), |t| {
-            got.push(t.map(|t| (t.annotations.len(), t.predictions)).map_err(|e| e.to_string()));
+            got.push(
+                t.map(|t| (t.annotations.len(), t.predictions))
+                    .map_err(|e| e.to_string()),
+            );
             Ok(())
         });
         assert_eq!(n.unwrap(), 3);
-        assert_eq!(got[0], Ok((1, vec![serde_json::json!({"score": 0.5}), serde_json::json!({})])));
+        assert_eq!(
+            got[0],
+            Ok((1, vec![serde_json::json!({"score": 0.5}), serde_json::json!({})]))
+        );
         assert_eq!(got[1], Ok((0, vec![])));
         assert_eq!(
             got[2],

@@ -49,7 +49,8 @@ pub struct ImportedPredictionRow {
     pub created_at: String,
 }
 
-const COLUMNS: &str = "p.id, p.source_id, s.format, s.model_version, p.item_id, p.payload, p.score, p.created_at
+const COLUMNS: &str =
+    "p.id, p.source_id, s.format, s.model_version, p.item_id, p.payload, p.score, p.created_at
     FROM imported_predictions p JOIN prediction_sources s ON s.id = p.source_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImportedPredictionRow> {

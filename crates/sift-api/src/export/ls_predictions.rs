@@ -31,7 +31,13 @@ impl PredictionItems {
             ids.extend(project.store.items_with_imported_predictions()?);
             let heads = current_rounds(project.store.round_heads()?, |r| (&r.head, &r.name));
             if let Some(head) = heads.last().filter(|h| h.head != "reward") {
-                ids.extend(project.store.prediction_tops(head.model_version_id)?.into_iter().map(|(id, _)| id));
+                ids.extend(
+                    project
+                        .store
+                        .prediction_tops(head.model_version_id)?
+                        .into_iter()
+                        .map(|(id, _)| id),
+                );
             }
         }
         Ok(Self {

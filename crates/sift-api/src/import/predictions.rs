@@ -51,9 +51,7 @@ pub(super) fn label_studio_predictions(
             result,
             &sift_template::MediaInfo::default(),
         )
-        .map_err(|e| {
-            format!("{field}.{e} (to import the task without its predictions, use --data-only)")
-        })?;
+        .map_err(|e| format!("{field}.{e} (to import the task without its predictions, use --data-only)"))?;
         out.push(PredictionImport {
             format: "label-studio",
             model_version,
@@ -81,6 +79,10 @@ mod tests {
             Err("predictions[0].score: 1.5 is outside 0..1 (a score is a probability)".into())
         );
         assert!(score_of(Some(&json!(-0.1)), "s").is_err());
-        assert!(score_of(Some(&json!("0.9")), "s").unwrap_err().contains("expected a number"));
+        assert!(
+            score_of(Some(&json!("0.9")), "s")
+                .unwrap_err()
+                .contains("expected a number")
+        );
     }
 }

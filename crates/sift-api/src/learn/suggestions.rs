@@ -165,7 +165,11 @@ impl Project {
     /// suggestions are off, or neither the current head nor an imported prediction has one
     /// for the item. A Sift head's prediction comes first; an imported prediction (the
     /// newest) is the suggestion only where no head has predicted the item.
-    pub(crate) fn suggestion_for(&self, item_id: i64, content: &Value) -> Result<Option<(Suggestion, Maker)>> {
+    pub(crate) fn suggestion_for(
+        &self,
+        item_id: i64,
+        content: &Value,
+    ) -> Result<Option<(Suggestion, Maker)>> {
         if !self.suggestions_enabled()? {
             return Ok(None);
         }
@@ -176,7 +180,11 @@ impl Project {
     }
 
     /// The current head's suggestion and its model version.
-    pub(crate) fn head_suggestion_for(&self, item_id: i64, content: &Value) -> Result<Option<(Suggestion, i64)>> {
+    pub(crate) fn head_suggestion_for(
+        &self,
+        item_id: i64,
+        content: &Value,
+    ) -> Result<Option<(Suggestion, i64)>> {
         let heads = current_rounds(self.store.round_heads()?, |r| (&r.head, &r.name));
         let Some(newest) = heads.last() else {
             return Ok(None);
