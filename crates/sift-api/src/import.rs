@@ -7,7 +7,8 @@
 //! before anything is committed.
 //!
 //! This file owns the options, the report and the writer; the readers live in `gt.rs`
-//! (Ground Truth JSON Lines) and `label_studio.rs`, media roots in `roots.rs`.
+//! (Ground Truth JSON Lines) and `label_studio.rs`, predictions made outside Sift (read by
+//! both) in `predictions.rs`, media roots in `roots.rs`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -23,6 +24,7 @@ use crate::{Error, Progress, Project, Result};
 
 mod gt;
 mod label_studio;
+mod predictions;
 mod roots;
 
 use roots::MediaRoot;
@@ -144,7 +146,12 @@ pub struct ImportReport {
     /// annotations; labels of someone who already has an annotation of the item are left
     /// out and not counted.
     pub labels_added: u64,
-    /// Annotations (or label columns) not imported because of [`ImportOptions::data_only`].
+    /// Predictions made outside Sift (Label Studio `predictions`, Ground Truth labels marked
+    /// `"human-annotated": "no"`) stored as imported predictions, never as annotations; a
+    /// source's second prediction for the same item is left out and not counted.
+    pub predictions_added: u64,
+    /// Annotations, predictions (or label columns) not imported because of
+    /// [`ImportOptions::data_only`].
     pub annotations_left_out: u64,
     /// Lines whose local media file does not exist (imported with a warning unless
     /// [`ImportOptions::require_media`]).
@@ -168,6 +175,20 @@ struct LabelImport {
     reviewer: Option<String>,
 }
 
+/// One prediction made outside Sift, found in a manifest (never a person's label).
+#[derive(Debug)]
+struct PredictionImport {
+    /// `label-studio` or `ground-truth`.
+    format: &'static str,
+    /// The model version the file names (`""` when none).
+    model_version: String,
+    /// Canonical payload JSON, checked against the template.
+    payload: String,
+    /// The score, checked to lie in 0..=1.
+    score: Option<f64>,
+    created_at: Option<String>,
+}
+
 #[derive(Debug)]
 struct Record {
     content: String,
@@ -177,6 +198,7 @@ struct Record {
     media_local: bool,
     media_missing: Option<String>,
     labels: Vec<LabelImport>,
+    predictions: Vec<PredictionImport>,
     /// Annotations the line carried that [`ImportOptions::data_only`] left out.
     left_out: u64,
 }
@@ -403,7 +425,7 @@ fn write_all<'s>(
                 }
                 InsertOutcome::Duplicate => {
                     stats.duplicates += 1;
-                    if record.labels.is_empty() {
+                    if record.labels.is_empty() && record.predictions.is_empty() {
                         None
                     } else {
                         itx.item_id_by_hash(&record.hash)?
@@ -420,6 +442,19 @@ fn write_all<'s>(
                     let created = label.created_at.clone().unwrap_or_else(sift_core::now_rfc3339);
                     if itx.import_label(item_id, annotator, &label.payload, &created, reviewer)? {
                         stats.labels_added += 1;
+                    }
+                }
+                for p in &record.predictions {
+                    let created = p.created_at.clone().unwrap_or_else(sift_core::now_rfc3339);
+                    let new = sift_store::NewImportedPrediction {
+                        format: p.format,
+                        model_version: &p.model_version,
+                        payload: &p.payload,
+                        score: p.score,
+                        created_at: &created,
+                    };
+                    if itx.import_prediction(item_id, &new)? {
+                        report.predictions_added += 1;
                     }
                 }
             }
@@ -439,6 +474,7 @@ fn write_all<'s>(
     let details = serde_json::json!({
         "file": display, "format": format_name, "lines": stats.lines, "added": stats.added,
         "duplicates": stats.duplicates, "skipped": stats.skipped, "labels_added": stats.labels_added,
+        "predictions_added": report.predictions_added,
     });
     Ok(Some(PendingImport { itx, stats, details }))
 }

@@ -136,6 +136,12 @@ impl Out {
             if r.labels_added > 0 {
                 t.push_str(&format!(", {} existing labels", r.labels_added));
             }
+            if r.predictions_added > 0 {
+                t.push_str(&format!(
+                    ", {} model predictions (suggestions, not labels)",
+                    r.predictions_added
+                ));
+            }
             if r.annotations_left_out > 0 {
                 t.push_str(&format!(
                     ", {} annotations left out (--data-only)",

@@ -25,6 +25,9 @@ pub struct LabelStudioTask {
     /// The task's `annotations` (each with a `result` list), if any; the `completions` of
     /// exports from Label Studio before 1.0 count as annotations.
     pub annotations: Vec<serde_json::Value>,
+    /// The task's `predictions` (each with a `result` list, and usually `model_version` and
+    /// `score`), if any: a model's pre-annotations, never a person's.
+    pub predictions: Vec<serde_json::Value>,
 }
 
 /// Why a Label Studio file or one of its tasks could not be read.
@@ -140,12 +143,13 @@ fn task_from_bytes<E: std::error::Error>(
     }
     let member = |name: &str| task.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
     // Label Studio reads a task without a `data` member as its data, whole.
-    let (data, id, annotations): (&str, _, _) = match member("data") {
-        None => (text, None, None),
+    let (data, id, annotations, predictions): (&str, _, _, _) = match member("data") {
+        None => (text, None, None, None),
         Some(data) => (
             data.get(),
             member("id"),
             member("annotations").or_else(|| member("completions")),
+            member("predictions"),
         ),
     };
     if !data.starts_with('{') {
@@ -174,6 +178,12 @@ fn task_from_bytes<E: std::error::Error>(
         Some(v) => serde_json::from_str::<Vec<serde_json::Value>>(v.get())
             .map_err(|_| fail("field \"annotations\": expected a list of annotations".into()))?,
     };
+    let predictions = match predictions {
+        None => Vec::new(),
+        Some(v) if v.get() == "null" => Vec::new(),
+        Some(v) => serde_json::from_str::<Vec<serde_json::Value>>(v.get())
+            .map_err(|_| fail("field \"predictions\": expected a list of predictions".into()))?,
+    };
     Ok(LabelStudioTask {
         index,
         line,
@@ -181,6 +191,7 @@ fn task_from_bytes<E: std::error::Error>(
         hash,
         id,
         annotations,
+        predictions,
     })
 }
 
@@ -274,6 +285,29 @@ mod tests {
             Ok((0, 1, "{\"text\": \"b\", \"annotations\": [{}]}".into(), 0))
         );
         assert_eq!(got[1], Ok((1, 1, "{}".into(), 2)));
+    }
+
+    #[test]
+    fn predictions_are_read_apart_from_annotations() {
+        let input = "[{\"data\": {\"t\": 1}, \"annotations\": [{}], \"predictions\": [{\"score\": 0.5}, {}]},\n {\"data\": {}, \"predictions\": null},\n {\"data\": {}, \"predictions\": 3}]";
+        let mut got = Vec::new();
+        let n = read_label_studio_tasks::<_, io::Error, _>(input.as_bytes(), |t| {
+            got.push(
+                t.map(|t| (t.annotations.len(), t.predictions))
+                    .map_err(|e| e.to_string()),
+            );
+            Ok(())
+        });
+        assert_eq!(n.unwrap(), 3);
+        assert_eq!(
+            got[0],
+            Ok((1, vec![serde_json::json!({"score": 0.5}), serde_json::json!({})]))
+        );
+        assert_eq!(got[1], Ok((0, vec![])));
+        assert_eq!(
+            got[2],
+            Err("line 3: task 2: field \"predictions\": expected a list of predictions".into())
+        );
     }
 
     #[test]

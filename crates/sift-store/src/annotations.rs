@@ -266,9 +266,16 @@ impl Store {
             )?;
             if let Some(s) = suggestion {
                 tx.execute(
-                    "INSERT INTO version_suggestions (annotation_id, version, accepted, model_version_id)
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![annotation_id, version, s.accepted, s.model_version_id],
+                    "INSERT INTO version_suggestions (annotation_id, version, accepted, model_version_id,
+                                                      prediction_source_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        annotation_id,
+                        version,
+                        s.accepted,
+                        s.model_version_id,
+                        s.prediction_source_id
+                    ],
                 )?;
             }
             if submitted {

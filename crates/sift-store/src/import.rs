@@ -58,17 +58,17 @@ pub enum InsertOutcome {
 /// hot journal that SQLite rolls back on the next open, which also restores WAL mode.
 #[derive(Debug)]
 pub struct ImportTx<'s> {
-    conn: &'s rusqlite::Connection,
+    pub(crate) conn: &'s rusqlite::Connection,
     /// `None` once committed.
     tx: Option<rusqlite::Transaction<'s>>,
     insert: Option<rusqlite::Statement<'s>>,
-    import_id: i64,
+    pub(crate) import_id: i64,
     /// Switched out of WAL mode for this import: switch back when it ends.
     bulk: bool,
     /// The page cache size to restore when the import ends.
     cache_size: i64,
     /// The project file, named in storage faults.
-    path: &'s Path,
+    pub(crate) path: &'s Path,
 }
 
 pub(crate) const INSERT_ITEM: &str =

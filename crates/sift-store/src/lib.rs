@@ -19,6 +19,7 @@ mod error;
 mod export;
 mod faults;
 mod import;
+mod imported_predictions;
 mod items;
 mod learning;
 mod machine_labels;
@@ -44,6 +45,7 @@ pub use export::{ExportFilter, ExportRow};
 use faults::InFile;
 pub use faults::StorageFault;
 pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport};
+pub use imported_predictions::{ImportedPredictionRow, NewImportedPrediction};
 pub use items::ItemRow;
 pub use learning::{
     LearnRoundRow, NewLearnRound, PREDICTION_CHUNK, PredictionRow, QueueOrderRow, RoundHead, RoundPool,
@@ -81,6 +83,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_learning.sql"),
     include_str!("migrations/0009_suggestions.sql"),
     include_str!("migrations/0010_sessions.sql"),
+    include_str!("migrations/0011_imported_predictions.sql"),
 ];
 
 /// Page size of new project files.

@@ -1,6 +1,7 @@
 //! Model suggestions shown to annotators, in the project file (migration
 //! `0009_suggestions.sql`): which saved versions were made with a suggestion shown, whether
 //! the saved answer was the suggestion unchanged, and the acceptance figures over submissions.
+//! A suggestion made from an imported prediction names its source instead of a model version.
 //! The rows are written with their version ([`Store::record_work_with`]) and never change.
 
 use rusqlite::{OptionalExtension, params};
@@ -14,6 +15,9 @@ pub struct SuggestionUse {
     pub accepted: bool,
     /// The model version whose prediction was the item's suggestion when it was saved.
     pub model_version_id: Option<i64>,
+    /// The source of the imported prediction that was the item's suggestion instead (no Sift
+    /// head had predicted the item).
+    pub prediction_source_id: Option<i64>,
 }
 
 /// What a saved version records about a suggestion.
@@ -23,6 +27,8 @@ pub struct VersionSuggestion {
     pub accepted: bool,
     /// The model version whose prediction was shown, when known.
     pub model_version_id: Option<i64>,
+    /// The source of the imported prediction shown instead, when it was one.
+    pub prediction_source_id: Option<i64>,
 }
 
 /// Suggestions over the submitted versions of the project.
@@ -51,13 +57,14 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT accepted, model_version_id FROM version_suggestions
+                "SELECT accepted, model_version_id, prediction_source_id FROM version_suggestions
                  WHERE annotation_id = ?1 AND version = ?2",
                 params![annotation_id, version],
                 |r| {
                     Ok(VersionSuggestion {
                         accepted: r.get(0)?,
                         model_version_id: r.get(1)?,
+                        prediction_source_id: r.get(2)?,
                     })
                 },
             )

@@ -5,6 +5,7 @@
 //! `gt` the Ground Truth line writer.
 
 mod gt;
+mod ls_predictions;
 mod pipeline;
 mod sink;
 #[cfg(test)]
@@ -186,7 +187,7 @@ impl Project {
             approved_only: opts.approved_only,
             batch: opts.batch.as_deref(),
         };
-        let mut sink = Sink::new(self, opts);
+        let mut sink = Sink::new(self, opts)?;
         let mut annotations = 0u64;
         let result = self.store.for_each_labelled(&filter, |row| {
             sink.row(&row, w)?;

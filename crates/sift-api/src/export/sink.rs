@@ -9,6 +9,7 @@ use sift_template::export::{self, CocoCaptions, PreferenceOptions, SftOptions};
 use sift_template::{MediaInfo, Payload};
 
 use super::gt::GtWriter;
+use super::ls_predictions::PredictionItems;
 use super::{ExportFormat, ExportOptions};
 use crate::media::MediaFacts;
 use crate::{Error, Project, Result};
@@ -32,12 +33,14 @@ pub(super) enum Sink<'p> {
         open: Option<OpenTask>,
         tasks: u64,
         media: MediaFacts,
+        /// Items with predictions, written as tasks of their own when not annotated.
+        predicted: PredictionItems,
     },
 }
 
 impl<'p> Sink<'p> {
-    pub(super) fn new(project: &'p Project, opts: &'p ExportOptions) -> Self {
-        match opts.format {
+    pub(super) fn new(project: &'p Project, opts: &'p ExportOptions) -> Result<Self> {
+        Ok(match opts.format {
             ExportFormat::Gt => Sink::Gt(GtWriter::new(&project.template), 0),
             ExportFormat::CocoCaptions => Sink::Coco {
                 project,
@@ -49,6 +52,7 @@ impl<'p> Sink<'p> {
                 open: None,
                 tasks: 0,
                 media: MediaFacts::default(),
+                predicted: PredictionItems::new(project, opts)?,
             },
             _ => Sink::Lines {
                 project,
@@ -56,7 +60,7 @@ impl<'p> Sink<'p> {
                 records: 0,
                 media: MediaFacts::default(),
             },
-        }
+        })
     }
 
     pub(super) fn row(&mut self, row: &ExportRow<'_>, w: &mut dyn Write) -> Result<()> {
@@ -115,11 +119,16 @@ impl<'p> Sink<'p> {
                 open,
                 tasks,
                 media,
+                predicted,
             } => {
                 let (item, payload) = decode(project, row)?;
                 if open.as_ref().is_some_and(|t| t.item_id != row.item_id) {
                     write_ls_task(project, open.take(), *tasks, w)?;
                     *tasks += 1;
+                }
+                if open.is_none() {
+                    let before = predicted.take_until(Some(row.item_id));
+                    write_predicted_tasks(project, &before, tasks, media, w)?;
                 }
                 let annotation_id = row.item_id as u64 * 1000 + row.version as u64;
                 match open {
@@ -151,11 +160,19 @@ impl<'p> Sink<'p> {
                 Ok(n)
             }
             Sink::LabelStudio {
-                project, open, tasks, ..
+                project,
+                open,
+                mut tasks,
+                mut media,
+                mut predicted,
             } => {
-                let last = open.is_some();
-                write_ls_task(project, open, tasks, w)?;
-                let n = tasks + u64::from(last);
+                if open.is_some() {
+                    write_ls_task(project, open, tasks, w)?;
+                    tasks += 1;
+                }
+                let rest = predicted.take_until(None);
+                write_predicted_tasks(project, &rest, &mut tasks, &mut media, w)?;
+                let n = tasks;
                 w.write_all(if n == 0 { b"[]\n" } else { b"\n]\n" })
                     .map_err(write_error)?;
                 Ok(n)
@@ -183,11 +200,39 @@ fn write_ls_task(project: &Project, task: Option<OpenTask>, written: u64, w: &mu
         return Ok(());
     };
     let refs: Vec<(u64, &Payload)> = annotations.iter().map(|(id, p)| (*id, p)).collect();
-    let value = export::label_studio_task(&project.template, &item, &info, item_id as u64, &refs)
+    let mut value = export::label_studio_task(&project.template, &item, &info, item_id as u64, &refs)
         .map_err(|e| Error::BadRequest(format!("item {item_id}: {e}")))?;
+    value["predictions"] = Value::Array(project.ls_predictions(item_id, &item, &info)?);
     w.write_all(if written == 0 { b"[\n" } else { b",\n" })
         .map_err(write_error)?;
     serde_json::to_writer(&mut *w, &value).map_err(|e| write_error(e.into()))
+}
+
+/// Tasks for items with predictions and no exported annotation (`ls_predictions.rs`).
+fn write_predicted_tasks(
+    project: &Project,
+    ids: &[i64],
+    tasks: &mut u64,
+    media: &mut MediaFacts,
+    w: &mut dyn Write,
+) -> Result<()> {
+    for &item_id in ids {
+        let Some(row) = project.store.item(item_id)? else {
+            continue;
+        };
+        let item: Value = serde_json::from_str(&row.content)
+            .map_err(|e| Error::Internal(format!("item {item_id}: stored content is not JSON: {e}")))?;
+        let info = media.info(&project.template, &item, row.media_ref.as_deref());
+        let task = OpenTask {
+            item_id,
+            item,
+            info,
+            annotations: Vec::new(),
+        };
+        write_ls_task(project, Some(task), *tasks, w)?;
+        *tasks += 1;
+    }
+    Ok(())
 }
 
 fn decode(project: &Project, row: &ExportRow<'_>) -> Result<(Value, Payload)> {

@@ -1,5 +1,6 @@
 //! Ground Truth JSON Lines on the reader thread: lines checked and hashed, media resolved,
-//! existing labels (Sift's own output shape or Ground Truth's consolidated one) parsed.
+//! existing labels (Sift's own output shape or Ground Truth's consolidated one) parsed; a label
+//! marked `"human-annotated": "no"` becomes an imported prediction, never a person's label.
 
 use std::io::BufRead;
 
@@ -9,8 +10,9 @@ use serde_json::value::RawValue;
 use sift_manifest::{GtRecord, LineReader, parse_gt_line};
 use sift_template::Template;
 
+use super::predictions::score_of;
 use super::roots::resolve_media;
-use super::{BATCH, LabelImport, Msg, ParseCtx, Parsed, Record, note_problem, send_batch};
+use super::{BATCH, LabelImport, Msg, ParseCtx, Parsed, PredictionImport, Record, note_problem, send_batch};
 use crate::Error;
 
 pub(super) fn read_gt(reader: impl BufRead, ctx: &ParseCtx<'_>, label_attribute: &str, tx: &Sender<Msg>) {
@@ -74,9 +76,9 @@ fn gt_record(
         Some(field) => field_string(&r.content, field)?,
     };
     let (media, media_local, media_missing) = resolve_media(media_value.as_deref(), ctx)?;
-    let (labels, left_out) = match r.labels {
-        None => (Vec::new(), 0),
-        Some(_) if ctx.opts.data_only => (Vec::new(), 1),
+    let ((labels, predictions), left_out) = match r.labels {
+        None => ((Vec::new(), Vec::new()), 0),
+        Some(_) if ctx.opts.data_only => ((Vec::new(), Vec::new()), 1),
         Some(cols) => (
             labels_from_gt(ctx.template, label_attribute, cols.value, cols.metadata)
                 .map_err(|e| format!("{e} (to import the line without its label, use --data-only)"))?,
@@ -90,6 +92,7 @@ fn gt_record(
         media_local,
         media_missing,
         labels,
+        predictions,
         left_out,
     })
 }
@@ -105,8 +108,46 @@ pub(super) fn field_string(content: &str, field: &str) -> std::result::Result<Op
 
 /// Existing labels in an output line: either Sift's own shape (the payload under the label
 /// attribute, who and when in the metadata) or Ground Truth's consolidated custom shape
-/// (`annotationsFromAllWorkers`, whose `content` is JSON inside a string).
+/// (`annotationsFromAllWorkers`, whose `content` is JSON inside a string). A label whose
+/// metadata says `"human-annotated": "no"` is a model's: it becomes a prediction (its
+/// `confidence` the score, named after the metadata's `model`, else its `job-name`), never a
+/// person's label.
 fn labels_from_gt(
+    template: &Template,
+    label_attribute: &str,
+    value: &RawValue,
+    metadata: Option<&RawValue>,
+) -> std::result::Result<(Vec<LabelImport>, Vec<PredictionImport>), String> {
+    let meta_field = format!("field \"{label_attribute}-metadata\"");
+    let machine = metadata
+        .and_then(|m| serde_json::from_str::<Value>(m.get()).ok())
+        .filter(|m| m.get("human-annotated").and_then(Value::as_str) == Some("no"));
+    let labels = human_labels_from_gt(template, label_attribute, value, metadata)?;
+    let Some(meta) = machine else {
+        return Ok((labels, Vec::new()));
+    };
+    let score = score_of(meta.get("confidence"), &format!("{meta_field}.confidence"))?;
+    let model_version = ["model", "job-name"]
+        .iter()
+        .find_map(|k| meta.get(*k).and_then(Value::as_str))
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect::<String>();
+    let predictions = labels
+        .into_iter()
+        .map(|l| PredictionImport {
+            format: "ground-truth",
+            model_version: model_version.clone(),
+            payload: l.payload,
+            score,
+            created_at: l.created_at,
+        })
+        .collect();
+    Ok((Vec::new(), predictions))
+}
+
+fn human_labels_from_gt(
     template: &Template,
     label_attribute: &str,
     value: &RawValue,

@@ -1,5 +1,6 @@
 //! Label Studio task files on the reader thread: each task's data checked and hashed, media
-//! resolved, and its annotations converted for the template (or left out with `--data-only`).
+//! resolved, and its annotations and predictions converted for the template (or left out with
+//! `--data-only`); predictions are never annotations (`predictions.rs`).
 
 use std::io::BufRead;
 
@@ -8,6 +9,7 @@ use serde_json::Value;
 use sift_manifest::{LabelStudioError, read_label_studio_tasks_with_limit};
 
 use super::gt::{annotator_name, field_string};
+use super::predictions::label_studio_predictions;
 use super::roots::resolve_media;
 use super::{BATCH, LabelImport, Msg, ParseCtx, Parsed, Record, note_problem, send_batch};
 use crate::Error;
@@ -112,6 +114,12 @@ fn ls_record(
             reviewer: None,
         });
     }
+    let predictions = if ctx.opts.data_only {
+        left_out += task.predictions.len() as u64;
+        Vec::new()
+    } else {
+        label_studio_predictions(&task.predictions, &data, ctx)?
+    };
     Ok(Record {
         content: task.data,
         hash: task.hash.0,
@@ -119,6 +127,7 @@ fn ls_record(
         media_local,
         media_missing,
         labels,
+        predictions,
         left_out,
     })
 }

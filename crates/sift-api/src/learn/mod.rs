@@ -15,7 +15,7 @@ mod classifier;
 mod command;
 mod features;
 mod labels;
-mod predictions;
+pub(crate) mod predictions;
 mod register;
 mod rescore;
 mod reward;

@@ -7,6 +7,10 @@
 //! - Ranking: per dimension, the newest version of that dimension's reward head orders the
 //!   item's responses by reward (best first; ties keep the item's order), with the
 //!   Bradley–Terry probability σ(r[i] − r[i+1]) that each response is preferred to the next.
+//! - Imported predictions (Label Studio `predictions`, Ground Truth machine labels): where no
+//!   head has predicted a classification item, its newest imported prediction is the
+//!   suggestion: its classes, each with the prediction's score as probability, named after
+//!   the model version the file gave (`imported` says from which format).
 //!
 //! A suggestion is a separate field beside the annotator's own work: it never fills in an
 //! answer. The project setting `learn.suggestions = off` withholds every suggestion (to
@@ -19,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use sift_store::{RoundHead, SuggestionUse};
-use sift_template::Spec;
+use sift_template::{Payload, Spec};
 
 use super::MULTI_LABEL_THRESHOLD;
 use super::predictions::current_rounds;
@@ -28,13 +32,28 @@ use crate::{Error, Project, Result};
 /// The project setting that turns suggestions off (`off`) or on (`on`, the default).
 pub const SETTING_SUGGESTIONS: &str = "learn.suggestions";
 
+/// What made an item's suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Maker {
+    /// A Sift head: its model version's id.
+    Head(i64),
+    /// An imported prediction: its source's id.
+    Imported(i64),
+}
+
 /// A model's prediction for an item, shown to the annotator as a suggestion.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct Suggestion {
-    /// The registered model that made it (ranking: the newest of the dimensions' heads).
+    /// The registered model that made it (ranking: the newest of the dimensions' heads); for
+    /// an imported prediction, the model version its file named.
     pub model: String,
-    /// Its version.
+    /// Its version (0 for an imported prediction: Sift gives it no number).
     pub version: i64,
+    /// For a prediction made outside Sift and imported, the format it came from
+    /// (`label-studio`, `ground-truth`); absent for a Sift head's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub imported: Option<String>,
     /// Classification: the suggested class names (one for a single-label template).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -142,13 +161,30 @@ impl Project {
         }
     }
 
-    /// The suggestion for an item (its stored content given) and the model version that made
-    /// it: `None` when suggestions are off, no head has been trained, or the current head has
-    /// no prediction for the item.
-    pub(crate) fn suggestion_for(&self, item_id: i64, content: &Value) -> Result<Option<(Suggestion, i64)>> {
+    /// The suggestion for an item (its stored content given) and what made it: `None` when
+    /// suggestions are off, or neither the current head nor an imported prediction has one
+    /// for the item. A Sift head's prediction comes first; an imported prediction (the
+    /// newest) is the suggestion only where no head has predicted the item.
+    pub(crate) fn suggestion_for(
+        &self,
+        item_id: i64,
+        content: &Value,
+    ) -> Result<Option<(Suggestion, Maker)>> {
         if !self.suggestions_enabled()? {
             return Ok(None);
         }
+        if let Some((s, model_version_id)) = self.head_suggestion_for(item_id, content)? {
+            return Ok(Some((s, Maker::Head(model_version_id))));
+        }
+        self.imported_suggestion_for(item_id)
+    }
+
+    /// The current head's suggestion and its model version.
+    pub(crate) fn head_suggestion_for(
+        &self,
+        item_id: i64,
+        content: &Value,
+    ) -> Result<Option<(Suggestion, i64)>> {
         let heads = current_rounds(self.store.round_heads()?, |r| (&r.head, &r.name));
         let Some(newest) = heads.last() else {
             return Ok(None);
@@ -186,11 +222,55 @@ impl Project {
             Suggestion {
                 model: newest.name.clone(),
                 version: newest.version,
+                imported: None,
                 labels: Some(labels),
                 probabilities: Some(probabilities),
                 rankings: None,
             },
             newest.model_version_id,
+        )))
+    }
+
+    /// The item's newest imported prediction as a suggestion (classification: its classes,
+    /// each with the prediction's score as its probability).
+    fn imported_suggestion_for(&self, item_id: i64) -> Result<Option<(Suggestion, Maker)>> {
+        if !matches!(self.template.spec(), Spec::Classification { .. }) {
+            return Ok(None);
+        }
+        let Some(p) = self.store.newest_imported_prediction(item_id)? else {
+            return Ok(None);
+        };
+        let Ok(payload) = serde_json::from_str::<Value>(&p.payload) else {
+            return Ok(None);
+        };
+        let Ok(Payload::Classification(payload)) = self.template.parse_payload(&payload) else {
+            return Ok(None);
+        };
+        if payload.labels.is_empty() {
+            return Ok(None);
+        }
+        let probabilities = p.score.map(|score| {
+            payload
+                .labels
+                .iter()
+                .map(|l| (l.clone(), score))
+                .collect::<BTreeMap<_, _>>()
+        });
+        let model = if p.model_version.is_empty() {
+            "an imported model".to_owned()
+        } else {
+            p.model_version.clone()
+        };
+        Ok(Some((
+            Suggestion {
+                model,
+                version: 0,
+                imported: Some(p.format.clone()),
+                labels: Some(payload.labels),
+                probabilities,
+                rankings: None,
+            },
+            Maker::Imported(p.source_id),
         )))
     }
 
@@ -225,6 +305,7 @@ impl Project {
             Suggestion {
                 model: maker.name.clone(),
                 version: maker.version,
+                imported: None,
                 labels: None,
                 probabilities: None,
                 rankings: Some(rankings),
@@ -243,16 +324,23 @@ impl Project {
         if !report.shown {
             return Ok(None);
         }
-        let model_version_id = match self.store.item(item_id)? {
+        let maker = match self.store.item(item_id)? {
             Some(row) => match serde_json::from_str::<Value>(&row.content) {
-                Ok(content) => self.suggestion_for(item_id, &content)?.map(|(_, id)| id),
+                Ok(content) => self.suggestion_for(item_id, &content)?.map(|(_, m)| m),
                 Err(_) => None,
             },
             None => None,
         };
         Ok(Some(SuggestionUse {
             accepted: report.accepted,
-            model_version_id,
+            model_version_id: match maker {
+                Some(Maker::Head(id)) => Some(id),
+                _ => None,
+            },
+            prediction_source_id: match maker {
+                Some(Maker::Imported(id)) => Some(id),
+                _ => None,
+            },
         }))
     }
 

@@ -14,10 +14,12 @@ fn a_suggestion_is_recorded_with_its_version_and_counted_over_submissions() {
     let taken = SuggestionUse {
         accepted: true,
         model_version_id: None,
+        prediction_source_id: None,
     };
     let changed = SuggestionUse {
         accepted: false,
         model_version_id: None,
+        prediction_source_id: None,
     };
     store
         .record_work_with(1, ann, Action::SaveDraft, "{}", 0, Some(&taken))
@@ -30,7 +32,8 @@ fn a_suggestion_is_recorded_with_its_version_and_counted_over_submissions() {
         store.version_suggestion(a.id, 1).unwrap(),
         Some(VersionSuggestion {
             accepted: true,
-            model_version_id: None
+            model_version_id: None,
+            prediction_source_id: None
         })
     );
     assert_eq!(

@@ -6,13 +6,19 @@ import type { RankingSuggestion } from "./RankingSuggestion";
  */
 export type Suggestion = { 
 /**
- * The registered model that made it (ranking: the newest of the dimensions' heads).
+ * The registered model that made it (ranking: the newest of the dimensions' heads); for
+ * an imported prediction, the model version its file named.
  */
 model: string, 
 /**
- * Its version.
+ * Its version (0 for an imported prediction: Sift gives it no number).
  */
 version: number, 
+/**
+ * For a prediction made outside Sift and imported, the format it came from
+ * (`label-studio`, `ground-truth`); absent for a Sift head's.
+ */
+imported?: string, 
 /**
  * Classification: the suggested class names (one for a single-label template).
  */

@@ -29,6 +29,7 @@ export function suggestionOf(item: ItemView | null | undefined): Suggestion | nu
   const raw: unknown = item?.suggestion;
   if (!isObject(raw) || typeof raw.model !== "string" || typeof raw.version !== "number") return null;
   const out: Suggestion = { model: raw.model, version: raw.version };
+  if (typeof raw.imported === "string") out.imported = raw.imported;
   if (Array.isArray(raw.labels)) out.labels = [...new Set(raw.labels.filter((l): l is string => typeof l === "string"))];
   if (isObject(raw.probabilities)) {
     out.probabilities = Object.fromEntries(Object.entries(raw.probabilities).filter(([, p]) => isProbability(p))) as Record<string, number>;
@@ -64,7 +65,7 @@ export function usableSuggestion(template: TemplateView, item: ItemView | null):
     if (!template.rules.multi_label) labels = labels.slice(0, 1);
     const probabilities = Object.fromEntries(Object.entries(s.probabilities ?? {}).filter(([n]) => names.includes(n)));
     if (labels.length === 0) return null;
-    return { model: s.model, version: s.version, labels, probabilities };
+    return { ...(s.imported !== undefined ? { imported: s.imported } : {}), model: s.model, version: s.version, labels, probabilities };
   }
   if (template.kind === "ranking") {
     const ids = responsesOf(fieldValue(item.content, template.fields.responses)).map((r) => r.id);
@@ -101,6 +102,13 @@ function accepted(template: TemplateView, suggestion: Suggestion, payload: JsonV
 export function suggestionRecord(template: TemplateView, shown: Suggestion | null, payload: JsonValue): SuggestionRecord | null {
   if (!shown) return null;
   return { suggestion_shown: true, suggestion_accepted: accepted(template, shown, payload) };
+}
+
+/** Where a suggestion came from, in words: "digits v3", or "bert-2 (imported from Label Studio)". */
+export function suggestionSource(s: Suggestion): string {
+  if (s.imported === undefined) return `${s.model} v${s.version}`;
+  const from = s.imported === "label-studio" ? "Label Studio" : s.imported === "ground-truth" ? "Ground Truth" : s.imported;
+  return `${s.model} (imported from ${from})`;
 }
 
 /** A probability as a short percentage: "72%", "<1%", "100%". */

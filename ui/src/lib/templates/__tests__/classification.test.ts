@@ -195,6 +195,21 @@ describe("classification suggestions", () => {
     await waitFor(() => expect(chosen()).toEqual(["billing"]));
   });
 
+  it("names an imported prediction's source; only its class has a probability", async () => {
+    const fake = new FakeTransport("classification", [{ source: TEXT }]);
+    fake.suggestions.set(1, { model: "topics-bert-2024-05", version: 0, imported: "label-studio", labels: ["account"], probabilities: { account: 0.81 } });
+    await renderApp(fake);
+    const box = screen.getByTestId("suggestion");
+    expect(box).toHaveTextContent("account");
+    expect(box).toHaveTextContent("81%");
+    expect(screen.getByTestId("suggestion-source")).toHaveTextContent("From topics-bert-2024-05 (imported from Label Studio): a guess to check");
+    expect(chosen()).toEqual([]);
+    expect(screen.getAllByTestId("class-probability").map((p) => p.textContent?.trim())).toEqual(["81%"]);
+    press("a");
+    await waitFor(() => expect(chosen()).toEqual(["account"]));
+    await waitFor(() => expect(lastSave(fake)).toMatchObject({ payload: { labels: ["account"] }, suggestion_shown: true, suggestion_accepted: true }), { timeout: 3000 });
+  });
+
   it("leaves out a suggestion that names no class of the template", async () => {
     const fake = new FakeTransport("classification", [{ source: TEXT }]);
     fake.suggestions.set(1, { model: "m", version: 1, labels: ["<b>nope</b>"], probabilities: { "<b>nope</b>": 0.9 } });
