@@ -229,12 +229,20 @@ fn check_keys(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), LineError> {
     Ok(())
 }
 
+/// serde_json's private marker for a raw value: an object holding this key deserializes as
+/// a raw value, not an object, so every later read of the item would fail
+/// ("expected value"). Found by the `manifest_line` fuzz target; refused wherever it stands.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
 /// Refuses numbers beyond what a double holds (`1e400`, 400 digits): JSON allows them, but
 /// every later reader of the item would fail on them. A quick byte scan finds the values that
 /// might hold one (a long digit run, or an exponent of three digits), and only those are
 /// parsed in full.
 pub(crate) fn check_numbers(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), LineError> {
     for (k, v) in pairs {
+        if v.get().contains(RAW_VALUE_TOKEN) {
+            return Err(bad(k, &format!("holds the key {RAW_VALUE_TOKEN:?}, which is reserved")));
+        }
         if may_overflow(v.get().as_bytes())
             && let Err(e) = serde_json::from_str::<serde_json::Value>(v.get())
         {
@@ -414,6 +422,21 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(parse(line).unwrap_err().to_string(), want, "for {line}");
         }
+    }
+
+    /// Found by the `manifest_line` fuzz target: an object keyed by serde_json's private
+    /// raw-value marker was imported as an item that no read could open ("internal error:
+    /// item 1: expected value"). It is refused at import, naming the top-level field.
+    #[test]
+    fn serde_json_raw_value_marker_is_refused_with_its_field() {
+        let line = r#"{"source":"Ho","k":{"a" : 1},"x":{"$serde_json::private::RawValue":"sift/qa"}}"#;
+        assert_eq!(
+            parse(line).unwrap_err().to_string(),
+            r#"field "x": holds the key "$serde_json::private::RawValue", which is reserved"#
+        );
+        let nested = r#"{"source":"a","x":[{"y":{"$serde_json::private::RawValue":1}}]}"#;
+        assert!(parse(nested).is_err());
+        assert!(parse(r#"{"source":"a","x":{"$other":"$serde_json"}}"#).is_ok());
     }
 
     /// Found by the `manifest_line` fuzz target: JSON allows numbers beyond what a double
