@@ -241,7 +241,10 @@ const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 pub(crate) fn check_numbers(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), LineError> {
     for (k, v) in pairs {
         if v.get().contains(RAW_VALUE_TOKEN) {
-            return Err(bad(k, &format!("holds the key {RAW_VALUE_TOKEN:?}, which is reserved")));
+            return Err(bad(
+                k,
+                &format!("holds the key {RAW_VALUE_TOKEN:?}, which is reserved"),
+            ));
         }
         if may_overflow(v.get().as_bytes())
             && let Err(e) = serde_json::from_str::<serde_json::Value>(v.get())
