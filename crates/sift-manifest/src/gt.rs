@@ -246,7 +246,9 @@ pub(crate) fn check_numbers(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), L
                 &format!("holds the key {RAW_VALUE_TOKEN:?}, which is reserved"),
             ));
         }
-        if may_overflow(v.get().as_bytes())
+        // A `\u` escape may be a lone surrogate (`"\uDCCC"`), which the raw value lets through
+        // and every later read refuses: such values are parsed in full too.
+        if (may_overflow(v.get().as_bytes()) || v.get().contains("\\u"))
             && let Err(e) = serde_json::from_str::<serde_json::Value>(v.get())
         {
             let reason = match e.to_string() {
@@ -425,6 +427,17 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(parse(line).unwrap_err().to_string(), want, "for {line}");
         }
+    }
+
+    /// Found by the `manifest_line` fuzz target: a lone surrogate escape in a string was
+    /// imported, and no read of the item could parse it again. Refused at import.
+    #[test]
+    fn lone_surrogate_escapes_are_refused_with_their_field() {
+        let err = parse(r#"{"source":"priv\uDCCC ok","x":1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("field \"source\""), "{err}");
+        assert!(parse(r#"{"source":"a","x":"\uD83D\uDE00 \u00e9"}"#).is_ok());
     }
 
     /// Found by the `manifest_line` fuzz target: an object keyed by serde_json's private
