@@ -10,12 +10,12 @@
 
 use std::path::{Path, PathBuf};
 
+mod support;
+
+use support::{digits, repo};
+
 use serde_json::{Value, json};
 use sift_api::{Caller, Error, ExportFormat, ExportOptions, ImportReport, NoProgress, Project, Role};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn project(dir: &Path) -> Project {
     let template = repo().join("labeling-templates/classification.toml");
@@ -299,23 +299,6 @@ fn a_score_outside_0_to_1_is_refused_with_file_line_and_field() {
         "{reason}"
     );
     assert_eq!(p.status().unwrap().counts.items, 0);
-}
-
-/// The first `n` digits as manifest lines (source text, 64 features) and their true digits.
-fn digits(n: usize) -> Vec<(Value, String)> {
-    let text = std::fs::read_to_string(repo().join("crates/sift-learn/tests/fixtures/digits.txt")).unwrap();
-    text.lines()
-        .take(n)
-        .enumerate()
-        .map(|(i, line)| {
-            let (label, pixels) = line.split_once(' ').unwrap();
-            let features: Vec<u32> = pixels.chars().map(|c| c.to_digit(17).unwrap()).collect();
-            (
-                json!({"source": format!("Digit image {i}."), "features": features}),
-                label.to_owned(),
-            )
-        })
-        .collect()
 }
 
 #[test]

@@ -7,32 +7,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failing loudly is the point
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod support;
+
+use support::{digits, repo};
 
 use serde_json::{Value, json};
 use sift_api::learn::SETTING_SUGGESTIONS;
 use sift_api::{Caller, Error, ExportFormat, ExportOptions, LearnOptions, NoProgress, Project, Role};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The first `n` digits as manifest lines: source text, 64 features, the true digit.
-fn digits(n: usize) -> Vec<(Value, String)> {
-    let text = std::fs::read_to_string(repo().join("crates/sift-learn/tests/fixtures/digits.txt")).unwrap();
-    text.lines()
-        .take(n)
-        .enumerate()
-        .map(|(i, line)| {
-            let (label, pixels) = line.split_once(' ').unwrap();
-            let features: Vec<u32> = pixels.chars().map(|c| c.to_digit(17).unwrap()).collect();
-            (
-                json!({"source": format!("Digit image {i}."), "features": features}),
-                label.to_owned(),
-            )
-        })
-        .collect()
-}
 
 /// A digits project with annotator `ann` and the first `n` digits; returns it and the truth.
 fn digits_project(dir: &Path, n: usize) -> (Project, Vec<String>) {
