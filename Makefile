@@ -50,7 +50,7 @@ help:
 	@echo "make serve-demo - label the demo in a browser (sift serve)"
 	@echo "make lab    - set up, build and open the Lab (the lead's console) on the demo projects"
 	@echo "make types  - regenerate the UI's TypeScript API types from Rust"
-	@echo "make bench  - every benchmark beside its baseline in one run (manifests, AL scores, ONNX scoring, UI)"
+	@echo "make bench  - every benchmark beside its baseline in one run (manifests, AL scores, ONNX scoring, sync, learning, the Lab, UI)"
 	@echo "make fuzz   - run every fuzz target for a while (cargo fuzz, nightly)"
 
 ## ---------------------------------------------------------------- set-up (idempotent)

@@ -22,6 +22,8 @@ run "uncertainty scores + top-k vs numpy (1,000,000 x 10, one thread)" env PATH=
 run "end-to-end image scoring vs Python onnxruntime (2,000 JPEGs, CPU)" env PYTHON="$python" "$root/bench/scoring/run.sh"
 run "S3 sync push vs aws s3 sync on Garage (10,000 x 10 KiB, 20 x 50 MiB, no-op re-sync)" env SIFT_BIN="$sift" PYTHON="$python" "$root/bench/sync/run.sh"
 run "sift-learn heads + digits simulation vs scikit-learn" env PYTHON="$python" "$root/bench/learn/run.sh"
+run "the Lab: first frame, frame CPU and memory with 1,000,000 items (beside sift status and 1,000 items)" \
+  env SIFT_BIN="$sift" CARGO_TARGET_DIR="$(dirname "$(dirname "$sift")")" "$root/bench/lab/run.sh"
 run "labeling UI: next item in Chromium (100,000 items)" env SIFT_BIN="$sift" node "$root/bench/ui/next_item.mjs"
 if [ -n "${SIFT_DESKTOP_BIN:-}" ]; then
   run "desktop: cold start to first item, memory with 100,000 items" env SIFT_BIN="$sift" SIFT_DESKTOP_BIN="$SIFT_DESKTOP_BIN" node "$root/tests/desktop/bench.mjs"
