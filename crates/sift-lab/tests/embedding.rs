@@ -82,17 +82,21 @@ fn embed_from_the_models_view_with_progress_cancel_and_resume() {
     snapshot(&mut h, "models-encoder-dark");
 
     // Start, then cancel as soon as the job's progress (and its Cancel) is on screen: the
-    // encoder is still loading, so the run stops before or soon after its first batch.
+    // encoder is still loading, so the run stops before or soon after its first batch. (The
+    // search index is built first, so the embedding is the only job: the view's Cancel and
+    // the status bar's both stop it.)
+    wait_idle(&mut h);
     h.get_by_label(&button).click();
     wait_label(&mut h, "Cancel");
-    h.get_by_label("Cancel").click();
+    h.query_all_by_label("Cancel").next().unwrap().click();
     wait_label_contains(&mut h, "Cancelled after embedding");
+    // (AccessKit keeps a text label's words in its value.)
     let said = h
         .query_all_by_label_contains("Cancelled after embedding")
         .next()
         .unwrap()
         .accesskit_node()
-        .label()
+        .value()
         .unwrap_or_default();
     let kept = number_after(&said, "Cancelled after embedding");
     assert!(kept < ITEMS, "the cancel came too late to test: {said}");
