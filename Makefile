@@ -24,7 +24,7 @@ SYSTEM_PACKAGES  := build-essential pkg-config python3 python3-venv chromium fon
 # The Lab (egui): software Vulkan (lavapipe) for its snapshot tests and its window under Xvfb.
 SYSTEM_PACKAGES  += mesa-vulkan-drivers
 # The desktop shell (Tauri 2 on WebKitGTK), its end-to-end driver and video playback.
-SYSTEM_PACKAGES  += libwebkit2gtk-4.1-dev file libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev \
+SYSTEM_PACKAGES  += libwebkit2gtk-4.1-dev file desktop-file-utils libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev \
                     webkit2gtk-driver xvfb xauth gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
 SIFT_DESKTOP     := $(CARGO_TARGET_DIR)/release/sift-desktop
 TAURI_DRIVER     ?= $(HOME)/.cargo/bin/tauri-driver
@@ -50,7 +50,7 @@ help:
 	@echo "make serve-demo - label the demo in a browser (sift serve)"
 	@echo "make lab    - set up, build and open the Lab (the lead's console) on the demo projects"
 	@echo "make types  - regenerate the UI's TypeScript API types from Rust"
-	@echo "make bench  - every benchmark beside its baseline in one run (manifests, AL scores, ONNX scoring, UI)"
+	@echo "make bench  - every benchmark beside its baseline in one run (manifests, AL scores, ONNX scoring, sync, learning, the Lab, UI)"
 	@echo "make fuzz   - run every fuzz target for a while (cargo fuzz, nightly)"
 
 ## ---------------------------------------------------------------- set-up (idempotent)

@@ -24,6 +24,8 @@ run "S3 sync push vs aws s3 sync on Garage (10,000 x 10 KiB, 20 x 50 MiB, no-op 
 run "sift-learn heads + digits simulation vs scikit-learn" env PYTHON="$python" "$root/bench/learn/run.sh"
 run "sift serve: 50 annotators saving drafts (paced 200/s, flat out) vs Label Studio" "$python" "$root/bench/serve/load.py" --sift "$sift"
 run "rescoring 100,000 stored vectors of 384 (sift learn) vs numpy + sqlite3" env SIFT_BIN="$sift" PYTHON="$python" "$root/bench/rescore/run.sh"
+run "the Lab: first frame, frame CPU and memory with 1,000,000 items (beside sift status and 1,000 items)" \
+  env SIFT_BIN="$sift" CARGO_TARGET_DIR="$(dirname "$(dirname "$sift")")" "$root/bench/lab/run.sh"
 run "labeling UI: next item in Chromium (100,000 items)" env SIFT_BIN="$sift" node "$root/bench/ui/next_item.mjs"
 if [ -n "${SIFT_DESKTOP_BIN:-}" ]; then
   run "desktop: cold start to first item, memory with 100,000 items" env SIFT_BIN="$sift" SIFT_DESKTOP_BIN="$SIFT_DESKTOP_BIN" node "$root/tests/desktop/bench.mjs"

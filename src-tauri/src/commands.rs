@@ -2,7 +2,8 @@
 //! adapter that hands the UI's argument object to `Project::call` for the local user — the
 //! same table `POST /api/<command>` dispatches through in `sift serve`, with the same JSON
 //! in and out — so the UI's client only swaps its transport. A few desktop-only commands
-//! choose the project or sync it with S3 (see [`crate::sync`]). Every command needs an `allow-<name>` grant (see `build.rs` and
+//! choose the project, sync it with S3 (see [`crate::sync`]) or open it in the Lab (see
+//! [`crate::lab`]). Every command needs an `allow-<name>` grant (see `build.rs` and
 //! `capabilities/default.json`).
 
 // Tauri hands commands their `State`, `AppHandle` and arguments by value.
@@ -20,6 +21,7 @@ use tauri::{AppHandle, Runtime, State, Webview};
 
 use crate::desktop::{Desktop, NewProjectArgs};
 use crate::error::CommandError;
+use crate::lab::LabLauncher;
 use crate::recent::RecentProject;
 use crate::sync::{ChannelProgress, SyncNowArgs, Syncer};
 
@@ -191,6 +193,28 @@ pub async fn sync_now<R: Runtime>(
     });
     let project = desktop.open_again()?;
     sync.sync_now(project, progress).await
+}
+
+// ------------------------------------------------------------ desktop only: the Lab
+
+/// What *Open in Lab* started.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LabStarted {
+    /// The `sift-lab` program that was started.
+    pub program: PathBuf,
+    /// The project folder it was given.
+    pub project: PathBuf,
+}
+
+/// Starts the Lab (`sift-lab PROJECT_FOLDER`) on the open project, for a lead of it.
+#[tauri::command(async)]
+pub fn open_in_lab(
+    desktop: State<'_, Desktop>,
+    lab: State<'_, LabLauncher>,
+) -> Result<LabStarted, CommandError> {
+    let project = desktop.folder_for_lab()?;
+    let program = lab.launch(&project)?;
+    Ok(LabStarted { program, project })
 }
 
 /// `[a b] c, d` → the handler of the commands `a`, `b`, `c` and `d`.

@@ -216,6 +216,25 @@ impl Desktop {
         self.recent.entries()
     }
 
+    /// The open project's folder, for *Open in Lab*: the Lab is the lead's console, so only
+    /// a lead of the open project gets it.
+    pub fn folder_for_lab(&self) -> Result<PathBuf, CommandError> {
+        let open = self.lock();
+        let open = open.as_ref().ok_or_else(CommandError::no_project)?;
+        let caller = open.project.caller_named(&open.labeler)?;
+        if caller.role != Role::Lead {
+            return Err(CommandError::new(
+                Code::Forbidden,
+                format!(
+                    "the Lab is the lead's console: {} is {} in this project",
+                    caller.name,
+                    caller.role.as_str()
+                ),
+            ));
+        }
+        Ok(open.folder.clone())
+    }
+
     /// The open project's name and folder, for the window title.
     pub fn current(&self) -> Option<(String, PathBuf)> {
         let open = self.lock();

@@ -8,6 +8,7 @@
 //!   does not play video from custom schemes), behind a per-launch secret.
 //! - [`shell`]: the File menu, the window title, the native dialogs.
 //! - [`sync`]: S3 sync from the window (settings, status, push and pull with progress).
+//! - [`lab`]: *Open in Lab*, which starts the lead's console (`sift-lab`) on the open project.
 //!
 //! Security: `build.rs` declares an app manifest, so every command is refused unless
 //! `capabilities/default.json` (which `build.rs` writes from the same names) grants it, to
@@ -23,6 +24,7 @@ extern crate sift_api;
 pub mod commands;
 pub mod desktop;
 pub mod error;
+pub mod lab;
 pub mod media;
 pub mod recent;
 pub mod shell;
@@ -173,6 +175,7 @@ fn launch(projects: Vec<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
             app.manage(shell::dialog_picker(app.handle().clone()));
             app.manage(shell::MenuBar);
             app.manage(sync::Syncer::s3());
+            app.manage(lab::LabLauncher::system());
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = media.serve(listener).await {
                     warn(&format!("the media server stopped: {e}"));

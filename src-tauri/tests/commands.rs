@@ -16,6 +16,7 @@ use sift_api::memory_store::MemoryStore;
 use sift_api::{ObjectStore, Project, RemoteError, RemoteErrorKind, Role, SyncConfig, SyncRole};
 use sift_desktop::commands::{Pick, Picker, handler};
 use sift_desktop::desktop::Desktop;
+use sift_desktop::lab::LabLauncher;
 use sift_desktop::media::MediaServer;
 use sift_desktop::recent::RecentList;
 use sift_desktop::sync::Syncer;
@@ -100,6 +101,8 @@ fn app() -> App {
             assert!(!config.bucket.is_empty());
             Ok(Box::new(remote.clone()) as Box<dyn ObjectStore>)
         }))
+        // Nowhere to find the Lab: `open_in_lab` answers `unavailable` (tests/lab.rs starts one).
+        .manage(LabLauncher::search(None, None))
         .channel_interceptor(move |_, _, _, body| {
             if let InvokeResponseBody::Json(text) = body {
                 sent.lock().unwrap().push(serde_json::from_str(text).unwrap());

@@ -151,6 +151,39 @@ pub fn tickets_demo(
     labeled: usize,
 ) -> sift_api::Result<PathBuf> {
     let unavailable = |e: sift_onnx::OnnxError| sift_api::Error::Unavailable(e.to_string());
+    tickets_unembedded(dir, repo, lead, encoder, n, labeled)?;
+    let mut p = Project::open(dir)?;
+    let info = p.model(None)?;
+    let mut enc = sift_onnx::open_registered_encoder(
+        &info.path,
+        &info.row.config,
+        &info.dir,
+        &sift_onnx::ScorerOptions::default(),
+    )
+    .map_err(unavailable)?;
+    p.embed(
+        &info,
+        &mut enc,
+        &sift_api::EmbedOptions::default(),
+        &NoProgress,
+        &std::sync::atomic::AtomicBool::new(false),
+    )?;
+    Ok(dir.to_owned())
+}
+
+/// [`tickets_demo`] before embedding: the encoder registered (and `learn.features` naming
+/// its vectors), people and labels in place, but no item has a vector yet — what
+/// *Embed with …* in the Models view starts from.
+#[cfg(feature = "onnx")]
+pub fn tickets_unembedded(
+    dir: &Path,
+    repo: &Path,
+    lead: &str,
+    encoder: &Path,
+    n: usize,
+    labeled: usize,
+) -> sift_api::Result<PathBuf> {
+    let unavailable = |e: sift_onnx::OnnxError| sift_api::Error::Unavailable(e.to_string());
     let internal = |e: std::io::Error| sift_api::Error::Internal(e.to_string());
     let tickets = ticket_topics(repo, n)?;
     let mut p = sift_api::init_project(dir, &repo.join("demo/classification.toml"), Some("tickets"))?;
@@ -172,20 +205,6 @@ pub fn tickets_demo(
         assets: checked.assets,
         signature: serde_json::to_string(&checked.signature).ok(),
     })?;
-    let mut enc = sift_onnx::open_registered_encoder(
-        &info.path,
-        &info.row.config,
-        &info.dir,
-        &sift_onnx::ScorerOptions::default(),
-    )
-    .map_err(unavailable)?;
-    p.embed(
-        &info,
-        &mut enc,
-        &sift_api::EmbedOptions::default(),
-        &NoProgress,
-        &std::sync::atomic::AtomicBool::new(false),
-    )?;
     p.set_learn_setting(
         sift_api::learn::SETTING_FEATURES,
         Some(&format!("embeddings:{}", info.label())),

@@ -3,6 +3,7 @@
 //! whatever has arrived: loading and empty states are drawn, never waited for.
 
 pub mod data;
+pub mod embedding;
 pub mod learning;
 pub mod map;
 pub mod models;

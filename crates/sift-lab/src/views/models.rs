@@ -1,6 +1,7 @@
-//! Models: the registered model versions with what each has scored, a score histogram per
-//! strategy for the chosen version (egui_plot), and "Score" — the pool scored with the real
-//! ONNX Runtime (`sift-onnx`) as a cancellable job with progress.
+//! Models: the registered model versions with what each has scored (and, for encoders, how
+//! many items have a vector), a score histogram per strategy for the chosen version
+//! (egui_plot), and "Score" — the pool scored with the real ONNX Runtime (`sift-onnx`) as a
+//! cancellable job with progress — or, for an encoder, "Embed" ([`super::embedding`]).
 
 use std::sync::atomic::AtomicBool;
 
@@ -8,18 +9,20 @@ use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Plot};
 use sift_api::browse::ScoreHistogram;
-use sift_api::{ModelInfo, ModelScoreCounts, Progress, Project};
+use sift_api::{EmbeddingCounts, ModelInfo, ModelScoreCounts, Progress, Project};
 
 use crate::backend::jobs::{JobProgress, Stop};
 use crate::backend::{Apply, message};
+use crate::views::embedding::{EmbedControls, is_encoder};
 use crate::views::transfer::job_progress;
 use crate::views::{Cx, Views, empty_state, error_line, loading, stale};
 
 /// Bins of a histogram.
 const BINS: u32 = 30;
 
-/// The registered models and their score counts (or why they could not be read).
-pub type ModelList = Result<(Vec<ModelInfo>, Vec<ModelScoreCounts>), String>;
+/// The registered models, their score counts, the stored vectors per encoder and the number
+/// of items (or why they could not be read).
+pub type ModelList = Result<(Vec<ModelInfo>, Vec<ModelScoreCounts>, Vec<EmbeddingCounts>, u64), String>;
 
 /// The models view's state.
 #[derive(Debug, Default)]
@@ -36,6 +39,8 @@ pub struct ModelsView {
     pub score_job: Option<u64>,
     /// What the last scoring run did, or why it failed.
     pub last_run: Option<Result<String, String>>,
+    /// *Embed with …* for an encoder.
+    pub embedding: EmbedControls,
 }
 
 impl ModelsView {
@@ -45,11 +50,18 @@ impl ModelsView {
             cx.backend.stats.run(|p| {
                 let result = p
                     .models()
-                    .and_then(|m| Ok((m, p.model_scores()?)))
+                    .and_then(|m| {
+                        Ok((
+                            m,
+                            p.model_scores()?,
+                            p.embedding_counts()?,
+                            p.status()?.counts.items,
+                        ))
+                    })
                     .map_err(|e| message(&e));
                 Box::new(move |views: &mut Views| {
                     let view = &mut views.models;
-                    if let Ok((models, _)) = &result
+                    if let Ok((models, ..)) = &result
                         && view
                             .selected
                             .is_none_or(|s| !models.iter().any(|m| m.row.id == s))
@@ -79,10 +91,10 @@ impl ModelsView {
     /// Draws the models, *Score with ...* with its progress, and the selected version's histograms.
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
         self.refresh(cx);
-        let (models, counts) = match &self.models {
+        let (models, counts, vectors, items) = match &self.models {
             None => return loading(ui, "the models"),
             Some(Err(e)) => return error_line(ui, e),
-            Some(Ok((m, c))) => (m.clone(), c.clone()),
+            Some(Ok((m, c, v, n))) => (m.clone(), c.clone(), v.clone(), *n),
         };
         if models.is_empty() {
             empty_state(
@@ -98,10 +110,12 @@ impl ModelsView {
                 .vscroll(false)
                 .sense(egui::Sense::click())
                 .column(Column::auto().at_least(140.0))
-                .columns(Column::auto().at_least(70.0), 4)
+                .columns(Column::auto().at_least(70.0), 5)
                 .column(Column::remainder())
                 .header(22.0, |mut h| {
-                    for t in ["Model", "Scored", "Failed", "Runs", "Added", "Last run"] {
+                    for t in [
+                        "Model", "Scored", "Vectors", "Failed", "Runs", "Added", "Last run",
+                    ] {
                         h.col(|ui| {
                             ui.strong(t);
                         });
@@ -123,6 +137,10 @@ impl ModelsView {
                             let n = |f: fn(&ModelScoreCounts) -> u64| c.map_or(0, f).to_string();
                             row.col(|ui| {
                                 ui.label(n(|c| c.items_scored));
+                            });
+                            row.col(|ui| {
+                                let stored = vectors.iter().find(|v| v.model_version_id == m.row.id);
+                                ui.label(stored.map_or_else(|| "–".to_owned(), |v| v.items.to_string()));
                             });
                             row.col(|ui| {
                                 ui.label(n(|c| c.items_failed));
@@ -160,6 +178,20 @@ impl ModelsView {
         else {
             return;
         };
+        if is_encoder(&model) {
+            let with = vectors
+                .iter()
+                .find(|v| v.model_version_id == model.row.id)
+                .map_or(0, |v| v.items);
+            self.embedding.show(ui, cx, &model, Some((with, items)));
+            ui.separator();
+            ui.heading(format!("{} is an encoder", model.label()));
+            empty_state(
+                ui,
+                "Encoders give items vectors, not scores: the learning loop trains heads on them (Learning) and the data map projects them.",
+            );
+            return;
+        }
         self.score_controls(ui, cx, &model);
         ui.separator();
         ui.heading(format!("Scores of {} by strategy", model.label()));
