@@ -117,6 +117,26 @@ fn init_import_status_export() {
         .assert()
         .success()
         .stdout(predicate::str::contains("25"));
+    // An empty SIFT_PROJECT counts as unset, also under nested subcommands whose parent takes
+    // a project too (`sift learn status`, `sift sync status`): it once failed with "a value is
+    // required for '--project'".
+    for args in [&["status"][..], &["learn", "status"], &["sync", "status"]] {
+        sift()
+            .args(args)
+            .arg("-p")
+            .arg(&proj)
+            .env("SIFT_PROJECT", "")
+            .assert()
+            .code(predicate::ne(2))
+            .stderr(predicate::str::contains("a value is required").not());
+    }
+    sift()
+        .arg("status")
+        .current_dir(&proj)
+        .env("SIFT_PROJECT", "")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("25"));
 
     let out_file = dir.path().join("out.jsonl");
     sift()

@@ -51,8 +51,15 @@ struct Cli {
 #[derive(Debug, Args)]
 struct ProjectArg {
     /// Project folder (or its project.sift file).
-    #[arg(long, short = 'p', env = "SIFT_PROJECT", default_value = ".")]
+    #[arg(long, short = 'p', env = "SIFT_PROJECT", default_value = ".", value_parser = project_path)]
     project: PathBuf,
+}
+
+/// The project path as given; an empty one (`SIFT_PROJECT=""`) means the current folder, as an unset
+/// variable does. Clap's own path parser refuses empty values, and a subcommand's parent (`sift
+/// learn` in `sift learn status -p X`) reads the variable even when the subcommand is given `-p`.
+fn project_path(value: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(if value.is_empty() { "." } else { value }))
 }
 
 #[derive(Debug, Subcommand)]
