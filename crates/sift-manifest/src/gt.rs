@@ -240,6 +240,11 @@ const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 /// parsed in full.
 pub(crate) fn check_numbers(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), LineError> {
     for (k, v) in pairs {
+        // The key itself (unescaped) matters where the object is the data (a Label Studio task
+        // without `data`); the manifest refuses every top-level `$` name before this.
+        if k == RAW_VALUE_TOKEN {
+            return Err(bad(k, &format!("the key {RAW_VALUE_TOKEN:?} is reserved")));
+        }
         if v.get().contains(RAW_VALUE_TOKEN) {
             return Err(bad(
                 k,
@@ -453,6 +458,20 @@ mod tests {
         let nested = r#"{"source":"a","x":[{"y":{"$serde_json::private::RawValue":1}}]}"#;
         assert!(parse(nested).is_err());
         assert!(parse(r#"{"source":"a","x":{"$other":"$serde_json"}}"#).is_ok());
+        // As a top-level key, with space before its colon, and escaped (the `label_studio`
+        // fuzz target found the top-level key, where the task object is the data).
+        for line in [
+            r#"{"$serde_json::private::RawValue"  :"lf","source":"a"}"#,
+            r#"{"source":"a","$serde_json::private::RawValu\u0065":1}"#,
+        ] {
+            assert_eq!(
+                parse(line).unwrap_err().to_string(),
+                r#"field "$serde_json::private::RawValue": names may not start with '$'"#,
+                "{line}"
+            );
+        }
+        let escaped = r#"{"source":"a","x":{"$serde_json::private::RawValu\u0065":1}}"#;
+        assert!(parse(escaped).is_err());
     }
 
     /// Found by the `manifest_line` fuzz target: JSON allows numbers beyond what a double

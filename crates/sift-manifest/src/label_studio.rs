@@ -270,6 +270,20 @@ mod tests {
         assert!(got[2].is_ok());
     }
 
+    /// Found by the `label_studio` fuzz target: a task without `data` (the task is its data)
+    /// keyed by serde_json's private raw-value marker was handed out as an object that no
+    /// later read could parse. It is a task error now.
+    #[test]
+    fn serde_json_raw_value_marker_as_a_key_is_a_task_error() {
+        let (n, got) = read("[{\"$serde_json::private::RawValue\"  \r:\"lf\"},\n{\"data\":{\"t\":1}}]");
+        assert_eq!(n, Ok(2));
+        assert_eq!(
+            got[0],
+            Err(r#"line 1: task 0: field "data": field "$serde_json::private::RawValue": the key "$serde_json::private::RawValue" is reserved"#.into())
+        );
+        assert!(got[1].is_ok());
+    }
+
     #[test]
     fn one_task_object_and_tasks_without_data_are_read_as_label_studio_does() {
         let (n, got) = read("\n{\"id\": 3, \"data\": {\"text\": \"a\"}, \"annotations\": [{}]}\n");
