@@ -83,9 +83,9 @@ def save(ids, p, top, scores, labeled):
         """
         CREATE TABLE predictions (model_version_id INTEGER NOT NULL, item_id INTEGER NOT NULL,
             top INTEGER NOT NULL, vals BLOB NOT NULL, PRIMARY KEY (model_version_id, item_id)) WITHOUT ROWID;
-        CREATE TABLE item_scores (item_id INTEGER NOT NULL, model_version_id INTEGER NOT NULL,
+        CREATE TABLE item_scores (model_version_id INTEGER NOT NULL, item_id INTEGER NOT NULL,
             strategy TEXT NOT NULL, score REAL, error TEXT, run_id INTEGER NOT NULL,
-            PRIMARY KEY (item_id, model_version_id, strategy)) WITHOUT ROWID;
+            PRIMARY KEY (model_version_id, item_id, strategy)) WITHOUT ROWID;
         CREATE INDEX item_scores_by_model ON item_scores(model_version_id, strategy, item_id);
         CREATE TABLE queue_order (item_id INTEGER PRIMARY KEY, position INTEGER NOT NULL UNIQUE,
             score REAL NOT NULL, order_id INTEGER NOT NULL);
@@ -101,7 +101,7 @@ def save(ids, p, top, scores, labeled):
         for name, s in scores.items():
             con.executemany(
                 "INSERT INTO item_scores VALUES (?, ?, ?, ?, NULL, 1)",
-                zip(ids[unlabeled].tolist(), [version] * int(unlabeled.sum()), [name] * int(unlabeled.sum()),
+                zip([version] * int(unlabeled.sum()), ids[unlabeled].tolist(), [name] * int(unlabeled.sum()),
                     s[unlabeled].astype(float).tolist()),
             )
         m = scores["margin"][unlabeled].astype(float)

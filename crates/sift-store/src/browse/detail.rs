@@ -89,8 +89,9 @@ impl Store {
     pub fn item_all_scores(&self, item_id: i64) -> Result<Vec<ItemScoreRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT m.name, m.version, s.strategy, s.score, s.error
-             FROM item_scores s JOIN model_versions m ON m.id = s.model_version_id
-             WHERE s.item_id = ?1 ORDER BY m.name, m.version, s.strategy",
+             FROM model_versions m CROSS JOIN item_scores s
+               ON s.model_version_id = m.id AND s.item_id = ?1
+             ORDER BY m.name, m.version, s.strategy",
         )?;
         let rows = stmt.query_map([item_id], |r| {
             Ok(ItemScoreRow {

@@ -155,3 +155,87 @@ fn reviews_are_append_only() {
     );
     assert_eq!(store.reviews(a.id).unwrap()[0].comment.as_deref(), Some("fix it"));
 }
+
+/// Schema 12 keys `item_scores` by model version first (a round appends its rows instead of
+/// rewriting every page); a project at schema 11 keeps every score, and the reads by item and
+/// by version give the same rows.
+#[test]
+fn item_scores_move_to_the_version_first_key_with_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("project.sift");
+    old_file(&path, 11);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO items (id, content, content_hash, import_id, source_line)
+                 VALUES (2, '{}', x'02020202020202020202020202020202', 1, 2);
+             INSERT INTO model_versions (id, name, version, file_hash, file_path, config, added_at)
+                 VALUES (1, 'm', 1, 'h', 'f', '', 't'), (2, 'm', 2, 'h', 'f', '', 't');
+             INSERT INTO scoring_runs (id, model_version_id, device, runtime_version, started_at)
+                 VALUES (1, 1, 'cpu', 'r', 't'), (2, 2, 'cpu', 'r', 't');
+             INSERT INTO item_scores VALUES
+                 (2, 2, 'margin', 0.25, NULL, 2), (1, 2, 'margin', 0.5, NULL, 2),
+                 (2, 1, 'margin', NULL, 'unreadable', 1), (1, 1, 'entropy', 0.75, NULL, 1),
+                 (1, 1, 'margin', 0.125, NULL, 1);",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let pk: Vec<String> = {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT name FROM pragma_table_info('item_scores') WHERE pk > 0 ORDER BY pk")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    assert_eq!(pk, ["model_version_id", "item_id", "strategy"]);
+    /// (model_version_id, item_id, strategy, score, error, run_id)
+    type ScoreRow = (i64, i64, String, Option<f64>, Option<String>, i64);
+    let rows: Vec<ScoreRow> = {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT model_version_id, item_id, strategy, score, error, run_id FROM item_scores")
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    };
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0], (1, 1, "entropy".to_owned(), Some(0.75), None, 1));
+    assert_eq!(
+        rows[2],
+        (1, 2, "margin".to_owned(), None, Some("unreadable".to_owned()), 1)
+    );
+    let all = store.item_all_scores(1).unwrap();
+    let seen: Vec<(i64, String, Option<f64>)> = all
+        .iter()
+        .map(|s| (s.version, s.strategy.clone(), s.score))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (1, "entropy".to_owned(), Some(0.75)),
+            (1, "margin".to_owned(), Some(0.125)),
+            (2, "margin".to_owned(), Some(0.5))
+        ]
+    );
+    assert_eq!(store.unlabeled_scores(2, "margin").unwrap(), [(2, 0.25)]);
+    let ok: String = store
+        .conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let fk: Option<String> = store
+        .conn
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .optional()
+        .unwrap();
+    assert_eq!(fk, None);
+}
