@@ -499,6 +499,9 @@ impl Project {
                 });
             }
         }
+        // The score pass leaves out labeled items and items with a draft; the new version
+        // predicts them too, as a head trained in process does (exports, suggestions, the Lab).
+        rows.extend(self.predict_unscored(info, scorer.as_mut(), batch_size, cancel)?);
         self.store.save_predictions(info.row.id, &rows)?;
         let strategy = match opts.strategy {
             Some(s) => s,
@@ -535,6 +538,44 @@ impl Project {
         };
         self.store.set_round_pool(info.row.id, &figures)?;
         Ok((score, queued, figures.changed_share))
+    }
+
+    /// Predictions of `info` for the items its score pass left without an output (labeled
+    /// items, items with a draft, items that failed): the scorer runs over them in batches and
+    /// only class probabilities are kept (a model with reduced scores predicts nothing). Stops
+    /// with what it has when `cancel` is set.
+    fn predict_unscored(
+        &mut self,
+        info: &ModelInfo,
+        scorer: &mut dyn Scorer,
+        batch_size: usize,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<sift_store::PredictionRow>> {
+        let inject = self.injected_vectors(info.row.id)?;
+        let take = u32::try_from(batch_size.max(1)).unwrap_or(u32::MAX);
+        let (mut rows, mut after) = (Vec::new(), 0);
+        while !cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            let batch = self.store.items_to_embed(info.row.id, after, take)?;
+            let Some(last) = batch.last() else { break };
+            after = last.id;
+            let inputs: Vec<_> = batch
+                .into_iter()
+                .map(|r| crate::scoring::score_input(r, inject.as_ref()))
+                .collect();
+            let outputs = scorer
+                .run_batch(&inputs)
+                .map_err(|e| Error::BadRequest(format!("predicting with {} failed: {e}", info.label())))?;
+            for (input, output) in inputs.iter().zip(outputs) {
+                if let Some(values) = output.ok().as_ref().and_then(crate::scoring::probabilities_of) {
+                    rows.push(sift_store::PredictionRow {
+                        item_id: input.item_id,
+                        top: super::rescore::argmax(&values),
+                        values,
+                    });
+                }
+            }
+        }
+        Ok(rows)
     }
 }
 

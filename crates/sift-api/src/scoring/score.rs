@@ -107,14 +107,7 @@ impl Project {
             scorer,
             &pass,
             |store, after_id, take| store.items_to_score(model_id, after_id, take),
-            |r| ScoreInput {
-                item_id: r.id,
-                content: match inject.as_ref().and_then(|p| p.row(r.id).map(|row| p.vector(row))) {
-                    Some(v) => crate::learn::with_vector(r.content, v),
-                    None => r.content,
-                },
-                media_ref: r.media_ref,
-            },
+            |r| score_input(r, inject.as_ref()),
             |batch, results| {
                 let records = records_for(batch, results, &strategies);
                 let failures = records
@@ -155,6 +148,30 @@ impl Project {
             failures: run.failures,
         })
     }
+}
+
+/// The scorer's input for an item; a version the loop trained on stored vectors (`inject`)
+/// reads the item's vector from its content.
+pub(crate) fn score_input(r: sift_store::ItemRow, inject: Option<&crate::learn::Pool>) -> ScoreInput {
+    ScoreInput {
+        item_id: r.id,
+        content: match inject.and_then(|p| p.row(r.id).map(|row| p.vector(row))) {
+            Some(v) => crate::learn::with_vector(r.content, v),
+            None => r.content,
+        },
+        media_ref: r.media_ref,
+    }
+}
+
+/// Class probabilities of an output that has classes (probabilities as given, logits through a
+/// softmax); `None` for reduced scores or values that are not finite.
+pub(crate) fn probabilities_of(output: &ItemOutput) -> Option<Vec<f32>> {
+    let p = match &output.output {
+        ModelOutput::Probabilities(row) => row.clone(),
+        ModelOutput::Logits(row) => softmax(row),
+        ModelOutput::Reduced(_) => return None,
+    };
+    (!p.is_empty() && p.iter().all(|x| x.is_finite())).then_some(p)
 }
 
 /// Turns a batch's scorer results into the records to store.
