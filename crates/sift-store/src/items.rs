@@ -30,6 +30,32 @@ impl ItemRow {
     }
 }
 
+/// Checks that every id is one of the project's items, for tables that hold item ids without a
+/// foreign-key clause (`item_scores`, `queue_order`: derived rows written in bulk). Items are
+/// never deleted, so when the ids between the smallest and the largest given are all taken (the
+/// usual case: ids are handed out in import order) one range count decides; otherwise each id
+/// is looked up.
+pub(crate) fn check_item_ids(conn: &rusqlite::Connection, ids: &[i64]) -> Result<()> {
+    let (Some(&min), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
+        return Ok(());
+    };
+    let present: i64 = conn.query_row(
+        "SELECT count(*) FROM items WHERE id BETWEEN ?1 AND ?2",
+        params![min, max],
+        |r| r.get(0),
+    )?;
+    if i128::from(present) == i128::from(max) - i128::from(min) + 1 {
+        return Ok(());
+    }
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM items WHERE id = ?1")?;
+    for &id in ids {
+        if !stmt.exists([id])? {
+            return Err(crate::StoreError::NotFound(format!("item {id}")));
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// The item with this id; `None` when there is none.
     pub fn item(&self, id: i64) -> Result<Option<ItemRow>> {

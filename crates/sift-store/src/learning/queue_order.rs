@@ -32,6 +32,10 @@ impl Store {
     ) -> Result<i64> {
         self.write_in_file(|store| {
             let tx = store.conn.transaction()?;
+            // queue_order has no foreign-key clauses (migration 0012): its items are checked
+            // here; its order row is the one inserted below.
+            let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+            crate::items::check_item_ids(&tx, &ids)?;
             let now = sift_core::now_rfc3339();
             tx.execute("DELETE FROM queue_order", [])?;
             tx.execute(

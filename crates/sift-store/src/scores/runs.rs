@@ -163,6 +163,20 @@ impl Store {
     pub fn save_scores(&mut self, run_id: i64, model_version_id: i64, records: &[ScoreRecord]) -> Result<()> {
         self.write_in_file(|store| {
             let tx = store.conn.transaction()?;
+            // item_scores has no foreign-key clauses (migration 0012): what it refers to is
+            // checked here, once per batch.
+            let run_of_version: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM scoring_runs WHERE id = ?1 AND model_version_id = ?2)",
+                params![run_id, model_version_id],
+                |r| r.get(0),
+            )?;
+            if !run_of_version {
+                return Err(StoreError::NotFound(format!(
+                    "scoring run {run_id} of model version {model_version_id}"
+                )));
+            }
+            let ids: Vec<i64> = records.iter().map(|r| r.item_id).collect();
+            crate::items::check_item_ids(&tx, &ids)?;
             let (mut scored, mut failed) = (0_i64, 0_i64);
             {
                 let mut score_stmt = tx.prepare_cached(

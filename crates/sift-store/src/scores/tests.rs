@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::tests::new_store as store;
+use crate::{Store, StoreError};
 
 fn record(item_id: i64, score: Option<f64>) -> ScoreRecord {
     ScoreRecord {
@@ -108,4 +109,70 @@ fn versions_runs_scores_resume_and_batches() {
     assert_eq!(queue[0].score, Some(0.9));
     assert_eq!(queue[0].strategy.as_deref(), Some("margin"));
     assert_eq!(queue[1].item_id, 3);
+}
+
+/// item_scores and queue_order hold item ids without foreign-key clauses (migration 0012):
+/// scores of an item the project does not have, or under a run of another version, and a queue
+/// order naming a missing item are refused, and nothing of them is saved.
+#[test]
+fn scores_and_queue_orders_are_checked_without_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    s.conn
+        .execute_batch(
+            "INSERT INTO imports (id, file, format, started_at) VALUES (1, 'm', 'gt', 'now');
+             INSERT INTO items (id, content, content_hash, import_id, source_line) VALUES
+               (1, '{}', x'01', 1, 1), (2, '{}', x'02', 1, 2), (4, '{}', x'04', 1, 3);",
+        )
+        .unwrap();
+    let new = NewModelVersion {
+        name: "m",
+        file_hash: "h",
+        file_path: "models/m.onnx",
+        config: "",
+        signature: None,
+    };
+    let v1 = s.add_model_version(&new).unwrap();
+    let v2 = s.add_model_version(&new).unwrap();
+    let run = s.start_scoring_run(v1.id, "cpu", "1").unwrap();
+    let count = |s: &Store| -> i64 {
+        s.conn
+            .query_row("SELECT count(*) FROM item_scores", [], |r| r.get(0))
+            .unwrap()
+    };
+    // Item 3 is a gap between 2 and 4; item 5 is past the end.
+    for missing in [3, 5, 0] {
+        let err = s
+            .save_scores(run, v1.id, &[record(1, Some(0.5)), record(missing, Some(0.5))])
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::NotFound(ref m) if m == &format!("item {missing}")),
+            "{err}"
+        );
+    }
+    let err = s.save_scores(run, v2.id, &[record(1, Some(0.5))]).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert_eq!(count(&s), 0);
+    s.save_scores(run, v1.id, &[record(1, Some(0.5)), record(4, Some(0.25))])
+        .unwrap();
+    assert_eq!(count(&s), 4);
+
+    s.replace_queue_order(Some(v1.id), "margin", &[(4, 0.9), (1, 0.5)])
+        .unwrap();
+    let err = s
+        .replace_queue_order(Some(v1.id), "margin", &[(1, 0.9), (3, 0.5)])
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound(ref m) if m == "item 3"),
+        "{err}"
+    );
+    let order: Vec<i64> = s
+        .conn
+        .prepare("SELECT item_id FROM queue_order ORDER BY position")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(order, [4, 1], "the order in force stays");
 }
