@@ -34,6 +34,8 @@ struct Window {
     /// Close this long after loading (`None`: stay open).
     exit_when_loaded: Option<Duration>,
     data_map: bool,
+    /// Whether the data manager with the map has been shown (`SIFT_LAB_VIEW=data-map`).
+    switched: bool,
     frames: u64,
     loaded_at: Option<Instant>,
     started: Instant,
@@ -78,9 +80,12 @@ impl eframe::App for Window {
                 eprintln!("sift-lab: cannot write {}: {e}", file.display());
             }
         }
-        if self.frames == 1 && self.data_map {
+        // Once the project is open (opening it starts on the overview), as the headless
+        // benchmark driver does; switching on the first frame was undone by the opening.
+        if self.data_map && !self.switched && self.app.backend().is_some() {
             self.app.views.tab = sift_lab::views::Tab::Data;
             self.app.show_map_beside_table = true;
+            self.switched = true;
         }
         let Some(linger) = self.exit_when_loaded else {
             return;
@@ -155,6 +160,7 @@ fn main() -> anyhow::Result<()> {
                 first_frame_file,
                 exit_when_loaded,
                 data_map,
+                switched: false,
                 frames: 0,
                 loaded_at: None,
                 started,
