@@ -542,8 +542,9 @@ impl Project {
 
     /// Predictions of `info` for the items its score pass left without an output (labeled
     /// items, items with a draft, items that failed): the scorer runs over them in batches and
-    /// only class probabilities are kept (a model with reduced scores predicts nothing). Stops
-    /// with what it has when `cancel` is set.
+    /// only class probabilities are kept (a model with reduced scores predicts nothing: it stops
+    /// after the first batch it answered without one). Stops with what it has when `cancel` is
+    /// set.
     fn predict_unscored(
         &mut self,
         info: &ModelInfo,
@@ -565,14 +566,23 @@ impl Project {
             let outputs = scorer
                 .run_batch(&inputs)
                 .map_err(|e| Error::BadRequest(format!("predicting with {} failed: {e}", info.label())))?;
+            let (mut answered, mut classes) = (false, false);
             for (input, output) in inputs.iter().zip(outputs) {
-                if let Some(values) = output.ok().as_ref().and_then(crate::scoring::probabilities_of) {
+                let Ok(output) = output else { continue };
+                answered = true;
+                if let Some(values) = crate::scoring::probabilities_of(&output) {
+                    classes = true;
                     rows.push(sift_store::PredictionRow {
                         item_id: input.item_id,
                         top: super::rescore::argmax(&values),
                         values,
                     });
                 }
+            }
+            // A model without classes (reduced scores: captioners, Q&A models) predicts nothing;
+            // one batch it answered tells, and the rest of the pool is not run again for nothing.
+            if answered && !classes {
+                break;
             }
         }
         Ok(rows)
