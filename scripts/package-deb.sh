@@ -28,8 +28,10 @@ deb="$(ls -t "$target"/release/bundle/deb/*.deb | head -1)"
 dpkg-deb --info "$deb"
 dpkg-deb --contents "$deb"
 # What the package must hold for the Lab; a missing one fails the script.
-for f in ./usr/bin/sift-lab ./usr/share/applications/sift-lab.desktop \
-         ./usr/share/icons/hicolor/128x128/apps/sift-lab.png ./usr/bin/sift-desktop; do
-  dpkg-deb --contents "$deb" | awk '{print $NF}' | grep -qx -- "$f" || { echo "error: $deb lacks $f" >&2; exit 1; }
+# (dpkg-deb lists paths with or without a leading "./", depending on how the archive was made.)
+for f in usr/bin/sift-lab usr/share/applications/sift-lab.desktop \
+         usr/share/icons/hicolor/128x128/apps/sift-lab.png usr/bin/sift-desktop; do
+  dpkg-deb --contents "$deb" | awk '{sub(/^\.\//, "", $NF); print $NF}' | grep -qx -- "$f" \
+    || { echo "error: $deb lacks $f" >&2; exit 1; }
 done
 echo "package: $deb"
