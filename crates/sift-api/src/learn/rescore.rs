@@ -6,7 +6,8 @@
 //! run of the head's model version like any other model's. The never-started, unassigned
 //! items are then ranked by the chosen strategy into the learned queue order: items already
 //! handed to an annotator (assigned in a batch, drafts, returned work) keep their place, and
-//! so does everything a person is looking at.
+//! so does everything a person is looking at. A version trained by a command predicts, through
+//! its scorer, the items its score pass left out (`predict_unscored`).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -279,6 +280,56 @@ pub(crate) fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let t = Instant::now();
     let v = f();
     (v, t.elapsed().as_secs_f64())
+}
+
+impl Project {
+    /// Predictions of `info` for the items its score pass left without an output (labeled
+    /// items, items with a draft, items that failed): the scorer runs over them in batches and
+    /// only class probabilities are kept (a model with reduced scores predicts nothing: it stops
+    /// after the first batch it answered without one). Stops with what it has when `cancel` is
+    /// set.
+    pub(crate) fn predict_unscored(
+        &mut self,
+        info: &ModelInfo,
+        scorer: &mut dyn crate::scoring::Scorer,
+        batch_size: usize,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<Vec<PredictionRow>> {
+        let inject = self.injected_vectors(info.row.id)?;
+        let take = u32::try_from(batch_size.max(1)).unwrap_or(u32::MAX);
+        let (mut rows, mut after) = (Vec::new(), 0);
+        while !cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            let batch = self.store.items_to_embed(info.row.id, after, take)?;
+            let Some(last) = batch.last() else { break };
+            after = last.id;
+            let inputs: Vec<_> = batch
+                .into_iter()
+                .map(|r| crate::scoring::score_input(r, inject.as_ref()))
+                .collect();
+            let outputs = scorer.run_batch(&inputs).map_err(|e| {
+                crate::Error::BadRequest(format!("predicting with {} failed: {e}", info.label()))
+            })?;
+            let (mut answered, mut classes) = (false, false);
+            for (input, output) in inputs.iter().zip(outputs) {
+                let Ok(output) = output else { continue };
+                answered = true;
+                if let Some(values) = crate::scoring::probabilities_of(&output) {
+                    classes = true;
+                    rows.push(PredictionRow {
+                        item_id: input.item_id,
+                        top: argmax(&values),
+                        values,
+                    });
+                }
+            }
+            // A model without classes (reduced scores: captioners, Q&A models) predicts nothing;
+            // one batch it answered tells, and the rest of the pool is not run again for nothing.
+            if answered && !classes {
+                break;
+            }
+        }
+        Ok(rows)
+    }
 }
 
 #[cfg(test)]

@@ -13,26 +13,40 @@ fn record(item_id: i64, score: Option<f64>) -> ScoreRecord {
     }
 }
 
-#[test]
-fn versions_runs_scores_resume_and_batches() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut s = store(dir.path());
+/// A store with items of the given ids (one import) and a model "m" registry entry maker.
+fn with_items(dir: &std::path::Path, ids: &[i64]) -> Store {
+    let s = store(dir);
+    let rows: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(line, id)| format!("({id}, '{{}}', x'{id:02x}', 1, {})", line + 1))
+        .collect();
     s.conn
-        .execute_batch(
+        .execute_batch(&format!(
             "INSERT INTO imports (id, file, format, started_at) VALUES (1, 'm', 'gt', 'now');
-             INSERT INTO items (id, content, content_hash, import_id, source_line) VALUES
-               (1, '{}', x'01', 1, 1), (2, '{}', x'02', 1, 2), (3, '{}', x'03', 1, 3);",
-        )
+             INSERT INTO items (id, content, content_hash, import_id, source_line) VALUES {};",
+            rows.join(", ")
+        ))
         .unwrap();
-    let new = |name| NewModelVersion {
+    s
+}
+
+fn model(name: &str) -> NewModelVersion<'_> {
+    NewModelVersion {
         name,
         file_hash: "h",
         file_path: "models/m.onnx",
         config: "",
         signature: None,
-    };
-    let v1 = s.add_model_version(&new("m")).unwrap();
-    let v2 = s.add_model_version(&new("m")).unwrap();
+    }
+}
+
+#[test]
+fn versions_runs_scores_resume_and_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = with_items(dir.path(), &[1, 2, 3]);
+    let v1 = s.add_model_version(&model("m")).unwrap();
+    let v2 = s.add_model_version(&model("m")).unwrap();
     assert_eq!((v1.version, v2.version), (1, 2));
     assert_eq!(s.next_model_version("m").unwrap(), 3);
     assert_eq!(s.model_version("m", None).unwrap().unwrap().id, v2.id);
@@ -117,23 +131,9 @@ fn versions_runs_scores_resume_and_batches() {
 #[test]
 fn scores_and_queue_orders_are_checked_without_foreign_keys() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = store(dir.path());
-    s.conn
-        .execute_batch(
-            "INSERT INTO imports (id, file, format, started_at) VALUES (1, 'm', 'gt', 'now');
-             INSERT INTO items (id, content, content_hash, import_id, source_line) VALUES
-               (1, '{}', x'01', 1, 1), (2, '{}', x'02', 1, 2), (4, '{}', x'04', 1, 3);",
-        )
-        .unwrap();
-    let new = NewModelVersion {
-        name: "m",
-        file_hash: "h",
-        file_path: "models/m.onnx",
-        config: "",
-        signature: None,
-    };
-    let v1 = s.add_model_version(&new).unwrap();
-    let v2 = s.add_model_version(&new).unwrap();
+    let mut s = with_items(dir.path(), &[1, 2, 4]);
+    let v1 = s.add_model_version(&model("m")).unwrap();
+    let v2 = s.add_model_version(&model("m")).unwrap();
     let run = s.start_scoring_run(v1.id, "cpu", "1").unwrap();
     let count = |s: &Store| -> i64 {
         s.conn
