@@ -375,3 +375,99 @@ fn a_heads_prediction_comes_first_and_both_are_exported() {
         .count();
     assert_eq!(annotated, 60);
 }
+
+#[test]
+fn per_region_scores_score_a_prediction_that_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    let mut tasks = label_studio_export();
+    // Task 2's prediction without a score of its own; its one region says 0.77.
+    tasks[1]["predictions"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("score");
+    tasks[1]["predictions"][0]["result"][0]["score"] = json!(0.77);
+    import(&mut p, &write(dir.path(), "ls.json", &tasks)).unwrap();
+    let item = p.call(&ann(), "get_item", json!({"item_id": 2}), None).unwrap();
+    assert_eq!(item["suggestion"]["probabilities"], json!({"account": 0.77}));
+    let (ls, _) = export(&p, ExportFormat::LabelStudio);
+    assert_eq!(
+        tasks_of(&ls)[1].2,
+        vec![(json!("topics-bert-2"), json!(0.77), json!(["account"]))]
+    );
+
+    // A region's score outside 0..1 is refused with its field, even beside a good score.
+    let mut p = sift_api::init_project(
+        &dir.path().join("second"),
+        &repo().join("labeling-templates/classification.toml"),
+        None,
+    )
+    .unwrap();
+    let mut tasks = label_studio_export();
+    tasks[0]["predictions"][0]["result"][0]["score"] = json!(1.5);
+    let file = write(dir.path(), "bad-region.json", &tasks);
+    let (_, line, reason) = refused(&mut p, &file);
+    assert_eq!(line, 2);
+    assert!(
+        reason.starts_with("predictions[0].result[0].score: 1.5 is outside 0..1"),
+        "{reason}"
+    );
+    assert_eq!(p.status().unwrap().counts.items, 0);
+}
+
+#[test]
+fn an_imported_ranking_prediction_is_a_suggested_order_per_dimension() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = repo().join("labeling-templates/ranking.toml");
+    // Two Label Studio tasks whose data is the item; the first predicted.
+    let responses =
+        json!([{"id": "r1", "text": "One."}, {"id": "r2", "text": "Two."}, {"id": "r3", "text": "Three."}]);
+    let mut tasks = json!([
+        {"id": 1, "data": {"source": "p1", "prompt": "Say hi.", "responses": responses}},
+        {"id": 2, "data": {"source": "p2", "prompt": "Say bye.", "responses": responses}},
+    ]);
+    let ranker = |dim: &str, ids: &[&str], score: f64| {
+        json!({"from_name": dim, "to_name": "responses", "type": "ranker", "score": score,
+               "value": {"ranker": {dim: ids}}})
+    };
+    tasks[0]["predictions"] = json!([{"model_version": "reward-7", "result": [
+        ranker("clarity", &["r2", "r3", "r1"], 0.8),
+        ranker("accuracy", &["r1", "r2", "r3"], 0.6),
+        // A dimension that misses a response is no starting point: left out.
+        ranker("harmlessness", &["r1", "r2"], 0.9),
+    ]}]);
+
+    let dir2 = dir.path().join("labeling");
+    std::fs::create_dir_all(&dir2).unwrap();
+    let mut p = sift_api::init_project(&dir2.join("proj"), &template, None).unwrap();
+    p.add_annotator("ann", Role::Annotator).unwrap();
+    let report = import(&mut p, &write(dir.path(), "ls.json", &tasks)).unwrap();
+    assert_eq!(report.predictions_added, 1);
+    let item = p.call(&ann(), "get_item", json!({"item_id": 1}), None).unwrap();
+    assert_eq!(item["annotation"], Value::Null);
+    assert_eq!(
+        item["suggestion"],
+        json!({"model": "reward-7", "version": 0, "imported": "label-studio", "rankings": {
+            "accuracy": {"order": ["r1", "r2", "r3"], "confidence": [], "score": 0.6},
+            "clarity": {"order": ["r2", "r3", "r1"], "confidence": [], "score": 0.6}}})
+    );
+    let none = p.call(&ann(), "get_item", json!({"item_id": 2}), None).unwrap();
+    assert_eq!(none["suggestion"], Value::Null);
+
+    // Written back as a prediction, never as an annotation.
+    let (ls, _) = export(&p, ExportFormat::LabelStudio);
+    let back: Vec<Value> = serde_json::from_str(&ls).unwrap();
+    assert_eq!(back[0]["annotations"], json!([]));
+    let pred = &back[0]["predictions"][0];
+    assert_eq!(
+        (&pred["model_version"], &pred["score"]),
+        (&json!("reward-7"), &json!(0.6))
+    );
+    let clarity = pred["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from_name"] == "clarity")
+        .unwrap();
+    assert_eq!(clarity["value"]["ranker"]["clarity"], json!(["r2", "r3", "r1"]));
+}

@@ -5,6 +5,8 @@
 // next one. The project records both saves (shown; accepted unchanged or not), read back through
 // the CLI (`sift learn status --json`), and the Label Studio export carries the predictions back
 // out beside the annotations. Screenshots of the suggestion in the light and the dark theme.
+// A ranking prediction (Label Studio `ranker` results with per-region scores) is a suggested
+// order per dimension, started from with Alt+A.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +14,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { SIFT, makeProject, startServer, launchBrowser, openAs, screenshot, sift } from "../lib/harness.mjs";
-import { MESSAGES, readClassification, serverItem } from "../lib/flows.mjs";
+import { MESSAGES, RANKING_ITEM, readClassification, serverItem } from "../lib/flows.mjs";
 import { settle } from "../lib/cases.mjs";
 
 let browser;
@@ -113,6 +115,55 @@ test("suggestions: an imported prediction is shown with its probability, accepte
       ],
     );
   } finally {
+    p.cleanup();
+  }
+});
+
+test("suggestions: an imported ranking prediction is a suggested order per dimension, started from with Alt+A", async () => {
+  const p = makeProject({ template: "ranking.toml", lines: [RANKING_ITEM] });
+  const ranker = (dim, ids, score) => ({ from_name: dim, to_name: "responses", type: "ranker", score, value: { ranker: { [dim]: ids } } });
+  const ls = join(p.data, "rankings.json");
+  const task = { id: 7, data: RANKING_ITEM, annotations: [], predictions: [{ model_version: "reward-7", result: [ranker("clarity", ["2", "0", "1"], 0.8), ranker("accuracy", ["0", "2", "1"], 0.6)] }] };
+  writeFileSync(ls, JSON.stringify([task], null, 2));
+  const imported = JSON.parse(sift("import", ls, "-p", p.project, "--json"));
+  assert.equal(imported.predictions_added, 1);
+  assert.equal(imported.labels_added, 0, "a prediction is never a label");
+
+  const server = await startServer(p.project);
+  let session;
+  try {
+    session = await openAs(browser, server.url, p.tokens.ann, { colorScheme: "light", viewport: { width: 1280, height: 800 } });
+    const { page, events } = session;
+    await page.waitForSelector('[data-testid="suggested-order"]');
+    await settle(page);
+    await screenshot(page, "suggestion-ranking-imported-light");
+    const letters = async () => page.$$eval('[data-testid="suggested-response"]', (els) => els.map((e) => e.textContent.trim()));
+    assert.deepEqual(await letters(), ["C", "A", "B"], "clarity: response 2, 0, 1");
+    const from = (await page.textContent('[data-testid="suggested-source"]')).replace(/\s+/g, " ").trim();
+    assert.equal(from, "From reward-7 (imported from Label Studio), score 60%: a starting point to check, not an answer.");
+    assert.equal(await page.$('[data-testid="suggested-confidence"]'), null, "the file gives no pairwise confidences");
+    const before = await serverItem(server.url, p.tokens.ann, 1);
+    assert.equal(before.annotation, null, "a suggestion is never an answer already given");
+
+    // Alt+A starts clarity from it; the draft saved has exactly that order.
+    await page.keyboard.press("Alt+a");
+    await page.waitForSelector('[data-testid="suggestion-used"]');
+    let saved;
+    for (let i = 0; i < 50; i++) {
+      saved = (await serverItem(server.url, p.tokens.ann, 1)).annotation?.payload?.rankings;
+      if (saved?.clarity) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(saved, { clarity: { 2: 1, 0: 2, 1: 3 } });
+    // Accuracy has its own suggested order.
+    await page.keyboard.press("Alt+ArrowRight");
+    await page.waitForSelector('[data-testid="dimension-tab"][data-path="rankings.accuracy"][aria-selected="true"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="suggested-response"]')].map((e) => e.textContent.trim()).join() === "A,C,B");
+    assert.deepEqual(events.errors, [], "no console errors");
+    assert.deepEqual(events.csp, [], "no CSP violations");
+  } finally {
+    await session?.context.close().catch(() => {});
+    await server.stop();
     p.cleanup();
   }
 });

@@ -20,7 +20,7 @@ use sift_learn::{ClassifierHead, HeadKind, Rng};
 use sift_quality::{Z_95, wilson};
 use sift_store::{AutolabelRunRow, NewAutolabelRun, NewBatch};
 
-pub use threshold::{ThresholdChoice, best_precision, choose_threshold};
+pub use threshold::{Criterion, ThresholdChoice, best_precision, choose_threshold, choose_threshold_by};
 
 use crate::learn::{HEAD_FILE, Pool};
 use crate::{Error, Project, Result};
@@ -34,6 +34,9 @@ pub struct AutolabelOptions {
     pub model: Option<String>,
     /// Choose and report the threshold, label nothing.
     pub dry_run: bool,
+    /// What must reach the target: the validation precision, or (conservative) the lower
+    /// end of its 95 % interval.
+    pub criterion: Criterion,
 }
 
 /// What [`Project::autolabel`] did.
@@ -43,6 +46,8 @@ pub struct AutolabelReport {
     pub model: String,
     /// The precision asked for.
     pub target_precision: f64,
+    /// What had to reach it (`estimate`, or `lower-bound` with `--conservative`).
+    pub criterion: Criterion,
     /// The threshold chosen on the validation items, and what it reaches there.
     pub choice: ThresholdChoice,
     /// Unlabeled items at or above the threshold.
@@ -168,13 +173,18 @@ impl Project {
                 info.label()
             )));
         }
-        let Some(choice) = choose_threshold(&confidence, &correct, opts.target_precision) else {
+        let Some(choice) = choose_threshold_by(&confidence, &correct, opts.target_precision, opts.criterion)
+        else {
             let best = best_precision(&confidence, &correct)
                 .map(|(p, t)| format!(" (the best is {:.3} at confidence {t:.4})", p))
                 .unwrap_or_default();
+            let bound = match opts.criterion {
+                Criterion::Estimate => "",
+                Criterion::LowerBound => " with the lower end of its 95% interval (--conservative)",
+            };
             return Err(Error::Conflict(format!(
-                "no confidence threshold reaches precision {} on the {} validation items of {}{best}: label more items \
-                 and run `sift learn` again, or lower the target",
+                "no confidence threshold reaches precision {}{bound} on the {} validation items of {}{best}: label \
+                 more items and run `sift learn` again, or lower the target",
                 opts.target_precision,
                 confidence.len(),
                 info.label()
@@ -200,6 +210,7 @@ impl Project {
         let mut report = AutolabelReport {
             model: info.label(),
             target_precision: opts.target_precision,
+            criterion: opts.criterion,
             choice,
             eligible,
             labeled: 0,

@@ -1,5 +1,9 @@
 //! Choosing the confidence threshold of machine labels: the lowest one whose precision on
-//! human-labeled validation items reaches the target, with a Wilson interval.
+//! human-labeled validation items reaches the target, with a Wilson interval. The plain
+//! criterion compares the measured precision with the target; the conservative one its 95 %
+//! lower bound, so that the labels reach the target on new items too, not only on the
+//! validation items the threshold was chosen on (the lowest of many thresholds that pass is
+//! an optimistic pick).
 
 use sift_quality::{Z_95, wilson};
 
@@ -22,10 +26,33 @@ pub struct ThresholdChoice {
     pub validation_items: u64,
 }
 
+/// What must reach the target precision at the chosen threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Criterion {
+    /// The precision measured on the validation items.
+    #[default]
+    Estimate,
+    /// The lower end of its 95 % Wilson interval (`--conservative`): needs more validation
+    /// items, and holds on new items with 95 % confidence.
+    LowerBound,
+}
+
 /// The lowest threshold `t` among the validation confidences such that the predictions with
 /// confidence `>= t` are right at least `target` of the time; `None` when no threshold does.
 /// `confidence[i]` and `correct[i]` describe validation item `i`.
 pub fn choose_threshold(confidence: &[f64], correct: &[bool], target: f64) -> Option<ThresholdChoice> {
+    choose_threshold_by(confidence, correct, target, Criterion::Estimate)
+}
+
+/// [`choose_threshold`] with the criterion that must reach the target: the measured precision
+/// or the lower end of its Wilson interval.
+pub fn choose_threshold_by(
+    confidence: &[f64],
+    correct: &[bool],
+    target: f64,
+    criterion: Criterion,
+) -> Option<ThresholdChoice> {
     let n = confidence.len().min(correct.len());
     let mut order: Vec<usize> = (0..n).filter(|&i| confidence[i].is_finite()).collect();
     order.sort_by(|&a, &b| confidence[b].total_cmp(&confidence[a]));
@@ -39,7 +66,11 @@ pub fn choose_threshold(confidence: &[f64], correct: &[bool], target: f64) -> Op
             right += u64::from(correct[order[taken]]);
             taken += 1;
         }
-        if right as f64 >= target * taken as f64 {
+        let reaches = match criterion {
+            Criterion::Estimate => right as f64 >= target * taken as f64,
+            Criterion::LowerBound => wilson(right, taken as u64, Z_95).is_ok_and(|p| p.lower >= target),
+        };
+        if reaches {
             best = Some((taken, right));
         }
     }
@@ -96,5 +127,26 @@ mod tests {
         assert!(choose_threshold(&[0.9, 0.8], &[false, false], 0.5).is_none());
         assert_eq!(best_precision(&[0.9, 0.8], &[false, true]), Some((0.5, 0.8)));
         assert!(choose_threshold(&[], &[], 0.9).is_none());
+    }
+
+    #[test]
+    fn the_conservative_criterion_asks_the_lower_bound_to_reach_the_target() {
+        // 100 validation items, confidence falling from 1.00 by 0.01; the 82nd and 92nd most
+        // confident are wrong. Plain: the lowest threshold with precision >= 0.95 takes all 100
+        // (98/100). Conservative: Wilson lower bounds (statsmodels proportion_confint,
+        // method="wilson"): 81/81 -> 0.9547, 81/82 -> 0.9341, 98/100 -> 0.9300: only the 81
+        // most confident reach 0.95, down to confidence 0.20.
+        let conf: Vec<f64> = (0..100).map(|i| 1.0 - f64::from(i) / 100.0).collect();
+        let ok: Vec<bool> = (0..100).map(|i| i != 81 && i != 91).collect();
+        let plain = choose_threshold(&conf, &ok, 0.95).unwrap();
+        assert_eq!((plain.support, plain.correct), (100, 98));
+        let sure = choose_threshold_by(&conf, &ok, 0.95, Criterion::LowerBound).unwrap();
+        assert_eq!((sure.support, sure.correct), (81, 81));
+        assert!((sure.threshold - 0.2).abs() < 1e-9, "{sure:?}");
+        assert!(sure.threshold > plain.threshold);
+        assert!((sure.ci_low - 0.9547).abs() < 1e-4, "{sure:?}");
+        // Too few validation items for the bound: 20/20 right has a lower bound of 0.839.
+        assert!(choose_threshold_by(&conf[..20], &ok[..20], 0.95, Criterion::LowerBound).is_none());
+        assert!(choose_threshold_by(&conf[..20], &ok[..20], 0.95, Criterion::Estimate).is_some());
     }
 }

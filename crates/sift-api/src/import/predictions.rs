@@ -2,7 +2,10 @@
 //! `predictions` (each a `result` with its `model_version` and `score`) and the score of a
 //! Ground Truth label marked `"human-annotated": "no"`. Every prediction is checked against the
 //! template like an annotation, and its score must lie in 0..=1; a bad one names the field
-//! (`predictions[0].score`, `predictions[1].result[0].value.choices`).
+//! (`predictions[0].score`, `predictions[1].result[0].value.choices`). Label Studio also
+//! lets each region of a result carry its own `score`: where the prediction has no `score` of
+//! its own, the lowest of its regions' scores stands for it (the prediction is as sure as its
+//! least sure part).
 
 use serde_json::Value;
 
@@ -43,8 +46,9 @@ pub(super) fn label_studio_predictions(
             return Err(format!("{field}: expected a prediction object"));
         }
         let model_version = model_version(p, &field)?;
-        let score = score_of(p.get("score"), &format!("{field}.score"))?;
         let result = p.get("result").unwrap_or(&Value::Null);
+        let score = score_of(p.get("score"), &format!("{field}.score"))?;
+        let score = score.or(lowest_region_score(result, &field)?);
         let payload = sift_template::export::from_label_studio(
             ctx.template,
             data,
@@ -63,10 +67,37 @@ pub(super) fn label_studio_predictions(
     Ok(out)
 }
 
+/// The lowest `score` among a Label Studio result's regions (`None` when none has one); each
+/// must be a probability (`predictions[0].result[1].score`).
+fn lowest_region_score(result: &Value, field: &str) -> Result<Option<f64>, String> {
+    let Some(regions) = result.as_array() else {
+        return Ok(None);
+    };
+    let mut lowest: Option<f64> = None;
+    for (j, region) in regions.iter().enumerate() {
+        if let Some(s) = score_of(region.get("score"), &format!("{field}.result[{j}].score"))? {
+            lowest = Some(lowest.map_or(s, |l| l.min(s)));
+        }
+    }
+    Ok(lowest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_least_sure_region_scores_a_prediction_without_a_score() {
+        let result = json!([{"score": 0.9}, {"type": "choices"}, {"score": 0.7}]);
+        assert_eq!(lowest_region_score(&result, "predictions[0]"), Ok(Some(0.7)));
+        assert_eq!(lowest_region_score(&json!([{}]), "p"), Ok(None));
+        assert_eq!(lowest_region_score(&json!(null), "p"), Ok(None));
+        assert_eq!(
+            lowest_region_score(&json!([{"score": 0.5}, {"score": 2}]), "predictions[3]"),
+            Err("predictions[3].result[1].score: 2 is outside 0..1 (a score is a probability)".into())
+        );
+    }
 
     #[test]
     fn scores_are_probabilities() {

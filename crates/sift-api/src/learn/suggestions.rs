@@ -8,9 +8,10 @@
 //!   item's responses by reward (best first; ties keep the item's order), with the
 //!   Bradley–Terry probability σ(r[i] − r[i+1]) that each response is preferred to the next.
 //! - Imported predictions (Label Studio `predictions`, Ground Truth machine labels): where no
-//!   head has predicted a classification item, its newest imported prediction is the
-//!   suggestion: its classes, each with the prediction's score as probability, named after
-//!   the model version the file gave (`imported` says from which format).
+//!   head has predicted the item, its newest imported prediction is the suggestion, named
+//!   after the model version the file gave (`imported` says from which format):
+//!   classification, its classes, each with the prediction's score as probability; ranking,
+//!   each dimension's order with the prediction's score.
 //!
 //! A suggestion is a separate field beside the annotator's own work: it never fills in an
 //! answer. The project setting `learn.suggestions = off` withholds every suggestion (to
@@ -74,8 +75,13 @@ pub struct RankingSuggestion {
     /// Response ids, best first (every response of the item once; the suggestion never ties).
     pub order: Vec<String>,
     /// The model's probability that `order[i]` is preferred to `order[i + 1]` (length
-    /// `order.len() - 1`; Bradley–Terry: σ(r[i] − r[i+1])).
+    /// `order.len() - 1`; Bradley–Terry: σ(r[i] − r[i+1])); empty for an imported
+    /// prediction, whose file gives no pairwise confidences.
     pub confidence: Vec<f64>,
+    /// An imported prediction's score for the whole order (0…1), when its file gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub score: Option<f64>,
 }
 
 /// Suggestions over the project's submissions.
@@ -148,6 +154,29 @@ pub(crate) fn ranking_suggestion(ids: &[String], rewards: &[f32]) -> Option<Rank
     Some(RankingSuggestion {
         order: order.iter().map(|&i| ids[i].clone()).collect(),
         confidence,
+        score: None,
+    })
+}
+
+/// An imported ranking of one dimension as a suggested order: every response of the item
+/// ranked, and nothing else; best rank first, ties in the item's order.
+pub(crate) fn imported_order(
+    ids: &[String],
+    ranks: &BTreeMap<String, u32>,
+    score: Option<f64>,
+) -> Option<RankingSuggestion> {
+    if ids.is_empty() || ranks.len() != ids.len() {
+        return None;
+    }
+    let mut order: Vec<(u32, usize)> = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        order.push((*ranks.get(id)?, i));
+    }
+    order.sort_unstable();
+    Some(RankingSuggestion {
+        order: order.iter().map(|&(_, i)| ids[i].clone()).collect(),
+        confidence: Vec::new(),
+        score,
     })
 }
 
@@ -176,7 +205,7 @@ impl Project {
         if let Some((s, model_version_id)) = self.head_suggestion_for(item_id, content)? {
             return Ok(Some((s, Maker::Head(model_version_id))));
         }
-        self.imported_suggestion_for(item_id)
+        self.imported_suggestion_for(item_id, content)
     }
 
     /// The current head's suggestion and its model version.
@@ -231,10 +260,15 @@ impl Project {
         )))
     }
 
-    /// The item's newest imported prediction as a suggestion (classification: its classes,
-    /// each with the prediction's score as its probability).
-    fn imported_suggestion_for(&self, item_id: i64) -> Result<Option<(Suggestion, Maker)>> {
-        if !matches!(self.template.spec(), Spec::Classification { .. }) {
+    /// The item's newest imported prediction as a suggestion: classification, its classes,
+    /// each with the prediction's score as its probability; ranking, per dimension it ranks
+    /// over exactly the item's responses, its order (ties in the item's order) with the
+    /// prediction's score (no pairwise confidences: the file gives none).
+    fn imported_suggestion_for(&self, item_id: i64, content: &Value) -> Result<Option<(Suggestion, Maker)>> {
+        if !matches!(
+            self.template.spec(),
+            Spec::Classification { .. } | Spec::Ranking { .. }
+        ) {
             return Ok(None);
         }
         let Some(p) = self.store.newest_imported_prediction(item_id)? else {
@@ -243,35 +277,48 @@ impl Project {
         let Ok(payload) = serde_json::from_str::<Value>(&p.payload) else {
             return Ok(None);
         };
-        let Ok(Payload::Classification(payload)) = self.template.parse_payload(&payload) else {
-            return Ok(None);
-        };
-        if payload.labels.is_empty() {
-            return Ok(None);
-        }
-        let probabilities = p.score.map(|score| {
-            payload
-                .labels
-                .iter()
-                .map(|l| (l.clone(), score))
-                .collect::<BTreeMap<_, _>>()
-        });
         let model = if p.model_version.is_empty() {
             "an imported model".to_owned()
         } else {
             p.model_version.clone()
         };
-        Ok(Some((
-            Suggestion {
-                model,
-                version: 0,
-                imported: Some(p.format.clone()),
-                labels: Some(payload.labels),
-                probabilities,
-                rankings: None,
-            },
-            Maker::Imported(p.source_id),
-        )))
+        let mut suggestion = Suggestion {
+            model,
+            version: 0,
+            imported: Some(p.format.clone()),
+            labels: None,
+            probabilities: None,
+            rankings: None,
+        };
+        match self.template.parse_payload(&payload) {
+            Ok(Payload::Classification(payload)) if !payload.labels.is_empty() => {
+                suggestion.probabilities = p.score.map(|score| {
+                    payload
+                        .labels
+                        .iter()
+                        .map(|l| (l.clone(), score))
+                        .collect::<BTreeMap<_, _>>()
+                });
+                suggestion.labels = Some(payload.labels);
+            }
+            Ok(Payload::Ranking(payload)) => {
+                let Ok(responses) = self.template.responses(content) else {
+                    return Ok(None);
+                };
+                let ids: Vec<String> = responses.into_iter().map(|r| r.id).collect();
+                let rankings: BTreeMap<String, RankingSuggestion> = payload
+                    .rankings
+                    .iter()
+                    .filter_map(|(dim, ranks)| Some((dim.clone(), imported_order(&ids, ranks, p.score)?)))
+                    .collect();
+                if rankings.is_empty() {
+                    return Ok(None);
+                }
+                suggestion.rankings = Some(rankings);
+            }
+            _ => return Ok(None),
+        }
+        Ok(Some((suggestion, Maker::Imported(p.source_id))))
     }
 
     fn ranking_suggestion_for(
@@ -370,6 +417,28 @@ mod tests {
         assert!((r.confidence[1] - 0.5).abs() < 1e-12);
         assert!(ranking_suggestion(&ids, &[1.0, 2.0]).is_none());
         assert!(ranking_suggestion(&ids, &[1.0, f32::NAN, 0.0]).is_none());
+    }
+
+    #[test]
+    fn an_imported_order_ranks_every_response_once_ties_in_item_order() {
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| (*s).to_owned()).collect();
+        let ranks = |r: &[(&str, u32)]| {
+            r.iter()
+                .map(|(k, v)| ((*k).to_owned(), *v))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let r = imported_order(&ids, &ranks(&[("a", 2), ("b", 1), ("c", 2)]), Some(0.8)).unwrap();
+        assert_eq!(r.order, ["b", "a", "c"]);
+        assert!(r.confidence.is_empty());
+        assert_eq!(r.score, Some(0.8));
+        assert!(
+            imported_order(&ids, &ranks(&[("a", 1), ("b", 2)]), None).is_none(),
+            "c unranked"
+        );
+        assert!(
+            imported_order(&ids, &ranks(&[("a", 1), ("b", 2), ("x", 3)]), None).is_none(),
+            "x is no response"
+        );
     }
 
     #[test]

@@ -10,6 +10,11 @@ export type RankingSuggestion = {
 order: Array<string>, 
 /**
  * The model's probability that `order[i]` is preferred to `order[i + 1]` (length
- * `order.len() - 1`; Bradley–Terry: σ(r[i] − r[i+1])).
+ * `order.len() - 1`; Bradley–Terry: σ(r[i] − r[i+1])); empty for an imported
+ * prediction, whose file gives no pairwise confidences.
  */
-confidence: Array<number>, };
+confidence: Array<number>, 
+/**
+ * An imported prediction's score for the whole order (0…1), when its file gave one.
+ */
+score?: number, };

@@ -22,8 +22,9 @@ const isProbability = (v: unknown): v is number => typeof v === "number" && Numb
 
 /**
  * The item's suggestion, checked: null when absent or not well formed. Probabilities outside
- * 0…1 and labels that are not strings are left out; a ranking order without its confidences
- * (or with other lengths) is left out.
+ * 0…1 and labels that are not strings are left out; a ranking order is kept with one
+ * confidence per neighbouring pair, or with none (an imported prediction gives none; its
+ * `score` for the whole order, when a probability, is kept).
  */
 export function suggestionOf(item: ItemView | null | undefined): Suggestion | null {
   const raw: unknown = item?.suggestion;
@@ -41,8 +42,9 @@ export function suggestionOf(item: ItemView | null | undefined): Suggestion | nu
       const order = r.order.filter((id): id is string => typeof id === "string");
       const confidence = r.confidence.filter(isProbability);
       if (order.length !== r.order.length || new Set(order).size !== order.length) continue;
-      if (confidence.length !== r.confidence.length || confidence.length !== Math.max(0, order.length - 1)) continue;
-      rankings[dim] = { order, confidence };
+      if (confidence.length !== r.confidence.length) continue;
+      if (confidence.length !== 0 && confidence.length !== Math.max(0, order.length - 1)) continue;
+      rankings[dim] = isProbability(r.score) ? { order, confidence, score: r.score } : { order, confidence };
     }
     out.rankings = rankings;
   }
@@ -75,7 +77,7 @@ export function usableSuggestion(template: TemplateView, item: ItemView | null):
       if (r && r.order.length === ids.length && ids.every((id) => r.order.includes(id))) rankings[d.name] = r;
     }
     if (Object.keys(rankings).length === 0) return null;
-    return { model: s.model, version: s.version, rankings };
+    return { ...(s.imported !== undefined ? { imported: s.imported } : {}), model: s.model, version: s.version, rankings };
   }
   return null;
 }

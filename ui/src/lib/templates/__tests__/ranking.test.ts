@@ -73,6 +73,25 @@ describe("ranking template", () => {
     );
   });
 
+  it("shows an imported order with its source and score, without pairwise confidences", async () => {
+    const fake = new FakeTransport("ranking", [ITEM]);
+    fake.suggestions.set(1, {
+      model: "reward-7",
+      version: 0,
+      imported: "label-studio",
+      rankings: { clarity: { order: ["1", "0", "2"], confidence: [], score: 0.6 } },
+    });
+    await renderApp(fake);
+    const box = screen.getByTestId("suggested-order");
+    expect(screen.getAllByTestId("suggested-response").map((r) => r.textContent)).toEqual(["B", "A", "C"]);
+    expect(screen.queryAllByTestId("suggested-confidence")).toHaveLength(0);
+    expect(screen.getByTestId("suggested-source")).toHaveTextContent("From reward-7 (imported from Label Studio), score 60%");
+    expect(box).not.toHaveTextContent("v0");
+    press("a", { alt: true });
+    await waitFor(() => expect(fake.lastPayload()?.rankings).toEqual({ clarity: { "1": 1, "0": 2, "2": 3 } }), { timeout: 3000 });
+    expect(fake.callsOf("save_draft").at(-1)?.args).toMatchObject({ suggestion_shown: true, suggestion_accepted: true });
+  });
+
   it("shows violations with the response letters and dimension titles of the screen", async () => {
     const fake = new FakeTransport("ranking", [ITEM]);
     fake.violations = [

@@ -33,4 +33,24 @@ describe("suggestionOf (untrusted ItemView.suggestion)", () => {
     );
     expect(s?.rankings).toEqual({ ok: { order: ["2", "0", "1"], confidence: [0.8, 0.6] } });
   });
+
+  it("keeps an imported order without pairwise confidences, with its score when it is a probability", () => {
+    const s = suggestionOf(
+      item({
+        model: "reward-7",
+        version: 0,
+        imported: "label-studio",
+        rankings: {
+          clarity: { order: ["r2", "r3", "r1"], confidence: [], score: 0.6 },
+          accuracy: { order: ["r1", "r2"], confidence: [], score: 7 },
+        },
+      }),
+    );
+    expect(s).toEqual({
+      model: "reward-7",
+      version: 0,
+      imported: "label-studio",
+      rankings: { clarity: { order: ["r2", "r3", "r1"], confidence: [], score: 0.6 }, accuracy: { order: ["r1", "r2"], confidence: [] } },
+    });
+  });
 });
