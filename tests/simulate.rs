@@ -99,13 +99,28 @@ fn simulate_on_digits_is_deterministic_and_prints_the_cost_case() {
     assert!(text.contains("random"), "{text}");
     assert!(text.contains("Simulated in"), "{text}");
 
-    // A plot must be SVG.
+    // A plot is SVG or PNG: the same curves as an image.
     let e = user_error(
         sift()
-            .args(["simulate", "--truth", "truth", "--plot", "curves.png", "-p"])
+            .args(["simulate", "--truth", "truth", "--plot", "curves.gif", "-p"])
             .arg(&proj),
     );
-    assert!(e.contains(".svg"), "{e}");
+    assert!(e.contains("name a .svg or .png file"), "{e}");
+    let png = dir.path().join("curves.png");
+    let out = sift()
+        .args([
+            "simulate", "--truth", "truth", "--seeds", "2", "--rounds", "5", "--plot",
+        ])
+        .arg(&png)
+        .arg("-p")
+        .arg(&proj)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+    // IHDR: width and height, big-endian, after the signature and the chunk's length and type.
+    assert_eq!(&bytes[16..24], &[0, 0, 3, 0xc0, 0, 0, 2, 0x58], "960 x 600");
 }
 
 #[test]

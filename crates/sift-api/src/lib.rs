@@ -50,7 +50,7 @@ pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
 pub use sift_store::{ModelScoreCounts, ModelVersionRow};
-pub use simulate::{SimReport, SimulateOptions, learning_curves_svg};
+pub use simulate::{SimReport, SimulateOptions, learning_curves_png, learning_curves_svg};
 #[cfg(any(test, feature = "memory-store"))]
 pub use sync::memory_store;
 pub use sync::{

@@ -48,6 +48,12 @@ pub fn learning_curves_svg(report: &SimReport) -> Result<String> {
         .map_err(|e| Error::Internal(format!("plotting the learning curves: {e}")))
 }
 
+/// The same plot as [`learning_curves_svg`], as a PNG image (960 x 600).
+pub fn learning_curves_png(report: &SimReport) -> Result<Vec<u8>> {
+    sift_learn::learning_curves_png(report, &PlotOptions::default())
+        .map_err(|e| Error::Internal(format!("plotting the learning curves: {e}")))
+}
+
 /// The true class of each item: a string, or a number written as text.
 fn truth_value(v: &Value) -> Option<String> {
     match v {

@@ -14,7 +14,7 @@ use crate::output::Out;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Nobody is asked anything: the true labels come from --truth. Within a seed every strategy starts\nfrom the same labeled set, takes the same batch size and is tested on the same held-out items;\nthe same seed gives the same numbers. With --json the whole report is printed as JSON.\n\nExamples:\n  sift simulate -p digits --truth truth --seeds 20 --target 0.9 --plot curves.svg\n  sift simulate -p proj --truth truth --features embeddings:all-minilm-l6-v2@1 \\\n      --seconds-per-label 30 --cost-per-hour 40 --diverse"
+    after_help = "Nobody is asked anything: the true labels come from --truth. Within a seed every strategy starts\nfrom the same labeled set, takes the same batch size and is tested on the same held-out items;\nthe same seed gives the same numbers. With --json the whole report is printed as JSON.\n\nExamples:\n  sift simulate -p digits --truth truth --seeds 20 --target 0.9 --plot curves.svg\n  sift simulate -p digits --truth truth --plot curves.png\n  sift simulate -p proj --truth truth --features embeddings:all-minilm-l6-v2@1 \\\n      --seconds-per-label 30 --cost-per-hour 40 --diverse"
 )]
 pub struct SimulateArgs {
     #[command(flatten)]
@@ -55,21 +55,32 @@ pub struct SimulateArgs {
     /// Worker threads (the numbers do not depend on it).
     #[arg(long)]
     threads: Option<usize>,
-    /// Draw the learning curves with their spread to this SVG file.
+    /// Draw the learning curves with their spread to this file (.svg or .png).
     #[arg(long)]
     plot: Option<PathBuf>,
 }
 
 pub fn simulate(args: SimulateArgs, out: &Out) -> anyhow::Result<()> {
-    if let Some(plot) = &args.plot
-        && !plot.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    let png = match args
+        .plot
+        .as_ref()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
     {
-        return Err(sift_api::Error::BadRequest(format!(
-            "--plot {}: the learning curves are written as SVG; name a .svg file",
-            plot.display()
-        ))
-        .into());
-    }
+        _ if args.plot.is_none() => false,
+        Some(e) if e.eq_ignore_ascii_case("svg") => false,
+        Some(e) if e.eq_ignore_ascii_case("png") => true,
+        _ => {
+            return Err(sift_api::Error::BadRequest(format!(
+                "--plot {}: the learning curves are written as SVG or PNG; name a .svg or .png file",
+                args.plot
+                    .as_deref()
+                    .unwrap_or_else(|| std::path::Path::new(""))
+                    .display()
+            ))
+            .into());
+        }
+    };
     let project = crate::open(&args.project)?;
     let started = std::time::Instant::now();
     let report = project.simulate(&SimulateOptions {
@@ -88,8 +99,13 @@ pub fn simulate(args: SimulateArgs, out: &Out) -> anyhow::Result<()> {
     })?;
     let seconds = started.elapsed().as_secs_f64();
     if let Some(plot) = &args.plot {
-        let svg = sift_api::learning_curves_svg(&report)?;
-        std::fs::write(plot, svg).with_context(|| format!("cannot write the plot to {}", plot.display()))?;
+        let bytes = if png {
+            sift_api::learning_curves_png(&report)?
+        } else {
+            sift_api::learning_curves_svg(&report)?.into_bytes()
+        };
+        std::fs::write(plot, bytes)
+            .with_context(|| format!("cannot write the plot to {}", plot.display()))?;
     }
     out.emit(&report, || {
         let mut t = format!("{report}\n\nSimulated in {seconds:.2} s\n");

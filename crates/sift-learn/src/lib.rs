@@ -77,7 +77,7 @@
 //! per target accuracy (and how many seeds reached it), the accuracy at label budgets, the
 //! area under the curve, where the stopping rule fires, and the labels, hours and money saved
 //! against random order. Same data and settings, same report, whatever the thread count.
-//! `Display` prints it as tables; [`learning_curves_svg`] draws it.
+//! `Display` prints it as tables; [`learning_curves_svg`] and [`learning_curves_png`] draw it.
 //!
 //! On scikit-learn's digits (10 initial labels, batches of 10, 20 seeds, a third held out)
 //! margin and ratio reach 90% test accuracy with 90 labels (median) against 140 for random
@@ -143,7 +143,7 @@ pub use metrics::{
     evaluate_multi_label, evaluate_reward, expected_calibration_error, log_loss, macro_f1, pairwise_accuracy,
 };
 pub use onnx::OnnxOptions;
-pub use plot::{PlotOptions, learning_curves_svg};
+pub use plot::{PlotOptions, learning_curves_png, learning_curves_svg};
 pub use reward::{Preference, RewardHead, RewardOptions, RewardTraining, ranking_pairs};
 pub use scaler::Scaler;
 pub use sift_al::Strategy;

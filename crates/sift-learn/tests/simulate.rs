@@ -5,7 +5,10 @@
 
 mod support;
 
-use sift_learn::{Arm, LearnError, PlotOptions, SimConfig, SimData, Strategy, learning_curves_svg, simulate};
+use sift_learn::{
+    Arm, LearnError, PlotOptions, SimConfig, SimData, Strategy, learning_curves_png, learning_curves_svg,
+    simulate,
+};
 use support::digits::digits;
 
 fn small(seeds: u64, rounds: usize) -> SimConfig {
@@ -260,6 +263,45 @@ fn the_plot_draws_every_arm() {
     assert!(svg.contains("test accuracy") && svg.contains("labeled items"));
     // One band (polygon) per arm.
     assert_eq!(svg.matches("<polygon").count(), report.arms.len());
+
+    // The same plot as a PNG: decoded, its size, a white ground, and the arms' colours drawn.
+    let png = learning_curves_png(&report, &PlotOptions::default()).unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!(
+        (info.width, info.height, info.color_type),
+        (960, 600, png::ColorType::Rgb)
+    );
+    let rgb: Vec<[u8; 3]> = pixels.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect();
+    let white = rgb.iter().filter(|p| **p == [255, 255, 255]).count();
+    assert!(
+        white > rgb.len() / 2,
+        "mostly white ground: {white} of {}",
+        rgb.len()
+    );
+    // Random in grey (110, 110, 110) and the first strategy in blue (0, 114, 178), as lines.
+    for colour in [[110, 110, 110], [0, 114, 178]] {
+        let n = rgb.iter().filter(|p| **p == colour).count();
+        assert!(n > 200, "{colour:?} drawn on {n} pixels");
+    }
+    // Text is drawn (the compiled-in font): the title's row band holds dark pixels.
+    let dark_in_title = rgb[..960 * 40]
+        .iter()
+        .filter(|p| p.iter().all(|c| *c < 100))
+        .count();
+    assert!(dark_in_title > 100, "title text: {dark_in_title} dark pixels");
+    assert!(
+        learning_curves_png(
+            &report,
+            &PlotOptions {
+                width: 0,
+                ..PlotOptions::default()
+            }
+        )
+        .is_err()
+    );
 }
 
 /// The target of issue 16 on digits: 10 initial labels, batches of 10, 20 seeds, a third held
