@@ -422,3 +422,56 @@ fn output_to_a_closed_pipe_exits_quietly() {
         );
     }
 }
+
+#[test]
+fn an_overlap_batch_is_dealt_to_k_people_and_status_counts_it_done_at_k_submissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = init_project(dir.path(), "classification.toml");
+    let manifest = dir.path().join("m.jsonl");
+    write_text_manifest(&manifest, 6);
+    import_manifest(&proj, &manifest);
+    for who in ["ann", "bob", "cy"] {
+        add_annotator(&proj, who);
+    }
+    let batch = |extra: &[&str]| {
+        let mut cmd = sift();
+        cmd.args(["batch", "create", "--size", "6", "--assign", "ann,bob,cy"])
+            .args(extra)
+            .arg("-p")
+            .arg(&proj);
+        cmd
+    };
+    // Zero is not a number of annotations; more than the people named is refused by name.
+    batch(&["--overlap", "0"]).assert().code(2);
+    let e = user_error(&mut batch(&["--overlap", "4"]));
+    assert!(
+        e.contains("overlap 4 asks for 4 different annotators per item, but the batch is assigned to 3"),
+        "{e}"
+    );
+    let made = json_of(&mut batch(&["--overlap", "2", "--json", "--name", "wk"]));
+    assert_eq!(
+        (made["overlap"].as_u64(), made["items"].as_array().unwrap().len()),
+        (Some(2), 6)
+    );
+    assert_eq!(
+        query_one::<i64>(&proj, "SELECT count(*) FROM assignments"),
+        12,
+        "6 items x 2 people"
+    );
+    assert_eq!(
+        query_one::<i64>(
+            &proj,
+            "SELECT count(*) FROM (SELECT item_id FROM assignments GROUP BY item_id HAVING count(DISTINCT annotator_id) = 2)"
+        ),
+        6
+    );
+    let status = json_of(sift().args(["status", "--json", "-p"]).arg(&proj));
+    let b = &status["batches"][0];
+    assert_eq!(
+        (b["name"].as_str(), b["overlap"].as_u64(), b["complete"].as_u64()),
+        (Some("wk"), Some(2), Some(0))
+    );
+    let text = sift().args(["status", "-p"]).arg(&proj).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("per item") && text.contains("wk"), "{text}");
+}

@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod autolabel;
+mod batch;
 mod choices;
 mod embed;
 mod interrupt;
@@ -207,7 +208,7 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Make batches of work without a model (import order).
     #[command(subcommand)]
-    Batch(BatchCommand),
+    Batch(batch::BatchCommand),
     /// Hand out batches and collect results through S3 (AWS or S3-compatible, e.g. Garage);
     /// alone, a round: push and pull in the order the project's role needs.
     Sync(sync::SyncArgs),
@@ -242,28 +243,6 @@ enum Command {
         /// `localhost` always work; any other name is refused (DNS rebinding protection).
         #[arg(long = "allow-host", value_name = "NAME")]
         allow_host: Vec<String>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum BatchCommand {
-    /// Make a batch of the next unlabeled items outside any batch, in import order, dealt out
-    /// round-robin to annotators (`sift queue` orders a batch by model scores instead).
-    #[command(
-        after_help = "Example:\n  sift batch create -p proj --size 200 --assign alice,bob --name week-42"
-    )]
-    Create {
-        #[command(flatten)]
-        project: ProjectArg,
-        /// Items in the batch.
-        #[arg(long, short = 'k')]
-        size: usize,
-        /// Annotators to assign the items to, comma-separated.
-        #[arg(long, value_delimiter = ',')]
-        assign: Vec<String>,
-        /// Batch name (default: batch-N).
-        #[arg(long)]
-        name: Option<String>,
     },
 }
 
@@ -408,26 +387,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
         Command::Autolabel(args) => autolabel::autolabel(args, out)?,
         Command::Simulate(args) => simulate::simulate(args, out)?,
         Command::Sync(args) => sync::run(args, out)?,
-        Command::Batch(BatchCommand::Create {
-            project,
-            size,
-            assign,
-            name,
-        }) => {
-            let report = open(&project)?.create_batch(name.as_deref(), size, &assign)?;
-            out.emit(&report, || {
-                format!(
-                    "batch {}: {} item(s){}\n",
-                    report.batch,
-                    report.items.len(),
-                    if report.assigned_to.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", dealt out to {}", report.assigned_to.join(", "))
-                    }
-                )
-            });
-        }
+        Command::Batch(command) => batch::run(command, out)?,
         Command::Import {
             file,
             project,

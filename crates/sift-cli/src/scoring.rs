@@ -104,7 +104,7 @@ pub fn failure_lines(failures: &[sift_api::ScoreFailure]) -> String {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Takes the most informative unlabeled items that are in no batch yet and makes them a batch in\nthat order; with --assign they are dealt out round-robin, and each annotator's queue serves them\nmost informative first.\n\nExamples:\n  sift queue -p proj --size 100 --strategy margin --assign alice,bob\n  sift queue -p proj --size 50 --strategy entropy --diverse --name week-42"
+    after_help = "Takes the most informative unlabeled items that are in no batch yet and makes them a batch in\nthat order; with --assign they are dealt out round-robin (to --overlap K different people per item for\nindependent annotations), and each annotator's queue serves them most informative first.\n\nExamples:\n  sift queue -p proj --size 100 --strategy margin --assign alice,bob\n  sift queue -p proj --size 100 --strategy margin --assign alice,bob,carol --overlap 3\n  sift queue -p proj --size 50 --strategy entropy --diverse --name week-42"
 )]
 pub struct QueueArgs {
     #[command(flatten)]
@@ -132,6 +132,10 @@ pub struct QueueArgs {
     /// NAME or NAME@VERSION whose scores to use (default: the newest version with scores).
     #[arg(long, short = 'm')]
     model: Option<String>,
+    /// Independent annotations per item: each item goes to this many different people of
+    /// --assign, and counts as done when that many have submitted.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    overlap: u32,
 }
 
 /// An adapter error as the API error that picks the exit code and `--json` code.
@@ -321,6 +325,7 @@ pub fn queue(args: QueueArgs, out: &Out) -> anyhow::Result<()> {
             .collect(),
         name: args.name,
         model: args.model,
+        overlap: args.overlap,
     })?;
     out.emit(&report, || {
         let mut t = format!(
@@ -334,6 +339,12 @@ pub fn queue(args: QueueArgs, out: &Out) -> anyhow::Result<()> {
             report.version,
             if report.assigned_to.is_empty() {
                 String::new()
+            } else if report.overlap > 1 {
+                format!(
+                    ", assigned to {} ({} annotations per item)",
+                    report.assigned_to.join(", "),
+                    report.overlap
+                )
             } else {
                 format!(", assigned to {}", report.assigned_to.join(", "))
             }

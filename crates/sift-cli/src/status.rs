@@ -1,5 +1,5 @@
-//! `sift status`: the project's counts by state and annotator, plus which model version
-//! scored how many items.
+//! `sift status`: the project's counts by state and annotator, its batches (with overlap: done
+//! when k people submitted), plus which model version scored how many items.
 
 use sift_api::Project;
 
@@ -9,15 +9,35 @@ use crate::output::Out;
 pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
     let status = project.status()?;
     let models = project.model_scores()?;
+    let batches = project.batch_progress()?;
     if out.is_json() {
         let mut value = serde_json::to_value(&status)?;
         if let Some(map) = value.as_object_mut() {
             map.insert("models".into(), serde_json::to_value(&models)?);
+            map.insert("batches".into(), serde_json::to_value(&batches)?);
         }
         out.emit(&value, String::new);
         return Ok(());
     }
     out.status(&status);
+    if !batches.is_empty() {
+        let mut table = String::from("\n  batch                     items   done  per item  assigned to\n");
+        for b in &batches {
+            table.push_str(&format!(
+                "  {:<24} {:>6} {:>6} {:>9}  {}\n",
+                b.name,
+                b.items,
+                b.complete,
+                b.overlap,
+                if b.annotators.is_empty() {
+                    "-"
+                } else {
+                    &b.annotators
+                }
+            ));
+        }
+        crate::output::stdout(&table);
+    }
     if !models.is_empty() {
         let mut table = String::from("\n  model                           scored  failed  runs  last run\n");
         for m in &models {

@@ -85,6 +85,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_sessions.sql"),
     include_str!("migrations/0011_imported_predictions.sql"),
     include_str!("migrations/0012_item_scores_by_version.sql"),
+    include_str!("migrations/0013_batch_overlap.sql"),
 ];
 
 /// Page size of new project files.

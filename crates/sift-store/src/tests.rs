@@ -432,5 +432,6 @@ fn queue_counts_match_the_queue() {
 
 mod faults;
 mod migrations;
+mod overlap;
 mod suggestions;
 mod time_spent;

@@ -298,6 +298,7 @@ impl Project {
             model_version_id: Some(run.model_version_id),
             items: &rows,
             assign_to: &annotators,
+            overlap: 1,
         })?;
         self.store.add_audit(run.id, batch.id, items.len() as u64)?;
         Ok(AuditReport {

@@ -87,6 +87,7 @@ impl Project {
             model_version_id: None,
             items: &items,
             assign_to: &annotators,
+            overlap: 1,
         })?;
         Ok(BulkReport {
             action: "make_batch".into(),
@@ -126,6 +127,7 @@ impl Project {
                 model_version_id: None,
                 items: &homeless,
                 assign_to: &[],
+                overlap: 1,
             })?;
             for (_, home) in homes.iter_mut().filter(|(_, b)| b.is_none()) {
                 *home = Some(batch.id);

@@ -53,6 +53,11 @@ pub struct Overview {
 }
 
 impl Project {
+    /// Every batch with its progress, oldest first (`sift status`).
+    pub fn batch_progress(&self) -> Result<Vec<sift_store::BatchProgress>> {
+        Ok(self.store.batch_progress()?)
+    }
+
     /// Counts for the overview (a few grouped queries; fast on a million items).
     pub fn overview(&self) -> Result<Overview> {
         let info = self.store.project()?;

@@ -297,6 +297,7 @@ fn the_queue_preview_is_the_batch_build_queue_makes() {
             strategy: Strategy::Margin,
             diverse,
             assign: vec!["ann".into(), "bob".into()],
+            overlap: 1,
             name: None,
             model: None,
         };

@@ -20,6 +20,9 @@ pub struct QueueOptions {
     pub diverse: bool,
     /// Annotators to deal the batch out to, round-robin in batch order.
     pub assign: Vec<String>,
+    /// Independent annotations per item (at least 1): each item goes to this many different
+    /// people of `assign`.
+    pub overlap: u32,
     /// Batch name (default: `<model>-v<version>-<strategy>-<n>`).
     pub name: Option<String>,
     /// `name` or `name@version` (default: the newest model version that has scores).
@@ -47,6 +50,8 @@ pub struct BatchReport {
     pub items: Vec<BatchEntry>,
     /// The people the batch was dealt out to, round-robin in batch order.
     pub assigned_to: Vec<String>,
+    /// Independent annotations per item.
+    pub overlap: u32,
 }
 
 /// A batch made in import order ([`Project::create_batch`]).
@@ -60,6 +65,8 @@ pub struct PlainBatchReport {
     pub items: Vec<i64>,
     /// The people the batch was dealt out to, round-robin in batch order.
     pub assigned_to: Vec<String>,
+    /// Independent annotations per item.
+    pub overlap: u32,
 }
 
 /// One item of a new batch.
@@ -123,6 +130,7 @@ impl Project {
             model_version_id: Some(model.row.id),
             items: &rows,
             assign_to: &annotators,
+            overlap: opts.overlap,
         })?;
         Ok(BatchReport {
             batch_id: batch.id,
@@ -134,6 +142,7 @@ impl Project {
             candidates: candidates.len(),
             items,
             assigned_to: opts.assign.clone(),
+            overlap: opts.overlap,
         })
     }
 
@@ -144,6 +153,19 @@ impl Project {
         name: Option<&str>,
         size: usize,
         assign: &[String],
+    ) -> Result<PlainBatchReport> {
+        self.create_batch_with_overlap(name, size, assign, 1)
+    }
+
+    /// [`Project::create_batch`] asking for `overlap` independent annotations per item: each
+    /// item is dealt out to that many different people of `assign` (the next ones in turn),
+    /// and counts as done when that many have submitted.
+    pub fn create_batch_with_overlap(
+        &mut self,
+        name: Option<&str>,
+        size: usize,
+        assign: &[String],
+        overlap: u32,
     ) -> Result<PlainBatchReport> {
         if size == 0 {
             return Err(Error::BadRequest("--size must be at least 1".into()));
@@ -169,12 +191,14 @@ impl Project {
             model_version_id: None,
             items: &rows,
             assign_to: &annotators,
+            overlap,
         })?;
         Ok(PlainBatchReport {
             batch_id: batch.id,
             batch: batch.name,
             items,
             assigned_to: assign.to_vec(),
+            overlap,
         })
     }
 

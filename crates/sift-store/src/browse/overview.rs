@@ -93,6 +93,10 @@ pub struct BatchProgress {
     pub states: ItemStateCounts,
     /// Names of the people it is assigned to, comma-separated.
     pub annotators: String,
+    /// Independent annotations asked per item (1 unless the batch asked for overlap).
+    pub overlap: u32,
+    /// Items done: with at least `overlap` submitted or approved annotations.
+    pub complete: u64,
 }
 
 impl Store {
@@ -199,7 +203,10 @@ impl Store {
                     sum(EXISTS (SELECT 1 FROM assignments s WHERE s.batch_id = b.id AND s.item_id = bi.item_id)),
                     sum(coalesce(k.r, 0) = 0), sum(k.r = 1), sum(k.r = 2), sum(k.r = 3), sum(k.r = 4),
                     (SELECT group_concat(name, ', ') FROM (SELECT DISTINCT p.name FROM assignments s
-                       JOIN annotators p ON p.id = s.annotator_id WHERE s.batch_id = b.id ORDER BY p.name))
+                       JOIN annotators p ON p.id = s.annotator_id WHERE s.batch_id = b.id ORDER BY p.name)),
+                    b.overlap,
+                    sum((SELECT count(*) FROM annotations a WHERE a.item_id = bi.item_id
+                           AND a.state IN ('submitted', 'approved')) >= b.overlap)
              FROM batches b JOIN batch_items bi ON bi.batch_id = b.id
              LEFT JOIN ranks k ON k.item_id = bi.item_id
              GROUP BY b.id ORDER BY b.id"
@@ -224,6 +231,8 @@ impl Store {
                     approved: count(10)?,
                 },
                 annotators: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                overlap: r.get(12)?,
+                complete: count(13)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

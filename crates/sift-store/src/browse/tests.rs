@@ -65,6 +65,7 @@ fn populated(dir: &Path) -> (Store, i64, i64) {
             model_version_id: None,
             items: &[(4, None), (5, None)],
             assign_to: &[],
+            overlap: 1,
         })
         .unwrap();
     let model = store

@@ -1,5 +1,6 @@
 //! Batches built from scores: the candidates (unstarted, unbatched items with a score), their
-//! diversity vectors, and the batch itself with its assignments.
+//! diversity vectors, and the batch itself with its assignments: each item dealt out to
+//! `overlap` different annotators (one unless the batch asks for independent annotations).
 
 use rusqlite::{OptionalExtension, params};
 
@@ -29,6 +30,16 @@ pub struct NewBatch<'a> {
     pub items: &'a [(i64, Option<f64>)],
     /// Annotator ids; items are dealt out round-robin in batch order (none: unassigned).
     pub assign_to: &'a [i64],
+    /// Independent annotations asked per item (at least 1): each item goes to this many
+    /// different annotators of `assign_to`, the next ones in turn, so the work stays even.
+    pub overlap: u32,
+}
+
+/// The annotators (indices into `n` people) that item `position` of a batch goes to: the
+/// `overlap` people after those of the item before it, wrapping around. Distinct as long as
+/// `overlap <= n`; every person gets the same number of items, give or take one.
+pub(crate) fn deal(position: usize, overlap: usize, n: usize) -> impl Iterator<Item = usize> {
+    (0..overlap).map(move |j| (position * overlap + j) % n.max(1))
 }
 
 /// A batch row.
@@ -46,6 +57,8 @@ pub struct BatchRow {
     pub strategy: Option<String>,
     /// The model version whose scores (or machine labels) chose the items, if any.
     pub model_version_id: Option<i64>,
+    /// Independent annotations asked per item.
+    pub overlap: u32,
 }
 
 impl Store {
@@ -85,6 +98,29 @@ impl Store {
 
     /// Creates a batch holding `items` in order, and deals them out to `assign_to`.
     pub fn create_batch(&mut self, batch: &NewBatch<'_>) -> Result<BatchRow> {
+        if batch.overlap == 0 {
+            return Err(StoreError::Invalid("overlap must be at least 1".into()));
+        }
+        if batch.overlap > 1 && (batch.overlap as usize) > batch.assign_to.len() {
+            return Err(StoreError::Invalid(format!(
+                "overlap {} asks for {} different annotators per item, but the batch is assigned to {}{}",
+                batch.overlap,
+                batch.overlap,
+                batch.assign_to.len(),
+                if batch.assign_to.is_empty() {
+                    " (assign it to at least that many people)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        let mut people = batch.assign_to.to_vec();
+        people.sort_unstable();
+        if people.windows(2).any(|w| w[0] == w[1]) {
+            return Err(StoreError::Invalid(
+                "an annotator is named twice among the assignees".into(),
+            ));
+        }
         self.write_in_file(|store| {
             let tx = store.conn.transaction()?;
             let exists: bool = tx.query_row(
@@ -100,8 +136,9 @@ impl Store {
             }
             let now = sift_core::now_rfc3339();
             tx.execute(
-                "INSERT INTO batches (name, created_at, strategy, model_version_id) VALUES (?1, ?2, ?3, ?4)",
-                params![batch.name, now, batch.strategy, batch.model_version_id],
+                "INSERT INTO batches (name, created_at, strategy, model_version_id, overlap)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![batch.name, now, batch.strategy, batch.model_version_id, batch.overlap],
             )?;
             let batch_id = tx.last_insert_rowid();
             {
@@ -113,10 +150,10 @@ impl Store {
                 )?;
                 for (position, (item_id, score)) in batch.items.iter().enumerate() {
                     item_stmt.execute(params![batch_id, item_id, position as i64, score])?;
-                    if !batch.assign_to.is_empty()
-                        && let Some(annotator) = batch.assign_to.get(position % batch.assign_to.len())
-                    {
-                        assign_stmt.execute(params![batch_id, item_id, annotator, now])?;
+                    if !batch.assign_to.is_empty() {
+                        for who in deal(position, batch.overlap as usize, batch.assign_to.len()) {
+                            assign_stmt.execute(params![batch_id, item_id, batch.assign_to[who], now])?;
+                        }
                     }
                 }
             }
@@ -129,7 +166,8 @@ impl Store {
                         "items": batch.items.len(),
                         "strategy": batch.strategy,
                         "model_version_id": batch.model_version_id,
-                        "annotators": batch.assign_to.len()
+                        "annotators": batch.assign_to.len(),
+                        "overlap": batch.overlap
                     })
                     .to_string()
                 ],
@@ -141,6 +179,7 @@ impl Store {
                 created_at: now,
                 strategy: batch.strategy.map(str::to_owned),
                 model_version_id: batch.model_version_id,
+                overlap: batch.overlap,
         })
         })
     }

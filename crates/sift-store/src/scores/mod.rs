@@ -17,6 +17,8 @@ mod runs;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+pub(crate) use batches::deal;
 pub use batches::{BatchRow, NewBatch, ScoredItem};
 pub use models::{ModelVersionRow, NewModelVersion};
 pub use runs::{ModelScoreCounts, ScoreRecord, ScoringRunRow, StoredScore};

@@ -94,6 +94,7 @@ fn versions_runs_scores_resume_and_batches() {
             model_version_id: Some(v1.id),
             items: &[(1, Some(0.9)), (3, Some(0.5))],
             assign_to: &[ann.id],
+            overlap: 1,
         })
         .unwrap();
     assert_eq!(batch.name, "b1");
@@ -105,7 +106,8 @@ fn versions_runs_scores_resume_and_batches() {
                 strategy: None,
                 model_version_id: None,
                 items: &[],
-                assign_to: &[]
+                assign_to: &[],
+                overlap: 1
             }
         })
         .is_err()

@@ -99,6 +99,7 @@ fn lead_with_batch(dir: &Path) -> (Store, i64) {
             model_version_id: None,
             items: &[(1, None)],
             assign_to: &[ann],
+            overlap: 1,
         })
         .unwrap();
     (store, ann)

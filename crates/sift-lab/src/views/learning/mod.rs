@@ -97,6 +97,7 @@ impl LearningView {
             assign: self.assignees.iter().cloned().collect(),
             name: None,
             model: None,
+            overlap: 1,
         }
     }
 
