@@ -448,6 +448,9 @@ fn an_overlap_batch_is_dealt_to_k_people_and_status_counts_it_done_at_k_submissi
         e.contains("overlap 4 asks for 4 different annotators per item, but the batch is assigned to 3"),
         "{e}"
     );
+    // A batch name becomes a key in the sync bucket: one that could not be is refused.
+    let e = user_error(&mut batch(&["--name", "week/42"]));
+    assert!(e.contains("batch name \"week/42\""), "{e}");
     let made = json_of(&mut batch(&["--overlap", "2", "--json", "--name", "wk"]));
     assert_eq!(
         (made["overlap"].as_u64(), made["items"].as_array().unwrap().len()),

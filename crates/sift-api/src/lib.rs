@@ -22,6 +22,7 @@ mod import;
 pub mod learn;
 mod media;
 mod progress;
+pub mod quality;
 mod scoring;
 mod sessions;
 mod simulate;

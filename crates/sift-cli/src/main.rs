@@ -14,6 +14,7 @@ mod interrupt;
 mod learn;
 mod output;
 mod progress;
+mod report;
 mod scoring;
 mod serve;
 mod simulate;
@@ -206,6 +207,8 @@ enum Command {
     Autolabel(autolabel::AutolabelArgs),
     /// Replay the loop on a pool with known labels: labels, hours and money each strategy saves.
     Simulate(simulate::SimulateArgs),
+    /// The quality report: agreement, consensus and annotator analytics (HTML or JSON).
+    Report(report::ReportArgs),
     /// Make batches of work without a model (import order).
     #[command(subcommand)]
     Batch(batch::BatchCommand),
@@ -386,6 +389,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
         Command::Learn(args) => learn::learn(args, out)?,
         Command::Autolabel(args) => autolabel::autolabel(args, out)?,
         Command::Simulate(args) => simulate::simulate(args, out)?,
+        Command::Report(args) => report::report(args, out)?,
         Command::Sync(args) => sync::run(args, out)?,
         Command::Batch(command) => batch::run(command, out)?,
         Command::Import {

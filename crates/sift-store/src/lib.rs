@@ -26,6 +26,7 @@ mod machine_labels;
 mod migrate;
 mod open;
 mod people;
+mod quality;
 mod queue;
 mod scores;
 mod sessions;
@@ -54,6 +55,7 @@ pub use learning::{
 pub use machine_labels::{AuditRow, AutolabelRunRow, MachineLabelRow, NewAutolabelRun};
 pub use open::DEFAULT_BUSY_TIMEOUT;
 pub use people::AnnotatorRow;
+pub use quality::{DayActivity, ReviewTally, SubmittedWork};
 pub use queue::{QueueEntry, QueueReason};
 pub use scores::{
     BatchRow, ModelScoreCounts, ModelVersionRow, NewBatch, NewModelVersion, ScoreRecord, ScoredItem,

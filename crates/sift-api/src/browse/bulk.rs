@@ -221,7 +221,7 @@ fn check_selection(items: &[i64]) -> Result<()> {
 }
 
 /// Batch names travel to S3 as key segments: the same rule as sync's.
-fn check_batch_name(name: &str) -> Result<()> {
+pub(crate) fn check_batch_name(name: &str) -> Result<()> {
     if crate::sync::is_key_segment(name) {
         Ok(())
     } else {

@@ -27,6 +27,7 @@ mod pca;
 mod search;
 mod signals;
 
+pub(crate) use bulk::check_batch_name;
 pub use bulk::{BulkReport, MAX_BULK_ITEMS, MakeBatch};
 pub use detail::{AnnotationHistory, ItemDetail, ItemMedia};
 pub use learning::{QueuePreview, ScoreHistogram};

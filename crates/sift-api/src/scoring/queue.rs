@@ -116,7 +116,10 @@ impl Project {
         }
         let items = self.pick_batch(&model, &candidates, opts)?;
         let name = match &opts.name {
-            Some(name) => name.clone(),
+            Some(name) => {
+                crate::browse::check_batch_name(name)?;
+                name.clone()
+            }
             None => {
                 let prefix = format!("{}-v{}-{}-", model.row.name, model.row.version, opts.strategy);
                 let n = self.store.count_batches_named_like(&prefix)? + 1;
@@ -181,7 +184,10 @@ impl Project {
             ));
         }
         let name = match name {
-            Some(n) => n.to_owned(),
+            Some(n) => {
+                crate::browse::check_batch_name(n)?;
+                n.to_owned()
+            }
             None => format!("batch-{}", self.store.count_batches_named_like("batch-")? + 1),
         };
         let rows: Vec<(i64, Option<f64>)> = items.iter().map(|&id| (id, None)).collect();
