@@ -28,6 +28,22 @@ describe("ActiveTimer", () => {
     expect(t.take()).toBe(100);
   });
 
+  it("stops after 60 s without input by default, counting up to the last action", () => {
+    let now = 0;
+    const t = new ActiveTimer({ now: () => now });
+    expect(t.idleMs).toBe(60_000);
+    t.activity();
+    now = 59_000;
+    expect(t.peek()).toBe(59_000); // 59 s since the last key: still working
+    now = 61_000;
+    expect(t.peek()).toBe(0); // a minute without input: the time since it does not count
+    t.activity();
+    now = 70_000;
+    t.activity();
+    now = 130_001;
+    expect(t.take()).toBe(9_000); // idle again: only 61 to 70 s counted
+  });
+
   it("pauses, and takes back time a failed save had taken", () => {
     let now = 0;
     const t = new ActiveTimer({ idleMs: 10_000, now: () => now, pendingMs: 250 });

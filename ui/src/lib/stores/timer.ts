@@ -1,6 +1,10 @@
+/** After this long without input the clock stops (issue 18: the figure the quality report uses). */
+export const IDLE_MS = 60_000;
+
 /**
  * Active time on one item: counts while the page is visible and the annotator has done
- * something (typed, clicked, scrolled, played media) within the last `idleMs`. Time is handed
+ * something (typed, clicked, scrolled, played media) within the last `idleMs` (default
+ * `IDLE_MS`, 60 s); the workspace pauses it while the page is hidden. Time is handed
  * to the server in increments with each save (`take`), and given back if the save fails.
  */
 export class ActiveTimer {
@@ -11,7 +15,7 @@ export class ActiveTimer {
   #lastActivity = 0;
 
   constructor(options: { idleMs?: number; now?: () => number; pendingMs?: number } = {}) {
-    this.idleMs = options.idleMs ?? 90_000;
+    this.idleMs = options.idleMs ?? IDLE_MS;
     this.#now = options.now ?? (() => Date.now());
     this.#pendingMs = options.pendingMs ?? 0;
   }
