@@ -111,7 +111,8 @@ impl Project {
     /// The caller's queue (at most `limit` entries, clamped to 1..=1000) and progress.
     pub fn queue_view(&self, caller: &Caller, limit: u32) -> Result<QueueView> {
         let who = self.annotator(&caller.name)?;
-        let entries = self.store.queue(who.id, limit.clamp(1, 1000))?;
+        let limit = limit.clamp(1, 1000);
+        let entries = self.mix_gold(who.id, self.store.queue(who.id, limit)?, limit as usize)?;
         let (remaining, done) = self.store.queue_counts(who.id)?;
         Ok(QueueView {
             entries,
@@ -174,7 +175,15 @@ impl Project {
     /// An item with the caller's own annotation (never anyone else's).
     pub fn item_for(&self, caller: &Caller, item_id: i64) -> Result<ItemView> {
         self.require_item_access(caller, item_id)?;
-        self.item(item_id, Some(&caller.name))
+        let mut view = self.item(item_id, Some(&caller.name))?;
+        // A gold item's answer came from a manifest field: annotators must not see it.
+        if !caller.role.can_review()
+            && let Some(field) = self.store.gold_field(item_id)?
+            && let Some(content) = view.content.as_object_mut()
+        {
+            content.remove(&field);
+        }
+        Ok(view)
     }
 
     /// Every rule the payload does not meet yet, as on submit, without saving anything.

@@ -47,6 +47,11 @@ pub struct AnnotationView {
     pub updated_at: String,
     /// Its reviews, oldest first.
     pub reviews: Vec<ReviewRow>,
+    /// Only in the answer to a submission of a gold item, when the project shows feedback:
+    /// whether it matched, and the expected answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub gold: Option<crate::quality::gold::GoldFeedback>,
 }
 
 /// A reviewer's decision on one version.
@@ -209,7 +214,11 @@ impl Project {
         let row =
             self.store
                 .record_work_with(item_id, who.id, action, &text, time_spent_ms, shown.as_ref())?;
-        self.view(row)
+        let mut view = self.view(row)?;
+        if action == Action::Submit {
+            view.gold = self.gold_feedback(item_id, &text)?;
+        }
+        Ok(view)
     }
 
     /// Approves or returns a submitted version. Reviewers may not judge their own work.
@@ -282,6 +291,7 @@ impl Project {
             time_spent_ms: a.time_spent_ms,
             updated_at: a.updated_at,
             reviews: self.store.reviews(a.id)?,
+            gold: None,
         })
     }
 }

@@ -10,6 +10,7 @@ mod autolabel;
 mod batch;
 mod choices;
 mod embed;
+mod gold;
 mod interrupt;
 mod learn;
 mod output;
@@ -209,6 +210,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// The quality report: agreement, consensus and annotator analytics (HTML or JSON).
     Report(report::ReportArgs),
+    /// Gold items: known answers mixed into queues, and each annotator's accuracy on them.
+    #[command(subcommand)]
+    Gold(gold::GoldCommand),
     /// Make batches of work without a model (import order).
     #[command(subcommand)]
     Batch(batch::BatchCommand),
@@ -390,6 +394,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
         Command::Autolabel(args) => autolabel::autolabel(args, out)?,
         Command::Simulate(args) => simulate::simulate(args, out)?,
         Command::Report(args) => report::report(args, out)?,
+        Command::Gold(command) => gold::run(command, out)?,
         Command::Sync(args) => sync::run(args, out)?,
         Command::Batch(command) => batch::run(command, out)?,
         Command::Import {

@@ -18,6 +18,7 @@ mod embeddings;
 mod error;
 mod export;
 mod faults;
+mod gold;
 mod import;
 mod imported_predictions;
 mod items;
@@ -45,6 +46,7 @@ pub use error::{Result, StoreError};
 pub use export::{ExportFilter, ExportRow};
 use faults::InFile;
 pub use faults::StorageFault;
+pub use gold::GoldAnswer;
 pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport};
 pub use imported_predictions::{ImportedPredictionRow, NewImportedPrediction};
 pub use items::ItemRow;
@@ -88,6 +90,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_imported_predictions.sql"),
     include_str!("migrations/0012_item_scores_by_version.sql"),
     include_str!("migrations/0013_batch_overlap.sql"),
+    include_str!("migrations/0014_gold.sql"),
 ];
 
 /// Page size of new project files.

@@ -53,7 +53,8 @@ impl Store {
             "SELECT count(*) FROM items i
              WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
                AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)
-               AND NOT EXISTS (SELECT 1 FROM machine_labels m WHERE m.item_id = i.id AND m.withdrawn_at IS NULL)",
+               AND NOT EXISTS (SELECT 1 FROM machine_labels m WHERE m.item_id = i.id AND m.withdrawn_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)",
             &[],
         )?;
         let done = count(
@@ -125,7 +126,8 @@ impl Store {
 /// Never started, unassigned, and not machine-labeled (`i` is the item).
 const NEW_WORK: &str = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
        AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id)
-       AND NOT EXISTS (SELECT 1 FROM machine_labels m WHERE m.item_id = i.id AND m.withdrawn_at IS NULL)";
+       AND NOT EXISTS (SELECT 1 FROM machine_labels m WHERE m.item_id = i.id AND m.withdrawn_at IS NULL)
+       AND NOT EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)";
 
 impl Store {
     /// Whether an item is open to an annotator: it is in their queue now (new and unassigned,
@@ -134,6 +136,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = ?2 AND a.annotator_id = ?1)
                  OR EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = ?2 AND s.annotator_id = ?1)
+                 OR EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = ?2)
                  OR (EXISTS (SELECT 1 FROM items i WHERE i.id = ?2)
                      AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = ?2)
                      AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = ?2))",

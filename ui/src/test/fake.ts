@@ -47,6 +47,8 @@ export class FakeTransport<K extends TemplateKind = TemplateKind> implements Tra
   calls: Call[] = [];
   /** Model suggestions by item id, sent as `ItemView.suggestion` (the generated `Suggestion`). */
   suggestions = new Map<number, unknown>();
+  /** Gold answers by item id: a submission of one answers with `gold` feedback. */
+  gold = new Map<number, { labels: string[] }>();
   /** Violations `validate` answers (and `submit` refuses with, when not empty). */
   violations: Violation[] = [];
   #failures = new Map<string, Failure[]>();
@@ -128,6 +130,13 @@ export class FakeTransport<K extends TemplateKind = TemplateKind> implements Tra
     return { id, content, media_url: null, annotation: this.annotations.get(id) ?? null, suggestion: (this.suggestions.get(id) ?? null) as ItemView["suggestion"] };
   }
 
+  #withGold(view: AnnotationView): AnnotationView {
+    const expected = this.gold.get(view.item_id);
+    if (!expected) return view;
+    const given = ((view.payload as { labels?: string[] } | null)?.labels ?? []).slice().sort();
+    return { ...view, gold: { correct: JSON.stringify(given) === JSON.stringify(expected.labels.slice().sort()), expected } };
+  }
+
   #record(itemId: number, payload: JsonValue, ms: number, submit: boolean): AnnotationView {
     const prev = this.annotations.get(itemId);
     if (prev && (prev.state === "submitted" || prev.state === "approved")) {
@@ -199,7 +208,7 @@ export class FakeTransport<K extends TemplateKind = TemplateKind> implements Tra
         if (this.violations.length > 0) {
           throw new ApiError("invalid_input", `${this.violations.length} rules are not met`, this.violations);
         }
-        return this.#record(a.item_id, a.payload, a.time_spent_ms, true);
+        return this.#withGold(this.#record(a.item_id, a.payload, a.time_spent_ms, true));
       case "validate":
         return this.violations;
       case "pending_reviews":

@@ -215,6 +215,53 @@ pub fn render(r: &QualityReport) -> String {
         out.push_str("</table></section>");
     }
 
+    out.push_str("<section><h2>Gold items</h2>");
+    let g = &r.gold;
+    if g.items == 0 {
+        out.push_str(
+            "<p class=\"muted\">No gold item. Mark some with <code>sift gold mark --field NAME</code>.</p>",
+        );
+    } else {
+        out.push_str(&format!(
+            "<p class=\"muted\">{} gold items, mixed into queues at {:.0}% ({}); accuracy asked for {:.0}%, judged after {} answers.</p>",
+            g.items,
+            g.settings.rate * 100.0,
+            if g.settings.feedback { "the expected answer shown after submitting" } else { "no feedback" },
+            g.settings.threshold * 100.0,
+            g.settings.min_items
+        ));
+        out.push_str("<table><tr><th>Annotator</th><th>Answered</th><th>Correct</th><th>Accuracy (95% CI)</th><th>Status</th></tr>");
+        for rec in &g.records {
+            let (acc, status) = match (rec.accuracy, rec.status) {
+                (Some(a), Some(s)) => (
+                    format!(
+                        "{:.1}% ({:.0}–{:.0}%)",
+                        a.estimate * 100.0,
+                        a.lower * 100.0,
+                        a.upper * 100.0
+                    ),
+                    match s {
+                        sift_quality::GoldStatus::TooFew => "too few answers yet",
+                        sift_quality::GoldStatus::Passing => "passing",
+                        sift_quality::GoldStatus::Below => "below the threshold (watch)",
+                        sift_quality::GoldStatus::Flagged => "<b class=\"undef\">flagged</b>",
+                    },
+                ),
+                _ => ("—".to_owned(), "—"),
+            };
+            out.push_str(&format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                esc(&rec.annotator),
+                rec.answered,
+                rec.correct,
+                acc,
+                status
+            ));
+        }
+        out.push_str("</table>");
+    }
+    out.push_str("</section>");
+
     out.push_str("<section><h2>Batches</h2>");
     if r.batches.is_empty() {
         out.push_str("<p class=\"muted\">No batch yet.</p>");

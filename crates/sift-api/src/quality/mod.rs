@@ -9,6 +9,7 @@
 //! reported as undefined with its reason, never as a made-up 0 or 1.
 
 pub mod agreement;
+pub mod gold;
 pub mod html;
 mod people;
 mod svg;
@@ -40,6 +41,19 @@ pub struct QualityReport {
     pub annotators: Vec<AnnotatorFigures>,
     /// Submissions and active time per day and annotator.
     pub days: Vec<DayActivity>,
+    /// Gold items: how they are used and each annotator's accuracy on them.
+    pub gold: GoldSection,
+}
+
+/// Gold items in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoldSection {
+    /// Gold items in the project.
+    pub items: u64,
+    /// How they are mixed in and judged.
+    pub settings: gold::GoldSettings,
+    /// Each annotator's accuracy, by name.
+    pub records: Vec<gold::GoldRecord>,
 }
 
 /// One batch's figures.
@@ -90,6 +104,11 @@ impl Project {
             batches,
             annotators,
             days: self.store.day_activity()?,
+            gold: GoldSection {
+                items: self.store.gold_count()?,
+                settings: self.gold_settings()?,
+                records: self.gold_records()?,
+            },
         })
     }
 

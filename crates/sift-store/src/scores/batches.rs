@@ -70,6 +70,7 @@ impl Store {
              WHERE s.model_version_id = ?1 AND s.strategy = ?2 AND s.score IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = s.item_id)
                AND NOT EXISTS (SELECT 1 FROM batch_items b WHERE b.item_id = s.item_id)
+               AND NOT EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = s.item_id)
              ORDER BY s.item_id",
         )?;
         let rows = stmt.query_map(params![model_version_id, strategy], |r| {

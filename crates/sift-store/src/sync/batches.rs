@@ -106,6 +106,7 @@ impl Store {
             "SELECT i.id FROM items i
              WHERE NOT EXISTS (SELECT 1 FROM batch_items bi WHERE bi.item_id = i.id)
                AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = i.id)
+               AND NOT EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = i.id)
              ORDER BY i.id LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], |r| r.get(0))?;

@@ -11,6 +11,7 @@ export type { ClassificationPayload } from "./ClassificationPayload";
 export type { ClassificationRules } from "./ClassificationRules";
 export type { Decision } from "./Decision";
 export type { ErrorCode } from "./ErrorCode";
+export type { GoldFeedback } from "./GoldFeedback";
 export type { ImageFields } from "./ImageFields";
 export type { ImageObject } from "./ImageObject";
 export type { ImagePayload } from "./ImagePayload";

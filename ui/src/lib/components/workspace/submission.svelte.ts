@@ -7,13 +7,26 @@
  */
 
 import { tick } from "svelte";
-import type { JsonValue } from "../../bindings";
+import type { GoldFeedback, JsonValue } from "../../bindings";
 import type { ApiClient } from "../../api/client";
 import { ApiError, describeError } from "../../api/errors";
 import type { QueueStore } from "../../stores/queue.svelte";
 import { toasts } from "../../stores/toasts.svelte";
 import type { ShownItem } from "./items.svelte";
 import type { LiveValidation } from "./validation.svelte";
+
+/**
+ * What an annotator is told after submitting a check item (a gold item, with feedback on):
+ * never before the submission, so it cannot steer the answer.
+ */
+export function goldMessage(gold: GoldFeedback): string {
+  const e = gold.expected as { labels?: unknown } | null;
+  const labels = e && Array.isArray(e.labels) ? e.labels.filter((l): l is string => typeof l === "string") : null;
+  const expected = labels && labels.length > 0 ? `: ${labels.join(" + ")}` : "";
+  return gold.correct
+    ? `Submitted. That was a check item, and your answer matches the expected one${expected}.`
+    : `Submitted. That was a check item: the expected answer was different${expected}.`;
+}
 
 export interface SubmissionOptions {
   client: () => ApiClient;
@@ -54,7 +67,8 @@ export class Submission {
         shown.annotation = view;
         validation.settle([]);
       }
-      toasts.show("Submitted", "ok", 2000);
+      if (view.gold) toasts.show(goldMessage(view.gold), view.gold.correct ? "ok" : "warn", 9000);
+      else toasts.show("Submitted", "ok", 2000);
       void queue.refreshCounts().catch(() => undefined);
       if (shown.item?.id === itemId) {
         if (shown.override !== null) shown.override = null; // opened from "My work": back to the queue

@@ -221,6 +221,22 @@ describe("classification suggestions", () => {
     expect(lastSave(fake)).not.toHaveProperty("suggestion_shown");
   });
 
+  it("tells the expected answer of a check item only after it is submitted", async () => {
+    const fake = new FakeTransport("classification", [{ source: TEXT }, { source: TEXT + " Again." }]);
+    fake.gold.set(1, { labels: ["account"] });
+    await renderApp(fake);
+    expect(screen.getByTestId("toasts")).not.toHaveTextContent("check item");
+    expect(document.body.textContent).not.toContain("expected answer");
+    press("1"); // billing
+    await waitFor(() => expect(chosen()).toEqual(["billing"]));
+    await waitFor(() => expect(lastSave(fake)?.payload).toEqual({ labels: ["billing"] }), { timeout: 3000 });
+    expect(screen.getByTestId("toasts")).not.toHaveTextContent("check item");
+    press("Enter");
+    await waitFor(() =>
+      expect(screen.getByTestId("toasts")).toHaveTextContent("That was a check item: the expected answer was different: account."),
+    );
+  });
+
   it("shows no suggestion on submitted (read-only) work", async () => {
     const fake = new FakeTransport("classification", [{ source: TEXT }]);
     fake.suggestions.set(1, SUGGESTION);
