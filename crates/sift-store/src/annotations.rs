@@ -5,6 +5,7 @@ use sift_core::{Action, AnnotationState};
 
 use crate::rows::{self, FromRow};
 use crate::{Result, Store, StoreError, SuggestionUse};
+use sift_core::{apply, named_enum};
 
 /// One annotator's work on one item.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -48,19 +49,7 @@ pub struct VersionRow {
 }
 
 /// A reviewer's verdict.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    ts_rs::TS,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[apply(named_enum!)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Decision {
