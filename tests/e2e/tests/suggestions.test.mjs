@@ -6,22 +6,16 @@
 // the CLI (`sift learn status --json`), and the Label Studio export carries the predictions back
 // out beside the annotations. Screenshots of the suggestion in the light and the dark theme.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { SIFT, makeProject, startServer, launchBrowser, openAs, screenshot, sift } from "../lib/harness.mjs";
+import { SIFT, makeProject, startServer, openAs, screenshot, sift, browser, useBrowser } from "../lib/harness.mjs";
 import { MESSAGES, readClassification, serverItem } from "../lib/flows.mjs";
 import { settle } from "../lib/cases.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 const choices = (classes) => [{ from_name: "topic", to_name: "text", type: "choices", value: { choices: classes } }];
 
