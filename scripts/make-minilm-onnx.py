@@ -221,21 +221,12 @@ def build_model(weights, config):
 
 
 def encode(session, tokenizer, texts, batch_size=32):
-    """Embeddings of `texts` with onnxruntime, tokenized as Sift does (truncated, padded per batch)."""
-    out = []
-    for start in range(0, len(texts), batch_size):
-        encs = tokenizer.encode_batch(texts[start : start + batch_size])
-        longest = max(len(e.ids) for e in encs)
-        ids = np.zeros((len(encs), longest), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for i, e in enumerate(encs):
-            ids[i, : len(e.ids)] = e.ids
-            mask[i, : len(e.ids)] = e.attention_mask
-            types[i, : len(e.ids)] = e.type_ids
-        (emb,) = session.run(["embedding"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-        out.append(emb)
-    return np.concatenate(out)
+    """Embeddings of `texts` with onnxruntime, tokenized as Sift does (truncated, padded per
+    batch): scripts/minilm/encode.py's `encode`, the one the embedding test and benchmark use."""
+    spec = importlib.util.spec_from_file_location("minilm_encode", HERE / "minilm" / "encode.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.encode(session, tokenizer, texts, batch_size, "embedding")
 
 
 def load_tokenizer(path):

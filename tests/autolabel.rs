@@ -54,11 +54,7 @@ fn machine_labels_are_calibrated_kept_apart_from_human_ones_and_withdrawn_by_an_
     let dir = tempfile::tempdir().unwrap();
     let n = 500;
     let proj = digits_project(dir.path(), n);
-    let ids: Vec<i64> = query_column(&proj, "SELECT id FROM items ORDER BY source_line");
-    let truth: Vec<String> = digits(n)
-        .iter()
-        .map(|r| r["truth"].as_str().unwrap().to_owned())
-        .collect();
+    let (ids, truth): (Vec<i64>, Vec<String>) = items_and_truth(&proj, &digits(n)).into_iter().unzip();
 
     let e = user_error(
         sift()

@@ -88,12 +88,7 @@ fn init_import_status_export() {
     let manifest = dir.path().join("m.jsonl");
     write_text_manifest(&manifest, 25);
 
-    sift()
-        .args(["import"])
-        .arg(&manifest)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    sift_import(&proj, &manifest)
         .success()
         .stdout(predicate::str::contains("25 new items"));
 
@@ -371,13 +366,7 @@ fn output_to_a_closed_pipe_exits_quietly() {
     let proj = init_project(dir.path(), "qa.toml");
     let manifest = dir.path().join("m.jsonl");
     write_text_manifest(&manifest, 50);
-    sift()
-        .arg("import")
-        .arg(&manifest)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
-        .success();
+    sift_import(&proj, &manifest).success();
     let cases: Vec<Vec<String>> = vec![
         vec!["--json".into(), "status".into()],
         vec!["status".into()],

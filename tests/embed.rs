@@ -19,22 +19,8 @@ use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
 use serde_json::Value;
-use sift_tests::learning::{encoder_dir, home_cache};
+use sift_tests::learning::{encoder_dir, python};
 use sift_tests::*;
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("SIFT_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = std::env::var_os("SIFT_VENV").map_or_else(|| home_cache().join("sift/venv"), PathBuf::from);
-    let p = venv.join("bin/python");
-    assert!(
-        p.is_file(),
-        "{} is missing: run `make setup-python` or set SIFT_PYTHON",
-        p.display()
-    );
-    p
-}
 
 fn demo_texts() -> PathBuf {
     repo_root().join("demo/classification.jsonl")

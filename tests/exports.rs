@@ -197,12 +197,7 @@ fn label_studio_export_imports_back_unchanged() {
         .arg(template("ranking.toml"))
         .assert()
         .success();
-    sift()
-        .arg("import")
-        .arg(&ls)
-        .arg("-p")
-        .arg(&proj2)
-        .assert()
+    sift_import(&proj2, &ls)
         .success()
         .stdout(predicate::str::contains("1 new items").and(predicate::str::contains("1 existing labels")));
     let gt = dir.path().join("gt.jsonl");
@@ -550,16 +545,9 @@ fn classification_from_the_command_line() {
             .arg(template("classification.toml"))
             .assert()
             .success();
-        sift()
-            .arg("import")
-            .arg(file)
-            .arg("-p")
-            .arg(&again)
-            .assert()
-            .success()
-            .stdout(
-                predicate::str::contains("2 new items").and(predicate::str::contains("2 existing labels")),
-            );
+        sift_import(&again, file).success().stdout(
+            predicate::str::contains("2 new items").and(predicate::str::contains("2 existing labels")),
+        );
         let out = dir.path().join(format!("{name}.jsonl"));
         export(&again, "classification", &out, &[]);
         assert_eq!(read_jsonl(&out), read_jsonl(&records), "{name}");

@@ -21,14 +21,6 @@ use sift_tests::*;
 
 const FEATURES: &str = "embeddings:all-minilm-l6-v2@1";
 
-/// Item ids in manifest order, and each one's true class.
-fn items_and_truth(proj: &Path, rows: &[Value]) -> Vec<(i64, String)> {
-    let ids: Vec<i64> = query_column(proj, "SELECT id FROM items ORDER BY source_line");
-    ids.into_iter()
-        .zip(rows.iter().map(|r| r["truth"].as_str().unwrap().to_owned()))
-        .collect()
-}
-
 fn learn(proj: &Path, extra: &[&str]) -> Value {
     json_of(
         sift()
@@ -239,11 +231,7 @@ fn learn_config_checks_what_it_stores_and_learn_uses_it() {
 fn learn_every_retrains_in_the_background_while_labels_come_in() {
     let dir = tempfile::tempdir().unwrap();
     let proj = digits_project(dir.path(), 200);
-    let ids: Vec<i64> = query_column(&proj, "SELECT id FROM items ORDER BY source_line");
-    let truth: Vec<String> = digits(200)
-        .iter()
-        .map(|r| r["truth"].as_str().unwrap().to_owned())
-        .collect();
+    let (ids, truth): (Vec<i64>, Vec<String>) = items_and_truth(&proj, &digits(200)).into_iter().unzip();
     for (id, t) in ids.iter().zip(&truth).take(40) {
         submit_label(&proj, *id, t);
     }

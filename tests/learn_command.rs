@@ -87,11 +87,7 @@ fn the_sample_command_trains_with_scikit_learn_and_its_model_rescores_and_requeu
     let dir = tempfile::tempdir().unwrap();
     let n = 120;
     let proj = tickets_project(dir.path(), n);
-    let ids: Vec<i64> = query_column(&proj, "SELECT id FROM items ORDER BY source_line");
-    let items: Vec<(i64, String)> = ids
-        .into_iter()
-        .zip(tickets(n).iter().map(|r| r["truth"].as_str().unwrap().to_owned()))
-        .collect();
+    let items = items_and_truth(&proj, &tickets(n));
     let mut labeled = Vec::new();
     for class in ["billing", "shipping", "technical", "account"] {
         for (id, _) in items.iter().filter(|(_, t)| t == class).take(6) {

@@ -74,12 +74,8 @@ fn labels_over_http_then_sift_learn_reorders_the_queue_and_keeps_the_draft() {
     let dir = tempfile::tempdir().unwrap();
     let n = 100;
     let proj = tickets_project(dir.path(), n);
-    let ids: Vec<i64> = query_column(&proj, "SELECT id FROM items ORDER BY source_line");
-    let items: Vec<(i64, String)> = ids
-        .iter()
-        .copied()
-        .zip(tickets(n).iter().map(|r| r["truth"].as_str().unwrap().to_owned()))
-        .collect();
+    let items = items_and_truth(&proj, &tickets(n));
+    let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
     let token = json_of(
         sift()
             .args(["annotator", "add", "web", "--json", "-p"])

@@ -55,12 +55,7 @@ fn each_bad_manifest_gives_its_error_and_imports_nothing() {
 fn bom_and_crlf_are_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let proj = init_project(dir.path(), "qa.toml");
-    sift()
-        .arg("import")
-        .arg(fixture("manifests/bom-crlf.jsonl"))
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    sift_import(&proj, fixture("manifests/bom-crlf.jsonl"))
         .success()
         .stdout(predicate::str::contains("2 new items"));
     let out = dir.path().join("out.jsonl");
@@ -86,20 +81,10 @@ fn duplicate_lines_import_once_in_any_key_order() {
     let dir = tempfile::tempdir().unwrap();
     let proj = init_project(dir.path(), "qa.toml");
     let path = fixture("manifests/duplicates.jsonl");
-    sift()
-        .arg("import")
-        .arg(&path)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    sift_import(&proj, &path)
         .success()
         .stdout(predicate::str::contains("3 lines, 2 new items, 1 duplicates"));
-    sift()
-        .arg("import")
-        .arg(&path)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    sift_import(&proj, &path)
         .success()
         .stdout(predicate::str::contains("0 new items, 3 duplicates"));
     assert_eq!(count_rows(&proj, "items"), 2);
@@ -110,12 +95,7 @@ fn empty_files_import_nothing_and_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let proj = init_project(dir.path(), "qa.toml");
     for file in ["empty.jsonl", "blank-lines.jsonl"] {
-        sift()
-            .arg("import")
-            .arg(fixture("manifests").join(file))
-            .arg("-p")
-            .arg(&proj)
-            .assert()
+        sift_import(&proj, fixture("manifests").join(file))
             .success()
             .stdout(predicate::str::contains("no items found"));
     }
@@ -132,12 +112,7 @@ fn a_10_mb_line_is_over_the_limit() {
     data.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
     data.extend(b"\"}\n{\"source\":\"after\"}\n");
     std::fs::write(&path, &data).unwrap();
-    sift()
-        .arg("import")
-        .arg(&path)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    sift_import(&proj, &path)
         .code(1)
         .stderr(predicate::str::contains(format!(
             "{}:2: longer than the limit of 8388608 bytes",
@@ -248,12 +223,7 @@ fn label_studio_exports_import_too() {
         "[\n  {\"id\": 1, \"data\": {\"source\": \"A passage.\"}},\n  {\"id\": 2, \"data\": {\"source\": \"Another.\"}},\n  {\"id\": 3, \"data\": \"A passage.\"}\n]\n",
     )
     .unwrap();
-    sift()
-        .arg("import")
-        .arg(&path)
-        .arg("-p")
-        .arg(&proj)
-        .assert()
+    sift_import(&proj, &path)
         .code(1)
         .stderr(predicate::str::contains(format!(
             "{}:4: field \"data\": expected a JSON object, found a string",

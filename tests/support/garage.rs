@@ -222,17 +222,7 @@ impl Garage {
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
-        assert!(
-            out.status.success(),
-            "{} {} failed ({}):\n{}{}\nserver log:\n{}",
-            script.display(),
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-            self.log_tail()
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.stdout_of(&format!("{} {}", script.display(), args.join(" ")), &out)
     }
 
     /// Runs the `garage` CLI against this instance and returns its stdout; panics with its
@@ -242,10 +232,15 @@ impl Garage {
             .cli(args)
             .output()
             .unwrap_or_else(|e| panic!("run {}: {e}", self.bin.display()));
+        self.stdout_of(&format!("`garage {}`", args.join(" ")), &out)
+    }
+
+    /// The standard output of `what`, which must have succeeded; else a panic with its output
+    /// and the server's log.
+    fn stdout_of(&self, what: &str, out: &std::process::Output) -> String {
         assert!(
             out.status.success(),
-            "`garage {}` failed ({}):\n{}{}\nserver log:\n{}",
-            args.join(" "),
+            "{what} failed ({}):\n{}{}\nserver log:\n{}",
             out.status,
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr),

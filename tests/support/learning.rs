@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::{add_annotator, import_manifest, json_of, model_add, repo_root, sift};
+use super::{add_annotator, import_manifest, json_of, model_add, query_column, repo_root, sift};
 
 /// scikit-learn's digits (crates/sift-learn/tests/fixtures/digits.txt): the first `n` as
 /// manifest objects `{"source", "features": [64 numbers 0-16], "truth": "<digit>"}`.
@@ -139,6 +139,15 @@ pub fn tickets(n: usize) -> Vec<Value> {
         "demo/classification.jsonl has fewer than {n} tickets"
     );
     rows
+}
+
+/// Item ids of the project at `proj` in manifest order, each with the `truth` of its row of
+/// `rows` (the manifest the project was made from).
+pub fn items_and_truth(proj: &Path, rows: &[Value]) -> Vec<(i64, String)> {
+    let ids: Vec<i64> = query_column(proj, "SELECT id FROM items ORDER BY source_line");
+    ids.into_iter()
+        .zip(rows.iter().map(|r| r["truth"].as_str().unwrap().to_owned()))
+        .collect()
 }
 
 /// A support-tickets project (demo/classification.toml) with the first `n` tickets, the

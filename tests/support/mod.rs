@@ -139,15 +139,14 @@ pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Runs `sift import MANIFEST -p PROJ`, for the caller to check.
+pub fn sift_import(proj: &Path, manifest: impl AsRef<std::ffi::OsStr>) -> assert_cmd::assert::Assert {
+    sift().arg("import").arg(manifest).arg("-p").arg(proj).assert()
+}
+
 /// Imports `manifest` into the project at `proj`; the import must succeed.
 pub fn import_manifest(proj: &Path, manifest: &Path) {
-    sift()
-        .arg("import")
-        .arg(manifest)
-        .arg("-p")
-        .arg(proj)
-        .assert()
-        .success();
+    sift_import(proj, manifest).success();
 }
 
 /// Runs `sift model add MODEL --config CONFIG -p PROJ`, for the caller to check.

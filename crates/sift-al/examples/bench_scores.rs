@@ -19,7 +19,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use sift_al::{Input, Strategy, score_rows};
+use sift_al::{Input, SplitMix64, Strategy, score_rows};
 
 struct Args {
     rows: usize,
@@ -55,16 +55,12 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
     Ok(args)
 }
 
-/// SplitMix64, so the pool is reproducible without a dependency.
-struct Rng(u64);
+/// sift-al's SplitMix64, so the pool is reproducible without a dependency.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn unit(&mut self) -> f64 {
@@ -80,7 +76,7 @@ impl Rng {
 
 /// Logits with a realistic spread: noise plus a boost of random size on one random class.
 fn make_pool(rows: usize, classes: usize) -> Vec<f32> {
-    let mut rng = Rng(0x005e_eda1);
+    let mut rng = Rng(SplitMix64::new(0x005e_eda1));
     let mut pool = Vec::with_capacity(rows * classes);
     for _ in 0..rows {
         let start = pool.len();

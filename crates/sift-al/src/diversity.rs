@@ -2,6 +2,7 @@
 //! near-duplicates of the single most uncertain item.
 
 use crate::error::{ShapeError, rows_of};
+use crate::rng::SplitMix64;
 use crate::select::top_k;
 
 /// Marks a pool row that is selected or invalid in the distance table (real distances are >= 0).
@@ -172,7 +173,7 @@ pub fn cluster_uncertain(
 /// k-means++ seeding over `points` (`m x dim`, `m > k`): the first center is point 0, each next
 /// one is drawn with probability proportional to its squared distance to the nearest center.
 fn kmeans_plus_plus(points: &[f32], dim: usize, k: usize, seed: u64) -> Vec<f32> {
-    let mut rng = SplitMix64(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut centers: Vec<f32> = Vec::with_capacity(k * dim);
     let mut nearest: Vec<f64> = vec![f64::INFINITY; points.len() / dim];
     let mut chosen = 0;
@@ -342,27 +343,6 @@ fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// SplitMix64: a tiny, well-mixed, seedable generator (no dependency needed for seeding).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn next_unit(&mut self) -> f64 {
-        // 53 random bits, exactly representable.
-        #[allow(clippy::cast_precision_loss)]
-        let bits = (self.next_u64() >> 11) as f64;
-        bits * (1.0 / (1_u64 << 53) as f64)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,7 +416,7 @@ mod tests {
 
     #[test]
     fn k_center_matches_brute_force() {
-        let mut rng = SplitMix64(7);
+        let mut rng = SplitMix64::new(7);
         let dim = 11;
         let pool: Vec<Vec<f32>> = (0..60)
             .map(|_| (0..dim).map(|_| (rng.next_unit() * 4.0 - 2.0) as f32).collect())

@@ -56,12 +56,14 @@
 mod diversity;
 mod error;
 mod kernel;
+mod rng;
 mod score;
 mod select;
 mod strategy;
 
 pub use diversity::{ClusterOptions, cluster_uncertain, k_center_greedy};
 pub use error::{RowError, ShapeError};
+pub use rng::SplitMix64;
 pub use score::{BadRow, Input, PROBABILITY_TOLERANCE, RowScores, Scores, score_rows};
 pub use select::top_k;
 pub use strategy::{ParseStrategyError, Strategy};

@@ -159,26 +159,17 @@ mod tests {
     #[test]
     fn resolves_relative_absolute_file_and_remote() {
         let base = Path::new("/data/manifests");
-        assert_eq!(
-            resolve("img/a.jpg", base),
-            MediaRef::Local("/data/manifests/img/a.jpg".into())
-        );
-        assert_eq!(
-            resolve("../img/./a.jpg", base),
-            MediaRef::Local("/data/img/a.jpg".into())
-        );
-        assert_eq!(resolve("/abs/a.jpg", base), MediaRef::Local("/abs/a.jpg".into()));
-        assert_eq!(
-            resolve("file:///abs/a.jpg", base),
-            MediaRef::Local("/abs/a.jpg".into())
-        );
-        assert_eq!(
-            resolve("S3://bucket/a.jpg", base),
-            MediaRef::Remote("S3://bucket/a.jpg".into())
-        );
-        assert_eq!(
-            resolve("https://x/y.mp4", base),
-            MediaRef::Remote("https://x/y.mp4".into())
-        );
+        let local = |p: &str| MediaRef::Local(p.into());
+        let remote = |p: &str| MediaRef::Remote(p.into());
+        for (reference, want) in [
+            ("img/a.jpg", local("/data/manifests/img/a.jpg")),
+            ("../img/./a.jpg", local("/data/img/a.jpg")),
+            ("/abs/a.jpg", local("/abs/a.jpg")),
+            ("file:///abs/a.jpg", local("/abs/a.jpg")),
+            ("S3://bucket/a.jpg", remote("S3://bucket/a.jpg")),
+            ("https://x/y.mp4", remote("https://x/y.mp4")),
+        ] {
+            assert_eq!(resolve(reference, base), want, "{reference}");
+        }
     }
 }

@@ -28,17 +28,10 @@ use serde_json::{Value, json};
 use sift_api::learn::{LearnRunner, RunnerEvent, RunnerSettings};
 use sift_api::{Error, ExportFormat, ExportOptions, LearnOptions, NoProgress, Project, QueueReason, Role};
 
-/// A digits project with annotator `ann` and the first `n` digits; returns it and the truth.
+/// A digits project with annotator `ann` and the first `n` digits (with their `truth` field);
+/// returns it and the truth.
 fn project(dir: &Path, n: usize) -> (Project, Vec<String>) {
-    let items = digits(n);
-    let manifest = dir.join("digits.jsonl");
-    let text: String = items.iter().map(|(v, _)| format!("{v}\n")).collect();
-    std::fs::write(&manifest, text).unwrap();
-    let template = repo().join("tests/fixtures/learn/digits.toml");
-    let mut p = sift_api::init_project(&dir.join("proj"), &template, None).unwrap();
-    p.add_annotator("ann", Role::Annotator).unwrap();
-    p.import(&manifest, &Default::default(), &NoProgress).unwrap();
-    (p, items.into_iter().map(|(_, t)| t).collect())
+    support::digits_project(dir, digits(n))
 }
 
 fn label(p: &mut Project, item: i64, truth: &[String]) {

@@ -7,28 +7,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failing loudly is the point
 
-use std::path::Path;
-
 mod support;
 
-use support::{digits, repo};
+use support::{digits, digits_project};
 
 use serde_json::{Value, json};
 use sift_api::learn::SETTING_SUGGESTIONS;
 use sift_api::{Caller, Error, ExportFormat, ExportOptions, LearnOptions, NoProgress, Project, Role};
-
-/// A digits project with annotator `ann` and the first `n` digits; returns it and the truth.
-fn digits_project(dir: &Path, n: usize) -> (Project, Vec<String>) {
-    let items = digits(n);
-    let manifest = dir.join("digits.jsonl");
-    let text: String = items.iter().map(|(v, _)| format!("{v}\n")).collect();
-    std::fs::write(&manifest, text).unwrap();
-    let template = repo().join("tests/fixtures/learn/digits.toml");
-    let mut p = sift_api::init_project(&dir.join("proj"), &template, None).unwrap();
-    p.add_annotator("ann", Role::Annotator).unwrap();
-    p.import(&manifest, &Default::default(), &NoProgress).unwrap();
-    (p, items.into_iter().map(|(_, t)| t).collect())
-}
 
 fn ann() -> Caller {
     Caller {
@@ -61,7 +46,7 @@ fn exported_predictions(p: &Project) -> Vec<Value> {
 #[test]
 fn a_classification_suggestion_follows_the_newest_head_and_can_be_turned_off() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut p, truth) = digits_project(dir.path(), 200);
+    let (mut p, truth) = digits_project(dir.path(), digits(200));
     // No head yet: no suggestion.
     assert_eq!(suggestion(&mut p, 150), Value::Null);
     for item in 1..=60 {
@@ -144,7 +129,7 @@ fn a_classification_suggestion_follows_the_newest_head_and_can_be_turned_off() {
 #[test]
 fn saves_record_whether_a_suggestion_was_shown_and_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut p, truth) = digits_project(dir.path(), 120);
+    let (mut p, truth) = digits_project(dir.path(), digits(120));
     for item in 1..=50 {
         let class = &truth[(item - 1) as usize];
         p.submit(item, "ann", &json!({"labels": [class]}), 1000).unwrap();

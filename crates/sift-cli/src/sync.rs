@@ -1,11 +1,11 @@
 //! S3 sync on the command line: `sift sync [run]` (a round: both directions in the order the
 //! role needs), `sift sync config|join|push|pull|status`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use sift_api::{Project, SyncConfig, SyncOptions, SyncReport, SyncRole, SyncStatus};
+use sift_api::{ObjectStore, Progress, Project, SyncConfig, SyncOptions, SyncReport, SyncRole, SyncStatus};
 use sift_s3::{S3Store, Tuning};
 
 use crate::ProjectArg;
@@ -237,33 +237,19 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
             batches,
             media,
         } => {
-            let mut p = Project::open(&project.project)?;
-            let store = remote_for(&p)?;
-            let report = p.sync_push(
-                &store,
-                &SyncOptions {
-                    batches,
-                    media,
-                    ..SyncOptions::default()
-                },
-                &Bar::new(out.is_json()),
-            )?;
-            out.emit(&report, || report_text(&report));
-            fail_on_problems(std::slice::from_ref(&report))?;
+            let opts = SyncOptions {
+                batches,
+                media,
+                ..SyncOptions::default()
+            };
+            one_way(&project.project, &opts, out, Project::sync_push)?;
         }
         SyncCommand::Pull { project, media } => {
-            let mut p = Project::open(&project.project)?;
-            let store = remote_for(&p)?;
-            let report = p.sync_pull(
-                &store,
-                &SyncOptions {
-                    media,
-                    ..SyncOptions::default()
-                },
-                &Bar::new(out.is_json()),
-            )?;
-            out.emit(&report, || report_text(&report));
-            fail_on_problems(std::slice::from_ref(&report))?;
+            let opts = SyncOptions {
+                media,
+                ..SyncOptions::default()
+            };
+            one_way(&project.project, &opts, out, Project::sync_pull)?;
         }
         SyncCommand::Status { project } => {
             let p = Project::open(&project.project)?;
@@ -273,6 +259,19 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `Project::sync_push` or `Project::sync_pull`.
+type Direction =
+    fn(&mut Project, &dyn ObjectStore, &SyncOptions, &dyn Progress) -> sift_api::Result<SyncReport>;
+
+/// One direction on the project's remote: shows its report, and fails when it has problems.
+fn one_way(project: &Path, opts: &SyncOptions, out: &Out, direction: Direction) -> anyhow::Result<()> {
+    let mut p = Project::open(project)?;
+    let store = remote_for(&p)?;
+    let report = direction(&mut p, &store, opts, &Bar::new(out.is_json()))?;
+    out.emit(&report, || report_text(&report));
+    fail_on_problems(std::slice::from_ref(&report))
 }
 
 /// A round: both directions in the order the role needs. When the second fails, the report

@@ -2,6 +2,8 @@
 //!
 //! - [`AnnotationState`] and [`Action`]: the explicit review state machine every adapter obeys.
 //! - [`Role`]: what a person may do in a project.
+//! - [`named_enum!`] and [`parse_name`]: enums of names (roles, states, kinds, codes), their
+//!   derives declared once.
 //! - [`now_rfc3339`]: the one timestamp format Sift writes.
 //! - [`hex`]: the one hex encoder and decoder for hashes and identifiers.
 //! - [`check_time_spent_ms`] and [`add_time_spent_ms`]: the bound on the time one save adds
@@ -14,32 +16,20 @@
 #![warn(missing_docs)]
 
 pub mod hex;
+mod names;
 mod review;
 mod time_spent;
 
+pub use names::{apply, parse_name};
 pub use review::{Action, AnnotationState, TransitionError};
 pub use time_spent::{
     MAX_TIME_SPENT_MS, TimeSpentError, add_time_spent_ms, check_time_spent_ms, clamp_time_spent_ms,
 };
 
-use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// What a person may do in a project.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ts_rs::TS,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[apply(named_enum!)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Role {
@@ -68,24 +58,6 @@ impl FromStr for Role {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         parse_name(s, "role")
     }
-}
-
-/// One of an enum's names (its serde name, which `strum` derives the same way), or an error
-/// that lists them all: `unknown role "admin" (expected annotator, reviewer or lead)`.
-pub fn parse_name<T>(s: &str, what: &str) -> Result<T, String>
-where
-    T: strum::VariantArray + Copy + Into<&'static str>,
-{
-    if let Some(v) = T::VARIANTS.iter().find(|v| Into::<&str>::into(**v) == s) {
-        return Ok(*v);
-    }
-    let names: Vec<&str> = T::VARIANTS.iter().map(|v| (*v).into()).collect();
-    let expected = match names.split_last() {
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
-    };
-    Err(format!("unknown {what} {s:?} (expected {expected})"))
 }
 
 /// The current UTC time as RFC 3339 with microseconds, e.g. `2026-11-21T17:04:48.123456Z`.

@@ -16,23 +16,12 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+use crate::{apply, named_enum};
 use std::str::FromStr;
 
 /// Where one annotator's work on one item stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ts_rs::TS,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[apply(named_enum!)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum AnnotationState {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Element, check_features, check_len, check_shape};
 use crate::error::{LearnError, Result};
 use crate::linear::Linear;
-use crate::objective::{Problem, Targets, sigmoid, train};
+use crate::objective::{Problem, Targets, Trained, sigmoid, train};
 use crate::scaler::Scaler;
 
 /// Fewest labeled rows a head trains on.
@@ -204,16 +204,7 @@ impl ClassifierHead {
         let (coef, intercept, outcome) = if k == 2 {
             let y: Vec<f64> = class.iter().map(|&c| c as f64).collect();
             let start = previous.and_then(|p| p.binary_start(&classes));
-            let problem = Problem {
-                x: &xs,
-                n,
-                d,
-                targets: Targets::Binary { y: &y },
-                weights: &weights,
-                c: options.c,
-                fit_intercept: true,
-            };
-            let t = train(&problem, start, options.max_iter, options.tol);
+            let t = train_binary(&xs, n, d, &y, &weights, options, start);
             // Two softmax rows [0, w]: softmax([0, z]) = [1 - sigmoid(z), sigmoid(z)].
             let mut coef = vec![0.0; d];
             coef.extend_from_slice(&t.coef);
@@ -304,16 +295,7 @@ impl ClassifierHead {
                 });
             }
             let weights = binary_weights(&options.class_weights, label, &y, positives);
-            let problem = Problem {
-                x: &xs,
-                n,
-                d,
-                targets: Targets::Binary { y: &y },
-                weights: &weights,
-                c: options.c,
-                fit_intercept: true,
-            };
-            let t = train(&problem, None, options.max_iter, options.tol);
+            let t = train_binary(&xs, n, d, &y, &weights, options, None);
             if !t.outcome.f.is_finite() {
                 return Err(LearnError::Diverged { loss: t.outcome.f });
             }
@@ -498,6 +480,29 @@ impl ClassifierHead {
     pub(crate) fn linear(&self) -> &Linear {
         &self.linear
     }
+}
+
+/// Trains one binary logistic regression (targets `y` in {0, 1}, with an intercept) on the
+/// standardised rows `xs`, from `start` when there is one.
+fn train_binary(
+    xs: &[f64],
+    n: usize,
+    d: usize,
+    y: &[f64],
+    weights: &[f64],
+    options: &Options,
+    start: Option<Vec<f64>>,
+) -> Trained {
+    let problem = Problem {
+        x: xs,
+        n,
+        d,
+        targets: Targets::Binary { y },
+        weights,
+        c: options.c,
+        fit_intercept: true,
+    };
+    train(&problem, start, options.max_iter, options.tol)
 }
 
 /// Softmax of one row of logits, in `f64`, written as `f32`.

@@ -39,14 +39,7 @@ pub(crate) fn check_shape<T>(what: &'static str, data: &[T], rows: usize, cols: 
         expected: usize::MAX,
         got: data.len(),
     })?;
-    if data.len() != expected {
-        return Err(LearnError::Shape {
-            what,
-            expected,
-            got: data.len(),
-        });
-    }
-    Ok(())
+    check_len(what, data, expected)
 }
 
 /// Checks that a vector has one entry per row.

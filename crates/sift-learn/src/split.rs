@@ -4,19 +4,21 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use sift_al::SplitMix64;
 
 use crate::error::{LearnError, Result};
 
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and the same sequence on every platform
-/// and version, which is what "same seed, same numbers" needs.
+/// The crate's generator: [`SplitMix64`] (the same sequence on every platform and version,
+/// which is what "same seed, same numbers" needs), with seeded streams, bounded draws and
+/// shuffles.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     /// A generator for `seed`.
     #[must_use]
     pub fn new(seed: u64) -> Self {
-        Self(seed)
+        Self(SplitMix64::new(seed))
     }
 
     /// A generator for a seed and a stream name (independent streams from one seed).
@@ -26,18 +28,14 @@ impl Rng {
         for b in stream.bytes() {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
-        let mut rng = Self(seed ^ h);
+        let mut rng = Self::new(seed ^ h);
         rng.next_u64();
         rng
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `0..bound` (`bound > 0`), without modulo bias (Lemire's method).

@@ -212,14 +212,7 @@ pub fn alpha_masi<V: Ord>(ratings: &Ratings<BTreeSet<V>>) -> Result<Alpha> {
 /// (`sum_c n_c (n_c - 1) / (m (m - 1))`). Undefined below two ratings.
 pub fn percent_agreement<V: Ord>(values: &[V]) -> Result<f64> {
     let m = values.len();
-    if m < 2 {
-        return Err(Undefined::TooFew {
-            what: "ratings",
-            need: 2,
-            have: m,
-        }
-        .into());
-    }
+    Undefined::at_least("ratings", 2, m)?;
     let same: usize = counts(values).values().map(|c| c * (c - 1)).sum();
     Ok(same as f64 / (m * (m - 1)) as f64)
 }
@@ -228,14 +221,7 @@ pub fn percent_agreement<V: Ord>(values: &[V]) -> Result<f64> {
 /// distance over all pairs of ratings. Undefined below two ratings.
 pub fn pairwise_agreement<V>(values: &[V], distance: impl Fn(&V, &V) -> f64) -> Result<f64> {
     let m = values.len();
-    if m < 2 {
-        return Err(Undefined::TooFew {
-            what: "ratings",
-            need: 2,
-            have: m,
-        }
-        .into());
-    }
+    Undefined::at_least("ratings", 2, m)?;
     let mut total = 0.0;
     for i in 0..m {
         for j in i + 1..m {

@@ -43,14 +43,7 @@ pub fn wilson(successes: u64, trials: u64, z: f64) -> Result<Proportion> {
             value: z,
         });
     }
-    if trials == 0 {
-        return Err(Undefined::TooFew {
-            what: "trials",
-            need: 1,
-            have: 0,
-        }
-        .into());
-    }
+    Undefined::at_least("trials", 1, usize::try_from(trials).unwrap_or(usize::MAX))?;
     let n = trials as f64;
     let p = successes as f64 / n;
     let z2 = z * z;

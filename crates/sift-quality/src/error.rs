@@ -29,6 +29,17 @@ pub enum Undefined {
     },
 }
 
+impl Undefined {
+    /// [`Undefined::TooFew`] unless there are at least `need` of `what` (there are `have`).
+    pub(crate) fn at_least(what: &'static str, need: usize, have: usize) -> Result<(), Undefined> {
+        if have < need {
+            Err(Undefined::TooFew { what, need, have })
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// An error from a `sift-quality` function.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QualityError {

@@ -193,14 +193,7 @@ pub fn fleiss_kappa<V: Ord>(ratings: &Ratings<V>) -> Result<Kappa> {
             }
             Some(_) => {}
         }
-        if r < 2 {
-            return Err(Undefined::TooFew {
-                what: "ratings per unit",
-                need: 2,
-                have: r,
-            }
-            .into());
-        }
+        Undefined::at_least("ratings per unit", 2, r)?;
         let squares: usize = unit_counts.values().map(|c| c * c).sum();
         sum_p += (squares - r) as f64 / (r * (r - 1)) as f64;
         for (v, c) in unit_counts {

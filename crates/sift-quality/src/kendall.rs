@@ -36,14 +36,7 @@ pub fn kendall_tau_b<T: Ord>(x: &[T], y: &[T]) -> Result<TauB> {
         });
     }
     let n = x.len();
-    if n < 2 {
-        return Err(Undefined::TooFew {
-            what: "ranked responses",
-            need: 2,
-            have: n,
-        }
-        .into());
-    }
+    Undefined::at_least("ranked responses", 2, n)?;
     let (mut concordant, mut discordant, mut tied_x, mut tied_y) = (0, 0, 0, 0);
     for i in 0..n {
         for j in i + 1..n {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{QualityError, Result};
+use crate::error::{QualityError, Result, Undefined};
 
 /// Where a target stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,14 +250,7 @@ pub fn evaluate_balance<S: AsRef<str>>(
         .iter()
         .map(|c| (c.as_ref().to_owned(), tally.count(c.as_ref())))
         .collect();
-    if sorted.len() < 2 {
-        return Err(crate::error::Undefined::TooFew {
-            what: "classes",
-            need: 2,
-            have: sorted.len(),
-        }
-        .into());
-    }
+    Undefined::at_least("classes", 2, sorted.len())?;
     sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let largest = sorted[0].clone();
     let smallest = sorted

@@ -13,14 +13,7 @@ pub fn median(values: &[f64]) -> Result<f64> {
         .enumerate()
         .map(|(i, &v)| finite("value", i, v))
         .collect::<Result<_>>()?;
-    if sorted.is_empty() {
-        return Err(Undefined::TooFew {
-            what: "values",
-            need: 1,
-            have: 0,
-        }
-        .into());
-    }
+    Undefined::at_least("values", 1, sorted.len())?;
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
     Ok(if sorted.len() % 2 == 1 {
@@ -61,14 +54,7 @@ pub fn spread(values: &[f64]) -> Result<Spread> {
         finite("value", i, v)?;
     }
     let n = values.len();
-    if n == 0 {
-        return Err(Undefined::TooFew {
-            what: "values",
-            need: 1,
-            have: 0,
-        }
-        .into());
-    }
+    Undefined::at_least("values", 1, n)?;
     let mean = values.iter().sum::<f64>() / n as f64;
     let sd = (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt();
     let (min, max) = values

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use sift_quality::{
-    Event, Mark, Names, ObjectMatching, QualityError, Ratings, Z_95, alpha_interval, alpha_masi,
-    alpha_nominal, alpha_ordinal, alpha_with, borda, cohen_kappa, fleiss_kappa, kemeny, kendall_tau_b,
-    match_events, match_objects, median, span_overlap, spread, wilson,
+    Event, Mark, MatchCounts, Matched, Names, ObjectMatching, QualityError, Ratings, Z_95, alpha_interval,
+    alpha_masi, alpha_nominal, alpha_ordinal, alpha_with, borda, cohen_kappa, fleiss_kappa, kemeny,
+    kendall_tau_b, match_events, match_objects, median, span_overlap, spread, wilson,
 };
 
 const FIXTURE: &str = include_str!("reference/cases.json");
@@ -38,6 +38,24 @@ fn check(got: Result<f64, QualityError>, expected: &Value, context: &str) {
         (Err(QualityError::Undefined(_)), None) if expected.is_null() => {}
         (got, _) => panic!("{context}: got {got:?}, expected {expected}"),
     }
+}
+
+/// Checks a matching's count (`matched`) and summed score (`score_key`) against the reference
+/// case; returns the count.
+fn check_matching(
+    case: &Value,
+    score_key: &str,
+    context: &str,
+    counts: &MatchCounts,
+    matched: &[Matched],
+) -> usize {
+    assert_eq!(Some(counts.matched as u64), case["matched"].as_u64(), "{context}");
+    check(
+        Ok(matched.iter().map(|m| m.score).sum()),
+        &case[score_key],
+        context,
+    );
+    counts.matched
 }
 
 fn matrix<V>(units: &Value, cell: impl Fn(&Value) -> V) -> Ratings<V> {
@@ -243,17 +261,7 @@ fn object_and_event_matching_match_scipy_assignment() {
         let (a, b) = (view(&a), view(&b));
         let got = match_objects(&a, &b, rule).expect("valid");
         let context = format!("objects {case}");
-        assert_eq!(
-            Some(got.counts.matched as u64),
-            case["matched"].as_u64(),
-            "{context}"
-        );
-        check(
-            Ok(got.matched.iter().map(|m| m.score).sum()),
-            &case["total_score"],
-            &context,
-        );
-        matched_any += got.counts.matched;
+        matched_any += check_matching(case, "total_score", &context, &got.counts, &got.matched);
     }
     for case in cases(&fixture, "events") {
         let events = |v: &Value| -> Vec<Event> {
@@ -269,17 +277,7 @@ fn object_and_event_matching_match_scipy_assignment() {
         let threshold = case["threshold"].as_f64().expect("threshold");
         let got = match_events(&events(&case["a"]), &events(&case["b"]), threshold).expect("valid");
         let context = format!("events {case}");
-        assert_eq!(
-            Some(got.counts.matched as u64),
-            case["matched"].as_u64(),
-            "{context}"
-        );
-        check(
-            Ok(got.matched.iter().map(|m| m.score).sum()),
-            &case["total_iou"],
-            &context,
-        );
-        matched_any += got.counts.matched;
+        matched_any += check_matching(case, "total_iou", &context, &got.counts, &got.matched);
     }
     assert!(
         matched_any > 40,

@@ -3,7 +3,9 @@
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use sift_core::{Action, AnnotationState};
 
+use crate::rows::{self, FromRow};
 use crate::{Result, Store, StoreError, SuggestionUse};
+use sift_core::{apply, named_enum};
 
 /// One annotator's work on one item.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -47,19 +49,7 @@ pub struct VersionRow {
 }
 
 /// A reviewer's verdict.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    ts_rs::TS,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[apply(named_enum!)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Decision {
@@ -111,19 +101,15 @@ pub struct ReviewRow {
     pub created_at: String,
 }
 
+rows::from_row! { ReviewRow { id, version, reviewer, decision, comment, anchor, created_at } }
+
 const ANNOTATION_COLUMNS: &str = "a.id, a.item_id, a.annotator_id, p.name, a.state, a.latest_version,
      a.submitted_version, a.time_spent_ms, a.created_at, a.updated_at";
 
-fn version_row(r: &Row<'_>) -> rusqlite::Result<VersionRow> {
-    Ok(VersionRow {
-        version: r.get(0)?,
-        submitted: r.get(1)?,
-        payload: r.get(2)?,
-        // Versions saved before each save was bounded read back within the bound; the
-        // stored row itself never changes.
-        time_spent_ms: sift_core::clamp_time_spent_ms(r.get(3)?),
-        created_at: r.get(4)?,
-    })
+// Versions saved before each save was bounded read back within the bound; the stored row
+// itself never changes.
+rows::from_row! {
+    VersionRow { version, submitted, payload, time_spent_ms: sift_core::clamp_time_spent_ms, created_at }
 }
 
 fn annotation_row(r: &Row<'_>) -> rusqlite::Result<AnnotationRow> {
@@ -375,8 +361,7 @@ impl Store {
             "SELECT version, kind = 'submitted', payload, time_spent_ms, created_at
              FROM annotation_versions WHERE annotation_id = ?1 ORDER BY version",
         )?;
-        let rows = stmt.query_map([annotation_id], version_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [annotation_id])
     }
 
     /// The newest version of an annotation.
@@ -385,7 +370,7 @@ impl Store {
             "SELECT version, kind = 'submitted', payload, time_spent_ms, created_at
              FROM annotation_versions WHERE annotation_id = ?1 ORDER BY version DESC LIMIT 1",
         )?;
-        Ok(stmt.query_row([annotation_id], version_row).optional()?)
+        Ok(stmt.query_row([annotation_id], VersionRow::from_row).optional()?)
     }
 
     /// Every review of an annotation, oldest first.
@@ -395,17 +380,6 @@ impl Store {
              FROM reviews r JOIN annotators p ON p.id = r.reviewer_id
              WHERE r.annotation_id = ?1 ORDER BY r.id",
         )?;
-        let rows = stmt.query_map([annotation_id], |r| {
-            Ok(ReviewRow {
-                id: r.get(0)?,
-                version: r.get(1)?,
-                reviewer: r.get(2)?,
-                decision: r.get(3)?,
-                comment: r.get(4)?,
-                anchor: r.get(5)?,
-                created_at: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [annotation_id])
     }
 }

@@ -10,6 +10,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::rows;
 use crate::{ItemRow, Result, Store, StoreError};
 
 /// How many vectors a model version has stored.
@@ -28,6 +29,13 @@ pub struct EmbeddingCounts {
     pub min_dim: Option<u64>,
     /// The longest vector's length, in `f32` values.
     pub max_dim: Option<u64>,
+}
+
+rows::from_row! {
+    EmbeddingCounts {
+        model_version_id, name, version, items: rows::count, min_dim: rows::count_or_null,
+        max_dim: rows::count_or_null,
+    }
 }
 
 /// Encodes a vector as stored: `f32` values, little-endian.
@@ -180,17 +188,7 @@ impl Store {
              FROM item_embeddings e JOIN model_versions m ON m.id = e.model_version_id
              GROUP BY m.id ORDER BY m.name, m.version",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(EmbeddingCounts {
-                model_version_id: r.get(0)?,
-                name: r.get(1)?,
-                version: r.get(2)?,
-                items: r.get::<_, i64>(3)? as u64,
-                min_dim: r.get::<_, Option<i64>>(4)?.map(|d| d.max(0) as u64),
-                max_dim: r.get::<_, Option<i64>>(5)?.map(|d| d.max(0) as u64),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 }
 

@@ -11,6 +11,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::faults::InFile;
+use crate::rows::{self, FromRow};
 use crate::{ImportTx, Result, Store};
 
 /// A prediction read from a manifest, to store with its item.
@@ -53,17 +54,10 @@ const COLUMNS: &str =
     "p.id, p.source_id, s.format, s.model_version, p.item_id, p.payload, p.score, p.created_at
     FROM imported_predictions p JOIN prediction_sources s ON s.id = p.source_id";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImportedPredictionRow> {
-    Ok(ImportedPredictionRow {
-        id: r.get(0)?,
-        source_id: r.get(1)?,
-        format: r.get(2)?,
-        model_version: r.get(3)?,
-        item_id: r.get(4)?,
-        payload: r.get(5)?,
-        score: r.get(6)?,
-        created_at: r.get(7)?,
-    })
+rows::from_row! {
+    ImportedPredictionRow {
+        id, source_id, format, model_version, item_id, payload, score, created_at,
+    }
 }
 
 impl ImportTx<'_> {
@@ -98,8 +92,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("SELECT {COLUMNS} WHERE p.item_id = ?1 ORDER BY p.id"))?;
-        let rows = stmt.query_map([item_id], row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [item_id])
     }
 
     /// The item's newest imported prediction (the one shown as its suggestion), if any.
@@ -109,7 +102,7 @@ impl Store {
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} WHERE p.item_id = ?1 ORDER BY p.id DESC LIMIT 1"
             ))?
-            .query_row([item_id], row)
+            .query_row([item_id], ImportedPredictionRow::from_row)
             .optional()?)
     }
 

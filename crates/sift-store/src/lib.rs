@@ -29,6 +29,7 @@ mod open;
 mod people;
 mod quality;
 mod queue;
+mod rows;
 mod scores;
 mod sessions;
 mod status;
@@ -38,6 +39,8 @@ mod sync;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
+
+use rows::FromRow;
 
 pub use annotations::{AnnotationRow, Decision, ReviewRow, VersionRow};
 pub use browse::*;
@@ -137,6 +140,13 @@ pub struct ProjectRow {
     pub job_name: String,
 }
 
+rows::from_row! {
+    ProjectRow {
+        name, created_at, template_name, template_kind, template_text, template_hash, label_attribute,
+        job_name,
+    }
+}
+
 /// One entry of the append-only event log.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EventRow {
@@ -150,6 +160,8 @@ pub struct EventRow {
     /// JSON details.
     pub data: String,
 }
+
+rows::from_row! { EventRow { at, actor, kind, data } }
 
 /// An open project file.
 #[derive(Debug)]
@@ -177,18 +189,7 @@ impl Store {
             "SELECT name, created_at, template_name, template_kind, template_text, template_hash,
                     label_attribute, job_name FROM project WHERE id = 1",
             [],
-            |r| {
-                Ok(ProjectRow {
-                    name: r.get(0)?,
-                    created_at: r.get(1)?,
-                    template_name: r.get(2)?,
-                    template_kind: r.get(3)?,
-                    template_text: r.get(4)?,
-                    template_hash: r.get(5)?,
-                    label_attribute: r.get(6)?,
-                    job_name: r.get(7)?,
-                })
-            },
+            ProjectRow::from_row,
         )?)
     }
 
@@ -208,15 +209,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT at, actor, kind, data FROM events ORDER BY id DESC LIMIT ?1")?;
-        let rows = stmt.query_map([limit], |r| {
-            Ok(EventRow {
-                at: r.get(0)?,
-                actor: r.get(1)?,
-                kind: r.get(2)?,
-                data: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [limit])
     }
 
     /// Folders that media may be read from.

@@ -9,6 +9,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::faults::InFile;
+use crate::rows::{self, FromRow};
 use crate::{Result, Store, StoreError};
 
 /// An autolabel run to record.
@@ -80,6 +81,8 @@ pub struct MachineLabelRow {
     pub created_at: String,
 }
 
+rows::from_row! { MachineLabelRow { item_id, run_id, model_version_id, payload, confidence, created_at } }
+
 /// An audit batch of a run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditRow {
@@ -98,25 +101,17 @@ pub struct AuditRow {
     pub created_at: String,
 }
 
+rows::from_row! { AuditRow { id, run_id, batch_id, batch, size: rows::count, created_at } }
+
 const RUN_COLUMNS: &str = "id, model_version_id, target_precision, threshold, validation_items, support,
     precision, ci_low, ci_high, labeled, created_at, withdrawn_at, withdrawn_reason";
 
-fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AutolabelRunRow> {
-    Ok(AutolabelRunRow {
-        id: r.get(0)?,
-        model_version_id: r.get(1)?,
-        target_precision: r.get(2)?,
-        threshold: r.get(3)?,
-        validation_items: r.get::<_, i64>(4)?.max(0) as u64,
-        support: r.get::<_, i64>(5)?.max(0) as u64,
-        precision: r.get(6)?,
-        ci_low: r.get(7)?,
-        ci_high: r.get(8)?,
-        labeled: r.get::<_, i64>(9)?.max(0) as u64,
-        created_at: r.get(10)?,
-        withdrawn_at: r.get(11)?,
-        withdrawn_reason: r.get(12)?,
-    })
+rows::from_row! {
+    AutolabelRunRow {
+        id, model_version_id, target_precision, threshold, validation_items: rows::count,
+        support: rows::count, precision, ci_low, ci_high, labeled: rows::count, created_at, withdrawn_at,
+        withdrawn_reason,
+    }
 }
 
 impl Store {
@@ -186,7 +181,7 @@ impl Store {
         let row = tx.query_row(
             &format!("SELECT {RUN_COLUMNS} FROM autolabel_runs WHERE id = ?1"),
             [run_id],
-            run_row,
+            AutolabelRunRow::from_row,
         )?;
         tx.commit()?;
         Ok(row)
@@ -197,8 +192,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT {RUN_COLUMNS} FROM autolabel_runs ORDER BY id"))?;
-        let rows = stmt.query_map([], run_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 
     /// One run.
@@ -208,7 +202,7 @@ impl Store {
             .query_row(
                 &format!("SELECT {RUN_COLUMNS} FROM autolabel_runs WHERE id = ?1"),
                 [run_id],
-                run_row,
+                AutolabelRunRow::from_row,
             )
             .optional()?)
     }
@@ -221,17 +215,7 @@ impl Store {
              WHERE m.withdrawn_at IS NULL AND (?1 IS NULL OR m.run_id = ?1)
              ORDER BY m.item_id",
         )?;
-        let rows = stmt.query_map([run_id], |r| {
-            Ok(MachineLabelRow {
-                item_id: r.get(0)?,
-                run_id: r.get(1)?,
-                model_version_id: r.get(2)?,
-                payload: r.get(3)?,
-                confidence: r.get(4)?,
-                created_at: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [run_id])
     }
 
     /// Withdraws every live label of a run (the run is marked with when and why).
@@ -285,17 +269,7 @@ impl Store {
             "SELECT a.id, a.run_id, a.batch_id, b.name, a.size, a.created_at
              FROM autolabel_audits a JOIN batches b ON b.id = a.batch_id ORDER BY a.id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(AuditRow {
-                id: r.get(0)?,
-                run_id: r.get(1)?,
-                batch_id: r.get(2)?,
-                batch: r.get(3)?,
-                size: r.get::<_, i64>(4)?.max(0) as u64,
-                created_at: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 
     /// A batch's id by name.

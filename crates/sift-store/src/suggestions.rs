@@ -6,6 +6,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::rows::{self, FromRow};
 use crate::{Result, Store};
 
 /// A suggestion shown while a version was saved.
@@ -30,6 +31,8 @@ pub struct VersionSuggestion {
     /// The source of the imported prediction shown instead, when it was one.
     pub prediction_source_id: Option<i64>,
 }
+
+rows::from_row! { VersionSuggestion { accepted, model_version_id, prediction_source_id } }
 
 /// Suggestions over the submitted versions of the project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -60,13 +63,7 @@ impl Store {
                 "SELECT accepted, model_version_id, prediction_source_id FROM version_suggestions
                  WHERE annotation_id = ?1 AND version = ?2",
                 params![annotation_id, version],
-                |r| {
-                    Ok(VersionSuggestion {
-                        accepted: r.get(0)?,
-                        model_version_id: r.get(1)?,
-                        prediction_source_id: r.get(2)?,
-                    })
-                },
+                VersionSuggestion::from_row,
             )
             .optional()?)
     }

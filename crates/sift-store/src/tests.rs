@@ -22,6 +22,21 @@ fn import_lines(store: &mut Store, lines: &[(&str, u8)]) -> ImportStats {
     import_items(store, &items)
 }
 
+/// A new store with one item, `{"source":"a"}` (id 1), and annotator `ann`.
+fn one_item_and_ann(dir: &Path) -> (Store, AnnotatorRow) {
+    let mut store = new_store(dir);
+    import_lines(&mut store, &[(r#"{"source":"a"}"#, 1)]);
+    let ann = store.add_annotator("ann", Role::Annotator, None).unwrap();
+    (store, ann)
+}
+
+/// [`one_item_and_ann`] with reviewer `rev` too.
+fn one_item_ann_and_rev(dir: &Path) -> (Store, AnnotatorRow, AnnotatorRow) {
+    let (store, ann) = one_item_and_ann(dir);
+    let rev = store.add_annotator("rev", Role::Reviewer, None).unwrap();
+    (store, ann, rev)
+}
+
 /// Three items, `{"source":"a"}` to `"c"`, ids 1 to 3.
 fn import_abc(store: &mut Store) -> ImportStats {
     import_lines(
@@ -168,10 +183,7 @@ fn imports_are_all_or_nothing_and_idempotent() {
 #[test]
 fn work_and_reviews_follow_the_state_machine_and_keep_history() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = new_store(dir.path());
-    import_lines(&mut store, &[(r#"{"source":"a"}"#, 1)]);
-    let ann = store.add_annotator("ann", Role::Annotator, None).unwrap();
-    let rev = store.add_annotator("rev", Role::Reviewer, None).unwrap();
+    let (mut store, ann, rev) = one_item_ann_and_rev(dir.path());
 
     let a = store
         .record_work(1, ann.id, Action::SaveDraft, r#"{"v":1}"#, 1000)

@@ -8,25 +8,12 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use sift_core::{apply, named_enum};
 
 /// Machine-readable violation codes, named in snake_case: serde, `strum` ([`Code::as_str`],
 /// `Display`, the list of names) and the TypeScript type derive the names the same way.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    ts_rs::TS,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[apply(named_enum!)]
+#[derive(PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 #[non_exhaustive]

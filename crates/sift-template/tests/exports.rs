@@ -12,15 +12,9 @@ use sift_template::export::{
 use sift_template::interop::label_studio;
 use sift_template::{MediaInfo, Mode, Payload, Template, parse_template, validate};
 
-const QA: &str = include_str!("../../../labeling-templates/qa.toml");
-const RANKING: &str = include_str!("../../../labeling-templates/ranking.toml");
-const IMAGE: &str = include_str!("../../../labeling-templates/image-caption.toml");
-const VIDEO: &str = include_str!("../../../labeling-templates/video-caption.toml");
-const CLASSIFICATION: &str = include_str!("../../../labeling-templates/classification.toml");
+mod support;
 
-fn template(text: &str) -> Template {
-    parse_template(text, "test").unwrap_or_else(|e| panic!("{e}"))
-}
+use support::{CLASSIFICATION, IMAGE, QA, RANKING, VIDEO, template};
 
 fn payload(t: &Template, v: &Value) -> Payload {
     t.parse_payload(v).unwrap_or_else(|e| panic!("{e:?}"))

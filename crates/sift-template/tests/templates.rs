@@ -5,11 +5,9 @@
 
 use sift_template::{ClassificationFields, Kind, Requirement, Spec, Template, parse_template};
 
-const QA: &str = include_str!("../../../labeling-templates/qa.toml");
-const RANKING: &str = include_str!("../../../labeling-templates/ranking.toml");
-const IMAGE: &str = include_str!("../../../labeling-templates/image-caption.toml");
-const VIDEO: &str = include_str!("../../../labeling-templates/video-caption.toml");
-const CLASSIFICATION: &str = include_str!("../../../labeling-templates/classification.toml");
+mod support;
+
+use support::{CLASSIFICATION, IMAGE, QA, RANKING, VIDEO};
 
 fn parse(text: &str, origin: &str) -> Template {
     match parse_template(text, origin) {

@@ -4,19 +4,11 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too
 
 use serde_json::{Value, json};
-use sift_template::{
-    Code, MediaInfo, Mode, Payload, Span, Template, Violation, check, parse_template, validate,
-};
+use sift_template::{Code, MediaInfo, Mode, Payload, Span, Template, Violation, check, validate};
 
-const QA: &str = include_str!("../../../labeling-templates/qa.toml");
-const RANKING: &str = include_str!("../../../labeling-templates/ranking.toml");
-const IMAGE: &str = include_str!("../../../labeling-templates/image-caption.toml");
-const VIDEO: &str = include_str!("../../../labeling-templates/video-caption.toml");
-const CLASSIFICATION: &str = include_str!("../../../labeling-templates/classification.toml");
+mod support;
 
-fn template(text: &str) -> Template {
-    parse_template(text, "test").unwrap_or_else(|e| panic!("{e}"))
-}
+use support::{CLASSIFICATION, IMAGE, QA, RANKING, VIDEO, template};
 
 /// A small template of `kind` with extra TOML appended (rules, fields).
 fn inline(kind: &str, extra: &str) -> Template {

@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, copyFileSync
 import { tmpdir } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -98,6 +99,19 @@ export async function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
     ],
+  });
+}
+
+/** The browser of the test file that called `useBrowser()` (each file runs in its own process). */
+export let browser;
+
+/** Launches the file's browser before its tests and closes it after them. */
+export function useBrowser() {
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
   });
 }
 

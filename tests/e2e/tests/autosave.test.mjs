@@ -2,22 +2,16 @@
 // `sift serve` on the same port; typing while the server is down is kept in the browser, the
 // UI says so, and it reaches the server once the server is back.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { makeProject, startServer, launchBrowser, openAs } from "../lib/harness.mjs";
+import { makeProject, startServer, openAs, browser, useBrowser } from "../lib/harness.mjs";
 import { PASSAGE, waitForSave, serverItem } from "../lib/flows.mjs";
 
 const QUESTION = "How tall are the towers of the bridge?";
 const PART = "The towers are 227 m";
 const MORE = " tall, and fog often hides them in summer.";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 /** The first pair's question and answer as the page shows them. */
 const firstPair = (page) =>

@@ -6,24 +6,18 @@
 // the annotator sees it, reworks and resubmits. Screenshots of the text (1024 and 1280 px),
 // the image (multi-label) and the review, in the light and the dark theme.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, makeProject, startServer, launchBrowser, openAs, screenshot, api } from "../lib/harness.mjs";
+import { ROOT, makeProject, startServer, openAs, screenshot, api, browser, useBrowser } from "../lib/harness.mjs";
 import { MESSAGES, IMAGE_ITEM, PNG, tabTo, readClassification, serverItem } from "../lib/flows.mjs";
 import { settle } from "../lib/cases.mjs";
 
 const REASON = "They also cannot sign in, which is an account problem.";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 /** The chosen classes as the list marks them (template order). */
 const chosen = (page) => page.$$eval('[data-testid="class"][data-chosen="true"]', (rows) => rows.map((r) => r.dataset.class));

@@ -6,12 +6,12 @@
 // tabs), with long names. Screenshots go to
 // artifacts/screenshots/header-<template>-<role>-<width>-<theme>.png.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeProject, startServer, launchBrowser, openAs, screenshot, api } from "../lib/harness.mjs";
+import { makeProject, startServer, openAs, screenshot, api, browser, useBrowser } from "../lib/harness.mjs";
 import { MID_TASK, settle } from "../lib/cases.mjs";
 
 const WIDTHS = [1024, 1280];
@@ -66,13 +66,7 @@ function headerProblems() {
   return problems;
 }
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 for (const c of MID_TASK) {
   test(`header: ${c.name} at ${WIDTHS.join(" and ")} px, light and dark: nothing overlaps`, async () => {

@@ -3,12 +3,12 @@
 // and the work is then found intact on screen (read-only, in this session), after a reload
 // (reopened from "My work"), in a reviewer's view, and on the server (`get_item`).
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeProject, startServer, launchBrowser, openAs } from "../lib/harness.mjs";
+import { makeProject, startServer, openAs, browser, useBrowser } from "../lib/harness.mjs";
 import {
   PASSAGE,
   RANKING_ITEM,
@@ -23,13 +23,7 @@ import {
   serverItem,
 } from "../lib/flows.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 /**
  * One item of `template`: `fill` completes it with the keyboard, and the payload must then be

@@ -3,9 +3,9 @@
 // that comment on top of the item, with the span marked in the passage, and can rework and
 // resubmit it.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { makeProject, startServer, launchBrowser, openAs, api } from "../lib/harness.mjs";
+import { makeProject, startServer, openAs, api, browser, useBrowser } from "../lib/harness.mjs";
 import { PASSAGE, spanOf, tabTo, selectPassageText, serverItem } from "../lib/flows.mjs";
 
 const PAYLOAD = {
@@ -18,14 +18,8 @@ const PAYLOAD = {
 const COMMENT = "The passage gives the reason: ships must see the bridge in fog. Cite that.";
 const ANCHOR_TEXT = "so that ships could see the bridge in fog";
 
-let browser;
-before(async () => {
-  // A plain browser: the passage itself takes Shift+arrows (no caret browsing needed).
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+// A plain browser: the passage itself takes Shift+arrows (no caret browsing needed).
+useBrowser();
 
 test("a reviewer returns work with a comment anchored to a span; the annotator sees it on top of the item", async () => {
   const p = makeProject({ template: "qa.toml", lines: [{ source: PASSAGE }, { source: "A second passage, still waiting." }] });

@@ -6,12 +6,12 @@
 // in view, the ranking tabs in a narrow window, and classification at 1024 and 1280 px with the
 // reason focused from the keyboard.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeProject, startServer, launchBrowser, openAs, screenshot, api } from "../lib/harness.mjs";
+import { makeProject, startServer, openAs, screenshot, api, browser, useBrowser } from "../lib/harness.mjs";
 import { MID_TASK, settle } from "../lib/cases.mjs";
 
 const BACKGROUND = { light: "rgb(246, 247, 249)", dark: "rgb(18, 21, 25)" };
@@ -76,13 +76,7 @@ const EXTRA = {
 
 const CASES = MID_TASK.map((c) => ({ ...c, extra: EXTRA[c.name] }));
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 for (const c of CASES) {
   test(`screenshots: ${c.name}, light and dark, mid-task`, async () => {

@@ -1,11 +1,11 @@
 // Security end to end against a real `sift serve`: tokens, per-annotator isolation, media
 // confinement, and hostile data that must render as inert text in a real browser.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeProject, startServer, launchBrowser, openAs, api, screenshot, ROOT } from "../lib/harness.mjs";
+import { makeProject, startServer, openAs, api, screenshot, ROOT, browser, useBrowser } from "../lib/harness.mjs";
 
 const PNG = join(ROOT, "tests/fixtures/media/scene-64x48.png");
 // Every payload tries to set window.__pwned, open a dialog, or load a remote image.
@@ -18,13 +18,7 @@ const XSS = [
 ].join(" ");
 const SVG_WITH_SCRIPT = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48" onload="window.__pwned = 7"><script>window.__pwned = 8; alert(8)</script><rect width="64" height="48" fill="#c33"/></svg>`;
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 test("requests without a token get 401; another annotator cannot read or change my draft", async () => {
   const p = makeProject({ template: "qa.toml", lines: [{ source: "The bridge opened in 1932." }], people: { ann: "annotator", other: "annotator" } });

@@ -8,22 +8,16 @@
 // A ranking prediction (Label Studio `ranker` results with per-region scores) is a suggested
 // order per dimension, started from with Alt+A.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { SIFT, makeProject, startServer, launchBrowser, openAs, screenshot, sift } from "../lib/harness.mjs";
+import { SIFT, makeProject, startServer, openAs, screenshot, sift, browser, useBrowser } from "../lib/harness.mjs";
 import { MESSAGES, RANKING_ITEM, readClassification, serverItem } from "../lib/flows.mjs";
 import { settle } from "../lib/cases.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 const choices = (classes) => [{ from_name: "topic", to_name: "text", type: "choices", value: { choices: classes } }];
 

@@ -75,6 +75,22 @@ export class FakeTransport<K extends TemplateKind = TemplateKind> implements Tra
     contents.forEach((c, i) => this.items.set(i + 1, c));
   }
 
+  /** Gives item `itemId` a saved draft (version 1, by "ann", nothing reviewed) holding `payload`. */
+  seedDraft(itemId: number, id: number, payload: PayloadOf<K>, updatedAt = new Date().toISOString()): void {
+    this.annotations.set(itemId, {
+      id,
+      item_id: itemId,
+      annotator: "ann",
+      state: "draft",
+      version: 1,
+      submitted_version: null,
+      payload: payload as JsonValue,
+      time_spent_ms: 0,
+      updated_at: updatedAt,
+      reviews: [],
+    });
+  }
+
   /** The next `command` call fails with `error` (once per call to this method). */
   failNext(command: string, error: Failure = new NetworkError()): void {
     const list = this.#failures.get(command) ?? [];

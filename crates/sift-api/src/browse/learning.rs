@@ -3,7 +3,7 @@
 //! The learning curves and runs themselves are the learning loop's use cases
 //! ([`Project::learn_status`], [`Project::learn_until`]).
 
-use crate::{BatchEntry, Error, ModelInfo, Project, QueueOptions, Result};
+use crate::{BatchEntry, Error, Project, QueueOptions, Result};
 
 /// Scores of one strategy in equal bins between the smallest and largest.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -89,21 +89,5 @@ impl Project {
                 .collect(),
             assignees,
         })
-    }
-
-    /// The model a queue is built from, chosen as [`Project::build_queue`] chooses it: the one
-    /// named, or the newest version with scores.
-    fn queue_model(&self, spec: Option<&str>) -> Result<ModelInfo> {
-        if spec.is_some() {
-            return self.model(spec);
-        }
-        let newest = self
-            .store
-            .model_score_counts()?
-            .into_iter()
-            .filter(|c| c.items_scored > 0)
-            .max_by_key(|c| c.model_version_id)
-            .ok_or_else(|| Error::Conflict("no item has been scored yet: run `sift score` first".into()))?;
-        self.model(Some(&format!("{}@{}", newest.name, newest.version)))
     }
 }

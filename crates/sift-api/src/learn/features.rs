@@ -192,18 +192,8 @@ impl Project {
         let mut pool = Pool::default();
         match source {
             FeatureSource::Field { field } => {
-                let mut failure: Option<Error> = None;
-                self.store.for_each_item(|id, content, line| {
-                    let parsed: Value = match serde_json::from_str(content) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            failure = Some(Error::Internal(format!(
-                                "item {id}: stored content is not JSON: {e}"
-                            )));
-                            return false;
-                        }
-                    };
-                    let outcome = numbers(&parsed, field).and_then(|v| {
+                self.for_each_item_json(|id, parsed, line| {
+                    let outcome = numbers(parsed, field).and_then(|v| {
                         if pool.d == 0 || v.len() == pool.d {
                             Ok(v)
                         } else {
@@ -225,11 +215,7 @@ impl Project {
                             reason,
                         }),
                     }
-                    true
                 })?;
-                if let Some(e) = failure {
-                    return Err(e);
-                }
             }
             FeatureSource::Embeddings {
                 model,
@@ -319,18 +305,8 @@ impl Project {
             )));
         };
         let mut pool = ResponsePool::default();
-        let mut failure: Option<Error> = None;
-        self.store.for_each_item(|id, content, line| {
-            let parsed: Value = match serde_json::from_str(content) {
-                Ok(v) => v,
-                Err(e) => {
-                    failure = Some(Error::Internal(format!(
-                        "item {id}: stored content is not JSON: {e}"
-                    )));
-                    return false;
-                }
-            };
-            match response_vectors(self, &parsed, field, &mut pool.d) {
+        self.for_each_item_json(|id, parsed, line| {
+            match response_vectors(self, parsed, field, &mut pool.d) {
                 Ok((ids, x)) => {
                     pool.items.insert(id, (ids, x));
                 }
@@ -340,12 +316,28 @@ impl Project {
                     reason,
                 }),
             }
-            true
         })?;
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(pool),
-        }
+        Ok(pool)
+    }
+
+    /// Every stored item parsed as JSON, in import order: `each(id, item, source_line)`. Stops
+    /// at the first item whose stored content is not JSON (an internal error).
+    fn for_each_item_json(&self, mut each: impl FnMut(i64, &Value, i64)) -> Result<()> {
+        let mut failure: Option<Error> = None;
+        self.store
+            .for_each_item(|id, content, line| match serde_json::from_str::<Value>(content) {
+                Ok(parsed) => {
+                    each(id, &parsed, line);
+                    true
+                }
+                Err(e) => {
+                    failure = Some(Error::Internal(format!(
+                        "item {id}: stored content is not JSON: {e}"
+                    )));
+                    false
+                }
+            })?;
+        failure.map_or(Ok(()), Err)
     }
 }
 

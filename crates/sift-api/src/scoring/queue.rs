@@ -88,21 +88,7 @@ impl Project {
         if opts.size == 0 {
             return Err(Error::BadRequest("--size must be at least 1".into()));
         }
-        let model = match &opts.model {
-            Some(spec) => self.model(Some(spec))?,
-            None => {
-                let newest = self
-                    .store
-                    .model_score_counts()?
-                    .into_iter()
-                    .filter(|c| c.items_scored > 0)
-                    .max_by_key(|c| c.model_version_id)
-                    .ok_or_else(|| {
-                        Error::Conflict("no item has been scored yet: run `sift score` first".into())
-                    })?;
-                self.model(Some(&format!("{}@{}", newest.name, newest.version)))?
-            }
-        };
+        let model = self.queue_model(opts.model.as_deref())?;
         let mut annotators = Vec::with_capacity(opts.assign.len());
         for name in &opts.assign {
             annotators.push(self.annotator(name)?.id);
@@ -147,6 +133,22 @@ impl Project {
             assigned_to: opts.assign.clone(),
             overlap: opts.overlap,
         })
+    }
+
+    /// The model a queue is built from ([`Project::build_queue`], and the data manager's view of
+    /// it): the one named, or the newest version with scores.
+    pub(crate) fn queue_model(&self, spec: Option<&str>) -> Result<ModelInfo> {
+        if spec.is_some() {
+            return self.model(spec);
+        }
+        let newest = self
+            .store
+            .model_score_counts()?
+            .into_iter()
+            .filter(|c| c.items_scored > 0)
+            .max_by_key(|c| c.model_version_id)
+            .ok_or_else(|| Error::Conflict("no item has been scored yet: run `sift score` first".into()))?;
+        self.model(Some(&format!("{}@{}", newest.name, newest.version)))
     }
 
     /// Makes a batch of the next `size` unlabeled items that are in no batch yet, in import

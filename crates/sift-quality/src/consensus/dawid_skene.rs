@@ -77,14 +77,7 @@ pub fn dawid_skene(
     classes: usize,
     options: DawidSkeneOptions,
 ) -> Result<DawidSkene> {
-    if classes < 2 {
-        return Err(Undefined::TooFew {
-            what: "classes",
-            need: 2,
-            have: classes,
-        }
-        .into());
-    }
+    Undefined::at_least("classes", 2, classes)?;
     if !(options.smoothing > 0.0 && options.smoothing.is_finite()) {
         return Err(QualityError::InvalidParameter {
             what: "smoothing",
@@ -115,14 +108,7 @@ pub fn dawid_skene(
     let rated: Vec<usize> = (0..n_units)
         .filter(|&u| ratings.values(u).next().is_some())
         .collect();
-    if rated.is_empty() {
-        return Err(Undefined::TooFew {
-            what: "rated units",
-            need: 1,
-            have: 0,
-        }
-        .into());
-    }
+    Undefined::at_least("rated units", 1, rated.len())?;
     // Start: each unit's vote proportions.
     let mut posterior: Vec<Vec<f64>> = vec![vec![0.0; classes]; n_units];
     for &u in &rated {

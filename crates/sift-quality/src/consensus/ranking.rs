@@ -72,14 +72,7 @@ fn check(rankings: &[Vec<u32>]) -> Result<usize> {
             });
         }
     }
-    if n == 0 {
-        return Err(Undefined::TooFew {
-            what: "responses",
-            need: 1,
-            have: 0,
-        }
-        .into());
-    }
+    Undefined::at_least("responses", 1, n)?;
     Ok(n)
 }
 

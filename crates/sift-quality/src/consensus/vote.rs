@@ -112,14 +112,7 @@ pub fn majority_labels<'a, V: Ord + Clone + 'a>(
         }
         voters += 1;
     }
-    if voters == 0 {
-        return Err(Undefined::TooFew {
-            what: "label sets",
-            need: 1,
-            have: 0,
-        }
-        .into());
-    }
+    Undefined::at_least("label sets", 1, voters)?;
     let (mut labels, mut tied) = (BTreeSet::new(), BTreeSet::new());
     for (label, c) in counts {
         if 2 * c > voters {
@@ -142,14 +135,7 @@ pub fn set_agreement<'a, V: Ord + 'a>(
         total += 1.0 - masi_distance(set, consensus);
         n += 1;
     }
-    if n == 0 {
-        return Err(Undefined::TooFew {
-            what: "label sets",
-            need: 1,
-            have: 0,
-        }
-        .into());
-    }
+    Undefined::at_least("label sets", 1, n)?;
     Ok(total / n as f64)
 }
 

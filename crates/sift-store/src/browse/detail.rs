@@ -4,6 +4,7 @@
 
 use rusqlite::OptionalExtension;
 
+use crate::rows::{self, FromRow};
 use crate::{Result, Store};
 
 /// The manifest an item came from.
@@ -17,6 +18,8 @@ pub struct ItemSource {
     pub imported_at: String,
 }
 
+rows::from_row! { ItemSource { file, line, imported_at } }
+
 /// One batch holding an item.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ItemBatchRow {
@@ -29,6 +32,8 @@ pub struct ItemBatchRow {
     /// Who it is assigned to in this batch, comma-separated.
     pub assigned: String,
 }
+
+rows::from_row! { ItemBatchRow { batch, position, score, assigned: rows::text_or_empty } }
 
 /// One stored score of an item.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -45,6 +50,8 @@ pub struct ItemScoreRow {
     pub error: Option<String>,
 }
 
+rows::from_row! { ItemScoreRow { model, version, strategy, score, error } }
+
 impl Store {
     /// The manifest and line an item was imported from.
     pub fn item_source(&self, item_id: i64) -> Result<Option<ItemSource>> {
@@ -54,13 +61,7 @@ impl Store {
                 "SELECT m.file, i.source_line, m.started_at FROM items i JOIN imports m ON m.id = i.import_id
                  WHERE i.id = ?1",
                 [item_id],
-                |r| {
-                    Ok(ItemSource {
-                        file: r.get(0)?,
-                        line: r.get(1)?,
-                        imported_at: r.get(2)?,
-                    })
-                },
+                ItemSource::from_row,
             )
             .optional()?)
     }
@@ -74,15 +75,7 @@ impl Store {
              FROM batch_items bi JOIN batches b ON b.id = bi.batch_id
              WHERE bi.item_id = ?1 ORDER BY b.id",
         )?;
-        let rows = stmt.query_map([item_id], |r| {
-            Ok(ItemBatchRow {
-                batch: r.get(0)?,
-                position: r.get(1)?,
-                score: r.get(2)?,
-                assigned: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [item_id])
     }
 
     /// Every score of an item, by model, version and strategy.
@@ -93,15 +86,6 @@ impl Store {
                ON s.model_version_id = m.id AND s.item_id = ?1
              ORDER BY m.name, m.version, s.strategy",
         )?;
-        let rows = stmt.query_map([item_id], |r| {
-            Ok(ItemScoreRow {
-                model: r.get(0)?,
-                version: r.get(1)?,
-                strategy: r.get(2)?,
-                score: r.get(3)?,
-                error: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [item_id])
     }
 }

@@ -5,6 +5,7 @@
 use rusqlite::params;
 
 use super::{STATE_RANK_SQL, id_array};
+use crate::rows;
 use crate::{Result, Store};
 
 /// Stored embeddings of one model version and length.
@@ -21,6 +22,8 @@ pub struct EmbeddingSource {
     /// How many items have a vector of this version and length.
     pub items: u64,
 }
+
+rows::from_row! { EmbeddingSource { model_version_id, model, version, dim, items: rows::count } }
 
 /// Item vectors of one length, row after row.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,6 +52,8 @@ pub struct ItemMapInfo {
     pub score: Option<f64>,
 }
 
+rows::from_row! { ItemMapInfo { id, state_rank, annotator_id, score } }
+
 impl Store {
     /// Every (model version, length) with stored embeddings, newest version first.
     pub fn embedding_sources(&self) -> Result<Vec<EmbeddingSource>> {
@@ -57,16 +62,7 @@ impl Store {
              FROM item_embeddings e JOIN model_versions m ON m.id = e.model_version_id
              GROUP BY e.model_version_id, e.dim ORDER BY e.model_version_id DESC, count(*) DESC",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(EmbeddingSource {
-                model_version_id: r.get(0)?,
-                model: r.get(1)?,
-                version: r.get(2)?,
-                dim: r.get(3)?,
-                items: r.get::<_, i64>(4)? as u64,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 
     /// `(count, highest item id)` of the stored embeddings of `model_version_id` with length
@@ -167,14 +163,6 @@ impl Store {
              FROM json_each(?1) j"
         ))?;
         let (model, strategy) = score.map_or((None, None), |(m, s)| (Some(m), Some(s)));
-        let rows = stmt.query_map(params![id_array(ids), model, strategy], |r| {
-            Ok(ItemMapInfo {
-                id: r.get(0)?,
-                state_rank: r.get(1)?,
-                annotator_id: r.get(2)?,
-                score: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, params![id_array(ids), model, strategy])
     }
 }

@@ -20,6 +20,7 @@ pub use predictions::{PREDICTION_CHUNK, PredictionRow};
 pub use queue_order::QueueOrderRow;
 pub use rounds::{LearnRoundRow, NewLearnRound, RoundHead, RoundPool};
 
+use crate::rows;
 use crate::{Result, Store};
 
 /// One submitted (or approved) annotation to learn from: its newest submitted payload.
@@ -34,6 +35,8 @@ pub struct TrainingAnnotation {
     /// Whether a reviewer approved it (otherwise it is submitted and waiting).
     pub approved: bool,
 }
+
+rows::from_row! { TrainingAnnotation { item_id, annotation_id, payload, approved } }
 
 impl Store {
     /// Every submitted or approved annotation (only approved ones with `approved_only`) with
@@ -50,15 +53,7 @@ impl Store {
              JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.submitted_version
              WHERE a.state IN {states} ORDER BY a.item_id, a.id"
         ))?;
-        let rows = stmt.query_map([], |r| {
-            Ok(TrainingAnnotation {
-                item_id: r.get(0)?,
-                annotation_id: r.get(1)?,
-                payload: r.get(2)?,
-                approved: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 
     /// How many annotations are submitted or approved now: what `sift learn --every N`

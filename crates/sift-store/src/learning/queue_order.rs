@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::rows::{self, FromRow};
 use crate::{Result, Store};
 
 /// The learned queue order in force.
@@ -19,6 +20,8 @@ pub struct QueueOrderRow {
     /// When the order was put in force (RFC 3339, UTC).
     pub created_at: String,
 }
+
+rows::from_row! { QueueOrderRow { id, model_version_id, strategy, items: rows::count, created_at } }
 
 impl Store {
     /// Replaces the learned queue order: `items` (most informative first, with the score they
@@ -75,15 +78,7 @@ impl Store {
                 "SELECT id, model_version_id, strategy, items, created_at FROM queue_orders
                  ORDER BY id DESC LIMIT 1",
                 [],
-                |r| {
-                    Ok(QueueOrderRow {
-                        id: r.get(0)?,
-                        model_version_id: r.get(1)?,
-                        strategy: r.get(2)?,
-                        items: r.get::<_, i64>(3)?.max(0) as u64,
-                        created_at: r.get(4)?,
-                    })
-                },
+                QueueOrderRow::from_row,
             )
             .optional()?)
     }

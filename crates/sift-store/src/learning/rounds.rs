@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::rows::{self, FromRow};
 use crate::{Result, Store, StoreError};
 
 /// A trained head version's round, to record.
@@ -76,6 +77,8 @@ pub struct RoundHead {
     pub outputs: Vec<String>,
 }
 
+rows::from_row! { RoundHead { model_version_id, name, version, head, outputs: rows::json_or_default } }
+
 /// A recorded round, with its model's name and version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LearnRoundRow {
@@ -139,36 +142,13 @@ const ROUND_COLUMNS: &str = "r.model_version_id, m.name, m.version, r.head, r.fe
     r.macro_f1, r.log_loss, r.ece, r.pairwise_accuracy, r.outputs, r.strategy, r.pool_items,
     r.mean_uncertainty, r.changed_share, r.kappa, r.seconds, r.created_at";
 
-fn round_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LearnRoundRow> {
-    let json_list = |i: usize| -> rusqlite::Result<String> { r.get(i) };
-    let validation_items: Vec<i64> = serde_json::from_str(&json_list(10)?).unwrap_or_default();
-    let outputs: Vec<String> = serde_json::from_str(&json_list(16)?).unwrap_or_default();
-    Ok(LearnRoundRow {
-        model_version_id: r.get(0)?,
-        name: r.get(1)?,
-        version: r.get(2)?,
-        head: r.get(3)?,
-        features: r.get(4)?,
-        labels_used: r.get::<_, i64>(5)?.max(0) as u64,
-        labels_hash: r.get(6)?,
-        approved_only: r.get(7)?,
-        machine_labels: r.get::<_, i64>(8)?.max(0) as u64,
-        validation: r.get(9)?,
-        validation_items,
-        accuracy: r.get(11)?,
-        macro_f1: r.get(12)?,
-        log_loss: r.get(13)?,
-        ece: r.get(14)?,
-        pairwise_accuracy: r.get(15)?,
-        outputs,
-        strategy: r.get(17)?,
-        pool_items: r.get::<_, i64>(18)?.max(0) as u64,
-        mean_uncertainty: r.get(19)?,
-        changed_share: r.get(20)?,
-        kappa: r.get(21)?,
-        seconds: r.get(22)?,
-        created_at: r.get(23)?,
-    })
+rows::from_row! {
+    LearnRoundRow {
+        model_version_id, name, version, head, features, labels_used: rows::count, labels_hash, approved_only,
+        machine_labels: rows::count, validation, validation_items: rows::json_or_default, accuracy, macro_f1,
+        log_loss, ece, pairwise_accuracy, outputs: rows::json_or_default, strategy, pool_items: rows::count,
+        mean_uncertainty, changed_share, kappa, seconds, created_at,
+    }
 }
 
 impl Store {
@@ -236,8 +216,7 @@ impl Store {
             "SELECT {ROUND_COLUMNS} FROM learn_rounds r JOIN model_versions m ON m.id = r.model_version_id
              ORDER BY r.id"
         ))?;
-        let rows = stmt.query_map([], round_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 
     /// Every round's head, oldest first: what serving its predictions needs, without the
@@ -247,16 +226,7 @@ impl Store {
             "SELECT r.model_version_id, m.name, m.version, r.head, r.outputs
              FROM learn_rounds r JOIN model_versions m ON m.id = r.model_version_id ORDER BY r.id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(RoundHead {
-                model_version_id: r.get(0)?,
-                name: r.get(1)?,
-                version: r.get(2)?,
-                head: r.get(3)?,
-                outputs: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 
     /// The round of one model version, if it was trained by the loop.
@@ -269,7 +239,7 @@ impl Store {
                      WHERE r.model_version_id = ?1"
                 ),
                 [model_version_id],
-                round_row,
+                LearnRoundRow::from_row,
             )
             .optional()?)
     }

@@ -4,6 +4,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::rows;
 use crate::{Result, Store, StoreError};
 
 /// A scored candidate for a batch.
@@ -14,6 +15,8 @@ pub struct ScoredItem {
     /// Its score for the strategy asked for, in `[0, 1]`, 1 the most uncertain.
     pub score: f64,
 }
+
+rows::from_row! { ScoredItem { item_id, score } }
 
 /// A batch to create from ranked items.
 #[derive(Debug, Clone, Copy)]
@@ -73,13 +76,7 @@ impl Store {
                AND NOT EXISTS (SELECT 1 FROM gold_items g WHERE g.item_id = s.item_id)
              ORDER BY s.item_id",
         )?;
-        let rows = stmt.query_map(params![model_version_id, strategy], |r| {
-            Ok(ScoredItem {
-                item_id: r.get(0)?,
-                score: r.get(1)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, params![model_version_id, strategy])
     }
 
     /// The diversity vector of each item (same order; `None` where there is none).

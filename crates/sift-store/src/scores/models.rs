@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::rows::{self, FromRow};
 use crate::{Result, Store};
 
 /// A registered model version.
@@ -43,18 +44,7 @@ pub struct NewModelVersion<'a> {
 
 const MODEL_COLUMNS: &str = "id, name, version, file_hash, file_path, config, signature, added_at";
 
-fn model_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ModelVersionRow> {
-    Ok(ModelVersionRow {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        version: r.get(2)?,
-        file_hash: r.get(3)?,
-        file_path: r.get(4)?,
-        config: r.get(5)?,
-        signature: r.get(6)?,
-        added_at: r.get(7)?,
-    })
-}
+rows::from_row! { ModelVersionRow { id, name, version, file_hash, file_path, config, signature, added_at } }
 
 impl Store {
     /// The version number the next model added under `name` gets.
@@ -101,7 +91,7 @@ impl Store {
             let row = tx.query_row(
                 &format!("SELECT {MODEL_COLUMNS} FROM model_versions WHERE id = ?1"),
                 [id],
-                model_row,
+                ModelVersionRow::from_row,
             )?;
             tx.commit()?;
             Ok(row)
@@ -113,8 +103,7 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {MODEL_COLUMNS} FROM model_versions ORDER BY name, version"
         ))?;
-        let rows = stmt.query_map([], model_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 
     /// One model version by id.
@@ -124,7 +113,7 @@ impl Store {
             .query_row(
                 &format!("SELECT {MODEL_COLUMNS} FROM model_versions WHERE id = ?1"),
                 [id],
-                model_row,
+                ModelVersionRow::from_row,
             )
             .optional()?)
     }
@@ -137,7 +126,7 @@ impl Store {
         );
         Ok(self
             .conn
-            .query_row(&sql, params![name, version], model_row)
+            .query_row(&sql, params![name, version], ModelVersionRow::from_row)
             .optional()?)
     }
 
@@ -148,7 +137,7 @@ impl Store {
             .query_row(
                 &format!("SELECT {MODEL_COLUMNS} FROM model_versions ORDER BY id DESC LIMIT 1"),
                 [],
-                model_row,
+                ModelVersionRow::from_row,
             )
             .optional()?)
     }

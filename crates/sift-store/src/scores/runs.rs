@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::rows::{self, FromRow};
 use crate::{ItemRow, Result, Store, StoreError};
 
 /// One scoring run.
@@ -26,6 +27,13 @@ pub struct ScoringRunRow {
     pub items_failed: i64,
     /// `running` (or interrupted), `finished`, `cancelled` or `failed`.
     pub status: String,
+}
+
+rows::from_row! {
+    ScoringRunRow {
+        id, model_version_id, device, runtime_version, started_at, finished_at, items_scored, items_failed,
+        status,
+    }
 }
 
 /// The outcome of scoring one item, as stored.
@@ -62,6 +70,13 @@ pub struct ModelScoreCounts {
     pub last_runtime_version: Option<String>,
     /// When the newest run started (RFC 3339, UTC).
     pub last_run_at: Option<String>,
+}
+
+rows::from_row! {
+    ModelScoreCounts {
+        model_version_id, name, version, items_scored: rows::count, items_failed: rows::count,
+        runs: rows::count, last_device, last_runtime_version, last_run_at,
+    }
 }
 
 /// One stored score row of an item: `(strategy, score, error)`.
@@ -113,19 +128,7 @@ impl Store {
                         items_scored, items_failed, status
                  FROM scoring_runs WHERE id = ?1",
                 [run_id],
-                |r| {
-                    Ok(ScoringRunRow {
-                        id: r.get(0)?,
-                        model_version_id: r.get(1)?,
-                        device: r.get(2)?,
-                        runtime_version: r.get(3)?,
-                        started_at: r.get(4)?,
-                        finished_at: r.get(5)?,
-                        items_scored: r.get(6)?,
-                        items_failed: r.get(7)?,
-                        status: r.get(8)?,
-                    })
-                },
+                ScoringRunRow::from_row,
             )
             .optional()?)
     }
@@ -249,19 +252,6 @@ impl Store {
                     (SELECT r.started_at FROM scoring_runs r WHERE r.model_version_id = m.id ORDER BY r.id DESC LIMIT 1)
              FROM model_versions m ORDER BY m.name, m.version",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ModelScoreCounts {
-                model_version_id: r.get(0)?,
-                name: r.get(1)?,
-                version: r.get(2)?,
-                items_scored: r.get::<_, i64>(3)? as u64,
-                items_failed: r.get::<_, i64>(4)? as u64,
-                runs: r.get::<_, i64>(5)? as u64,
-                last_device: r.get(6)?,
-                last_runtime_version: r.get(7)?,
-                last_run_at: r.get(8)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 }

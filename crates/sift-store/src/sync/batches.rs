@@ -4,6 +4,7 @@
 use rusqlite::{TransactionBehavior, params};
 
 use super::{Direction, SyncObject, hash16, record_objects};
+use crate::rows;
 use crate::{Result, Store};
 
 /// One item of a batch, as the lead pushes it.
@@ -31,6 +32,8 @@ pub struct BatchName {
     /// The batch's unique name.
     pub name: String,
 }
+
+rows::from_row! { BatchName { id, name } }
 
 /// One item of a batch pulled from the lead.
 #[derive(Debug, Clone)]
@@ -87,17 +90,13 @@ pub struct PulledMedia {
     pub sha256: String,
 }
 
+rows::from_row! { PulledMedia { item_id, local, key, size, sha256 } }
+
 impl Store {
     /// Every batch, oldest first.
     pub fn batch_names(&self) -> Result<Vec<BatchName>> {
         let mut stmt = self.conn.prepare("SELECT id, name FROM batches ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(BatchName {
-                id: r.get(0)?,
-                name: r.get(1)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 
     /// Up to `limit` items with no annotation that are in no batch, oldest first.
@@ -247,15 +246,6 @@ impl Store {
             "SELECT m.item_id, i.media_ref, m.remote_key, m.size, m.sha256
              FROM sync_item_media m JOIN items i ON i.id = m.item_id ORDER BY m.item_id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(PulledMedia {
-                item_id: r.get(0)?,
-                local: r.get(1)?,
-                key: r.get(2)?,
-                size: r.get(3)?,
-                sha256: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, [])
     }
 }

@@ -4,6 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Direction, record_objects};
+use crate::rows::{self, FromRow};
 use crate::{Result, Store};
 
 /// A remote object as last transferred.
@@ -28,7 +29,7 @@ impl Store {
             .prepare_cached(
                 "SELECT remote_key, size, sha256, etag FROM sync_objects WHERE remote_key = ?1 AND direction = ?2",
             )?
-            .query_row(params![key, direction.as_str()], sync_object_row)
+            .query_row(params![key, direction.as_str()], SyncObject::from_row)
             .optional()?)
     }
 
@@ -38,8 +39,7 @@ impl Store {
             "SELECT remote_key, size, sha256, etag FROM sync_objects
              WHERE direction = ?1 AND substr(remote_key, 1, length(?2)) = ?2 ORDER BY remote_key",
         )?;
-        let rows = stmt.query_map(params![direction.as_str(), prefix], sync_object_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows::all(&mut stmt, params![direction.as_str(), prefix])
     }
 
     /// Records objects as transferred (one transaction).
@@ -78,11 +78,4 @@ impl Store {
     }
 }
 
-fn sync_object_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SyncObject> {
-    Ok(SyncObject {
-        key: r.get(0)?,
-        size: r.get(1)?,
-        sha256: r.get(2)?,
-        etag: r.get(3)?,
-    })
-}
+rows::from_row! { SyncObject { key, size, sha256, etag } }

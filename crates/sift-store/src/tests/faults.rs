@@ -8,9 +8,7 @@ use sift_core::Action;
 #[test]
 fn writes_while_an_import_holds_the_lock_are_busy_and_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let mut importer = new_store(dir.path());
-    import_lines(&mut importer, &[(r#"{"source":"a"}"#, 1)]);
-    let ann = importer.add_annotator("ann", Role::Annotator, None).unwrap();
+    let (mut importer, ann) = one_item_and_ann(dir.path());
     let file = dir.path().join("p.sift");
     let mut labeler = Store::open(&file).unwrap();
     assert!(!labeler.read_only());

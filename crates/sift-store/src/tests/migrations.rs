@@ -131,10 +131,7 @@ fn projects_opened_at_once_are_migrated_once() {
 #[test]
 fn reviews_are_append_only() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = new_store(dir.path());
-    import_lines(&mut store, &[(r#"{"source":"a"}"#, 1)]);
-    let ann = store.add_annotator("ann", Role::Annotator, None).unwrap();
-    let rev = store.add_annotator("rev", Role::Reviewer, None).unwrap();
+    let (mut store, ann, rev) = one_item_ann_and_rev(dir.path());
     let a = store.record_work(1, ann.id, Action::Submit, "{}", 0).unwrap();
     store
         .review(a.id, 1, rev.id, Decision::Returned, Some("fix it"), None)

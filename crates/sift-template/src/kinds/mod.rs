@@ -18,7 +18,7 @@ pub(crate) mod ranking;
 pub(crate) mod scene;
 pub(crate) mod video;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use strum::VariantArray;
 
@@ -30,6 +30,7 @@ use crate::template::toml_reader::{Reader, Table};
 use crate::template::{FieldBinding, Template};
 use crate::validate::Checker;
 use crate::violation::Violation;
+use sift_core::{apply, named_enum};
 
 pub use classification::{Class, ClassificationFields, ClassificationPayload, ClassificationRules, Unsure};
 pub use image::{ImageFields, ImageObject, ImagePayload, ImageRules, Relationship};
@@ -125,22 +126,8 @@ pub(crate) trait TaskKind {
 /// `qa`, `ranking`, `image-caption`, `video-caption`, `classification`. serde, `strum` (for
 /// [`Kind::as_str`], `Display` and the list of names) and the TypeScript type `TemplateKind`
 /// derive them from the variant names the same way; tests keep them in step.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    ts_rs::TS,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[apply(named_enum!)]
+#[derive(PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 #[ts(rename = "TemplateKind", rename_all = "kebab-case")]

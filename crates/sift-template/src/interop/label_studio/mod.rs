@@ -74,26 +74,42 @@ pub(crate) fn region(id: &str, from_name: &str, to_name: &str, kind: &str, value
 pub(crate) fn textarea(id: &str, from_name: &str, to_name: &str, text: &str) -> Value {
     region(id, from_name, to_name, "textarea", json!({ "text": [text] }))
 }
+
+/// One task as a kind's conversion sees it: the template, the item (on import, the task's
+/// `data`) and what the caller knows of its media.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Task<'a> {
+    /// The project's template.
+    pub(crate) t: &'a Template,
+    /// The item; on import, the task's `data`.
+    pub(crate) item: &'a Value,
+    /// Media facts the caller knows.
+    pub(crate) media: &'a MediaInfo,
+}
+
+impl Task<'_> {
+    /// The item's media facts (the caller's, else the item's own fields), or the item's
+    /// problems reading them.
+    pub(crate) fn media_info(&self) -> Result<MediaInfo, ExportError> {
+        let (info, errs) = self.t.media_info(self.item, self.media);
+        if errs.is_empty() {
+            Ok(info)
+        } else {
+            Err(ExportError::Item(errs))
+        }
+    }
+}
+
 /// How one kind's payload maps to Label Studio results and back.
 pub(crate) trait Convert: TaskKind {
     /// Adds the keys the kind's labeling configuration reads to a task's `data`.
     fn task_data(t: &Template, item: &Value, data: &mut Map<String, Value>) -> Result<(), ExportError>;
 
     /// The `result` array of one annotation.
-    fn result(
-        t: &Template,
-        item: &Value,
-        p: &Self::Payload,
-        media: &MediaInfo,
-    ) -> Result<Vec<Value>, ExportError>;
+    fn result(task: Task<'_>, p: &Self::Payload) -> Result<Vec<Value>, ExportError>;
 
-    /// Reads an annotation's results back into a payload; `data` is the task's data.
-    fn import(
-        t: &Template,
-        data: &Value,
-        rs: &[Res<'_>],
-        media: &MediaInfo,
-    ) -> Result<Self::Payload, ImportError>;
+    /// Reads an annotation's results back into a payload (`task.item` is the task's data).
+    fn import(task: Task<'_>, rs: &[Res<'_>]) -> Result<Self::Payload, ImportError>;
 
     /// Appends the kind's controls to the labeling configuration.
     fn config(fields: &Self::Fields, rules: &Self::Rules, x: &mut String);
@@ -147,7 +163,14 @@ pub fn label_studio_result(
         return Err(wrong_kind());
     }
     with_kind!(template.kind(), |K| match K::unwrap(payload) {
-        Some(p) => K::result(template, item, p, media),
+        Some(p) => K::result(
+            Task {
+                t: template,
+                item,
+                media,
+            },
+            p
+        ),
         None => Err(wrong_kind()),
     })
 }
@@ -163,8 +186,12 @@ pub fn from_label_studio(
     media: &MediaInfo,
 ) -> Result<Payload, ImportError> {
     let rs = results::results(result)?;
-    with_kind!(template.kind(), |K| K::import(template, data, &rs, media)
-        .map(K::wrap))
+    let task = Task {
+        t: template,
+        item: data,
+        media,
+    };
+    with_kind!(template.kind(), |K| K::import(task, &rs).map(K::wrap))
 }
 
 /// Every non-cancelled annotation of a task, imported with [`from_label_studio`].

@@ -7,8 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::{ClassificationFields, ClassificationKind, ClassificationPayload, ClassificationRules};
 use crate::export::ExportError;
-use crate::interop::label_studio::{Convert, ImportError, Res, attr, err, region, textarea};
-use crate::item::MediaInfo;
+use crate::interop::label_studio::{Convert, ImportError, Res, Task, attr, err, region, textarea};
 use crate::kinds::Spec;
 use crate::template::Template;
 
@@ -31,13 +30,8 @@ impl Convert for ClassificationKind {
         Ok(())
     }
 
-    fn result(
-        t: &Template,
-        _item: &Value,
-        p: &ClassificationPayload,
-        _media: &MediaInfo,
-    ) -> Result<Vec<Value>, ExportError> {
-        let to = object(t);
+    fn result(task: Task<'_>, p: &ClassificationPayload) -> Result<Vec<Value>, ExportError> {
+        let to = object(task.t);
         let mut out = Vec::new();
         if !p.labels.is_empty() {
             out.push(region(
@@ -63,14 +57,9 @@ impl Convert for ClassificationKind {
         Ok(out)
     }
 
-    fn import(
-        t: &Template,
-        _data: &Value,
-        rs: &[Res<'_>],
-        _media: &MediaInfo,
-    ) -> Result<ClassificationPayload, ImportError> {
-        let Spec::Classification { rules, .. } = &t.spec else {
-            return err("result", format!("a {} template has no classes", t.kind()));
+    fn import(task: Task<'_>, rs: &[Res<'_>]) -> Result<ClassificationPayload, ImportError> {
+        let Spec::Classification { rules, .. } = &task.t.spec else {
+            return err("result", format!("a {} template has no classes", task.t.kind()));
         };
         import(rules, rs)
     }

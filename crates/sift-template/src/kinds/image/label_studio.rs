@@ -9,8 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{ImageCaptionKind, ImageFields, ImageObject, ImagePayload, ImageRules, Relationship};
 use crate::export::ExportError;
-use crate::interop::label_studio::{Convert, ImportError, Res, err, textarea};
-use crate::item::MediaInfo;
+use crate::interop::label_studio::{Convert, ImportError, Res, Task, err, textarea};
 use crate::template::Template;
 
 /// Imported image coordinates are rounded to 1/`COORD_SCALE` pixel.
@@ -22,16 +21,8 @@ impl Convert for ImageCaptionKind {
         Ok(())
     }
 
-    fn result(
-        t: &Template,
-        item: &Value,
-        p: &ImagePayload,
-        media: &MediaInfo,
-    ) -> Result<Vec<Value>, ExportError> {
-        let (info, errs) = t.media_info(item, media);
-        if !errs.is_empty() {
-            return Err(ExportError::Item(errs));
-        }
+    fn result(task: Task<'_>, p: &ImagePayload) -> Result<Vec<Value>, ExportError> {
+        let info = task.media_info()?;
         let (Some(w), Some(h)) = (info.width, info.height) else {
             return Err(ExportError::MissingMediaInfo(
                 "Label Studio stores points in percent of the image size, which is unknown: provide it as \
@@ -42,12 +33,7 @@ impl Convert for ImageCaptionKind {
         Ok(result(p, w, h))
     }
 
-    fn import(
-        _t: &Template,
-        _data: &Value,
-        rs: &[Res<'_>],
-        _media: &MediaInfo,
-    ) -> Result<ImagePayload, ImportError> {
+    fn import(_task: Task<'_>, rs: &[Res<'_>]) -> Result<ImagePayload, ImportError> {
         import(rs)
     }
 

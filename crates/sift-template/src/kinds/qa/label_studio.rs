@@ -8,8 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::{QaFields, QaKind, QaPair, QaPayload, QaRules, Span};
 use crate::export::ExportError;
-use crate::interop::label_studio::{Convert, ImportError, Res, attr, err, region, textarea};
-use crate::item::MediaInfo;
+use crate::interop::label_studio::{Convert, ImportError, Res, Task, attr, err, region, textarea};
 use crate::template::Template;
 use crate::text::slice_chars;
 
@@ -19,21 +18,11 @@ impl Convert for QaKind {
         Ok(())
     }
 
-    fn result(
-        t: &Template,
-        item: &Value,
-        p: &QaPayload,
-        _media: &MediaInfo,
-    ) -> Result<Vec<Value>, ExportError> {
-        Ok(result(t.passage(item)?, p))
+    fn result(task: Task<'_>, p: &QaPayload) -> Result<Vec<Value>, ExportError> {
+        Ok(result(task.t.passage(task.item)?, p))
     }
 
-    fn import(
-        _t: &Template,
-        _data: &Value,
-        rs: &[Res<'_>],
-        _media: &MediaInfo,
-    ) -> Result<QaPayload, ImportError> {
+    fn import(_task: Task<'_>, rs: &[Res<'_>]) -> Result<QaPayload, ImportError> {
         import(rs)
     }
 

@@ -8,8 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::{RankingFields, RankingKind, RankingPayload, RankingRules};
 use crate::export::ExportError;
-use crate::interop::label_studio::{Convert, ImportError, Res, attr, err, region, textarea};
-use crate::item::MediaInfo;
+use crate::interop::label_studio::{Convert, ImportError, Res, Task, attr, err, region, textarea};
 use crate::template::{Requirement, Template};
 
 impl Convert for RankingKind {
@@ -24,21 +23,11 @@ impl Convert for RankingKind {
         Ok(())
     }
 
-    fn result(
-        _t: &Template,
-        _item: &Value,
-        p: &RankingPayload,
-        _media: &MediaInfo,
-    ) -> Result<Vec<Value>, ExportError> {
+    fn result(_task: Task<'_>, p: &RankingPayload) -> Result<Vec<Value>, ExportError> {
         Ok(result(p))
     }
 
-    fn import(
-        _t: &Template,
-        _data: &Value,
-        rs: &[Res<'_>],
-        _media: &MediaInfo,
-    ) -> Result<RankingPayload, ImportError> {
+    fn import(_task: Task<'_>, rs: &[Res<'_>]) -> Result<RankingPayload, ImportError> {
         import(rs)
     }
 

@@ -9,8 +9,9 @@ use serde_json::{Map, Value, json};
 
 use super::{VideoCaptionKind, VideoEvent, VideoFields, VideoPayload, VideoRules};
 use crate::export::ExportError;
-use crate::interop::label_studio::{Convert, DEFAULT_FRAME_RATE, ImportError, Res, err, region, textarea};
-use crate::item::MediaInfo;
+use crate::interop::label_studio::{
+    Convert, DEFAULT_FRAME_RATE, ImportError, Res, Task, err, region, textarea,
+};
 use crate::template::Template;
 
 impl Convert for VideoCaptionKind {
@@ -19,26 +20,13 @@ impl Convert for VideoCaptionKind {
         Ok(())
     }
 
-    fn result(
-        t: &Template,
-        item: &Value,
-        p: &VideoPayload,
-        media: &MediaInfo,
-    ) -> Result<Vec<Value>, ExportError> {
-        let (info, errs) = t.media_info(item, media);
-        if !errs.is_empty() {
-            return Err(ExportError::Item(errs));
-        }
+    fn result(task: Task<'_>, p: &VideoPayload) -> Result<Vec<Value>, ExportError> {
+        let info = task.media_info()?;
         Ok(result(p, info.frame_rate.unwrap_or(DEFAULT_FRAME_RATE)))
     }
 
-    fn import(
-        t: &Template,
-        data: &Value,
-        rs: &[Res<'_>],
-        media: &MediaInfo,
-    ) -> Result<VideoPayload, ImportError> {
-        let (info, _) = t.media_info(data, media);
+    fn import(task: Task<'_>, rs: &[Res<'_>]) -> Result<VideoPayload, ImportError> {
+        let (info, _) = task.t.media_info(task.item, task.media);
         let fps = info.frame_rate.unwrap_or(DEFAULT_FRAME_RATE);
         import(rs, fps, info.duration)
     }

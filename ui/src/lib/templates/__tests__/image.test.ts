@@ -69,18 +69,7 @@ describe("image captioning template", () => {
 
   it("names objects by their names in the validation summary", async () => {
     const fake = new FakeTransport("image-caption", [ITEM]);
-    fake.annotations.set(1, {
-      id: 5,
-      item_id: 1,
-      annotator: "ann",
-      state: "draft",
-      version: 1,
-      submitted_version: null,
-      payload: { objects: [{ id: "o1", x: 1, y: 1, name: "cat", description: "" }, { id: "o2", x: 2, y: 2, name: "pink patch", description: "" }], relationships: [], setting: "", caption: "" },
-      time_spent_ms: 0,
-      updated_at: "2026-01-01T00:00:00Z",
-      reviews: [],
-    });
+    fake.seedDraft(1, 5, { objects: [{ id: "o1", x: 1, y: 1, name: "cat", description: "" }, { id: "o2", x: 2, y: 2, name: "pink patch", description: "" }], relationships: [], setting: "", caption: "" }, "2026-01-01T00:00:00Z");
     fake.violations = [
       { path: "caption", code: "object_not_mentioned", message: 'the caption does not mention "pink patch" (objects[1])' },
       { path: "objects[1].description", code: "required", message: "the object description is required" },
@@ -97,25 +86,14 @@ describe("image captioning template", () => {
 
   it("deletes the selected object with its relationships", async () => {
     const fake = new FakeTransport("image-caption", [ITEM]);
-    fake.annotations.set(1, {
-      id: 5,
-      item_id: 1,
-      annotator: "ann",
-      state: "draft",
-      version: 1,
-      submitted_version: null,
-      payload: {
-        objects: [
-          { id: "o1", x: 1, y: 2, name: "cat", description: "" },
-          { id: "o2", x: 3, y: 4, name: "dog", description: "" },
-        ],
-        relationships: [{ subject: "o1", relation: "near", object: "o2" }],
-        setting: "",
-        caption: "",
-      },
-      time_spent_ms: 0,
-      updated_at: new Date().toISOString(),
-      reviews: [],
+    fake.seedDraft(1, 5, {
+      objects: [
+        { id: "o1", x: 1, y: 2, name: "cat", description: "" },
+        { id: "o2", x: 3, y: 4, name: "dog", description: "" },
+      ],
+      relationships: [{ subject: "o1", relation: "near", object: "o2" }],
+      setting: "",
+      caption: "",
     });
     await renderApp(fake);
     expect(screen.getAllByTestId("object-dot")).toHaveLength(2);

@@ -21,24 +21,13 @@ describe("video captioning template", () => {
 
   it("steps frames at the item's frame rate, lists events in time order and seeks on click", async () => {
     const fake = new FakeTransport("video-caption", [ITEM]);
-    fake.annotations.set(1, {
-      id: 9,
-      item_id: 1,
-      annotator: "ann",
-      state: "draft",
-      version: 1,
-      submitted_version: null,
-      payload: {
-        events: [
-          { start: 6, end: 8, description: "Second." },
-          { start: 1, end: 2, description: "First." },
-        ],
-        setting: "",
-        caption: "",
-      },
-      time_spent_ms: 0,
-      updated_at: new Date().toISOString(),
-      reviews: [],
+    fake.seedDraft(1, 9, {
+      events: [
+        { start: 6, end: 8, description: "Second." },
+        { start: 1, end: 2, description: "First." },
+      ],
+      setting: "",
+      caption: "",
     });
     await renderApp(fake);
     const video = screen.getByTestId("video") as HTMLVideoElement;
