@@ -156,6 +156,10 @@ enum Command {
         /// "human-annotated": "no".
         #[arg(long)]
         human_only: bool,
+        /// Refuse to export while a dataset target of the template's `[quotas]` is not met
+        /// (without it, unmet targets are a warning).
+        #[arg(long)]
+        strict: bool,
     },
     /// Save or submit an annotation (the labeling UI does this interactively).
     #[command(after_help = "Example:\n  sift annotate 12 -p qa --as alice --payload-file pair.json --submit")]
@@ -430,8 +434,20 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             sft_style,
             dimensions,
             human_only,
+            strict,
         } => {
             let project = open(&project)?;
+            let quotas = project.quota_report()?;
+            if !quotas.all_met {
+                let table = status::quota_table(&quotas);
+                if strict {
+                    return Err(sift_api::Error::Conflict(format!(
+                        "not exported: a dataset target is not met (--strict){table}"
+                    ))
+                    .into());
+                }
+                output::stderr(&format!("warning: a dataset target is not met{table}"));
+            }
             let opts = ExportOptions {
                 format,
                 approved_only: approved,

@@ -10,11 +10,13 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
     let status = project.status()?;
     let models = project.model_scores()?;
     let batches = project.batch_progress()?;
+    let quotas = project.quota_report()?;
     if out.is_json() {
         let mut value = serde_json::to_value(&status)?;
         if let Some(map) = value.as_object_mut() {
             map.insert("models".into(), serde_json::to_value(&models)?);
             map.insert("batches".into(), serde_json::to_value(&batches)?);
+            map.insert("quotas".into(), serde_json::to_value(&quotas)?);
         }
         out.emit(&value, String::new);
         return Ok(());
@@ -38,6 +40,9 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
         }
         crate::output::stdout(&table);
     }
+    if !quotas.lines.is_empty() {
+        crate::output::stdout(&quota_table(&quotas));
+    }
     if !models.is_empty() {
         let mut table = String::from("\n  model                           scored  failed  runs  last run\n");
         for m in &models {
@@ -59,4 +64,35 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
         crate::output::stdout(&table);
     }
     Ok(())
+}
+
+/// The dataset targets as a table (`sift status`, and the warning of `sift export`).
+pub(crate) fn quota_table(q: &sift_api::quality::quotas::QuotaReport) -> String {
+    let mut t = String::from(
+        "\n  dataset target                              now     asked          status     to meet it\n",
+    );
+    for l in &q.lines {
+        let fmt = |v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                format!("{:.0}%", v * 100.0)
+            } else {
+                format!("{v:.1}")
+            }
+        };
+        let asked = match (l.bounds.min, l.bounds.max) {
+            (Some(a), Some(b)) => format!("{}-{}", fmt(a), fmt(b)),
+            (Some(a), None) => format!(">= {}", fmt(a)),
+            (None, Some(b)) => format!("<= {}", fmt(b)),
+            (None, None) => "-".into(),
+        };
+        t.push_str(&format!(
+            "  {:<42} {:>6}  {:<13}  {:<9}  {}\n",
+            l.target,
+            l.value.map_or_else(|| "-".to_owned(), fmt),
+            asked,
+            format!("{:?}", l.status).to_lowercase(),
+            l.advice
+        ));
+    }
+    t
 }

@@ -51,8 +51,8 @@ pub use payload::{
 };
 pub use template::{
     Action, Chord, Class, Classification, ClassificationFields, ClassificationRules, Dimension, Direction,
-    FieldBinding, ImageFields, ImageRules, Kind, QaFields, QaRules, RankingFields, RankingRules, Requirement,
-    SceneRules, Shortcuts, Spec, Template, TemplateError, TemplateErrors, TemplateView, VideoFields,
-    VideoRules, parse_template,
+    FieldBinding, ImageFields, ImageRules, Kind, QaFields, QaRules, QuotaBounds, Quotas, RankingFields,
+    RankingRules, Requirement, SceneRules, ShareQuota, Shortcuts, Spec, Template, TemplateError,
+    TemplateErrors, TemplateView, VideoFields, VideoRules, WordBand, parse_template,
 };
 pub use validate::{Code, MediaInfo, Mode, Violation, check, validate};

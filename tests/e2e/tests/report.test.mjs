@@ -4,20 +4,14 @@
 // disk: no console error, no request other than the file itself (it is self-contained), the
 // figures on screen are the JSON report's, and a screenshot is kept as an artifact.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { makeProject, launchBrowser, screenshot, sift } from "../lib/harness.mjs";
+import { makeProject, screenshot, sift, browser, useBrowser } from "../lib/harness.mjs";
 import { MESSAGES } from "../lib/flows.mjs";
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 const LABELS = [
   ["billing", "billing", "billing"],

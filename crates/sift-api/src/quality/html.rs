@@ -24,6 +24,15 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// A share or a rate, short: "40%" for shares up to 1, "3.2" otherwise.
+fn short(v: f64) -> String {
+    if (0.0..=1.0).contains(&v) {
+        format!("{:.0}%", v * 100.0)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
 fn duration(ms: Option<f64>) -> String {
     match ms {
         None => "—".into(),
@@ -214,6 +223,39 @@ pub fn render(r: &QualityReport) -> String {
         }
         out.push_str("</table></section>");
     }
+
+    out.push_str("<section><h2>Dataset targets</h2>");
+    if r.quotas.lines.is_empty() {
+        out.push_str(
+            "<p class=\"muted\">The template sets no target for the dataset (<code>[quotas]</code>).</p>",
+        );
+    } else {
+        out.push_str("<table><tr><th>Target</th><th>Asked</th><th>Now</th><th>Counted</th><th>Status</th><th>To meet it</th></tr>");
+        for l in &r.quotas.lines {
+            let asked = match (l.bounds.min, l.bounds.max) {
+                (Some(a), Some(b)) => format!("{} to {}", short(a), short(b)),
+                (Some(a), None) => format!("at least {}", short(a)),
+                (None, Some(b)) => format!("at most {}", short(b)),
+                (None, None) => "—".into(),
+            };
+            out.push_str(&format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td>{}</td><td>{}</td></tr>",
+                esc(&l.target),
+                asked,
+                l.value.map_or_else(|| "—".to_owned(), short),
+                l.count,
+                l.total,
+                match l.status {
+                    sift_quality::QuotaStatus::Met => "met",
+                    sift_quality::QuotaStatus::NotYet => "<b class=\"undef\">not yet</b>",
+                    sift_quality::QuotaStatus::Exceeded => "<b class=\"undef\">exceeded</b>",
+                },
+                esc(&l.advice)
+            ));
+        }
+        out.push_str("</table>");
+    }
+    out.push_str("</section>");
 
     out.push_str("<section><h2>Gold items</h2>");
     let g = &r.gold;

@@ -12,6 +12,7 @@ pub mod agreement;
 pub mod gold;
 pub mod html;
 mod people;
+pub mod quotas;
 mod svg;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,8 @@ pub struct QualityReport {
     pub days: Vec<DayActivity>,
     /// Gold items: how they are used and each annotator's accuracy on them.
     pub gold: GoldSection,
+    /// The template's dataset targets against the work so far.
+    pub quotas: quotas::QuotaReport,
 }
 
 /// Gold items in the report.
@@ -109,6 +112,7 @@ impl Project {
                 settings: self.gold_settings()?,
                 records: self.gold_records()?,
             },
+            quotas: self.quota_report()?,
         })
     }
 

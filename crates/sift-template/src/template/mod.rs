@@ -15,6 +15,7 @@
 
 mod errors;
 mod parse;
+pub mod quotas;
 pub(crate) mod rules;
 pub mod shortcuts;
 pub(crate) mod toml_reader;
@@ -30,6 +31,7 @@ pub use crate::kinds::{
 use crate::kinds::{TaskKind, with_spec};
 pub use errors::{TemplateError, TemplateErrors};
 pub use parse::parse_template;
+pub use quotas::{QuotaBounds, Quotas, ShareQuota, WordBand};
 pub use shortcuts::{Action, Chord, Shortcuts};
 pub use view::TemplateView;
 
@@ -86,6 +88,7 @@ pub struct Template {
     pub(crate) instructions: String,
     pub(crate) spec: Spec,
     pub(crate) shortcuts: Shortcuts,
+    pub(crate) quotas: Quotas,
     pub(crate) source: String,
 }
 
@@ -93,6 +96,11 @@ impl Template {
     /// The template name (a slug).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The dataset targets of `[quotas]` (empty when the template sets none).
+    pub fn quotas(&self) -> &Quotas {
+        &self.quotas
     }
 
     /// The task kind.

@@ -60,6 +60,7 @@ const ROOT_KEYS: &[&str] = &[
     "fields",
     "rules",
     "shortcuts",
+    "quotas",
 ];
 
 fn read_template(r: &mut Reader<'_>, doc: &DeTable<'_>, source: &str) -> Option<Template> {
@@ -137,6 +138,13 @@ fn read_template(r: &mut Reader<'_>, doc: &DeTable<'_>, source: &str) -> Option<
         label_attribute.as_deref(),
     );
     let shortcuts = read_shortcuts(r, kind, &root);
+    let quotas = match (root.table(r, "quotas", super::quotas::keys(kind)), &spec) {
+        (Some(t), Some(spec)) => {
+            t.finish(r);
+            super::quotas::read(r, &t, spec)
+        }
+        _ => super::quotas::Quotas::default(),
+    };
 
     Some(Template {
         name: name?,
@@ -148,6 +156,7 @@ fn read_template(r: &mut Reader<'_>, doc: &DeTable<'_>, source: &str) -> Option<
         instructions: instructions?,
         spec: spec?,
         shortcuts: shortcuts?,
+        quotas,
         source: source.to_owned(),
     })
 }
