@@ -31,6 +31,24 @@ fn gt_lines(proj: &Path, dir: &Path, human_only: bool) -> Vec<Value> {
     read_jsonl(&out)
 }
 
+/// A batch of `size` random machine labels of the newest run, for `ann` to audit.
+fn audit_batch(proj: &Path, size: usize) -> Value {
+    json_of(
+        sift()
+            .args([
+                "autolabel",
+                "audit",
+                "--json",
+                "--size",
+                &size.to_string(),
+                "--assign",
+                "ann",
+                "-p",
+            ])
+            .arg(proj),
+    )
+}
+
 /// Machine-labeled lines: item id -> (digit, confidence).
 fn machine_lines(lines: &[Value]) -> HashMap<i64, (String, f64)> {
     lines
@@ -156,20 +174,7 @@ fn machine_labels_are_calibrated_kept_apart_from_human_ones_and_withdrawn_by_an_
     assert!(head["labels_used"].as_u64().unwrap() > human as u64, "{head}");
 
     // An audit: 8 random machine labels for `ann`, who disagrees with every one of them.
-    let audit = json_of(
-        sift()
-            .args([
-                "autolabel",
-                "audit",
-                "--json",
-                "--size",
-                "8",
-                "--assign",
-                "ann",
-                "-p",
-            ])
-            .arg(&proj),
-    );
+    let audit = audit_batch(&proj, 8);
     let audited: Vec<i64> = audit["items"]
         .as_array()
         .unwrap()
@@ -274,20 +279,7 @@ fn the_conservative_threshold_asks_the_interval_to_reach_the_target() {
         right_against_truth(&machine_lines(&gt_lines(&proj, dir.path(), false)), &ids, &truth);
     assert_eq!(plain_n as u64, run["labeled"].as_u64().unwrap());
     // Withdraw that run through an audit that disagrees, then label conservatively.
-    let audit = json_of(
-        sift()
-            .args([
-                "autolabel",
-                "audit",
-                "--json",
-                "--size",
-                "5",
-                "--assign",
-                "ann",
-                "-p",
-            ])
-            .arg(&proj),
-    );
+    let audit = audit_batch(&proj, 5);
     let machine = machine_lines(&gt_lines(&proj, dir.path(), false));
     for item in audit["items"].as_array().unwrap() {
         let item = item.as_i64().unwrap();

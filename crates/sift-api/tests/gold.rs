@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 use sift_api::{Caller, NoProgress, Project, Role};
-use support::repo;
+use support::{project_of, repo};
 
 const CLASSES: [&str; 3] = ["billing", "account", "technical"];
 
@@ -26,23 +26,16 @@ fn caller(name: &str) -> Caller {
 /// 200 messages; every tenth (20) carries the expected class in field `expected`.
 fn project(dir: &std::path::Path) -> Project {
     let template = repo().join("labeling-templates/classification.toml");
-    let mut p = sift_api::init_project(&dir.join("proj"), &template, None).unwrap();
-    let manifest = dir.join("m.jsonl");
-    let lines: String = (0..200)
+    let lines: Vec<Value> = (0..200)
         .map(|i| {
             let mut line = json!({"source": format!("Message {i}.")});
             if i % 10 == 0 {
                 line["expected"] = json!(CLASSES[(i / 10) % 3]);
             }
-            format!("{line}\n")
+            line
         })
         .collect();
-    std::fs::write(&manifest, lines).unwrap();
-    p.import(&manifest, &Default::default(), &NoProgress).unwrap();
-    for who in ["ann", "bob"] {
-        p.add_annotator(who, Role::Annotator).unwrap();
-    }
-    p
+    project_of(&dir.join("proj"), &template, &lines, &["ann", "bob"])
 }
 
 fn expected_of(item: i64) -> &'static str {

@@ -11,8 +11,8 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
-use sift_api::{Caller, NoProgress, Project, Role};
-use support::repo;
+use sift_api::{Caller, Project, Role};
+use support::{project_of, repo};
 
 const PEOPLE: [&str; 4] = ["ann", "bob", "cy", "dee"];
 const ITEMS: usize = 30;
@@ -30,16 +30,10 @@ fn k_people_label_each_item_at_the_same_time_and_nobody_twice() {
     let dir = tempfile::tempdir().unwrap();
     let template = repo().join("labeling-templates/classification.toml");
     let path = dir.path().join("proj");
-    let mut p = sift_api::init_project(&path, &template, None).unwrap();
-    let manifest = dir.path().join("m.jsonl");
-    let lines: String = (0..ITEMS)
-        .map(|i| format!("{}\n", json!({"source": format!("Message {i}.")})))
+    let lines: Vec<_> = (0..ITEMS)
+        .map(|i| json!({"source": format!("Message {i}.")}))
         .collect();
-    std::fs::write(&manifest, lines).unwrap();
-    p.import(&manifest, &Default::default(), &NoProgress).unwrap();
-    for who in PEOPLE {
-        p.add_annotator(who, Role::Annotator).unwrap();
-    }
+    let mut p = project_of(&path, &template, &lines, &PEOPLE);
     let people: Vec<String> = PEOPLE.iter().map(|s| (*s).to_owned()).collect();
 
     // More than there are people, or overlap without people: refused, nothing made.

@@ -10,9 +10,9 @@ mod support;
 
 use serde_json::{Value, json};
 use sift_api::quality::html;
-use sift_api::{Caller, NoProgress, Project, Role};
+use sift_api::{Caller, Project, Role};
 use sift_quality::{Ratings, alpha_nominal, cohen_kappa, fleiss_kappa};
-use support::repo;
+use support::{RANKING_TEMPLATE, project_of, repo};
 
 const PEOPLE: [&str; 3] = ["ann", "bob", "cy"];
 /// Labels of items 1..=6 by ann, bob and cy.
@@ -35,16 +35,10 @@ fn caller(name: &str, role: Role) -> Caller {
 fn labelled_project(dir: &std::path::Path) -> Project {
     let template = repo().join("labeling-templates/classification.toml");
     // A name with markup in it: the report must show it as text.
-    let mut p = sift_api::init_project(&dir.join("q<b>&a"), &template, None).unwrap();
-    let manifest = dir.join("m.jsonl");
-    let lines: String = (0..6)
-        .map(|i| format!("{}\n", json!({"source": format!("Message {i} <b>")})))
+    let lines: Vec<_> = (0..6)
+        .map(|i| json!({"source": format!("Message {i}.")}))
         .collect();
-    std::fs::write(&manifest, lines).unwrap();
-    p.import(&manifest, &Default::default(), &NoProgress).unwrap();
-    for who in PEOPLE {
-        p.add_annotator(who, Role::Annotator).unwrap();
-    }
+    let mut p = project_of(&dir.join("q<b>&a"), &template, &lines, &PEOPLE);
     p.add_annotator("rita", Role::Reviewer).unwrap();
     let people: Vec<String> = PEOPLE.iter().map(|s| (*s).to_owned()).collect();
     p.create_batch_with_overlap(Some("wk1"), 6, &people, 3).unwrap();
@@ -230,29 +224,6 @@ fn an_empty_project_reports_nothing_to_compare() {
     assert!(page.contains("Nobody has submitted work yet.") && page.contains("No batch yet."));
 }
 
-const RANKING_TEMPLATE: &str = r#"
-name = "pairs"
-kind = "ranking"
-version = 1
-title = "Rank the responses"
-label_attribute = "pairs"
-instructions = "Rank the responses, best first."
-
-[fields]
-prompt = "source"
-responses = "responses"
-
-[rules]
-min_responses = 2
-allow_ties = false
-rationale = "off"
-
-[[rules.dimensions]]
-name = "clarity"
-title = "Clarity"
-description = "How clear the response is."
-"#;
-
 /// Orders of responses a, b, c (best first) on `clarity`, per item, by ann, bob and cy.
 const ORDERS: [[[&str; 3]; 3]; 4] = [
     [["a", "b", "c"], ["a", "b", "c"], ["a", "c", "b"]],
@@ -266,22 +237,11 @@ fn ranking_agreement_per_dimension_matches_the_measures_on_the_same_ranks() {
     let dir = tempfile::tempdir().unwrap();
     let template = dir.path().join("pairs.toml");
     std::fs::write(&template, RANKING_TEMPLATE).unwrap();
-    let mut p = sift_api::init_project(&dir.path().join("proj"), &template, None).unwrap();
     let responses = json!([{"id": "a", "text": "A."}, {"id": "b", "text": "B."}, {"id": "c", "text": "C."}]);
-    let manifest = dir.path().join("m.jsonl");
-    let lines: String = (0..4)
-        .map(|i| {
-            format!(
-                "{}\n",
-                json!({"source": format!("Prompt {i}."), "responses": responses})
-            )
-        })
+    let lines: Vec<_> = (0..4)
+        .map(|i| json!({"source": format!("Prompt {i}."), "responses": responses}))
         .collect();
-    std::fs::write(&manifest, lines).unwrap();
-    p.import(&manifest, &Default::default(), &NoProgress).unwrap();
-    for who in PEOPLE {
-        p.add_annotator(who, Role::Annotator).unwrap();
-    }
+    let mut p = project_of(&dir.path().join("proj"), &template, &lines, &PEOPLE);
     let people: Vec<String> = PEOPLE.iter().map(|s| (*s).to_owned()).collect();
     p.create_batch_with_overlap(None, 4, &people, 3).unwrap();
     let ranks = |order: &[&str; 3]| -> Vec<u32> {
@@ -296,7 +256,7 @@ fn ranking_agreement_per_dimension_matches_the_measures_on_the_same_ranks() {
             p.call(
                 &caller(who, Role::Annotator),
                 "submit",
-                json!({"item_id": i + 1, "payload": {"rankings": {"clarity": {"a": r[0], "b": r[1], "c": r[2]}}},
+                json!({"item_id": i + 1, "payload": {"rankings": {"clarity": {"a": r[0], "b": r[1], "c": r[2]}, "accuracy": {"a": r[0], "b": r[1], "c": r[2]}}},
                        "time_spent_ms": 10_000}),
                 None,
             )

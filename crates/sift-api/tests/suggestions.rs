@@ -9,7 +9,7 @@
 
 mod support;
 
-use support::{digits, digits_project};
+use support::{RANKING_TEMPLATE, digits, digits_project};
 
 use serde_json::{Value, json};
 use sift_api::learn::SETTING_SUGGESTIONS;
@@ -226,34 +226,6 @@ fn saves_record_whether_a_suggestion_was_shown_and_accepted() {
     let delete = conn.execute("DELETE FROM version_suggestions", []);
     assert!(delete.unwrap_err().to_string().contains("append-only"));
 }
-
-const RANKING_TEMPLATE: &str = r#"
-name = "pairs"
-kind = "ranking"
-version = 1
-title = "Rank the responses"
-label_attribute = "pairs"
-instructions = "Rank the responses, best first."
-
-[fields]
-prompt = "source"
-responses = "responses"
-
-[rules]
-min_responses = 2
-allow_ties = false
-rationale = "off"
-
-[[rules.dimensions]]
-name = "clarity"
-title = "Clarity"
-description = "How clear the response is."
-
-[[rules.dimensions]]
-name = "accuracy"
-title = "Accuracy"
-description = "How accurate the response is."
-"#;
 
 /// Ranking items of three responses with 4 numbers each; on `clarity` the response with the
 /// larger first number is better, on `accuracy` the one with the larger second number.

@@ -43,3 +43,46 @@ pub fn digits_project(dir: &Path, items: Vec<(Value, String)>) -> (Project, Vec<
     p.import(&manifest, &Default::default(), &NoProgress).unwrap();
     (p, items.into_iter().map(|(_, t)| t).collect())
 }
+
+/// A project at `path` made from `template` with `lines` imported (one manifest line each) and
+/// `people` added as annotators.
+pub fn project_of(path: &Path, template: &Path, lines: &[Value], people: &[&str]) -> Project {
+    let mut p = sift_api::init_project(path, template, None).unwrap();
+    let manifest = path.with_extension("jsonl");
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&manifest, text).unwrap();
+    p.import(&manifest, &Default::default(), &NoProgress).unwrap();
+    for who in people {
+        p.add_annotator(who, Role::Annotator).unwrap();
+    }
+    p
+}
+
+/// A ranking template of two dimensions (`clarity`, `accuracy`), no rationale: the ranks alone.
+pub const RANKING_TEMPLATE: &str = r#"
+name = "pairs"
+kind = "ranking"
+version = 1
+title = "Rank the responses"
+label_attribute = "pairs"
+instructions = "Rank the responses, best first."
+
+[fields]
+prompt = "source"
+responses = "responses"
+
+[rules]
+min_responses = 2
+allow_ties = false
+rationale = "off"
+
+[[rules.dimensions]]
+name = "clarity"
+title = "Clarity"
+description = "How clear the response is."
+
+[[rules.dimensions]]
+name = "accuracy"
+title = "Accuracy"
+description = "How accurate the response is."
+"#;
