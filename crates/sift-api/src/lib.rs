@@ -24,7 +24,7 @@ mod media;
 mod progress;
 mod scoring;
 mod sessions;
-mod simulate;
+pub mod simulate;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -50,7 +50,10 @@ pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
 pub use sift_store::{ModelScoreCounts, ModelVersionRow};
-pub use simulate::{SimReport, SimulateOptions, learning_curves_svg};
+pub use simulate::{
+    Arm, SimConfig, SimReport, SimulateOptions, TRUTH_DISTINCT_CAP, TruthCandidate, TruthCandidates,
+    learning_curves_svg,
+};
 #[cfg(any(test, feature = "memory-store"))]
 pub use sync::memory_store;
 pub use sync::{
