@@ -21,7 +21,7 @@ use egui_kittest::kittest::Queryable;
 use serde_json::{Value, json};
 use sift_api::{ImportOptions, NoProgress, Project, SimulateOptions};
 use sift_lab::LabApp;
-use sift_lab::views::simulation::{ExportKind, NO_TRUTH};
+use sift_lab::views::simulation::{CANCELLED, ExportKind, NO_TRUTH};
 use support::*;
 
 /// The first `n` digits as manifest rows: `source`, 64 `features`, the digit in `truth`.
@@ -245,6 +245,8 @@ fn the_view_shows_what_sift_simulate_reports_and_exports_its_files() {
             assert!(h.query_all_by_label(arm).next().is_some(), "no row for {arm}");
         }
         h.get_by_label("Learning curves of 5 strategies over 3 seeds");
+        // Tall enough for the curves and every table.
+        h.set_size(egui::vec2(1280.0, 1400.0));
         let image = snapshot(&mut h, &format!("simulation-results-{name}"));
         let lum = luminance(&image);
         assert!(
@@ -283,11 +285,13 @@ fn the_view_shows_what_sift_simulate_reports_and_exports_its_files() {
                         .any(|j| j.progress.counts().0 > 0 && !j.is_finished())
                 })
             });
+            h.set_size(egui::vec2(1280.0, 800.0));
             snapshot(&mut h, "simulation-running-dark");
             assert!(simulation_job_running(&h), "the run ended before Esc");
             h.key_press(Key::Escape);
-            wait_label_contains(&mut h, "the simulation was cancelled");
+            wait_label(&mut h, CANCELLED);
             assert!(!simulation_job_running(&h));
+            assert_eq!(h.state().views.simulation.failed, None);
             let kept = h.state().views.simulation.finished.clone().unwrap();
             assert_eq!(kept.report.config.seeds.len(), 3, "the last report stays");
             snapshot(&mut h, "simulation-cancelled-dark");

@@ -29,8 +29,12 @@ use crate::views::{Cx, Views, empty_state, error_line, stale};
 pub const JOB_KIND: &str = "simulate";
 
 /// What the view says when no field can hold the truth.
-pub const NO_TRUTH: &str = "No field holds a class on every item, so there is nothing to simulate on: \
-     import the items with their true class in a field (e.g. \"truth\": \"cat\"), then come back.";
+pub const NO_TRUTH: &str = "No field holds a class on every item, so there is nothing to simulate on yet: \
+     import the items with their true class in a field (e.g. \"truth\": \"cat\"). A field chosen below \
+     anyway is checked item by item.";
+
+/// What the view says after *Cancel* (the last results stay).
+pub const CANCELLED: &str = "Cancelled: nothing was kept from that run.";
 
 /// Runs the simulation (`Ctrl+Enter` while the view is shown).
 pub const RUN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
@@ -67,8 +71,10 @@ pub struct SimulationView {
     pub job: Option<u64>,
     /// The last simulation that finished.
     pub finished: Option<Finished>,
-    /// Why the last run did not finish (an error, or *Cancelled*).
+    /// Why the last run did not finish.
     pub failed: Option<String>,
+    /// The last run was cancelled.
+    pub cancelled: bool,
     /// A file to write, as the save dialog hands it over (tests set it the same way).
     pub export_request: Option<(ExportKind, PathBuf)>,
     /// What the last export wrote, or why it failed.
@@ -84,6 +90,7 @@ impl Default for SimulationView {
             job: None,
             finished: None,
             failed: None,
+            cancelled: false,
             export_request: None,
             exported: None,
         }
@@ -151,6 +158,9 @@ impl SimulationView {
             if let Some(e) = &self.failed {
                 error_line(ui, e);
             }
+            if self.cancelled {
+                ui.label(RichText::new(CANCELLED).strong());
+            }
             if let Some(finished) = self.finished.clone() {
                 ui.add_space(8.0);
                 ui.separator();
@@ -196,6 +206,7 @@ impl SimulationView {
             return;
         };
         self.failed = None;
+        self.cancelled = false;
         self.exported = None;
         let truth = opts.truth.clone();
         self.job = cx
@@ -207,6 +218,7 @@ impl SimulationView {
                     .simulate_with(&opts, Some(&strategies), progress, cancel)
                     .map_err(|e| message(&e));
                 let seconds = started.elapsed().as_secs_f64();
+                let cancelled = result.is_err() && cancel.load(std::sync::atomic::Ordering::Relaxed);
                 Box::new(move |views: &mut Views| {
                     let view = &mut views.simulation;
                     view.job = None;
@@ -218,6 +230,7 @@ impl SimulationView {
                                 seconds,
                             });
                         }
+                        Err(_) if cancelled => view.cancelled = true,
                         Err(e) => view.failed = Some(e),
                     }
                 }) as Apply

@@ -5,7 +5,9 @@
 //! read as `sift simulate` prints them.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{Corner, FilledArea, HLine, Legend, Line, LineStyle, Plot, PlotPoints};
+use egui_plot::{
+    ColorConflictHandling, Corner, FilledArea, HLine, Legend, Line, LineStyle, Plot, PlotPoints,
+};
 use sift_api::{Arm, SimReport};
 
 use super::Finished;
@@ -69,16 +71,21 @@ pub fn verdicts(report: &SimReport) -> Vec<(String, bool)> {
             continue;
         };
         let others: Vec<_> = report.arms.iter().filter(|a| a.arm != Arm::Random).collect();
-        let best = others
+        let saving: Vec<_> = others
             .iter()
             .filter_map(|a| Some((a, a.cost.get(ti)?, a.cost.get(ti)?.labels_saved?)))
-            .max_by(|x, y| x.2.total_cmp(&y.2));
-        match best {
-            Some((arm, cost, saved)) if saved > 0.0 => {
+            .collect();
+        let most = saving.iter().map(|x| x.2).fold(f64::NEG_INFINITY, f64::max);
+        // Every strategy that saves the most (ties are common with few seeds).
+        let best: Vec<_> = saving.iter().filter(|x| x.2 == most).collect();
+        match best.first() {
+            Some((_, cost, saved)) if *saved > 0.0 => {
+                let names: Vec<String> = best.iter().map(|x| x.0.arm.to_string()).collect();
                 let mut s = format!(
-                    "At {at}: {} needs {saved:.0} fewer labels than random order ({:.0} instead of \
+                    "At {at}: {} {} {saved:.0} fewer labels than random order ({:.0} instead of \
                      {random_median:.0}, {:.0}% saved",
-                    arm.arm,
+                    names.join(" and "),
+                    if names.len() == 1 { "needs" } else { "each need" },
                     random_median - saved,
                     cost.fraction_saved.unwrap_or(0.0) * 100.0
                 );
@@ -179,37 +186,52 @@ fn curves(ui: &mut egui::Ui, r: &SimReport) {
     );
     let response = Plot::new("simulation-curves")
         .height(320.0)
-        .legend(Legend::default().position(Corner::RightBottom))
+        .legend(
+            Legend::default()
+                .position(Corner::RightBottom)
+                .follow_insertion_order(true)
+                .color_conflict_handling(ColorConflictHandling::PickLast),
+        )
         .x_axis_label("labeled items")
         .y_axis_label("test accuracy")
         .include_y(1.0)
         .y_axis_formatter(|mark, _range| format!("{:.0}%", mark.value * 100.0))
         .show(ui, |plot| {
-            for &target in &r.config.targets {
-                plot.hline(
-                    HLine::new("targets", target)
-                        .color(guide)
-                        .style(LineStyle::dashed_loose())
-                        .width(1.0),
-                );
-            }
-            for (i, arm) in r.arms.iter().enumerate() {
-                let color = arm_color(r, i, dark);
-                let name = arm.arm.to_string();
-                let xs: Vec<f64> = arm.curve.iter().map(|p| p.labels as f64).collect();
+            // Every band first, then every median line over them; the legend takes the line's
+            // colour (the last item of each name).
+            let series: Vec<(String, Color32, Vec<f64>)> = r
+                .arms
+                .iter()
+                .enumerate()
+                .map(|(i, arm)| {
+                    let xs = arm.curve.iter().map(|p| p.labels as f64).collect();
+                    (arm.arm.to_string(), arm_color(r, i, dark), xs)
+                })
+                .collect();
+            for (arm, (name, color, xs)) in r.arms.iter().zip(&series) {
                 let q1: Vec<f64> = arm.curve.iter().map(|p| p.accuracy.q1).collect();
                 let q3: Vec<f64> = arm.curve.iter().map(|p| p.accuracy.q3).collect();
-                plot.add(FilledArea::new(&name, &xs, &q1, &q3).fill_color(color.gamma_multiply(0.18)));
-                let median: Vec<[f64; 2]> = arm
-                    .curve
+                plot.add(FilledArea::new(name, xs, &q1, &q3).fill_color(color.gamma_multiply(0.18)));
+            }
+            for (arm, (name, color, xs)) in r.arms.iter().zip(&series) {
+                let median: Vec<[f64; 2]> = xs
                     .iter()
-                    .map(|p| [p.labels as f64, p.accuracy.median])
+                    .zip(&arm.curve)
+                    .map(|(&x, p)| [x, p.accuracy.median])
                     .collect();
                 let width = if arm.arm == Arm::Random { 3.0 } else { 2.0 };
                 plot.line(
-                    Line::new(&name, PlotPoints::from(median))
-                        .color(color)
+                    Line::new(name, PlotPoints::from(median))
+                        .color(*color)
                         .width(width),
+                );
+            }
+            for &target in &r.config.targets {
+                plot.hline(
+                    HLine::new("target accuracy", target)
+                        .color(guide)
+                        .style(LineStyle::dashed_loose())
+                        .width(1.0),
                 );
             }
         })
@@ -329,4 +351,83 @@ fn tables(ui: &mut egui::Ui, r: &SimReport) {
         }
     }
     grid(ui, "simulation-cost", &header, &rows);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// An arm whose labels-to-target median is `median` (`None`: not reached), and its cost
+    /// against a random median of 100 at 30 s a label and 40 an hour.
+    fn arm(name: &str, median: Option<f64>) -> serde_json::Value {
+        let spread = json!({"q1": 0.5, "median": 0.6, "q3": 0.7});
+        let saved = median.map(|m| 100.0 - m);
+        let cost = if name == "random" {
+            json!([])
+        } else {
+            json!([{"target": 0.9, "labels_saved": saved, "fraction_saved": saved.map(|s| s / 100.0),
+                    "hours_saved": saved.map(|s| s * 30.0 / 3600.0),
+                    "money_saved": saved.map(|s| s * 30.0 / 3600.0 * 40.0)}])
+        };
+        json!({"arm": name, "curve": [], "budgets": [], "auc": spread, "runs": [],
+               "stop": {"stopped": 0, "labels": null, "accuracy": null, "final_accuracy": null},
+               "targets": [{"target": 0.9, "reached": if median.is_some() { 3 } else { 1 }, "seeds": 3,
+                            "q1": median, "median": median, "q3": median, "per_seed": []}],
+               "cost": cost})
+    }
+
+    #[test]
+    fn verdicts_name_the_best_and_say_plainly_who_does_worse_than_random() {
+        let report = |arms: Vec<serde_json::Value>| -> SimReport {
+            serde_json::from_value(json!({"config": {"targets": [0.9]}, "items": 10, "features": 2,
+                "classes": 2, "pool": 6, "test": 4, "arms": arms}))
+            .unwrap()
+        };
+        let r = report(vec![
+            arm("random", Some(100.0)),
+            arm("margin", Some(60.0)),
+            arm("ratio", Some(60.0)),
+            arm("entropy", Some(120.0)),
+            arm("least-confidence", None),
+        ]);
+        let v = verdicts(&r);
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert_eq!(
+            v[0],
+            (
+                "At 90%: margin and ratio each need 40 fewer labels than random order (60 instead of 100, \
+                 40% saved, 0.33 hours, 13.33 of labeling cost)."
+                    .to_owned(),
+                false
+            )
+        );
+        assert_eq!(
+            v[1],
+            (
+                "At 90%, worse than random order: entropy needs 20 more labels; least-confidence does \
+                 not reach it in half the seeds."
+                    .to_owned(),
+                true
+            )
+        );
+
+        let none_better = verdicts(&report(vec![
+            arm("random", Some(100.0)),
+            arm("entropy", Some(100.0)),
+        ]));
+        assert_eq!(
+            none_better,
+            [(
+                "At 90%: no strategy needs fewer labels than random order.".to_owned(),
+                true
+            )]
+        );
+        let random_short = verdicts(&report(vec![arm("random", None), arm("margin", Some(60.0))]));
+        assert!(
+            random_short[0].0.contains("nothing to compare"),
+            "{random_short:?}"
+        );
+        assert!(!random_short[0].1);
+    }
 }
