@@ -343,8 +343,9 @@ mod tests {
         let manifest = dir.path().join("items.jsonl");
         let rows: String = (0..6)
             .map(|i| {
+                let truth = ["a", "b"][i % 2];
                 let mut row = serde_json::json!({"source": format!("text {i}"), "features": [i, 1],
-                    "truth": ["a", "b"][i % 2], "flag": true, "meta": {"x": 1}});
+                    "truth": truth, "flag": true, "meta": {"x": 1}});
                 if i == 0 {
                     row["partial"] = serde_json::json!("p");
                 }

@@ -220,6 +220,9 @@ fn the_view_shows_what_sift_simulate_reports_and_exports_its_files() {
         h.get_by_label_contains("source — 600 values, on all 600 items");
         h.get_by_role_and_label(egui::accesskit::Role::Button, option)
             .click();
+        // Keyboard focus on *Run simulation* shows its ring.
+        h.get_by_label("Run simulation").focus();
+        h.run_steps(2);
         snapshot(&mut h, &format!("simulation-settings-{name}"));
 
         set_small_run(&mut h);

@@ -60,7 +60,7 @@ pub struct Finished {
 }
 
 /// The simulation view's state.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct SimulationView {
     /// The fields that could hold the truth (`None`: loading).
     pub candidates: Option<Result<TruthCandidates, String>>,
@@ -79,22 +79,6 @@ pub struct SimulationView {
     pub export_request: Option<(ExportKind, PathBuf)>,
     /// What the last export wrote, or why it failed.
     pub exported: Option<Result<String, String>>,
-}
-
-impl Default for SimulationView {
-    fn default() -> Self {
-        SimulationView {
-            candidates: None,
-            candidates_loaded: None,
-            settings: SimSettings::default(),
-            job: None,
-            finished: None,
-            failed: None,
-            cancelled: false,
-            export_request: None,
-            exported: None,
-        }
-    }
 }
 
 impl SimulationView {
@@ -150,7 +134,7 @@ impl SimulationView {
             }
             let problem = self.settings.show(ui, &candidates);
             ui.add_space(4.0);
-            self.run_row(ui, cx, running.is_some(), problem, run_key);
+            self.run_row(ui, cx, running.is_some(), problem.as_deref(), run_key);
             if let Some(job) = &running {
                 job_progress(ui, job, cx);
                 ui.label(RichText::new("Esc cancels.").weak());
@@ -175,7 +159,7 @@ impl SimulationView {
         ui: &mut egui::Ui,
         cx: &mut Cx<'_>,
         running: bool,
-        problem: Option<String>,
+        problem: Option<&str>,
         run_key: bool,
     ) {
         ui.horizontal(|ui| {
@@ -194,7 +178,7 @@ impl SimulationView {
             if button.clicked() || (ready && run_key) {
                 self.start(cx);
             }
-            if let Some(p) = &problem {
+            if let Some(p) = problem {
                 error_line(ui, p);
             }
         });
