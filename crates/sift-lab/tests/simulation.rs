@@ -338,3 +338,81 @@ fn missing_truth_is_refused_naming_the_lines_and_no_class_field_says_so() {
         snapshot(&mut h, &format!("simulation-error-{name}"));
     }
 }
+
+#[test]
+fn a_strategy_worse_than_random_is_said_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_with(dir.path(), "digits", &digits(600));
+    // Low targets on three seeds: random order reaches them about as soon as the strategies,
+    // and on these digits one strategy needs more labels than random for one of them.
+    let opts = SimulateOptions {
+        truth: "truth".into(),
+        seeds: Some(3),
+        rounds: Some(12),
+        targets: vec![0.6, 0.7, 0.75],
+        ..SimulateOptions::default()
+    };
+    let report = Project::open(&project).unwrap().simulate(&opts).unwrap();
+    // Every (strategy, target, labels more than random) of the report.
+    let worse: Vec<(String, f64, f64)> = report
+        .arms
+        .iter()
+        .flat_map(|a| {
+            a.cost
+                .iter()
+                .filter_map(|c| Some((a.arm.to_string(), c.target, -c.labels_saved?)))
+                .filter(|w| w.2 > 0.0)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        !worse.is_empty(),
+        "no strategy is worse than random with these settings any more: pick others for this test"
+    );
+    for (theme, name) in [(egui::Theme::Dark, "dark"), (egui::Theme::Light, "light")] {
+        let mut h = lab(&project, theme, dir.path());
+        open_simulation(&mut h, 600);
+        wait_for(&mut h, "the item fields", |h| {
+            h.state().views.simulation.candidates.is_some()
+        });
+        let s = &mut h.state_mut().views.simulation.settings;
+        s.seeds = 3;
+        s.rounds = 12;
+        s.targets = "60%, 70%, 75%".into();
+        h.get_by_label("Run simulation").click();
+        wait_for(&mut h, "the simulation", |h| {
+            h.state().views.simulation.finished.is_some()
+        });
+        let shown = h.state().views.simulation.finished.clone().unwrap();
+        assert_eq!(*shown.report, report, "the same report");
+        // Per target, the strategies worse than random, in the report's order.
+        let mut sentences = 0;
+        for (ti, target) in report.config.targets.iter().enumerate() {
+            let parts: Vec<String> = worse
+                .iter()
+                .filter(|w| w.1 == *target)
+                .map(|(arm, _, more)| format!("{arm} needs {more:.0} more labels"))
+                .collect();
+            let random_reached = report.arms[0].targets[ti].median.is_some();
+            let not_reached = report.arms[1..].iter().any(|a| a.targets[ti].median.is_none());
+            if parts.is_empty() || !random_reached || not_reached {
+                continue;
+            }
+            let sentence = format!(
+                "At {:.0}%, worse than random order: {}.",
+                target * 100.0,
+                parts.join("; ")
+            );
+            assert!(h.query_by_label(&sentence).is_some(), "no sentence {sentence:?}");
+            sentences += 1;
+        }
+        assert!(sentences > 0, "no worse-than-random sentence was checked");
+        assert_eq!(
+            h.query_all_by_label("WORSE than random").count(),
+            worse.len(),
+            "one red verdict per strategy and target worse than random"
+        );
+        h.set_size(egui::vec2(1280.0, 1400.0));
+        snapshot(&mut h, &format!("simulation-worse-{name}"));
+    }
+}

@@ -34,7 +34,8 @@ pub const NO_TRUTH: &str = "No field holds a class on every item, so there is no
      anyway is checked item by item.";
 
 /// What the view says after *Cancel* (the last results stay).
-pub const CANCELLED: &str = "Cancelled: nothing was kept from that run.";
+pub const CANCELLED: &str =
+    "Cancelled: nothing was kept from that run (the results below are the last finished run's).";
 
 /// Runs the simulation (`Ctrl+Enter` while the view is shown).
 pub const RUN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
