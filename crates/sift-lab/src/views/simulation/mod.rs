@@ -14,7 +14,7 @@ pub use settings::SimSettings;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText};
 use sift_api::{SimReport, TruthCandidates};
@@ -36,6 +36,9 @@ pub const NO_TRUTH: &str = "No field holds a class on every item, so there is no
 /// What the view says after *Cancel* (the last results stay).
 pub const CANCELLED: &str =
     "Cancelled: nothing was kept from that run (the results below are the last finished run's).";
+
+/// The shortest time between two listings of the candidate truth fields.
+const CANDIDATES_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Runs the simulation (`Ctrl+Enter` while the view is shown).
 pub const RUN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
@@ -65,7 +68,8 @@ pub struct Finished {
 pub struct SimulationView {
     /// The fields that could hold the truth (`None`: loading).
     pub candidates: Option<Result<TruthCandidates, String>>,
-    candidates_loaded: Option<u64>,
+    /// The revision and time the candidates were asked for.
+    candidates_loaded: Option<(u64, Instant)>,
     /// What the next run uses.
     pub settings: SimSettings,
     /// The running simulation job.
@@ -83,9 +87,19 @@ pub struct SimulationView {
 }
 
 impl SimulationView {
-    fn refresh(&mut self, cx: &mut Cx<'_>) {
-        if stale(self.candidates_loaded, cx.revision) {
-            self.candidates_loaded = Some(cx.revision);
+    /// Asks for the candidates when the project changed, at most every
+    /// [`CANDIDATES_INTERVAL`]: listing them reads every item, and annotators' saves change the
+    /// project every few seconds without changing the fields.
+    fn refresh(&mut self, ui: &egui::Ui, cx: &mut Cx<'_>) {
+        let loaded = self.candidates_loaded;
+        if stale(loaded.map(|l| l.0), cx.revision) {
+            if let Some((_, at)) = loaded
+                && at.elapsed() < CANDIDATES_INTERVAL
+            {
+                ui.ctx().request_repaint_after(CANDIDATES_INTERVAL - at.elapsed());
+                return;
+            }
+            self.candidates_loaded = Some((cx.revision, Instant::now()));
             cx.backend.stats.run(|p| {
                 let candidates = p.truth_candidates().map_err(|e| message(&e));
                 Box::new(move |views: &mut Views| {
@@ -101,7 +115,7 @@ impl SimulationView {
 
     /// Draws the settings, the running job or the results (asking for the candidates first).
     pub fn show(&mut self, ui: &mut egui::Ui, cx: &mut Cx<'_>) {
-        self.refresh(cx);
+        self.refresh(ui, cx);
         let running = self
             .job
             .and_then(|id| cx.backend.jobs.running.iter().find(|j| j.id == id).cloned());
