@@ -25,7 +25,7 @@ mod progress;
 pub mod quality;
 mod scoring;
 mod sessions;
-mod simulate;
+pub mod simulate;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -51,7 +51,10 @@ pub use sift_al::{RowScores, Strategy};
 pub use sift_core::{AnnotationState, Role};
 pub use sift_store::{AnnotatorRow, Decision, QueueEntry, QueueReason, StatusCounts};
 pub use sift_store::{ModelScoreCounts, ModelVersionRow};
-pub use simulate::{SimReport, SimulateOptions, learning_curves_png, learning_curves_svg};
+pub use simulate::{
+    Arm, SimConfig, SimReport, SimulateOptions, TRUTH_DISTINCT_CAP, TruthCandidate, TruthCandidates,
+    learning_curves_png, learning_curves_svg,
+};
 #[cfg(any(test, feature = "memory-store"))]
 pub use sync::memory_store;
 pub use sync::{

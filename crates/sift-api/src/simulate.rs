@@ -2,15 +2,22 @@
 //! in a manifest field, with the built-in head and without asking anyone (`sift-learn`'s
 //! simulation): random order against each uncertainty strategy, over several seeds, with the
 //! labels, hours and money each saves. Same pool and settings, same numbers.
+//!
+//! The Lab runs the same simulation as a job ([`Project::simulate_with`]: a choice of
+//! strategies, progress and cancel) after listing the fields that could hold the truth
+//! ([`Project::truth_candidates`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use serde_json::Value;
-pub use sift_learn::SimReport;
-use sift_learn::{Arm, PlotOptions, SimConfig, SimData, simulate};
+pub use sift_learn::{
+    Arm, ArmReport, BudgetSummary, CostSummary, SimConfig, SimReport, Spread, TargetSummary,
+};
+use sift_learn::{LearnError, PlotOptions, SimData, SimWatch, Strategy, simulate_watched};
 
 use crate::learn::field_value;
-use crate::{Error, Project, Result};
+use crate::{Error, NoProgress, Progress, Project, Result};
 
 /// Options of [`Project::simulate`]; `None` fields take `sift-learn`'s defaults.
 #[derive(Debug, Clone, Default)]
@@ -54,6 +61,60 @@ pub fn learning_curves_png(report: &SimReport) -> Result<Vec<u8>> {
         .map_err(|e| Error::Internal(format!("plotting the learning curves: {e}")))
 }
 
+/// A manifest field that could hold the true class: a top-level key whose value is a string,
+/// a number or a boolean on at least one item.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TruthCandidate {
+    /// The key.
+    pub field: String,
+    /// Items on which it holds a non-empty value.
+    pub items: u64,
+    /// Distinct values, counted up to [`TRUTH_DISTINCT_CAP`] (`capped` past it).
+    pub distinct: usize,
+    /// Whether there are more distinct values than [`TRUTH_DISTINCT_CAP`].
+    pub capped: bool,
+}
+
+/// Distinct values counted per candidate field; a field past it is an id or a text, not a class.
+pub const TRUTH_DISTINCT_CAP: usize = 1000;
+
+/// The fields of a project's items that could hold the truth.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TruthCandidates {
+    /// Items in the project.
+    pub items: u64,
+    /// The [`TruthCandidate::usable`] fields first (fewest values first), then the rest; by
+    /// name within each.
+    pub fields: Vec<TruthCandidate>,
+}
+
+impl TruthCandidate {
+    /// Whether it looks like a class on a project of `items` items: on every item, with at
+    /// least two distinct values and at most one per two items (and [`TRUTH_DISTINCT_CAP`]): a
+    /// field with a value per item is an id or a text.
+    pub fn usable(&self, items: u64) -> bool {
+        let most = (items / 2).max(2);
+        self.items == items && self.distinct >= 2 && self.distinct as u64 <= most && !self.capped
+    }
+}
+
+/// Tells a [`Progress`] of every round and reads the cancel flag (the Lab's job).
+struct Watch<'a> {
+    progress: &'a dyn Progress,
+    cancel: &'a AtomicBool,
+    done: AtomicU64,
+}
+
+impl SimWatch for Watch<'_> {
+    fn round_done(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.progress.set_position(done);
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
 /// The true class of each item: a string, or a number written as text.
 fn truth_value(v: &Value) -> Option<String> {
     match v {
@@ -80,6 +141,20 @@ fn name_lines(lines: &[i64]) -> String {
 impl Project {
     /// Runs the simulation on every item of the project (see the module documentation).
     pub fn simulate(&self, opts: &SimulateOptions) -> Result<SimReport> {
+        self.simulate_with(opts, None, &NoProgress, &AtomicBool::new(false))
+    }
+
+    /// [`Project::simulate`] comparing random order with `strategies` only (`None`: all four;
+    /// with `opts.diverse`, each also diversified), reporting every round to `progress`
+    /// (phase `simulating`, in rounds) and stopping when `cancel` is set (then the error is a
+    /// conflict saying so).
+    pub fn simulate_with(
+        &self,
+        opts: &SimulateOptions,
+        strategies: Option<&[Strategy]>,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<SimReport> {
         if opts.truth.trim().is_empty() {
             return Err(Error::BadRequest(
                 "--truth names the manifest field with the true labels".into(),
@@ -145,9 +220,17 @@ impl Project {
             })
             .collect();
         let defaults = SimConfig::default();
-        let mut arms = Arm::standard(false);
+        let chosen = |arm: &Arm| match arm {
+            Arm::Random => true,
+            Arm::Uncertainty { strategy, .. } => strategies.is_none_or(|s| s.contains(strategy)),
+        };
+        let mut arms: Vec<Arm> = Arm::standard(false).into_iter().filter(chosen).collect();
         if opts.diverse {
-            arms.extend(Arm::standard(true).into_iter().filter(|a| *a != Arm::Random));
+            arms.extend(
+                Arm::standard(true)
+                    .into_iter()
+                    .filter(|a| *a != Arm::Random && chosen(a)),
+            );
         }
         let config = SimConfig {
             seeds: opts.seeds.map_or(defaults.seeds.clone(), |n| (0..n).collect()),
@@ -174,7 +257,69 @@ impl Project {
             d: pool.d,
             labels: &labels,
         };
-        simulate(&data, &config).map_err(|e| Error::BadRequest(format!("simulation: {e}")))
+        let rounds = config.seeds.len() * config.arms.len() * (config.rounds + 1);
+        progress.start("simulating", Some(rounds as u64));
+        let watch = Watch {
+            progress,
+            cancel,
+            done: AtomicU64::new(0),
+        };
+        let report = simulate_watched(&data, &config, &watch).map_err(|e| match e {
+            LearnError::Cancelled => Error::Conflict("the simulation was cancelled".into()),
+            e => Error::BadRequest(format!("simulation: {e}")),
+        })?;
+        progress.finish();
+        Ok(report)
+    }
+
+    /// The fields of the items that could hold the true class, for a person to choose from.
+    pub fn truth_candidates(&self) -> Result<TruthCandidates> {
+        struct Seen {
+            items: u64,
+            values: BTreeSet<String>,
+            capped: bool,
+        }
+        let mut items = 0_u64;
+        let mut fields: BTreeMap<String, Seen> = BTreeMap::new();
+        self.store.for_each_item(|_id, content, _line| {
+            items += 1;
+            // Content that is not a JSON object has no fields (the simulation says why).
+            let Ok(Value::Object(object)) = serde_json::from_str::<Value>(content) else {
+                return true;
+            };
+            for (key, value) in object {
+                let Some(value) = truth_value(&value) else {
+                    continue;
+                };
+                let seen = fields.entry(key).or_insert_with(|| Seen {
+                    items: 0,
+                    values: BTreeSet::new(),
+                    capped: false,
+                });
+                seen.items += 1;
+                if !seen.capped && !seen.values.contains(&value) {
+                    if seen.values.len() == TRUTH_DISTINCT_CAP {
+                        seen.capped = true;
+                    } else {
+                        seen.values.insert(value);
+                    }
+                }
+            }
+            true
+        })?;
+        let mut fields: Vec<TruthCandidate> = fields
+            .into_iter()
+            .map(|(field, seen)| TruthCandidate {
+                field,
+                items: seen.items,
+                distinct: seen.values.len(),
+                capped: seen.capped,
+            })
+            .collect();
+        fields.sort_by(|a, b| {
+            (!a.usable(items), a.distinct, &a.field).cmp(&(!b.usable(items), b.distinct, &b.field))
+        });
+        Ok(TruthCandidates { items, fields })
     }
 }
 
@@ -190,5 +335,41 @@ mod tests {
         assert!(name_lines(&many).ends_with("... (12 in all)"));
         assert_eq!(truth_value(&serde_json::json!(3)), Some("3".into()));
         assert_eq!(truth_value(&serde_json::json!("")), None);
+    }
+
+    #[test]
+    fn truth_candidates_put_class_like_fields_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = crate::init_project(
+            &dir.path().join("p"),
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/learn/digits.toml"),
+            None,
+        )
+        .unwrap();
+        let manifest = dir.path().join("items.jsonl");
+        let rows: String = (0..6)
+            .map(|i| {
+                let truth = ["a", "b"][i % 2];
+                let mut row = serde_json::json!({"source": format!("text {i}"), "features": [i, 1],
+                    "truth": truth, "flag": true, "meta": {"x": 1}});
+                if i == 0 {
+                    row["partial"] = serde_json::json!("p");
+                }
+                format!("{row}\n")
+            })
+            .collect();
+        std::fs::write(&manifest, rows).unwrap();
+        p.import(&manifest, &crate::ImportOptions::default(), &NoProgress)
+            .unwrap();
+        let c = p.truth_candidates().unwrap();
+        assert_eq!(c.items, 6);
+        let names: Vec<&str> = c.fields.iter().map(|f| f.field.as_str()).collect();
+        // Usable (on every item, 2 values or more, at most one per two items) first; then the
+        // rest, fewest values first: a text with a value per item is no class.
+        assert_eq!(names, ["truth", "flag", "partial", "source"], "{c:?}");
+        assert!(c.fields[0].usable(6));
+        assert_eq!((c.fields[1].distinct, c.fields[1].usable(6)), (1, false));
+        assert_eq!((c.fields[2].items, c.fields[2].usable(6)), (1, false));
+        assert_eq!((c.fields[3].distinct, c.fields[3].usable(6)), (6, false));
     }
 }

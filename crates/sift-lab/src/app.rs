@@ -307,6 +307,9 @@ impl LabApp {
             Tab::Sync => {
                 egui::CentralPanel::default().show_inside(ui, |ui| views.sync.show(ui, &mut cx));
             }
+            Tab::Simulation => {
+                egui::CentralPanel::default().show_inside(ui, |ui| views.simulation.show(ui, &mut cx));
+            }
         }
         views.transfer.show(ui.ctx(), &mut cx);
         // The overview refreshes in the background so the search index and the status bar
@@ -354,6 +357,7 @@ impl LabApp {
             Key::Num5,
             Key::Num6,
             Key::Num7,
+            Key::Num8,
         ];
         for (tab, key) in Tab::ALL.into_iter().zip(keys) {
             if press(ui, Modifiers::COMMAND, key) {

@@ -23,7 +23,7 @@ const USAGE: &str = "Usage: sift-lab [PROJECT]
 The Lab: Sift's console for leads. PROJECT is a project folder (holding project.sift)
 or the project file; without it, choose one on the start screen (Ctrl+O).
 
-Keys: Ctrl+O open, Ctrl+I import, Ctrl+E export, Ctrl+F search, Ctrl+1..7 views,
+Keys: Ctrl+O open, Ctrl+I import, Ctrl+E export, Ctrl+F search, Ctrl+1..8 views,
 F5 refresh, Ctrl+Q quit. In the item table: arrows move, Space selects, Enter opens
 the detail pane, Ctrl+A selects all, Ctrl+B makes a batch of the selection.";
 

@@ -92,6 +92,9 @@ pub enum LearnError {
     /// `sift-al` refused a matrix (a bug in the caller of sift-al, never expected from a head).
     #[error("uncertainty scoring failed: {0}")]
     Scoring(#[from] sift_al::ShapeError),
+    /// A simulation was asked to stop before it finished (see `SimWatch`).
+    #[error("the simulation was cancelled")]
+    Cancelled,
     /// Plotting failed inside the plotting library.
     #[error("plotting failed: {0}")]
     Plot(String),

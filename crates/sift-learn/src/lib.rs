@@ -148,8 +148,8 @@ pub use reward::{Preference, RewardHead, RewardOptions, RewardTraining, ranking_
 pub use scaler::Scaler;
 pub use sift_al::Strategy;
 pub use simulate::{
-    Arm, ArmReport, BudgetSummary, CostSummary, CurvePoint, Run, SimConfig, SimData, SimReport, Spread,
-    Standardize, StopSummary, TargetSummary, simulate,
+    Arm, ArmReport, BudgetSummary, CostSummary, CurvePoint, Run, SimConfig, SimData, SimReport, SimWatch,
+    Spread, Standardize, StopSummary, TargetSummary, simulate, simulate_watched,
 };
 pub use split::{Rng, Split, random_split, stratified_split};
 pub use stopping::{StopCheck, StoppingRule};

@@ -5,9 +5,11 @@
 
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use sift_learn::{
-    Arm, LearnError, PlotOptions, SimConfig, SimData, Strategy, learning_curves_png, learning_curves_svg,
-    simulate,
+    Arm, LearnError, PlotOptions, SimConfig, SimData, SimWatch, Strategy, learning_curves_png,
+    learning_curves_svg, simulate, simulate_watched,
 };
 use support::digits::digits;
 
@@ -94,6 +96,55 @@ fn same_seed_same_numbers_whatever_the_threads() {
 }
 
 /// Two Gaussian classes and a rare third; 95% of the pool is class 0.
+/// Counts the rounds and asks to stop once `stop_after` of them are done (never when `None`).
+struct Counter {
+    rounds: AtomicUsize,
+    stop_after: Option<usize>,
+}
+
+impl SimWatch for Counter {
+    fn round_done(&self) {
+        self.rounds.fetch_add(1, Ordering::Relaxed);
+    }
+    fn cancelled(&self) -> bool {
+        self.stop_after
+            .is_some_and(|n| self.rounds.load(Ordering::Relaxed) >= n)
+    }
+}
+
+#[test]
+fn a_watched_run_counts_every_round_changes_nothing_and_stops_when_asked() {
+    let (x, y) = digits();
+    let data = SimData {
+        features: &x,
+        n: y.len(),
+        d: 64,
+        labels: &y,
+    };
+    let mut config = small(3, 6);
+    config.threads = 2;
+    let plain = simulate(&data, &config).unwrap();
+    let watch = Counter {
+        rounds: AtomicUsize::new(0),
+        stop_after: None,
+    };
+    let watched = simulate_watched(&data, &config, &watch).unwrap();
+    assert_eq!(plain, watched, "watching changes no number");
+    // 3 seeds x 5 arms x (6 rounds + the initial fit).
+    assert_eq!(watch.rounds.load(Ordering::Relaxed), 3 * 5 * 7);
+
+    let stop = Counter {
+        rounds: AtomicUsize::new(0),
+        stop_after: Some(10),
+    };
+    assert_eq!(
+        simulate_watched(&data, &config, &stop).unwrap_err(),
+        LearnError::Cancelled
+    );
+    let done = stop.rounds.load(Ordering::Relaxed);
+    assert!((10..3 * 5 * 7).contains(&done), "{done} rounds after the stop");
+}
+
 fn dominant_pool() -> (Vec<f32>, Vec<u32>) {
     let mut rng = sift_learn::Rng::new(9);
     let mut x = Vec::new();

@@ -9,6 +9,7 @@ pub mod map;
 pub mod models;
 pub mod overview;
 pub mod reviews;
+pub mod simulation;
 pub mod sync;
 pub mod transfer;
 
@@ -35,11 +36,13 @@ pub enum Tab {
     Reviews,
     /// S3 settings, status and *Sync now* (`Ctrl+7`).
     Sync,
+    /// `sift simulate`: learning curves and the labeling cost against random order (`Ctrl+8`).
+    Simulation,
 }
 
 impl Tab {
     /// Every view, in tab order (`Ctrl+1` is the first).
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Overview,
         Tab::Data,
         Tab::Models,
@@ -47,6 +50,7 @@ impl Tab {
         Tab::Map,
         Tab::Reviews,
         Tab::Sync,
+        Tab::Simulation,
     ];
 
     /// The tab's name, as its button shows it.
@@ -59,6 +63,7 @@ impl Tab {
             Tab::Map => "Data map",
             Tab::Reviews => "Reviews",
             Tab::Sync => "Sync",
+            Tab::Simulation => "Simulation",
         }
     }
 }
@@ -100,6 +105,8 @@ pub struct Views {
     pub reviews: reviews::ReviewsView,
     /// The sync view's state.
     pub sync: sync::SyncView,
+    /// The simulation view's state.
+    pub simulation: simulation::SimulationView,
     /// The import and export dialogs' state.
     pub transfer: transfer::TransferView,
     /// A project chosen in a file dialog, to open.
@@ -121,6 +128,7 @@ impl Default for Views {
             map: Default::default(),
             reviews: Default::default(),
             sync: Default::default(),
+            simulation: Default::default(),
             transfer: Default::default(),
             open_request: None,
         }

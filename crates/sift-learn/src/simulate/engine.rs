@@ -4,7 +4,7 @@
 use sift_al::{ClusterOptions, Input, cluster_uncertain, score_rows};
 
 use super::summary::Run;
-use super::{Arm, SimConfig, SimData, Standardize};
+use super::{Arm, SimConfig, SimData, SimWatch, Standardize};
 use crate::classifier::{ClassifierHead, Options};
 use crate::error::{LearnError, Result};
 use crate::metrics::cohen_kappa;
@@ -21,13 +21,13 @@ pub(super) struct AllRuns {
 /// Every arm's run of one seed, and the (pool, test) sizes.
 type SeedResult = Result<(Vec<Run>, (usize, usize))>;
 
-pub(super) fn run_all(data: &SimData<'_>, config: &SimConfig) -> Result<AllRuns> {
+pub(super) fn run_all(data: &SimData<'_>, config: &SimConfig, watch: &dyn SimWatch) -> Result<AllRuns> {
     let threads = config.threads.clamp(1, config.seeds.len());
     let mut per_seed: Vec<Option<SeedResult>> = Vec::new();
     per_seed.resize_with(config.seeds.len(), || None);
     if threads == 1 {
         for (slot, &seed) in per_seed.iter_mut().zip(&config.seeds) {
-            *slot = Some(run_seed(data, config, seed));
+            *slot = Some(run_seed(data, config, seed, watch));
         }
     } else {
         std::thread::scope(|scope| {
@@ -40,7 +40,7 @@ pub(super) fn run_all(data: &SimData<'_>, config: &SimConfig) -> Result<AllRuns>
                             .enumerate()
                             .skip(t)
                             .step_by(threads)
-                            .map(|(i, &seed)| (i, run_seed(data, config, seed)))
+                            .map(|(i, &seed)| (i, run_seed(data, config, seed, watch)))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -76,7 +76,7 @@ fn gather(x: &[f32], d: usize, rows: &[usize]) -> Vec<f32> {
 }
 
 /// Every arm's run for one seed, and the (pool, test) sizes.
-fn run_seed(data: &SimData<'_>, config: &SimConfig, seed: u64) -> SeedResult {
+fn run_seed(data: &SimData<'_>, config: &SimConfig, seed: u64, watch: &dyn SimWatch) -> SeedResult {
     let d = data.d;
     let split = stratified_split(data.labels, config.test_fraction, seed)?;
     let pool = split.train;
@@ -112,6 +112,7 @@ fn run_seed(data: &SimData<'_>, config: &SimConfig, seed: u64) -> SeedResult {
                     pool: &pool,
                     test_x: &test_x,
                     test_y: &test_y,
+                    watch,
                 },
                 *arm,
                 seed,
@@ -131,6 +132,8 @@ struct Loop<'a> {
     pool: &'a [usize],
     test_x: &'a [f32],
     test_y: &'a [u32],
+    /// Told of every round, asked whether to stop.
+    watch: &'a dyn SimWatch,
 }
 
 fn run_arm(ctx: &Loop<'_>, arm: Arm, seed: u64, initial: &[usize]) -> Result<Run> {
@@ -149,6 +152,9 @@ fn run_arm(ctx: &Loop<'_>, arm: Arm, seed: u64, initial: &[usize]) -> Result<Run
     let mut last_predictions: Option<Vec<u32>> = None;
     let mut kappas = Vec::new();
     for round in 0..=config.rounds {
+        if ctx.watch.cancelled() {
+            return Err(LearnError::Cancelled);
+        }
         let rows: Vec<usize> = labeled.iter().map(|&p| ctx.pool[p]).collect();
         let x = gather(data.features, d, &rows);
         let y: Vec<u32> = rows.iter().map(|&r| data.labels[r]).collect();
@@ -175,6 +181,7 @@ fn run_arm(ctx: &Loop<'_>, arm: Arm, seed: u64, initial: &[usize]) -> Result<Run
             }
         }
         last_predictions = Some(predictions);
+        ctx.watch.round_done();
         let unlabeled: Vec<usize> = (0..ctx.pool.len()).filter(|&p| !is_labeled[p]).collect();
         if round == config.rounds || unlabeled.is_empty() {
             break;

@@ -261,6 +261,24 @@ impl SimConfig {
     }
 }
 
+/// Watches a running simulation (a progress bar and a *Cancel* button); [`simulate`] watches
+/// nothing. Called from the worker threads; the results do not depend on it.
+pub trait SimWatch: Sync {
+    /// One round of one arm of one seed is done: `seeds * arms * (rounds + 1)` calls in a run
+    /// whose pool outlasts the rounds.
+    fn round_done(&self) {}
+    /// Whether to stop: asked before every round; the simulation then returns
+    /// [`LearnError::Cancelled`].
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// Watches nothing.
+struct Unwatched;
+
+impl SimWatch for Unwatched {}
+
 /// Runs the simulation.
 ///
 /// For every seed: a stratified test split (`test_fraction`), an initial labeled set drawn
@@ -275,6 +293,14 @@ impl SimConfig {
 /// Shape mismatches, NaN or infinite features, fewer than two classes, a pool smaller than
 /// the initial set, or invalid settings.
 pub fn simulate(data: &SimData<'_>, config: &SimConfig) -> Result<SimReport> {
+    simulate_watched(data, config, &Unwatched)
+}
+
+/// [`simulate`], telling `watch` of every round and stopping when it says so.
+///
+/// # Errors
+/// As [`simulate`], and [`LearnError::Cancelled`] when `watch` asked to stop.
+pub fn simulate_watched(data: &SimData<'_>, config: &SimConfig, watch: &dyn SimWatch) -> Result<SimReport> {
     config.validate()?;
     check_features("features", data.features, data.n, data.d)?;
     check_len("labels", data.labels, data.n)?;
@@ -287,7 +313,7 @@ pub fn simulate(data: &SimData<'_>, config: &SimConfig) -> Result<SimReport> {
             class: classes.first().copied().unwrap_or_default(),
         });
     }
-    let runs = engine::run_all(data, config)?;
+    let runs = engine::run_all(data, config, watch)?;
     let mut config = config.clone();
     let grid_last = config.initial + config.rounds * config.batch;
     if config.budgets.is_empty() {
