@@ -61,6 +61,9 @@ pub struct DataView {
     /// How long the last listing took.
     pub listing_time: Option<Duration>,
     pages: HashMap<usize, Page>,
+    /// Rows of the pages before the last listing, shown until their new page arrives: a
+    /// refresh never empties the table for a moment (a click on a row is never lost to it).
+    stale: HashMap<i64, ItemRow>,
     /// The first page on screen, read by page tasks to skip work the table scrolled past.
     visible_page: Arc<AtomicUsize>,
     /// People, batches and scored models, for the filters and the score columns.
@@ -139,7 +142,7 @@ impl DataView {
         self.listing_error = None;
         self.ids = Arc::new(ids);
         self.generation += 1;
-        self.pages.clear();
+        self.keep_stale_rows();
         if let Some(c) = self.cursor {
             self.cursor = (!self.ids.is_empty()).then(|| c.min(self.ids.len() - 1));
         }
@@ -148,9 +151,10 @@ impl DataView {
     /// The row at `index` of the listing, if its page has arrived.
     pub fn row(&self, index: usize) -> Option<&ItemRow> {
         let id = self.ids.get(index)?;
-        match self.pages.get(&(index / PAGE))? {
-            Page::Ready(rows) => rows.get(id),
-            _ => None,
+        match self.pages.get(&(index / PAGE)) {
+            Some(Page::Ready(rows)) => rows.get(id),
+            Some(Page::Failed(_)) => None,
+            _ => self.stale.get(id),
         }
     }
 
@@ -220,7 +224,20 @@ impl DataView {
     /// Drops every cached page (the score columns changed).
     pub fn clear_pages(&mut self) {
         self.generation += 1;
-        self.pages.clear();
+        self.keep_stale_rows();
+    }
+
+    /// Empties the page cache, keeping its rows to show until their pages are read again.
+    fn keep_stale_rows(&mut self) {
+        let mut rows: HashMap<i64, ItemRow> = HashMap::new();
+        for (_, page) in self.pages.drain() {
+            if let Page::Ready(page_rows) = page {
+                rows.extend(page_rows);
+            }
+        }
+        if !rows.is_empty() {
+            self.stale = rows;
+        }
     }
 
     /// Row clicks: plain selects one, Ctrl toggles, Shift extends from the anchor.
