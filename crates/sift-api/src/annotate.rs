@@ -264,6 +264,20 @@ impl Project {
         Ok(self.store.queue(who.id, limit)?)
     }
 
+    /// Every annotation of an item that is not a draft (submitted, returned, approved), by
+    /// annotator: what reviewers compare when several people labeled the item.
+    pub fn item_annotations(&self, item_id: i64) -> Result<Vec<AnnotationView>> {
+        if self.store.item(item_id)?.is_none() {
+            return Err(Error::NotFound(format!("item {item_id}")));
+        }
+        self.store
+            .annotations_of_item(item_id)?
+            .into_iter()
+            .filter(|a| a.state != sift_core::AnnotationState::Draft)
+            .map(|a| self.view(a))
+            .collect()
+    }
+
     /// Submitted work waiting for review, oldest first.
     pub fn pending_reviews(&self, limit: u32) -> Result<Vec<AnnotationView>> {
         self.store

@@ -39,6 +39,8 @@ fn export(dir: &Path) {
         ItemArgs, SaveArgs, ValidateArgs, LimitArgs, QueueArgs, WorkEntry, AnnotationArgs, ReviewArgs,
         // The desktop shell's sync commands (SyncRole comes with them).
         SyncConfig, SyncReport, SyncStatus, NoArgs,
+        // The review screen's dataset targets.
+        sift_api::quality::quotas::QuotaReport,
     );
     std::fs::write(dir.join("commands.ts"), commands_ts(&cfg)).unwrap();
     let mut index =

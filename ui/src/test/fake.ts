@@ -3,6 +3,7 @@ import type {
   AnnotationView,
   ItemView,
   JsonValue,
+  QuotaReport,
   QueueEntry,
   QueueView,
   ReviewTask,
@@ -44,6 +45,10 @@ export class FakeTransport<K extends TemplateKind = TemplateKind> implements Tra
   annotations = new Map<number, AnnotationView>();
   /** Submitted work of other annotators, for review tests. */
   reviewQueue: ReviewTask[] = [];
+  /** More annotations of items (approved or returned work of others), for `item_annotations`. */
+  moreAnnotations: AnnotationView[] = [];
+  /** The answer to `quotas`. */
+  quotaReport: QuotaReport = { lines: [], all_met: true };
   calls: Call[] = [];
   /** Model suggestions by item id, sent as `ItemView.suggestion` (the generated `Suggestion`). */
   suggestions = new Map<number, unknown>();
@@ -227,6 +232,10 @@ export class FakeTransport<K extends TemplateKind = TemplateKind> implements Tra
         return this.#withGold(this.#record(a.item_id, a.payload, a.time_spent_ms, true));
       case "validate":
         return this.violations;
+      case "item_annotations":
+        return [...this.reviewQueue.map((t) => t.annotation), ...this.moreAnnotations].filter((v) => v.item_id === a.item_id);
+      case "quotas":
+        return this.quotaReport;
       case "pending_reviews":
         return this.reviewQueue.map((t) => t.annotation);
       case "get_annotation": {

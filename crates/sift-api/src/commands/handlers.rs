@@ -119,3 +119,21 @@ pub(super) fn review(
 pub(super) fn status(p: &mut Project, _: &Caller, _: NoArgs, _: Context<'_>) -> Result<StatusReport> {
     p.status()
 }
+
+pub(super) fn item_annotations(
+    p: &mut Project,
+    _: &Caller,
+    a: ItemArgs,
+    _: Context<'_>,
+) -> Result<Vec<AnnotationView>> {
+    p.item_annotations(a.item_id)
+}
+
+pub(super) fn quotas(
+    p: &mut Project,
+    _: &Caller,
+    _: NoArgs,
+    _: Context<'_>,
+) -> Result<crate::quality::quotas::QuotaReport> {
+    p.quota_report()
+}

@@ -44,6 +44,10 @@ macro_rules! ui_commands {
             review($crate::commands::ReviewArgs) -> $crate::AnnotationView [Reviewer, Lead] write;
             /// The project's counts, per state and per annotator.
             status($crate::commands::NoArgs) -> $crate::StatusReport [Reviewer, Lead] read;
+            /// Every annotation of an item but drafts: the work of several people side by side.
+            item_annotations($crate::commands::ItemArgs) -> Vec<$crate::AnnotationView> [Reviewer, Lead] read;
+            /// The template's dataset targets against the work so far.
+            quotas($crate::commands::NoArgs) -> $crate::quality::quotas::QuotaReport [Reviewer, Lead] read;
         }
     };
 }

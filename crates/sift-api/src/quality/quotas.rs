@@ -16,7 +16,7 @@ use sift_template::{Payload, QuotaBounds, Spec};
 use crate::{Project, Result};
 
 /// One target and where it stands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct QuotaLine {
     /// What is measured ("share of class `billing`", "events per minute").
     pub target: String,
@@ -29,13 +29,14 @@ pub struct QuotaLine {
     /// Things in all (or the denominator, rounded).
     pub total: u64,
     /// `met`, `not-yet` or `exceeded`.
+    #[ts(type = "\"met\" | \"not-yet\" | \"exceeded\"")]
     pub status: QuotaStatus,
     /// What would meet it, in words; empty when met.
     pub advice: String,
 }
 
 /// Every target of the template against the work so far.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct QuotaReport {
     /// One line per target, in the template's order.
     pub lines: Vec<QuotaLine>,

@@ -20,9 +20,11 @@ use crate::kinds::{Kind, Spec};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct QuotaBounds {
     /// At least this much.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub min: Option<f64>,
     /// At most this much.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub max: Option<f64>,
 }

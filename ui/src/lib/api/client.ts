@@ -6,6 +6,7 @@ import type {
   JsonValue,
   QueueArgs,
   QueueView,
+  QuotaReport,
   ReviewTask,
   SaveArgs,
   Violation,
@@ -80,6 +81,16 @@ export class ApiClient {
 
   pendingReviews(limit?: number): Promise<AnnotationView[]> {
     return this.call("pending_reviews", limit === undefined ? {} : { limit });
+  }
+
+  /** Every annotation of an item but drafts (reviewers and leads). */
+  itemAnnotations(itemId: number): Promise<AnnotationView[]> {
+    return this.call("item_annotations", { item_id: itemId });
+  }
+
+  /** The template's dataset targets against the work so far (reviewers and leads). */
+  quotas(): Promise<QuotaReport> {
+    return this.call("quotas", {});
   }
 
   getAnnotation(annotationId: number): Promise<ReviewTask> {

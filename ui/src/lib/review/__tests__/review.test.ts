@@ -25,6 +25,51 @@ function reviewTask(fake: FakeTransport, id: number, itemId: number, payload: An
 }
 
 describe("review mode", () => {
+  it("shows the dataset targets and, beside the work judged, the other annotations of the item", async () => {
+    const fake = new FakeTransport("qa", [{ source: PASSAGE }], "reviewer");
+    const pairs = (n: number) => ({
+      pairs: Array.from({ length: n }, (_, i) => ({ question: `Question ${i}?`, answer: "An answer.", question_type: "factual", spans: [], entire_passage: true })),
+    });
+    fake.reviewQueue = [reviewTask(fake, 41, 1, pairs(1)), { ...reviewTask(fake, 42, 1, pairs(2)), annotation: { ...submitted(42, 1, pairs(2)), annotator: "cy" } }];
+    fake.moreAnnotations = [{ ...submitted(43, 1, pairs(3)), annotator: "dee", state: "approved" }];
+    fake.quotaReport = {
+      all_met: false,
+      lines: [
+        { target: "share of question type `factual`", bounds: { min: 0.4 }, value: 0.25, count: 3, total: 12, status: "not-yet", advice: "3 more `factual` pairs" },
+        { target: "share of question type `whole-passage`", bounds: { max: 0.2 }, value: 0.1, count: 1, total: 10, status: "met", advice: "" },
+      ],
+    };
+    await renderApp(fake);
+    await fireEvent.click(screen.getByTestId("tab-review"));
+    await waitFor(() => expect(screen.getAllByTestId("quota-line")).toHaveLength(2));
+    const [factual, whole] = screen.getAllByTestId("quota-line");
+    expect(factual).toHaveTextContent("share of question type `factual`");
+    expect(factual).toHaveTextContent("25%");
+    expect(factual).toHaveTextContent("asked ≥ 40% · 3/12");
+    expect(factual).toHaveTextContent("not yet");
+    expect(factual).toHaveTextContent("3 more `factual` pairs");
+    expect(whole).toHaveAttribute("data-status", "met");
+    // Bob's work is judged; cy's and dee's are beside it.
+    await waitFor(() => expect(screen.getAllByTestId("other-annotation")).toHaveLength(2));
+    expect(screen.getAllByTestId("other-summary").map((s) => s.textContent)).toEqual(["2 pairs", "3 pairs"]);
+    expect(screen.getByTestId("other-annotations")).toHaveTextContent("cy");
+    expect(screen.getByTestId("other-annotations")).toHaveTextContent("approved");
+    // Cy's submitted one can be opened for review; then bob's is among the others.
+    await fireEvent.click(screen.getByRole("button", { name: "Review this one" }));
+    await waitFor(() => expect(fake.callsOf("get_annotation").at(-1)?.args).toEqual({ annotation_id: 42 }));
+    await waitFor(() => expect(screen.getAllByTestId("other-summary").map((s) => s.textContent)).toEqual(["1 pairs", "3 pairs"]));
+  });
+
+  it("shows no target panel when the template sets none", async () => {
+    const fake = new FakeTransport("qa", [{ source: PASSAGE }], "reviewer");
+    fake.reviewQueue = [reviewTask(fake, 41, 1, { pairs: [] })];
+    await renderApp(fake);
+    await fireEvent.click(screen.getByTestId("tab-review"));
+    await waitFor(() => expect(fake.callsOf("quotas")).toHaveLength(1));
+    expect(screen.queryByTestId("quota-panel")).toBeNull();
+    expect(screen.queryByTestId("other-annotations")).toBeNull();
+  });
+
   it("is offered to reviewers only", async () => {
     const fake = new FakeTransport("qa", [{ source: PASSAGE }]);
     await renderApp(fake);
