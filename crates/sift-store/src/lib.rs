@@ -20,6 +20,7 @@ mod export;
 mod faults;
 mod import;
 mod imported_predictions;
+mod item_hashes;
 mod items;
 mod learning;
 mod machine_labels;
@@ -44,7 +45,7 @@ pub use error::{Result, StoreError};
 pub use export::{ExportFilter, ExportRow};
 use faults::InFile;
 pub use faults::StorageFault;
-pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport};
+pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport, NewItem};
 pub use imported_predictions::{ImportedPredictionRow, NewImportedPrediction};
 pub use items::ItemRow;
 pub use learning::{
@@ -85,6 +86,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_sessions.sql"),
     include_str!("migrations/0011_imported_predictions.sql"),
     include_str!("migrations/0012_item_scores_by_version.sql"),
+    include_str!("migrations/0013_item_hashes.sql"),
 ];
 
 /// Page size of new project files.

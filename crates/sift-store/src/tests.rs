@@ -431,6 +431,7 @@ fn queue_counts_match_the_queue() {
 }
 
 mod faults;
+mod item_hashes;
 mod migrations;
 mod suggestions;
 mod time_spent;
