@@ -54,7 +54,7 @@ pub struct ImportTx<'s> {
     pub(crate) conn: &'s rusqlite::Connection,
     /// `None` once committed.
     tx: Option<rusqlite::Transaction<'s>>,
-    items: ItemAdder,
+    pub(crate) items: ItemAdder,
     outcomes: Vec<InsertOutcome>,
     pub(crate) import_id: i64,
     /// Switched out of WAL mode for this import: switch back when it ends.

@@ -60,7 +60,7 @@ fn multi_row(head: &str, width: usize, rows: usize) -> String {
 /// Adds items inside one write transaction (see the module's text). Holds the next free id,
 /// so nothing else may add items to the project while it is in use; [`ItemAdder::flush`]
 /// must run before the transaction commits.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ItemAdder {
     next_id: i64,
     /// Hashes added since the window opened, and their items.
@@ -69,6 +69,22 @@ pub(crate) struct ItemAdder {
     look_up: bool,
     /// Items waiting for a full multi-row statement: indices into the current batch.
     queued: Vec<(usize, i64)>,
+    /// The window's size ([`WINDOW`]; smaller in tests, to cross it).
+    pub(crate) limit: usize,
+}
+
+impl Default for ItemAdder {
+    /// An adder for an empty project (imports replace it with [`ItemAdder::new`] once their
+    /// transaction has begun).
+    fn default() -> Self {
+        Self {
+            next_id: 1,
+            window: Window::default(),
+            look_up: false,
+            queued: Vec::new(),
+            limit: WINDOW,
+        }
+    }
 }
 
 impl ItemAdder {
@@ -85,6 +101,7 @@ impl ItemAdder {
             window: Window::new(max + 1),
             look_up,
             queued: Vec::new(),
+            limit: WINDOW,
         })
     }
 
@@ -100,7 +117,7 @@ impl ItemAdder {
         outcomes.clear();
         self.queued.clear();
         for (i, item) in items.iter().enumerate() {
-            if self.window.len() >= WINDOW {
+            if self.window.len() >= self.limit {
                 self.insert_queued(conn, import_id, items)?;
                 self.flush(conn)?;
             }
