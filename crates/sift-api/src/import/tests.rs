@@ -247,7 +247,7 @@ fn format_names_are_the_serde_names_and_parse_back() {
 /// label by `a0` or `a1`.
 fn repeating_line(i: usize, distinct: usize) -> String {
     let k = i % distinct;
-    if i % 997 == 0 {
+    if i.is_multiple_of(997) {
         let annotator = format!("a{}", i % 2);
         format!(
             concat!(
