@@ -21,6 +21,7 @@ export >= 1,000,000 lines/s, >= 3x the baseline on both, import peak RSS < 200 M
 Exit code 1 if a target is missed.
 """
 import argparse
+import filecmp
 import json
 import os
 import random
@@ -90,6 +91,7 @@ def main():
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "out"))
     ap.add_argument("--trials", type=int, default=int(os.environ.get("TRIALS", "3")))
     ap.add_argument("--no-baseline", action="store_true", help="skip the Python baseline (quick runs while working)")
+    ap.add_argument("--before", help="another sift binary (e.g. built from an earlier commit) timed in the same trials")
     args = ap.parse_args()
     limits = args.limits or limits_binary(args.sift)
     if not os.path.isfile(limits):
@@ -107,10 +109,10 @@ def main():
     load_start = load()
 
     baseline = os.path.join(HERE, "manifest_baseline.py")
-    keys = ("import_sift", "import_py", "export_sift", "export_py", "parse", "insert", "insert_no_unique",
-            "insert_sorted_hashes", "scan", "write")
+    keys = ("import_sift", "import_py", "import_before", "export_sift", "export_py", "export_before", "parse",
+            "insert", "insert_no_unique", "insert_sorted_hashes", "scan", "write")
     times = {k: [] for k in keys}
-    rss = {"import_sift": 0.0, "import_py": 0.0, "export_sift": 0.0}
+    rss = {"import_sift": 0.0, "import_py": 0.0, "export_sift": 0.0, "import_before": 0.0, "export_before": 0.0}
     export_bytes = 0
 
     def timed(key, cmd):
@@ -135,9 +137,14 @@ def main():
         jobs = [("import_sift", [args.sift, "import", manifest, "-p", proj])]
         if not args.no_baseline:
             jobs.append(("import_py", [sys.executable, baseline, "import", manifest, db]))
+        bproj = os.path.join(args.work, f"import-before-{trial}")
+        if args.before:
+            subprocess.run([args.before, "init", bproj, "--template", template], check=True, stdout=subprocess.DEVNULL)
+            jobs.append(("import_before", [args.before, "import", manifest, "-p", bproj]))
         for key, cmd in jobs if sift_first else reversed(jobs):
             timed(key, cmd)
         shutil.rmtree(proj, ignore_errors=True)
+        shutil.rmtree(bproj, ignore_errors=True)
         if os.path.exists(db):
             os.remove(db)
 
@@ -151,15 +158,31 @@ def main():
         if not args.no_baseline:
             jobs.append(("export_py", [sys.executable, baseline, "export", os.path.join(eproj, "project.sift"),
                                        os.path.join(args.work, "py-out.jsonl"), "qa", "qa-bench"]))
+        before_out = os.path.join(args.work, "before-out.jsonl")
+        beproj = os.path.join(args.work, f"export-before-{trial}")
+        if args.before:
+            # The earlier build's own project (its schema may be older), made the same way.
+            subprocess.run([args.before, "init", beproj, "--template", template], check=True,
+                           stdout=subprocess.DEVNULL)
+            subprocess.run([args.before, "import", labelled, "-p", beproj], check=True, stdout=subprocess.DEVNULL)
+            jobs.append(("export_before", [args.before, "export", "-p", beproj, "-o", before_out]))
         for key, cmd in jobs if sift_first else reversed(jobs):
             out = timed(key, cmd)
             if key == "export_py":
                 assert int(out.strip()) == n, out
+        if args.before:
+            # In chunks: a child's peak RSS counts the parent's at fork, so this process stays small.
+            assert filecmp.cmp(sift_out, before_out, shallow=False), "the export differs from the earlier build's"
+            os.remove(before_out)
+            shutil.rmtree(beproj, ignore_errors=True)
         with open(sift_out, "rb") as f:
             exported = sum(1 for _ in f)
         assert exported == n, exported
         export_bytes = os.path.getsize(sift_out)
         os.remove(sift_out)
+        py_out = os.path.join(args.work, "py-out.jsonl")
+        if os.path.exists(py_out):
+            os.remove(py_out)  # half a gigabyte a trial: the disk is shared
 
         # The limits, on the same file and project.
         lim = measure_limits(["--export-project", eproj, "--write-bytes", str(export_bytes)])
@@ -189,14 +212,22 @@ def main():
         print(f"{job:<8}{s:>15,.0f}{p_s}{r_s}{rs:>13.0f} MB{rp_s:>12}   >={target:,}/s, >=3x"
               + (", RSS<200MB" if job == "import" else "") + ("  OK" if met else "  MISSED"))
 
+    if args.before:
+        print(f"\nthe earlier build ({args.before}), same trials (export: its own project made the same "
+              "way, output checked byte-identical to sift's):")
+        for job in ("import", "export"):
+            b = rate[f"{job}_before"]
+            print(f"  {job:<8}{b:>13,.0f} lines/s   sift now = {rate[f'{job}_sift'] / b:.2f}x   "
+                  f"peak RSS {rss[f'{job}_before']:.0f} MB")
+
     print("\nlimits of this machine (same file, same run; lines/s) and Sift as a fraction of each:")
     limit_rows = [
         ("parse", "import", "(a) parse every line with Sift's parser, nothing stored"),
-        ("insert", "import", "(b) insert the parsed rows: one statement, one transaction"),
+        ("insert", "import", "(b) insert parsed rows, 1 stmt, 1 tx, unique hash (schema<=12)"),
         ("insert_no_unique", "import", "(c) the same without the unique content-hash index"),
-        ("insert_sorted_hashes", "import", "    (c) plus the hashes in their own table, sorted batches"),
+        ("insert_sorted_hashes", "import", "    (c) + hashes sorted into their own table at the end (13)"),
         ("scan", "export", "    read the export's rows with one query, nothing written"),
-        ("write", "export", "    write the export's bytes to a file and sync it"),
+        ("write", "export", "    write the export's bytes to a file and fsync (dd-like)"),
     ]
     for key, job, label in limit_rows:
         sift = rate[f"{job}_sift"]

@@ -4,14 +4,15 @@
 //! - `parse`: reading and parsing every line with Sift's parser ([`LineReader`] and
 //!   [`parse_gt_line`], content hash included); nothing is stored.
 //! - `insert`: inserting the already-parsed rows (parsed before the clock starts) into a new
-//!   project's `items` table, the same schema and settings as a bulk `sift import`
-//!   (rollback journal, synchronous FULL, foreign keys, a 64 MiB page cache), with one
-//!   prepared statement in one transaction; the commit is timed.
+//!   project's file, with the settings of a bulk `sift import` (rollback journal,
+//!   synchronous FULL, foreign keys, a 64 MiB page cache), with one prepared statement in
+//!   one transaction, into the items table as it was up to schema 12: the content hash
+//!   UNIQUE, so every row is a random B-tree insertion (the commit is timed).
 //! - `insert_no_unique`: the same into a copy of the table without the unique index.
-//! - `insert_sorted_hashes`: a schema Sift does not have: the copy without the unique index,
-//!   plus the content hashes in a table of their own (`hash` primary key, without rowid),
-//!   added in batches of 65,536 sorted by hash. What deduplication costs when it is not a
-//!   random B-tree insertion per line.
+//! - `insert_sorted_hashes`: what `sift import` does since schema 15: the table without the
+//!   unique index, plus every content hash written at the end to a table of its own (`hash`
+//!   primary key, without rowid), sorted, 32 rows to a statement. What deduplication costs
+//!   when it is not a random B-tree insertion per line.
 //! - `scan` (with `--export-project`): the export's rows read from that project with one
 //!   query, nothing formatted or written.
 //! - `write` (with `--write-bytes`): writing that many bytes to a new file and syncing it.
@@ -130,10 +131,10 @@ fn insert(mut conn: Connection, table: &str, rows: &[Row]) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// Inserts every row into a table without the unique index, and its hash into a table of
-/// hashes in sorted batches; seconds from BEGIN to the closed file.
+/// Inserts every row into a table without the unique index, then every hash, sorted, into a
+/// table of hashes; seconds from BEGIN to the closed file.
 fn insert_sorted_hashes(mut conn: Connection, rows: &[Row]) -> f64 {
-    const BATCH: usize = 65_536;
+    const ROWS: usize = 32;
     let start = Instant::now();
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -145,21 +146,31 @@ fn insert_sorted_hashes(mut conn: Connection, rows: &[Row]) -> f64 {
                  VALUES (?1, ?2, NULL, 1, ?3)",
             )
             .unwrap();
-        let mut hash = tx
-            .prepare("INSERT INTO item_hashes (hash, item_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+        let mut hashes: Vec<([u8; 16], i64)> = Vec::with_capacity(rows.len());
+        for r in rows {
+            item.execute(params![r.content, &r.hash[..], r.line as i64])
+                .unwrap();
+            hashes.push((r.hash, tx.last_insert_rowid()));
+        }
+        hashes.sort_unstable();
+        let sql = format!(
+            "INSERT INTO item_hashes_limits (hash, item_id) VALUES {}",
+            vec!["(?,?)"; ROWS].join(",")
+        );
+        let mut full = tx.prepare(&sql).unwrap();
+        let mut one = tx
+            .prepare("INSERT INTO item_hashes_limits (hash, item_id) VALUES (?1, ?2)")
             .unwrap();
-        let mut batch: Vec<([u8; 16], i64)> = Vec::with_capacity(BATCH);
-        for chunk in rows.chunks(BATCH) {
-            batch.clear();
-            for r in chunk {
-                item.execute(params![r.content, &r.hash[..], r.line as i64])
-                    .unwrap();
-                batch.push((r.hash, tx.last_insert_rowid()));
+        let mut chunks = hashes.chunks_exact(ROWS);
+        for chunk in &mut chunks {
+            for (j, (h, id)) in chunk.iter().enumerate() {
+                full.raw_bind_parameter(2 * j + 1, &h[..]).unwrap();
+                full.raw_bind_parameter(2 * j + 2, id).unwrap();
             }
-            batch.sort_unstable();
-            for (h, id) in &batch {
-                hash.execute(params![&h[..], id]).unwrap();
-            }
+            full.raw_execute().unwrap();
+        }
+        for (h, id) in chunks.remainder() {
+            one.execute(params![&h[..], id]).unwrap();
         }
     }
     tx.commit().unwrap();
@@ -227,22 +238,21 @@ fn main() {
 
     let mut rows = Vec::new();
     parse(&a.manifest, &label, |r| rows.push(r));
-    let insert_s = insert(
-        fresh_project(&a.work, "limits-unique", &a.template),
-        "items",
-        &rows,
-    );
     let plain_table = |name: &str| {
         let conn = fresh_project(&a.work, name, &a.template);
         conn.execute_batch(
-            "CREATE TABLE items_no_unique (id INTEGER PRIMARY KEY, content TEXT NOT NULL,
+            "CREATE TABLE items_unique (id INTEGER PRIMARY KEY, content TEXT NOT NULL,
+                content_hash BLOB NOT NULL UNIQUE, media_ref TEXT,
+                import_id INTEGER NOT NULL REFERENCES imports(id), source_line INTEGER NOT NULL);
+             CREATE TABLE items_no_unique (id INTEGER PRIMARY KEY, content TEXT NOT NULL,
                 content_hash BLOB NOT NULL, media_ref TEXT, import_id INTEGER NOT NULL REFERENCES imports(id),
                 source_line INTEGER NOT NULL);
-             CREATE TABLE item_hashes (hash BLOB PRIMARY KEY, item_id INTEGER NOT NULL) WITHOUT ROWID;",
+             CREATE TABLE item_hashes_limits (hash BLOB PRIMARY KEY, item_id INTEGER NOT NULL) WITHOUT ROWID;",
         )
         .unwrap();
         conn
     };
+    let insert_s = insert(plain_table("limits-unique"), "items_unique", &rows);
     let plain_s = insert(plain_table("limits-plain"), "items_no_unique", &rows);
     let sorted_s = insert_sorted_hashes(plain_table("limits-sorted"), &rows);
     drop(rows);

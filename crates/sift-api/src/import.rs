@@ -6,7 +6,7 @@
 //! [`ImportOptions::skip_invalid`] is set; so does a reader that fails, which is joined
 //! before anything is committed.
 //!
-//! This file owns the options, the report and the writer; the readers live in `gt.rs`
+//! This file owns the options and the report; the writer lives in `writer.rs`, the readers in `gt.rs`
 //! (Ground Truth JSON Lines) and `label_studio.rs`, predictions made outside Sift (read by
 //! both) in `predictions.rs`, media roots in `roots.rs`.
 
@@ -14,10 +14,10 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use crossbeam_channel::{Receiver, Sender, bounded};
+use crossbeam_channel::{Sender, bounded};
 use serde_json::Value;
 use sift_manifest::{ManifestFormat, sniff_format, sniff_json_format};
-use sift_store::{ImportStats, InsertOutcome, NewImport};
+use sift_store::ImportStats;
 use sift_template::Template;
 
 use crate::{Error, Progress, Project, Result};
@@ -26,8 +26,10 @@ mod gt;
 mod label_studio;
 mod predictions;
 mod roots;
+mod writer;
 
 use roots::MediaRoot;
+use writer::write_all;
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -341,142 +343,6 @@ fn reader_failed(display: &str, panic: &(dyn std::any::Any + Send)) -> Error {
     Error::Internal(format!(
         "the manifest reader failed while reading {display} ({what}); nothing was imported"
     ))
-}
-
-/// Inserts what the reader sends, in one transaction that it returns uncommitted (`None`
-/// when the file held no lines: nothing to record).
-fn write_all<'s>(
-    store: &'s mut sift_store::Store,
-    rx: &Receiver<Msg>,
-    target: &Target<'_>,
-    opts: &ImportOptions,
-    report: &mut ImportReport,
-) -> Result<Option<PendingImport<'s>>> {
-    let Target { display, root, .. } = *target;
-    let format_name = match target.format {
-        ManifestFormat::GroundTruth => "gt",
-        ManifestFormat::LabelStudio => "label-studio",
-    };
-    let new = NewImport {
-        file: display,
-        format: format_name,
-        media_root: None,
-    };
-    let mut itx = if target.bulk {
-        store.begin_bulk_import(&new)?
-    } else {
-        store.begin_import(&new)?
-    };
-    let mut root_used = false;
-    let mut stats = ImportStats::default();
-    for msg in rx.iter() {
-        let batch = match msg {
-            Msg::Fatal(e) => return Err(e),
-            Msg::Batch(b) => b,
-        };
-        for parsed in batch {
-            stats.lines += 1;
-            let record = match parsed.record {
-                Ok(r) => r,
-                Err(reason) => {
-                    if !opts.skip_invalid {
-                        return Err(Error::Manifest {
-                            file: display.to_owned(),
-                            line: parsed.line,
-                            reason: format!(
-                                "{reason} (nothing was imported; fix the line or use --skip-invalid)"
-                            ),
-                        });
-                    }
-                    stats.skipped += 1;
-                    if report.skipped_lines.len() < MAX_LISTED {
-                        report.skipped_lines.push(SkippedLine {
-                            line: parsed.line,
-                            reason,
-                        });
-                    }
-                    continue;
-                }
-            };
-            if record.media_local && !root_used {
-                root.check(display, parsed.line)?;
-                root_used = true;
-            }
-            report.annotations_left_out += record.left_out;
-            if let Some(path) = &record.media_missing {
-                report.missing_media += 1;
-                if report.missing_media_lines.len() < MAX_LISTED {
-                    report.missing_media_lines.push(SkippedLine {
-                        line: parsed.line,
-                        reason: format!("media file not found: {path}"),
-                    });
-                }
-            }
-            let outcome = itx.insert_item(
-                &record.content,
-                &record.hash,
-                record.media.as_deref(),
-                parsed.line,
-            )?;
-            let item_id = match outcome {
-                InsertOutcome::Added(id) => {
-                    stats.added += 1;
-                    Some(id)
-                }
-                InsertOutcome::Duplicate => {
-                    stats.duplicates += 1;
-                    if record.labels.is_empty() && record.predictions.is_empty() {
-                        None
-                    } else {
-                        itx.item_id_by_hash(&record.hash)?
-                    }
-                }
-            };
-            if let Some(item_id) = item_id {
-                for label in &record.labels {
-                    let annotator = itx.ensure_annotator(&label.annotator)?;
-                    let reviewer = match &label.reviewer {
-                        Some(r) => Some(itx.ensure_annotator(r)?),
-                        None => None,
-                    };
-                    let created = label.created_at.clone().unwrap_or_else(sift_core::now_rfc3339);
-                    if itx.import_label(item_id, annotator, &label.payload, &created, reviewer)? {
-                        stats.labels_added += 1;
-                    }
-                }
-                for p in &record.predictions {
-                    let created = p.created_at.clone().unwrap_or_else(sift_core::now_rfc3339);
-                    let new = sift_store::NewImportedPrediction {
-                        format: p.format,
-                        model_version: &p.model_version,
-                        payload: &p.payload,
-                        score: p.score,
-                        created_at: &created,
-                    };
-                    if itx.import_prediction(item_id, &new)? {
-                        report.predictions_added += 1;
-                    }
-                }
-            }
-        }
-    }
-    report.lines = stats.lines;
-    report.added = stats.added;
-    report.duplicates = stats.duplicates;
-    report.skipped = stats.skipped;
-    report.labels_added = stats.labels_added;
-    if stats.lines == 0 {
-        return Ok(None); // nothing to record: the transaction rolls back
-    }
-    if root_used {
-        itx.add_media_root(&root.path)?;
-    }
-    let details = serde_json::json!({
-        "file": display, "format": format_name, "lines": stats.lines, "added": stats.added,
-        "duplicates": stats.duplicates, "skipped": stats.skipped, "labels_added": stats.labels_added,
-        "predictions_added": report.predictions_added,
-    });
-    Ok(Some(PendingImport { itx, stats, details }))
 }
 
 fn send_batch(tx: &Sender<Msg>, batch: &mut Vec<Parsed>) -> bool {

@@ -245,15 +245,20 @@ pub(crate) fn check_numbers(pairs: &[(Cow<'_, str>, &RawValue)]) -> Result<(), L
         if k == RAW_VALUE_TOKEN {
             return Err(bad(k, &format!("the key {RAW_VALUE_TOKEN:?} is reserved")));
         }
-        if v.get().contains(RAW_VALUE_TOKEN) {
+        let raw = v.get().as_bytes();
+        // Each test looks for a byte first (`memchr`: many bytes at a time), as this runs on
+        // every value of every line.
+        if memchr::memchr(b'$', raw).is_some() && v.get().contains(RAW_VALUE_TOKEN) {
             return Err(bad(
                 k,
                 &format!("holds the key {RAW_VALUE_TOKEN:?}, which is reserved"),
             ));
         }
         // A `\u` escape may be a lone surrogate (`"\uDCCC"`), which the raw value lets through
-        // and every later read refuses: such values are parsed in full too.
-        if (may_overflow(v.get().as_bytes()) || v.get().contains("\\u"))
+        // and every later read refuses: such values are parsed in full too. A string holds no
+        // number, so only other values are scanned for one.
+        let escape = memchr::memchr(b'\\', raw).is_some() && v.get().contains("\\u");
+        if (escape || (raw.first() != Some(&b'"') && may_overflow(raw)))
             && let Err(e) = serde_json::from_str::<serde_json::Value>(v.get())
         {
             let reason = match e.to_string() {

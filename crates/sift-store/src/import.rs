@@ -8,6 +8,8 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sift_core::AnnotationState;
 
 use crate::faults::InFile;
+use crate::item_hashes::ItemAdder;
+pub use crate::item_hashes::{InsertOutcome, NewItem};
 use crate::{Result, Store, StoreError};
 
 /// The error for using an import that has ended (a bug in the caller).
@@ -40,15 +42,6 @@ pub struct ImportStats {
     pub labels_added: u64,
 }
 
-/// What happened to one item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InsertOutcome {
-    /// A new item was stored; holds its id.
-    Added(i64),
-    /// An item with the same content hash exists already; nothing was stored.
-    Duplicate,
-}
-
 /// An import in progress. Dropping it without [`ImportTx::commit`] rolls everything back.
 ///
 /// A bulk import ([`Store::begin_bulk_import`]) runs in SQLite's rollback-journal mode when
@@ -61,7 +54,8 @@ pub struct ImportTx<'s> {
     pub(crate) conn: &'s rusqlite::Connection,
     /// `None` once committed.
     tx: Option<rusqlite::Transaction<'s>>,
-    insert: Option<rusqlite::Statement<'s>>,
+    pub(crate) items: ItemAdder,
+    outcomes: Vec<InsertOutcome>,
     pub(crate) import_id: i64,
     /// Switched out of WAL mode for this import: switch back when it ends.
     bulk: bool,
@@ -70,10 +64,6 @@ pub struct ImportTx<'s> {
     /// The project file, named in storage faults.
     pub(crate) path: &'s Path,
 }
-
-pub(crate) const INSERT_ITEM: &str =
-    "INSERT INTO items (content, content_hash, media_ref, import_id, source_line)
-     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(content_hash) DO NOTHING";
 
 /// Page cache of an import, in KiB (SQLite's negative `cache_size`): room for the
 /// content-hash index of a million items, whatever the file's size.
@@ -109,7 +99,8 @@ impl Store {
         let mut itx = ImportTx {
             conn,
             tx: None,
-            insert: None,
+            items: ItemAdder::default(),
+            outcomes: Vec::new(),
             import_id: 0,
             bulk,
             cache_size,
@@ -125,15 +116,14 @@ impl Store {
         if let Some(root) = import.media_root {
             add_media_root_in(&tx, &root.to_string_lossy())?;
         }
+        itx.items = ItemAdder::new(&tx)?;
         itx.tx = Some(tx);
-        itx.insert = Some(conn.prepare(INSERT_ITEM)?);
         Ok(itx)
     }
 }
 
 impl Drop for ImportTx<'_> {
     fn drop(&mut self) {
-        self.insert = None;
         // Rolls back unless committed.
         drop(self.tx.take());
         // Best effort: this connection goes on working in either mode, and every open of the
@@ -158,44 +148,32 @@ impl ImportTx<'_> {
         media_ref: Option<&str>,
         line: u64,
     ) -> Result<InsertOutcome> {
-        let path = self.path;
-        self.insert_item_in(content, hash, media_ref, line).in_file(path)
+        let item = NewItem {
+            content,
+            hash,
+            media_ref,
+            line,
+        };
+        Ok(self.insert_items(&[item])?[0])
     }
 
-    fn insert_item_in(
-        &mut self,
-        content: &str,
-        hash: &[u8; 16],
-        media_ref: Option<&str>,
-        line: u64,
-    ) -> Result<InsertOutcome> {
-        let stmt = self
-            .insert
-            .as_mut()
-            .ok_or(StoreError::Conflict(FINISHED.into()))?;
-        let n = stmt.execute(params![
-            content,
-            &hash[..],
-            media_ref,
-            self.import_id,
-            line as i64
-        ])?;
-        Ok(if n == 1 {
-            InsertOutcome::Added(self.conn.last_insert_rowid())
-        } else {
-            InsertOutcome::Duplicate
-        })
+    /// Adds each item unless one with the same content hash exists (in the project or earlier
+    /// in this import). Returns one outcome per item, in order. Batches of many lines are
+    /// much faster than one by one (`item_hashes.rs`).
+    pub fn insert_items(&mut self, items: &[NewItem<'_>]) -> Result<&[InsertOutcome]> {
+        let path = self.path;
+        if self.tx.is_none() {
+            return Err(StoreError::Conflict(FINISHED.into()));
+        }
+        self.items
+            .add(self.conn, self.import_id, items, &mut self.outcomes)
+            .in_file(path)?;
+        Ok(&self.outcomes)
     }
 
     /// The id of the item with this content hash.
     pub fn item_id_by_hash(&self, hash: &[u8; 16]) -> Result<Option<i64>> {
-        let found = (|| {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT id FROM items WHERE content_hash = ?1")?;
-            Ok(stmt.query_row([&hash[..]], |r| r.get(0)).optional()?)
-        })();
-        found.in_file(self.path)
+        self.items.item_id(self.conn, hash).in_file(self.path)
     }
 
     /// Records an existing label (from an output manifest or a Label Studio export) as a
@@ -283,7 +261,7 @@ impl ImportTx<'_> {
         actor: Option<&str>,
         details: &serde_json::Value,
     ) -> Result<i64> {
-        self.insert = None;
+        self.items.flush(self.conn)?;
         let tx = self.tx.take().ok_or(StoreError::Conflict(FINISHED.into()))?;
         tx.execute(
             "UPDATE imports SET lines = ?2, added = ?3, duplicates = ?4, skipped = ?5 WHERE id = ?1",

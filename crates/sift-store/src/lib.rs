@@ -21,6 +21,7 @@ mod faults;
 mod gold;
 mod import;
 mod imported_predictions;
+mod item_hashes;
 mod items;
 mod learning;
 mod machine_labels;
@@ -50,7 +51,7 @@ pub use export::{ExportFilter, ExportRow};
 use faults::InFile;
 pub use faults::StorageFault;
 pub use gold::GoldAnswer;
-pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport};
+pub use import::{ImportStats, ImportTx, InsertOutcome, NewImport, NewItem};
 pub use imported_predictions::{ImportedPredictionRow, NewImportedPrediction};
 pub use items::ItemRow;
 pub use learning::{
@@ -94,6 +95,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_item_scores_by_version.sql"),
     include_str!("migrations/0013_batch_overlap.sql"),
     include_str!("migrations/0014_gold.sql"),
+    include_str!("migrations/0015_item_hashes.sql"),
 ];
 
 /// Page size of new project files.

@@ -9,11 +9,14 @@
 //!   while this one holds the write lock, so it is exactly the state being migrated.
 //! - All pending migrations and the new version commit as one transaction: a failure (or a
 //!   crash) leaves the file as it was.
+//! - Foreign keys are off while migrations run, so one may rebuild a table other tables refer
+//!   to (SQLite's way to drop a constraint: create, copy, drop, rename), and checked in full
+//!   before the commit: a migration that left a dangling reference fails and changes nothing.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::faults::file_uri;
 use crate::open::DEFAULT_BUSY_TIMEOUT;
@@ -32,7 +35,10 @@ impl Store {
             return Ok(());
         }
         self.conn.busy_timeout(MIGRATION_LOCK_TIMEOUT)?;
+        // Outside any transaction: SQLite ignores this pragma inside one.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         let migrated = self.migrate_locked();
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.busy_timeout(DEFAULT_BUSY_TIMEOUT)?;
         migrated
     }
@@ -57,6 +63,7 @@ impl Store {
             tx.execute_batch(sql)
                 .map_err(|e| StoreError::migration(path, version, e))?;
         }
+        check_foreign_keys(&tx, path)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         if let Some(copy) = copy {
             tx.execute(
@@ -74,6 +81,30 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// Every reference of every table still finds its row (foreign keys are off while migrations
+/// run): the first dangling one fails the migration.
+fn check_foreign_keys(conn: &Connection, path: &Path) -> Result<()> {
+    let dangling: Option<(String, i64, String)> = conn
+        .prepare("PRAGMA foreign_key_check")?
+        .query_row([], |r| {
+            Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0), r.get(2)?))
+        })
+        .optional()?;
+    match dangling {
+        None => Ok(()),
+        Some((table, rowid, parent)) => Err(StoreError::migration(
+            path,
+            SCHEMA_VERSION,
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                Some(format!(
+                    "row {rowid} of {table} refers to a missing row of {parent}"
+                )),
+            ),
+        )),
     }
 }
 

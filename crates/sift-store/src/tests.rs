@@ -443,6 +443,7 @@ fn queue_counts_match_the_queue() {
 }
 
 mod faults;
+mod item_hashes;
 mod migrations;
 mod overlap;
 mod suggestions;

@@ -242,3 +242,96 @@ fn format_names_are_the_serde_names_and_parse_back() {
         r#"unknown import format "csv" (expected gt or label-studio)"#
     );
 }
+
+/// Line `i` of a file whose contents repeat every `distinct` lines; every 997th line carries a
+/// label by `a0` or `a1`.
+fn repeating_line(i: usize, distinct: usize) -> String {
+    let k = i % distinct;
+    if i.is_multiple_of(997) {
+        let annotator = format!("a{}", i % 2);
+        format!(
+            concat!(
+                r#"{{"source":"passage {}","qa-pairs":{{"pairs":[{{"question":"Which passage is this?","#,
+                r#""answer":"The one numbered.","question_type":"factual","spans":[{{"start":0,"end":7}}],"#,
+                r#""entire_passage":false}}]}},"qa-pairs-metadata":{{"annotator":"{}","#,
+                r#""creation-date":"2026-11-01T10:00:00Z"}}}}"#
+            ),
+            k, annotator
+        )
+    } else {
+        format!(r#"{{"source":"passage {k}"}}"#)
+    }
+}
+
+/// Lines repeated within one write batch and across batches (the writer adds
+/// [`writer::WRITE_BATCH`] at a time, checking hashes in sorted order): the items, their ids
+/// and lines, and the labels are those a line-by-line import gives, and importing the file
+/// again adds nothing.
+#[test]
+fn duplicates_within_and_across_write_batches_add_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    let distinct = writer::WRITE_BATCH + 100;
+    let n = 2 * writer::WRITE_BATCH + 300;
+    let manifest = dir.path().join("m.jsonl");
+    let text: String = (0..n).map(|i| repeating_line(i, distinct) + "\n").collect();
+    std::fs::write(&manifest, text).unwrap();
+
+    let report = p
+        .import(&manifest, &ImportOptions::default(), &NoProgress)
+        .unwrap();
+    assert_eq!((report.lines, report.added), (n as u64, distinct as u64));
+    assert_eq!(report.duplicates, (n - distinct) as u64);
+    // Content k is first seen on line k + 1 and is item k + 1.
+    for k in [0, 1, writer::WRITE_BATCH - 1, writer::WRITE_BATCH, distinct - 1] {
+        let item = p.store.item(k as i64 + 1).unwrap().unwrap();
+        assert_eq!(item.content, format!(r#"{{"source":"passage {k}"}}"#));
+        assert_eq!(item.source_line, k as i64 + 1);
+    }
+    // One label per (content, annotator): the first line's, wherever the duplicates are.
+    let mut pairs: Vec<(usize, usize)> = (0..n).step_by(997).map(|i| (i % distinct, i % 2)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    assert_eq!(report.labels_added, pairs.len() as u64);
+    assert_eq!(p.store.labelled_count(false).unwrap(), pairs.len() as u64);
+
+    let again = p
+        .import(&manifest, &ImportOptions::default(), &NoProgress)
+        .unwrap();
+    assert_eq!(
+        (again.added, again.duplicates, again.labels_added),
+        (0, n as u64, 0)
+    );
+    assert_eq!(p.store.item_count().unwrap(), distinct as u64);
+}
+
+/// A bad line in a later write batch, after whole batches were added: the error names the
+/// file, the line and the field, and nothing of the import is kept.
+#[test]
+fn a_bad_line_in_a_later_batch_keeps_nothing_and_names_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    let manifest = dir.path().join("m.jsonl");
+    let bad_line = 2 * writer::WRITE_BATCH + 7;
+    let text: String = (1..=bad_line + 10)
+        .map(|line| {
+            if line == bad_line {
+                "{\"source\":5}\n".to_owned()
+            } else {
+                format!("{{\"source\":\"passage {line}\"}}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&manifest, text).unwrap();
+    let err = p
+        .import(&manifest, &ImportOptions::default(), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("m.jsonl:{bad_line}: field \"source\"")),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(p.store.item_count().unwrap(), 0);
+    assert_eq!(p.store.status().unwrap().imports, 0);
+}

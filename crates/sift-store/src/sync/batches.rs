@@ -161,8 +161,8 @@ impl Store {
         })?;
         let mut stats = PulledBatchStats::default();
         {
-            let mut insert_item = tx.prepare_cached(crate::import::INSERT_ITEM)?;
-            let mut find_item = tx.prepare_cached("SELECT id FROM items WHERE content_hash = ?1")?;
+            let mut adder = crate::item_hashes::ItemAdder::new(&tx)?;
+            let mut outcome = Vec::with_capacity(1);
             let mut set_media = tx.prepare_cached("UPDATE items SET media_ref = ?2 WHERE id = ?1")?;
             let mut batch_item = tx.prepare_cached(
                 "INSERT INTO batch_items (batch_id, item_id, position) VALUES (?1, ?2, ?3)
@@ -178,19 +178,21 @@ impl Store {
                                                     sha256 = excluded.sha256",
             )?;
             for (line, item) in batch.items.iter().enumerate() {
-                let n = insert_item.execute(params![
-                    item.content,
-                    &item.hash[..],
-                    item.media_ref,
-                    import_id,
-                    line as i64 + 1
-                ])?;
-                let item_id: i64 = if n == 1 {
+                let new = crate::NewItem {
+                    content: &item.content,
+                    hash: &item.hash,
+                    media_ref: item.media_ref.as_deref(),
+                    line: line as u64 + 1,
+                };
+                adder.add(&tx, import_id, &[new], &mut outcome)?;
+                let item_id: i64 = if let crate::InsertOutcome::Added(id) = outcome[0] {
                     stats.items_added += 1;
-                    tx.last_insert_rowid()
+                    id
                 } else {
                     stats.items_existing += 1;
-                    let id: i64 = find_item.query_row([&item.hash[..]], |r| r.get(0))?;
+                    let id = adder.item_id(&tx, &item.hash)?.ok_or_else(|| {
+                        crate::StoreError::NotFound("the item of a known content hash".into())
+                    })?;
                     if item.media_ref.is_some() {
                         set_media.execute(params![id, item.media_ref])?;
                     }
@@ -202,6 +204,8 @@ impl Store {
                     media.execute(params![item_id, key, size, sha])?;
                 }
             }
+            // The new items' hashes, before the commit.
+            adder.flush(&tx)?;
         }
         tx.execute(
             "UPDATE imports SET lines = ?2, added = ?3, duplicates = ?4 WHERE id = ?1",

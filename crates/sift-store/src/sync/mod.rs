@@ -52,8 +52,8 @@ pub(crate) fn batch_id_in(conn: &rusqlite::Connection, name: &str) -> Result<Opt
 fn item_in_batch(conn: &rusqlite::Connection, hash: &[u8; 16], batch_id: Option<i64>) -> Result<Option<i64>> {
     Ok(conn
         .prepare_cached(
-            "SELECT i.id FROM items i JOIN batch_items bi ON bi.item_id = i.id
-             WHERE i.content_hash = ?1 AND bi.batch_id = ?2",
+            "SELECT h.item_id FROM item_hashes h JOIN batch_items bi ON bi.item_id = h.item_id
+             WHERE h.hash = ?1 AND bi.batch_id = ?2",
         )?
         .query_row(params![&hash[..], batch_id], |r| r.get(0))
         .optional()?)

@@ -7,7 +7,7 @@ use super::*;
 use sift_core::Action;
 
 /// A project file at schema version `version` with one reviewed annotation.
-fn old_file(path: &Path, version: usize) {
+pub(super) fn old_file(path: &Path, version: usize) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.pragma_update(None, "application_id", APPLICATION_ID)
         .unwrap();
@@ -33,7 +33,7 @@ fn old_file(path: &Path, version: usize) {
     .unwrap();
 }
 
-fn user_version(path: &Path) -> u32 {
+pub(super) fn user_version(path: &Path) -> u32 {
     rusqlite::Connection::open(path)
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
