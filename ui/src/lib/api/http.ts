@@ -1,3 +1,5 @@
+/** The HTTP transport of `sift serve`: `POST /api/<command>` with a JSON body, the session cookie, and errors turned into `ApiError` / `NetworkError`. */
+
 import { ApiError, NetworkError, toApiError } from "./errors";
 import type { CallOptions, Transport } from "./transport";
 

@@ -1,3 +1,5 @@
+/** The props every template component shares (`TaskCommon`) and the extra keys one adds to the shortcut list. */
+
 import type { Snippet } from "svelte";
 import type { ItemView } from "../bindings";
 import type { ReviewAnchor } from "../api/client";
