@@ -225,7 +225,7 @@ def main():
         ("parse", "import", "(a) parse every line with Sift's parser, nothing stored"),
         ("insert", "import", "(b) insert parsed rows, 1 stmt, 1 tx, unique hash (schema<=12)"),
         ("insert_no_unique", "import", "(c) the same without the unique content-hash index"),
-        ("insert_sorted_hashes", "import", "    (c) + hashes sorted into their own table at the end (13)"),
+        ("insert_sorted_hashes", "import", "    (c) + hashes sorted into their own table at the end (15)"),
         ("scan", "export", "    read the export's rows with one query, nothing written"),
         ("write", "export", "    write the export's bytes to a file and fsync (dd-like)"),
     ]
