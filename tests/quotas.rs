@@ -65,22 +65,7 @@ fn quotas_are_counted_shown_and_enforced_on_export() {
     write_text_manifest(&manifest, 4);
     import_manifest(&proj, &manifest);
     add_annotator(&proj, "ann");
-    let submit = |item: u32, types: &[&str]| {
-        sift()
-            .args([
-                "annotate",
-                &item.to_string(),
-                "--as",
-                "ann",
-                "--submit",
-                "--payload",
-                &pairs(types),
-                "-p",
-            ])
-            .arg(&proj)
-            .assert()
-            .success();
-    };
+    let submit = |item: i64, types: &[&str]| submit_as_ann(&proj, item, &pairs(types));
     submit(1, &["factual", "inferential"]);
     submit(2, &["whole-passage", "inferential"]);
     submit(3, &["inferential", "inferential"]);

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::{add_annotator, import_manifest, json_of, model_add, query_column, repo_root, sift};
+use super::{
+    add_annotator, import_manifest, json_of, model_add, query_column, repo_root, sift, submit_as_ann,
+};
 
 /// scikit-learn's digits (crates/sift-learn/tests/fixtures/digits.txt): the first `n` as
 /// manifest objects `{"source", "features": [64 numbers 0-16], "truth": "<digit>"}`.
@@ -63,20 +65,7 @@ pub fn digits_project(dir: &Path, n: usize) -> PathBuf {
 
 /// Submits `{"labels": [class]}` for item `item` as `ann`.
 pub fn submit_label(proj: &Path, item: i64, class: &str) {
-    sift()
-        .args([
-            "annotate",
-            &item.to_string(),
-            "--as",
-            "ann",
-            "--submit",
-            "--payload",
-        ])
-        .arg(json!({"labels": [class]}).to_string())
-        .arg("-p")
-        .arg(proj)
-        .assert()
-        .success();
+    submit_as_ann(proj, item, &json!({"labels": [class]}).to_string());
 }
 
 /// `$XDG_CACHE_HOME`, else `~/.cache`.

@@ -186,6 +186,24 @@ pub fn add_annotator(proj: &Path, name: &str) {
         .success();
 }
 
+/// Submits `payload` (JSON text) for item `item` as `ann` with the real `sift annotate`.
+pub fn submit_as_ann(proj: &Path, item: i64, payload: &str) {
+    sift()
+        .args([
+            "annotate",
+            &item.to_string(),
+            "--as",
+            "ann",
+            "--submit",
+            "--payload",
+            payload,
+            "-p",
+        ])
+        .arg(proj)
+        .assert()
+        .success();
+}
+
 /// Runs a command that must succeed and parses its standard output as JSON.
 pub fn json_of(cmd: &mut Command) -> serde_json::Value {
     let out = cmd.output().expect("run sift");

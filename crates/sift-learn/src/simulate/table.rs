@@ -3,7 +3,7 @@
 use std::fmt::{self, Write as _};
 
 use super::SimReport;
-use super::summary::Spread;
+use super::summary::{BudgetSummary, Spread, TargetSummary};
 
 fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$}"))
@@ -49,17 +49,7 @@ impl fmt::Display for SimReport {
         for arm in &self.arms {
             let mut line = format!("  {:width$}", arm.arm.to_string());
             for t in &arm.targets {
-                let cell = match t.median {
-                    Some(m) => format!(
-                        "{m:.0} [{}-{}] {}/{}",
-                        opt(t.q1, 0),
-                        opt(t.q3, 0),
-                        t.reached,
-                        t.seeds
-                    ),
-                    None => format!("not reached {}/{}", t.reached, t.seeds),
-                };
-                let _ = write!(line, "  {cell:>26}");
+                let _ = write!(line, "  {:>26}", t.cell());
             }
             writeln!(f, "{line}")?;
         }
@@ -79,11 +69,7 @@ impl fmt::Display for SimReport {
         for arm in &self.arms {
             let mut line = format!("  {:width$}", arm.arm.to_string());
             for b in &arm.budgets {
-                let cell = b
-                    .accuracy
-                    .as_ref()
-                    .map_or_else(|| "-".to_owned(), |s| spread(s, 3));
-                let _ = write!(line, "  {cell:>20}");
+                let _ = write!(line, "  {:>20}", b.cell());
             }
             writeln!(f, "{line}")?;
         }
@@ -158,5 +144,31 @@ impl fmt::Display for SimReport {
             }
         }
         Ok(())
+    }
+}
+
+impl TargetSummary {
+    /// The labels-to-target cell of the tables (CLI and Lab): `130 [120-150] 3/3`, or
+    /// `not reached 1/3`.
+    pub fn cell(&self) -> String {
+        match self.median {
+            Some(m) => format!(
+                "{m:.0} [{}-{}] {}/{}",
+                opt(self.q1, 0),
+                opt(self.q3, 0),
+                self.reached,
+                self.seeds
+            ),
+            None => format!("not reached {}/{}", self.reached, self.seeds),
+        }
+    }
+}
+
+impl BudgetSummary {
+    /// The accuracy-at-budget cell of the tables: `0.912 [0.900-0.925]`, or `-`.
+    pub fn cell(&self) -> String {
+        self.accuracy
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |s| spread(s, 3))
     }
 }

@@ -17,26 +17,14 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$}"))
 }
 
-/// A labels-to-target cell as the CLI prints it: `130 [120-150] 3/3`, or `not reached 1/3`.
+/// A labels-to-target cell as the CLI prints it (`sift-learn`'s one formatting).
 pub fn cell_target(t: &sift_api::simulate::TargetSummary) -> String {
-    match t.median {
-        Some(m) => format!(
-            "{m:.0} [{}-{}] {}/{}",
-            opt(t.q1, 0),
-            opt(t.q3, 0),
-            t.reached,
-            t.seeds
-        ),
-        None => format!("not reached {}/{}", t.reached, t.seeds),
-    }
+    t.cell()
 }
 
-/// An accuracy-at-budget cell as the CLI prints it: `0.912 [0.900-0.925]`, or `-`.
+/// An accuracy-at-budget cell as the CLI prints it (`sift-learn`'s one formatting).
 pub fn cell_budget(b: &sift_api::simulate::BudgetSummary) -> String {
-    b.accuracy.as_ref().map_or_else(
-        || "-".to_owned(),
-        |s| format!("{:.3} [{:.3}-{:.3}]", s.median, s.q1, s.q3),
-    )
+    b.cell()
 }
 
 /// An area-under-the-curve cell as the CLI prints it: `0.8123 [0.8000-0.8200]`.
