@@ -37,7 +37,7 @@ pub use access::{Caller, Me, QueueView, ReviewTask, WorkEntry};
 pub use annotate::{AnnotationView, ItemView, ReviewInput};
 pub use embed::{EmbedOptions, EmbedReport, EmbeddingCounts, Encoder, VectorResult};
 pub use error::{Error, Result};
-pub use export::{ExportFormat, ExportOptions, ExportReport, SftStyle};
+pub use export::{ConsensusMethod, ExportFormat, ExportOptions, ExportReport, SftStyle};
 pub use import::{ImportFormat, ImportOptions, ImportReport, SkippedLine};
 pub use learn::{FeatureSource, LearnOptions, LearnReport, RankingSuggestion, Suggestion};
 pub use progress::{NoProgress, Progress};

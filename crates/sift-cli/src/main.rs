@@ -28,7 +28,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use sift_api::{
-    Decision, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Project, ReviewInput, Role, SftStyle,
+    ConsensusMethod, Decision, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Project,
+    ReviewInput, Role, SftStyle,
 };
 use sift_error::{Code, ErrorCode};
 use strum::VariantArray as _;
@@ -160,6 +161,17 @@ enum Command {
         /// (without it, unmet targets are a warning).
         #[arg(long)]
         strict: bool,
+        /// gt: one line per item with the consensus of its annotations and the agreement as
+        /// `confidence` (classification and ranking): `vote` (majority; Kemeny or Borda for
+        /// rankings) or `dawid-skene` (single-label classification). Tied items are left out.
+        #[arg(
+            long,
+            num_args = 0..=1,
+            default_missing_value = "vote",
+            value_name = "METHOD",
+            value_parser = choices::parsed(str::parse::<ConsensusMethod>, ConsensusMethod::VARIANTS.iter().map(|m| m.as_str())),
+        )]
+        consensus: Option<ConsensusMethod>,
     },
     /// Save or submit an annotation (the labeling UI does this interactively).
     #[command(after_help = "Example:\n  sift annotate 12 -p qa --as alice --payload-file pair.json --submit")]
@@ -435,6 +447,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
             dimensions,
             human_only,
             strict,
+            consensus,
         } => {
             let project = open(&project)?;
             let quotas = project.quota_report()?;
@@ -455,6 +468,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
                 sft_style,
                 dimensions,
                 human_only,
+                consensus,
             };
             if output.as_os_str() == "-" {
                 let stdout = std::io::stdout();

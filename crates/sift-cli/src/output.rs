@@ -176,7 +176,7 @@ impl Out {
 
     pub fn export(&self, r: &ExportReport) {
         self.emit(r, || {
-            format!(
+            let mut text = format!(
                 "Exported {} records ({}) from {} annotations to {}\n",
                 r.records,
                 r.format,
@@ -184,7 +184,13 @@ impl Out {
                 r.path
                     .as_ref()
                     .map_or_else(|| "standard output".into(), |p| p.display().to_string())
-            )
+            );
+            if let Some(n) = r.no_consensus.filter(|&n| n > 0) {
+                text.push_str(&format!(
+                    "{n} items left out: their annotators reach no consensus (a tie); `sift report` lists the agreement\n"
+                ));
+            }
+            text
         });
     }
 

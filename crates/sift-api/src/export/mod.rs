@@ -4,6 +4,7 @@
 //! that overlaps formatting with the write system calls, `sink` where rows go per format,
 //! `gt` the Ground Truth line writer.
 
+mod consensus;
 mod gt;
 mod ls_predictions;
 mod pipeline;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use sift_store::ExportFilter;
 use sift_template::Kind;
 
+pub use consensus::ConsensusMethod;
 pub use sift_template::export::SftStyle;
 
 use crate::{Error, Progress, Project, Result};
@@ -108,6 +110,9 @@ pub struct ExportOptions {
     /// `gt`: leave out machine labels (`sift autolabel`), which are written by default after
     /// the human lines, marked `"human-annotated": "no"`.
     pub human_only: bool,
+    /// `gt`: one line per item holding the consensus of its annotations, with the agreement as
+    /// `confidence` (classification and ranking projects; see `consensus.rs`).
+    pub consensus: Option<ConsensusMethod>,
 }
 
 /// What an export wrote.
@@ -121,6 +126,10 @@ pub struct ExportReport {
     pub annotations: u64,
     /// Records written (lines, tasks, or COCO annotations).
     pub records: u64,
+    /// With `--consensus`: items left out because their annotators reach no consensus (a tied
+    /// vote; for Dawid-Skene, equally probable classes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_consensus: Option<u64>,
 }
 
 impl Project {
@@ -182,6 +191,14 @@ impl Project {
         if opts.format == ExportFormat::Predictions {
             return self.export_predictions(w, opts, progress);
         }
+        if let Some(method) = opts.consensus {
+            if opts.format != ExportFormat::Gt {
+                return Err(Error::BadRequest(
+                    "--consensus applies to the gt format only".into(),
+                ));
+            }
+            return self.export_consensus(w, opts, method, progress);
+        }
         progress.start("exporting", Some(self.store.labelled_count(opts.approved_only)?));
         let filter = ExportFilter {
             approved_only: opts.approved_only,
@@ -205,6 +222,7 @@ impl Project {
             format: opts.format.as_str(),
             annotations,
             records,
+            no_consensus: None,
         })
     }
 }

@@ -235,7 +235,7 @@ fn write_predicted_tasks(
     Ok(())
 }
 
-fn decode(project: &Project, row: &ExportRow<'_>) -> Result<(Value, Payload)> {
+pub(super) fn decode(project: &Project, row: &ExportRow<'_>) -> Result<(Value, Payload)> {
     let item: Value = serde_json::from_slice(row.content)
         .map_err(|e| Error::Internal(format!("item {}: stored content is not JSON: {e}", row.item_id)))?;
     let payload: Value = serde_json::from_slice(row.payload)

@@ -100,6 +100,7 @@ impl Project {
             format: "predictions",
             annotations: 0,
             records,
+            no_consensus: None,
         })
     }
 

@@ -22,6 +22,7 @@ use sift_store::{DayActivity, SubmittedWork};
 
 use crate::{Project, Result};
 
+pub(crate) use agreement::rank_consensus;
 pub use agreement::{ConsensusFigure, ConsensusSummary, Measure, PairFigure, Scope};
 pub use people::AnnotatorFigures;
 

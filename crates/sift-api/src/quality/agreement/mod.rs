@@ -8,6 +8,8 @@ mod classification;
 mod matching;
 mod ranking;
 
+pub(crate) use ranking::rank_consensus;
+
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;

@@ -18,11 +18,17 @@ type Ranks = BTreeMap<String, BTreeMap<String, u32>>;
 
 /// The consensus of complete rankings over the same responses.
 fn consensus(rankings: &[Vec<u32>]) -> Option<RankConsensus> {
+    rank_consensus(rankings).map(|(c, _)| c)
+}
+
+/// The consensus of complete rankings over the same responses, and how it was reached:
+/// `"kemeny"` (exact, up to [`KEMENY_MAX_RESPONSES`] responses) or `"borda"`.
+pub(crate) fn rank_consensus(rankings: &[Vec<u32>]) -> Option<(RankConsensus, &'static str)> {
     let n = rankings.first()?.len();
     if n <= KEMENY_MAX_RESPONSES {
-        kemeny(rankings).ok().map(|k| k.consensus)
+        kemeny(rankings).ok().map(|k| (k.consensus, "kemeny"))
     } else {
-        borda(rankings).ok().map(|b| b.consensus)
+        borda(rankings).ok().map(|b| (b.consensus, "borda"))
     }
 }
 
