@@ -2,7 +2,8 @@
 // serve`: a classification template with a dataset target (`billing` at least half of the
 // labels), three annotators label the same messages (`sift batch create --overlap 3`, the real
 // `sift annotate`), and the reviewer sees the target with where it stands and what would meet
-// it, and beside the work under review the other two annotations of the item. Screenshot kept.
+// it, and beside the work under review the other two annotations of the item, and all three side
+// by side (Alt+V). Screenshots kept.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -53,6 +54,17 @@ test("quality: the reviewer sees the dataset targets and the other annotations o
     // The first item under review has two other annotations beside it.
     const others = await page.$$eval('[data-testid="other-summary"]', (els) => els.map((e) => e.textContent.trim()));
     assert.equal(others.length, 2);
+    // All three side by side (Alt+V): ann's billing beside bob's billing and cy's account.
+    await page.keyboard.press("Alt+KeyV");
+    await page.waitForSelector('[data-testid="side-by-side"]');
+    await settle(page);
+    await screenshot(page, "review-side-by-side-light");
+    const columns = await page.$$eval('[data-testid="compare-column"]', (els) => els.map((e) => e.textContent.replace(/\s+/g, " ").trim()));
+    assert.equal(columns.length, 3);
+    const rows = await page.$$eval('[data-testid="compare-row"]', (els) => els.map((e) => [e.querySelector("th").textContent.replace(/[^a-z-]/g, ""), e.dataset.agree]));
+    assert.deepEqual(rows, [["account", "false"], ["billing", "false"]]);
+    await page.keyboard.press("Escape");
+    await page.waitForSelector('[data-testid="side-by-side"]', { state: "detached" });
     assert.deepEqual(events.errors, [], "no console errors");
     assert.deepEqual(events.csp, [], "no CSP violations");
   } finally {

@@ -54,6 +54,20 @@ describe("review mode", () => {
     expect(screen.getAllByTestId("other-summary").map((s) => s.textContent)).toEqual(["2 pairs", "3 pairs"]);
     expect(screen.getByTestId("other-annotations")).toHaveTextContent("cy");
     expect(screen.getByTestId("other-annotations")).toHaveTextContent("approved");
+    // All three in full, side by side (Alt+V), the one judged marked; Esc goes back.
+    await fireEvent.keyDown(window, { key: "v", code: "KeyV", altKey: true });
+    const dialog = await screen.findByTestId("side-by-side");
+    expect(dialog).toHaveTextContent("All 3 annotations of this item");
+    const columns = screen.getAllByTestId("compare-column");
+    expect(columns.map((c) => c.querySelectorAll(".entry").length)).toEqual([1, 2, 3]);
+    expect(columns[0]).toHaveTextContent("under review");
+    expect(columns[1]).toHaveTextContent("Question 1?");
+    await fireEvent.keyDown(dialog, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("side-by-side")).toBeNull());
+    await fireEvent.click(screen.getByTestId("compare-open"));
+    await screen.findByTestId("side-by-side");
+    await fireEvent.click(screen.getByRole("button", { name: /Close/ }));
+    await waitFor(() => expect(screen.queryByTestId("side-by-side")).toBeNull());
     // Cy's submitted one can be opened for review; then bob's is among the others.
     await fireEvent.click(screen.getByRole("button", { name: "Review this one" }));
     await waitFor(() => expect(fake.callsOf("get_annotation").at(-1)?.args).toEqual({ annotation_id: 42 }));
