@@ -310,6 +310,9 @@ impl LabApp {
             Tab::Simulation => {
                 egui::CentralPanel::default().show_inside(ui, |ui| views.simulation.show(ui, &mut cx));
             }
+            Tab::Quality => {
+                egui::CentralPanel::default().show_inside(ui, |ui| views.quality.show(ui, &mut cx));
+            }
         }
         views.transfer.show(ui.ctx(), &mut cx);
         // The overview refreshes in the background so the search index and the status bar
@@ -358,6 +361,7 @@ impl LabApp {
             Key::Num6,
             Key::Num7,
             Key::Num8,
+            Key::Num9,
         ];
         for (tab, key) in Tab::ALL.into_iter().zip(keys) {
             if press(ui, Modifiers::COMMAND, key) {

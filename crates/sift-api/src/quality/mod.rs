@@ -25,6 +25,8 @@ use crate::{Project, Result};
 pub(crate) use agreement::rank_consensus;
 pub use agreement::{ConsensusFigure, ConsensusSummary, Measure, PairFigure, Scope};
 pub use people::AnnotatorFigures;
+/// Where a dataset target stands, and how an annotator's gold accuracy is judged (from `sift-quality`).
+pub use sift_quality::{GoldStatus, QuotaStatus};
 
 /// The whole report: project, batches, annotators, days.
 #[derive(Debug, Clone, Serialize)]

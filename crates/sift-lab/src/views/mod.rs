@@ -8,6 +8,7 @@ pub mod learning;
 pub mod map;
 pub mod models;
 pub mod overview;
+pub mod quality;
 pub mod reviews;
 pub mod simulation;
 pub mod sync;
@@ -38,11 +39,13 @@ pub enum Tab {
     Sync,
     /// `sift simulate`: learning curves and the labeling cost against random order (`Ctrl+8`).
     Simulation,
+    /// Dataset targets, agreement, annotators and gold (`Ctrl+9`; `sift report`'s figures).
+    Quality,
 }
 
 impl Tab {
     /// Every view, in tab order (`Ctrl+1` is the first).
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Overview,
         Tab::Data,
         Tab::Models,
@@ -51,6 +54,7 @@ impl Tab {
         Tab::Reviews,
         Tab::Sync,
         Tab::Simulation,
+        Tab::Quality,
     ];
 
     /// The tab's name, as its button shows it.
@@ -64,6 +68,7 @@ impl Tab {
             Tab::Reviews => "Reviews",
             Tab::Sync => "Sync",
             Tab::Simulation => "Simulation",
+            Tab::Quality => "Quality",
         }
     }
 }
@@ -107,6 +112,8 @@ pub struct Views {
     pub sync: sync::SyncView,
     /// The simulation view's state.
     pub simulation: simulation::SimulationView,
+    /// The quality view's state.
+    pub quality: quality::QualityView,
     /// The import and export dialogs' state.
     pub transfer: transfer::TransferView,
     /// A project chosen in a file dialog, to open.
@@ -129,6 +136,7 @@ impl Default for Views {
             reviews: Default::default(),
             sync: Default::default(),
             simulation: Default::default(),
+            quality: Default::default(),
             transfer: Default::default(),
             open_request: None,
         }
