@@ -384,6 +384,89 @@ fn a_batch_goes_to_two_annotators_and_every_annotation_comes_back_once() {
 }
 
 /// Bytes that do not compress or repeat.
+/// Gold reaches annotators who work offline: a batch carries gold items (answers kept apart,
+/// `sift gold set`) to every assignee through the bucket, without their answers; what the
+/// annotator submits on them comes back with the results and is graded on the lead's side.
+#[test]
+fn gold_items_travel_in_batches_without_their_answers_and_are_graded_after_the_pull() {
+    let g = Garage::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let lead = lead_project(&g, tmp.path(), "team-g", 2);
+    // Items 3 and 4 become gold; 5 and 6 are ordinary work for the next batch.
+    let more = tmp.path().join("more.jsonl");
+    let lines: Vec<String> = (2..6)
+        .map(|i| {
+            json!({"source": format!("Question {i}: why is the sky blue?"), "prompt": format!("Question {i}"),
+                   "responses": ["Rayleigh scattering.", "The ocean.", "Blue light scatters more.", "Dust."],
+                   "pass": {"id": i}})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&more, lines.join("\n") + "\n").unwrap();
+    ok(sift(&g).arg("import").arg(&more).arg("-p").arg(&lead));
+    let answer = ranking_payload("0");
+    for item in ["3", "4"] {
+        ok(sift(&g)
+            .args(["gold", "set", item, "--payload", &answer.to_string(), "-p"])
+            .arg(&lead));
+    }
+    ok(sift(&g)
+        .args(["gold", "settings", "--rate", "0.5", "-p"])
+        .arg(&lead));
+    let batch = ok_json(
+        sift(&g)
+            .args([
+                "batch",
+                "create",
+                "--size",
+                "2",
+                "--assign",
+                "alice,bob",
+                "--name",
+                "wk2",
+                "-p",
+            ])
+            .arg(&lead),
+    );
+    assert_eq!(batch["items"], json!([5, 6]), "{batch}");
+    assert_eq!(batch["gold"], json!([3, 4]), "{batch}");
+    ok(sift(&g).args(["sync", "push", "-p"]).arg(&lead));
+
+    let (alice, _) = join(&g, tmp.path(), "team-g", "alice", false);
+    // Alice has her share of wk1 and wk2 and both gold items, as ordinary work.
+    let local = |pass: i64| -> i64 {
+        query_one(
+            &alice,
+            &format!("SELECT id FROM items WHERE json_extract(content, '$.pass.id') = {pass}"),
+        )
+    };
+    let mine = item_ids(&alice);
+    assert!(mine.contains(&local(2)) && mine.contains(&local(3)), "{mine:?}");
+    assert_eq!(
+        count_rows(&alice, "gold_items"),
+        0,
+        "the annotator's copy knows no answer"
+    );
+    // Right on one gold item, wrong on the other.
+    annotate(&g, &alice, "alice", local(2), &ranking_payload("0"), true);
+    annotate(&g, &alice, "alice", local(3), &ranking_payload("1"), true);
+    ok(sift(&g).args(["sync", "push", "-p"]).arg(&alice));
+
+    let pulled = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    assert_eq!(pulled["problems"], json!([]), "{pulled}");
+    let status = ok_json(sift(&g).args(["gold", "status", "-p"]).arg(&lead));
+    let alice_record = status
+        .as_array()
+        .or_else(|| status["records"].as_array())
+        .unwrap()
+        .iter()
+        .find(|r| r["annotator"] == "alice")
+        .unwrap_or_else(|| panic!("{status}"))
+        .clone();
+    assert_eq!(alice_record["answered"], 2, "{alice_record}");
+    assert_eq!(alice_record["correct"], 1, "{alice_record}");
+}
+
 fn noise(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut v = Vec::with_capacity(len + 8);

@@ -203,3 +203,99 @@ fn a_bad_answer_names_its_item_and_line_and_nothing_is_marked() {
     // A rate outside 0..0.5 is refused.
     assert!(p.set_gold_settings(Some(0.9), None, None, None).is_err());
 }
+
+#[test]
+fn new_batches_carry_gold_kept_apart_to_every_assignee_spread_among_their_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path());
+    // Ten items marked with `set` (the answer kept apart); the field-marked ones carry their
+    // answer in the line and must never travel in a batch.
+    p.mark_gold_from_field("expected").unwrap();
+    let field_gold: BTreeSet<i64> = (0..200).filter(|i| i % 10 == 0).map(|i| i + 1).collect();
+    let set_gold: Vec<i64> = (150..160).collect();
+    for &item in &set_gold {
+        p.mark_gold(item, &json!({"labels": ["account"]})).unwrap();
+    }
+    let people = vec!["ann".to_owned(), "bob".to_owned()];
+    // Rate 0: no gold in batches.
+    let plain = p.create_batch(Some("plain"), 10, &people).unwrap();
+    assert!(plain.gold.is_empty());
+
+    p.set_gold_settings(Some(0.2), None, None, None).unwrap();
+    let batch = p.create_batch(Some("wk1"), 16, &people).unwrap();
+    // 16 ordinary items at 20 % gold: 4 gold items, 20 in all.
+    assert_eq!(batch.gold.len(), 4, "{:?}", batch.gold);
+    assert!(
+        batch.gold.iter().all(|g| set_gold.contains(g)),
+        "{:?}",
+        batch.gold
+    );
+    assert!(
+        batch
+            .items
+            .iter()
+            .all(|i| !field_gold.contains(i) && !set_gold.contains(i))
+    );
+
+    // Each gold item is dealt to both people; ordinary ones to one each (overlap 1).
+    let queue_of = |p: &mut Project, who: &str| -> Vec<i64> {
+        let q = p.call(&caller(who), "queue", json!({"limit": 40}), None).unwrap();
+        q["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["reason"] == "assigned")
+            .map(|e| e["item_id"].as_i64().unwrap())
+            .collect()
+    };
+    let (ann, bob) = (queue_of(&mut p, "ann"), queue_of(&mut p, "bob"));
+    for g in &batch.gold {
+        assert!(
+            ann.contains(g) && bob.contains(g),
+            "{g}: ann {ann:?}, bob {bob:?}"
+        );
+    }
+    assert_eq!(
+        ann.len() + bob.len(),
+        10 + 16 + 2 * 4,
+        "plain, wk1 and gold twice"
+    );
+    // Spread among the items, not all at the end of the batch.
+    let wk1: Vec<i64> = ann.iter().copied().filter(|i| !plain.items.contains(i)).collect();
+    let positions: Vec<usize> = batch
+        .gold
+        .iter()
+        .map(|g| wk1.iter().position(|i| i == g).unwrap())
+        .collect();
+    assert!(positions[0] < wk1.len() / 2, "{positions:?} in {wk1:?}");
+    assert!(positions.windows(2).all(|w| w[1] > w[0] + 1), "{positions:?}");
+
+    // Graded like any gold answer once submitted; the online queue does not serve them again.
+    let g = batch.gold[0];
+    p.call(
+        &caller("bob"),
+        "submit",
+        json!({"item_id": g, "payload": {"labels": ["billing"]}, "time_spent_ms": 100}),
+        None,
+    )
+    .unwrap();
+    let records = serde_json::to_value(p.gold_records().unwrap()).unwrap();
+    let bob_record = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["annotator"] == "bob")
+        .unwrap();
+    assert_eq!(
+        (bob_record["answered"].as_u64(), bob_record["correct"].as_u64()),
+        (Some(1), Some(0))
+    );
+    // A second batch takes the gold items nobody of its people has met yet.
+    let next = p.create_batch(Some("wk2"), 16, &people).unwrap();
+    assert!(
+        next.gold.iter().all(|g| !batch.gold.contains(g)),
+        "{:?}",
+        next.gold
+    );
+    assert_eq!(next.gold.len(), 4);
+}

@@ -46,9 +46,14 @@ pub fn run(command: BatchCommand, out: &Out) -> anyhow::Result<()> {
                 crate::open(&project)?.create_batch_with_overlap(name.as_deref(), size, &assign, overlap)?;
             out.emit(&report, || {
                 format!(
-                    "batch {}: {} item(s){}{}\n",
+                    "batch {}: {} item(s){}{}{}\n",
                     report.batch,
                     report.items.len(),
+                    if report.gold.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and {} gold item(s) for everyone", report.gold.len())
+                    },
                     if report.assigned_to.is_empty() {
                         String::new()
                     } else {

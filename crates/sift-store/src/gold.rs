@@ -1,6 +1,8 @@
 //! Gold items (issue 18): items with a known answer, mixed into every annotator's queue at a
-//! set rate, unannounced, once per annotator, and never treated as ordinary new work (no batch
-//! takes them, one annotation does not finish them). What the store keeps and counts;
+//! set rate, unannounced, once per annotator, and never treated as ordinary new work (one
+//! annotation does not finish them; batches never take them as ordinary items). A new batch
+//! may carry gold items beside its own, dealt to every assignee ([`Store::add_gold_to_batch`]):
+//! how gold reaches annotators who work offline on batches. What the store keeps and counts;
 //! `sift-api`'s `quality::gold` decides where they go in a queue and grades the answers.
 
 use rusqlite::{OptionalExtension, params};
@@ -91,12 +93,94 @@ impl Store {
         Ok(source.and_then(|s| s.strip_prefix("field:").map(str::to_owned)))
     }
 
+    /// Up to `limit` gold items a batch for `annotators` may carry: answers kept apart from the
+    /// item (marked with `set`, not from a manifest field: a batch's items travel through the
+    /// bucket as they were imported), that none of them has worked on or been assigned.
+    pub fn gold_for_batch(&self, annotators: &[i64], limit: u32) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT g.item_id FROM gold_items g WHERE g.source = 'set'
+               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = g.item_id AND a.annotator_id = ?1)
+               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = g.item_id AND s.annotator_id = ?1)
+             ORDER BY g.item_id",
+        )?;
+        let mut allowed: Option<Vec<i64>> = None;
+        for who in annotators {
+            let mine: Vec<i64> = stmt
+                .query_map([who], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            allowed = Some(match allowed {
+                None => mine,
+                Some(before) => before
+                    .into_iter()
+                    .filter(|i| mine.binary_search(i).is_ok())
+                    .collect(),
+            });
+        }
+        let mut out = allowed.unwrap_or_default();
+        out.truncate(limit as usize);
+        Ok(out)
+    }
+
+    /// Adds `gold` items to batch `batch_id`, spread evenly among its items (unannounced: not
+    /// all at the end), each assigned to every one of `assign_to`. One transaction.
+    pub fn add_gold_to_batch(&mut self, batch_id: i64, gold: &[i64], assign_to: &[i64]) -> Result<()> {
+        if gold.is_empty() || assign_to.is_empty() {
+            return Ok(());
+        }
+        self.write_in_file(|store| {
+            let tx = store.conn.transaction()?;
+            let items: Vec<i64> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT item_id FROM batch_items WHERE batch_id = ?1 ORDER BY position",
+                )?;
+                stmt.query_map([batch_id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            // Gold item j goes after ordinary item floor((j + 1) * n / (g + 1)).
+            let (n, g) = (items.len(), gold.len());
+            let mut order: Vec<(i64, bool)> = Vec::with_capacity(n + g);
+            let mut next_gold = 0;
+            for (i, item) in items.iter().enumerate() {
+                while next_gold < g && (next_gold + 1) * n / (g + 1) <= i {
+                    order.push((gold[next_gold], true));
+                    next_gold += 1;
+                }
+                order.push((*item, false));
+            }
+            order.extend(gold[next_gold..].iter().map(|&id| (id, true)));
+            let now = sift_core::now_rfc3339();
+            {
+                let mut moved =
+                    tx.prepare_cached("UPDATE batch_items SET position = ?3 WHERE batch_id = ?1 AND item_id = ?2")?;
+                let mut added = tx.prepare_cached(
+                    "INSERT INTO batch_items (batch_id, item_id, position, score) VALUES (?1, ?2, ?3, NULL)",
+                )?;
+                let mut assign = tx.prepare_cached(
+                    "INSERT INTO assignments (batch_id, item_id, annotator_id, assigned_at) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for (position, (item, is_gold)) in order.iter().enumerate() {
+                    if *is_gold {
+                        added.execute(params![batch_id, item, position as i64])?;
+                        for who in assign_to {
+                            assign.execute(params![batch_id, item, who, now])?;
+                        }
+                    } else {
+                        moved.execute(params![batch_id, item, position as i64])?;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
     /// Up to `limit` gold items `annotator_id` has not worked on, in an order of their own
     /// (a hash of item and annotator: people meet the gold items in different orders).
     pub fn gold_for(&self, annotator_id: i64, limit: u32) -> Result<Vec<i64>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT g.item_id FROM gold_items g
              WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = g.item_id AND a.annotator_id = ?1)
+               AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = g.item_id AND s.annotator_id = ?1)
              ORDER BY ((g.item_id * 2654435761 + ?1 * 40503) % 4294967291), g.item_id
              LIMIT ?2",
         )?;

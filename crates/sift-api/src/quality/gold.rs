@@ -189,6 +189,32 @@ impl Project {
         Ok(())
     }
 
+    /// Adds gold items to a new batch of `ordinary` items for `annotators` at the project's
+    /// rate (gold / all items of the batch), spread among its items and dealt to every
+    /// assignee; returns them. Only gold whose answer is kept apart from the item (`sift gold
+    /// set`) goes into batches: a batch's lines travel through the bucket as imported.
+    pub(crate) fn mix_gold_into_batch(
+        &mut self,
+        batch_id: i64,
+        ordinary: usize,
+        annotators: &[i64],
+    ) -> Result<Vec<i64>> {
+        let rate = self.gold_settings()?.rate;
+        if rate <= 0.0 || annotators.is_empty() || ordinary == 0 {
+            return Ok(Vec::new());
+        }
+        let wanted = if rate >= 1.0 {
+            ordinary
+        } else {
+            (ordinary as f64 * rate / (1.0 - rate)).round() as usize
+        };
+        let gold = self
+            .store
+            .gold_for_batch(annotators, u32::try_from(wanted).unwrap_or(u32::MAX))?;
+        self.store.add_gold_to_batch(batch_id, &gold, annotators)?;
+        Ok(gold)
+    }
+
     /// `entries` (a queue page of `limit`) with the annotator's gold items mixed in at the
     /// project's rate, unannounced (served as new work).
     pub(crate) fn mix_gold(

@@ -52,6 +52,8 @@ pub struct BatchReport {
     pub assigned_to: Vec<String>,
     /// Independent annotations per item.
     pub overlap: u32,
+    /// Gold items mixed in at the project's gold rate, dealt to every assignee.
+    pub gold: Vec<i64>,
 }
 
 /// A batch made in import order ([`Project::create_batch`]).
@@ -67,6 +69,8 @@ pub struct PlainBatchReport {
     pub assigned_to: Vec<String>,
     /// Independent annotations per item.
     pub overlap: u32,
+    /// Gold items mixed in at the project's gold rate, dealt to every assignee.
+    pub gold: Vec<i64>,
 }
 
 /// One item of a new batch.
@@ -121,6 +125,7 @@ impl Project {
             assign_to: &annotators,
             overlap: opts.overlap,
         })?;
+        let gold = self.mix_gold_into_batch(batch.id, items.len(), &annotators)?;
         Ok(BatchReport {
             batch_id: batch.id,
             batch: batch.name,
@@ -132,6 +137,7 @@ impl Project {
             items,
             assigned_to: opts.assign.clone(),
             overlap: opts.overlap,
+            gold,
         })
     }
 
@@ -201,12 +207,14 @@ impl Project {
             assign_to: &annotators,
             overlap,
         })?;
+        let gold = self.mix_gold_into_batch(batch.id, items.len(), &annotators)?;
         Ok(PlainBatchReport {
             batch_id: batch.id,
             batch: batch.name,
             items,
             assigned_to: assign.to_vec(),
             overlap,
+            gold,
         })
     }
 
