@@ -136,6 +136,19 @@ fn classification_agreement_consensus_and_people_on_an_overlap_batch() {
         (vote["items"].as_u64(), vote["ties"].as_u64()),
         (Some(6), Some(0))
     );
+    // Per item, least agreement first: items 2 and 6 (two of three), then the unanimous ones.
+    let per_item: Vec<(i64, f64)> = o["per_item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["item"].as_i64().unwrap(), value(&i["agreement"])))
+        .collect();
+    assert_eq!(
+        per_item.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        [2, 6, 1, 3, 4, 5]
+    );
+    assert!((per_item[0].1 - 2.0 / 3.0).abs() < 1e-12 && (per_item[2].1 - 1.0).abs() < 1e-12);
+    assert_eq!(o["per_item"][4]["annotations"], 2, "item 4: bob's is returned");
     // bob against ann + cy (leave-one-out): item 1 billing = billing, item 2 ann account vs cy
     // technical is a tie (no consensus), 3 technical = technical, 5 account = account, 6 billing
     // vs technical: 3 of 4 (item 4 is returned).
@@ -289,6 +302,33 @@ fn ranking_agreement_per_dimension_matches_the_measures_on_the_same_ranks() {
         alpha.value
     );
     assert_eq!(m["units"], 12);
+
+    // Per item: the cycle (item 4) first, flagged a tie: its consensus a > b > c (the first of
+    // the optimal orders) has the support of 2, 1 and 2 annotators on its three pairs, 5/9;
+    // items 1 and 2 have one dissent on one pair (8/9); item 3 is unanimous.
+    let per_item: Vec<(i64, f64, bool)> = o["per_item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["item"].as_i64().unwrap(),
+                value(&i["agreement"]),
+                i["tie"] == true,
+            )
+        })
+        .collect();
+    let expected = [
+        (4, 5.0 / 9.0, true),
+        (1, 8.0 / 9.0, false),
+        (2, 8.0 / 9.0, false),
+        (3, 1.0, false),
+    ];
+    assert_eq!(per_item.len(), 4);
+    for ((item, got, tie), (want_item, want, want_tie)) in per_item.iter().zip(expected) {
+        assert_eq!((*item, *tie), (want_item, want_tie), "{per_item:?}");
+        assert!((got - want).abs() < 1e-12, "item {item}: {got} vs {want}");
+    }
 
     // Kendall's tau-b of ann and bob, the mean over the four items.
     let taus: Vec<f64> = ORDERS

@@ -102,6 +102,11 @@ fn targets_agreement_people_and_gold_in_the_quality_view() {
             alpha.value.unwrap(),
             alpha.units
         ));
+        // The items to adjudicate first: the gold items ann and bob split on (ties), then
+        // items 2 and 4 (two of three).
+        h.get_by_label_contains(
+            "Least agreement: item 5 (0.500, tie), item 6 (0.500, tie), item 2 (0.667), item 4 (0.667), item 1 (1.000)",
+        );
         // Bob's gold accuracy is flagged; ann's is not.
         h.get_by_label("0% of 2 ⚑ below");
         h.get_by_label("100% of 2");

@@ -112,6 +112,35 @@ fn scope_html(s: &Scope, out: &mut String) {
     }
 }
 
+/// Most items listed under "least agreement".
+const LEAST_AGREEMENT_ROWS: usize = 20;
+
+/// The items whose annotators agree least: the ones to adjudicate first.
+fn least_agreement(s: &Scope, out: &mut String) {
+    if s.per_item.is_empty() {
+        return;
+    }
+    out.push_str(&format!(
+        "<h3>Items with the least agreement</h3><p class=\"muted\">The {} of {} items with two or more annotations whose annotators agree least (all of them are in <code>--json</code>).</p>",
+        s.per_item.len().min(LEAST_AGREEMENT_ROWS),
+        s.per_item.len()
+    ));
+    out.push_str(
+        "<table><tr><th>Item</th><th>Annotations</th><th>Agreement</th><th>Measure</th><th></th></tr>",
+    );
+    for i in s.per_item.iter().take(LEAST_AGREEMENT_ROWS) {
+        out.push_str(&format!(
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"undef\">{}</td></tr>",
+            i.item,
+            i.annotations,
+            num(i.agreement),
+            esc(&i.measure),
+            if i.tie { "tie" } else { "" }
+        ));
+    }
+    out.push_str("</table>");
+}
+
 /// The whole report as an HTML document.
 pub fn render(r: &QualityReport) -> String {
     let mut out = String::with_capacity(16 * 1024);
@@ -133,6 +162,7 @@ pub fn render(r: &QualityReport) -> String {
     ));
     out.push_str("<section><h2>Agreement: the project</h2>");
     scope_html(o, &mut out);
+    least_agreement(o, &mut out);
     out.push_str("</section>");
 
     out.push_str("<section><h2>Annotators</h2>");

@@ -96,6 +96,7 @@ impl QualityView {
             ui.add_space(10.0);
             section(ui, "Agreement");
             scope(ui, &report.overall, "project");
+            least_agreement(ui, &report.overall);
             ui.add_space(10.0);
             section(ui, "Annotators");
             annotators(ui, report);
@@ -274,6 +275,31 @@ fn scope(ui: &mut egui::Ui, s: &Scope, what: &str) {
             fmt(c.mean_agreement)
         ));
     }
+}
+
+/// Items listed as the least agreed on.
+const LEAST_AGREEMENT_ITEMS: usize = 8;
+
+/// The items whose annotators agree least, to adjudicate first.
+fn least_agreement(ui: &mut egui::Ui, s: &Scope) {
+    if s.per_item.is_empty() {
+        return;
+    }
+    let items: Vec<String> = s
+        .per_item
+        .iter()
+        .take(LEAST_AGREEMENT_ITEMS)
+        .map(|i| {
+            format!(
+                "item {} ({}{})",
+                i.item,
+                fmt(i.agreement),
+                if i.tie { ", tie" } else { "" }
+            )
+        })
+        .collect();
+    ui.label(format!("Least agreement: {}", items.join(", ")))
+        .on_hover_text(s.per_item[0].measure.clone());
 }
 
 fn annotators(ui: &mut egui::Ui, r: &QualityReport) {

@@ -10,7 +10,7 @@ use sift_quality::{
 };
 use sift_template::Payload;
 
-use super::{ConsensusFigure, ConsensusSummary, Measure, PairFigure, Scope, Work};
+use super::{ConsensusFigure, ConsensusSummary, ItemAgreement, Measure, PairFigure, Scope, Work};
 
 /// Fills `out` from the parsed classification work.
 pub(super) fn figures(out: &mut Scope, multi_label: bool, work: &[Work<'_>]) {
@@ -71,6 +71,13 @@ fn single(out: &mut Scope, labelled: &[(i64, String, Vec<String>)]) {
             items += 1;
             ties += u64::from(v.is_tie());
             sum += v.agreement();
+            out.per_item.push(ItemAgreement {
+                item: l.units[u],
+                annotations: v.voters as u64,
+                measure: "share behind the majority vote".into(),
+                agreement: Some(v.agreement()),
+                tie: v.is_tie(),
+            });
         }
     }
     out.consensus.push(ConsensusSummary {
@@ -141,9 +148,17 @@ fn multi(out: &mut Scope, labelled: &[(i64, String, Vec<String>)]) {
             continue;
         }
         if let Ok(vote) = majority_labels(sets.iter().copied()) {
+            let agreement = set_agreement(sets.iter().copied(), &vote.labels).unwrap_or(0.0);
             items += 1;
             ties += u64::from(vote.is_tie());
-            sum += set_agreement(sets.iter().copied(), &vote.labels).unwrap_or(0.0);
+            sum += agreement;
+            out.per_item.push(ItemAgreement {
+                item: l.units[u],
+                annotations: sets.len() as u64,
+                measure: "mean 1 - MASI distance to the per-label majority".into(),
+                agreement: Some(agreement),
+                tie: vote.is_tie(),
+            });
         }
     }
     out.consensus.push(ConsensusSummary {

@@ -13,7 +13,7 @@ use sift_quality::{
 };
 use sift_template::Payload;
 
-use super::{ItemContext, Measure, PairFigure, Scope, Work};
+use super::{ItemAgreement, ItemContext, Measure, PairFigure, Scope, Work};
 
 /// Least character F1 for two Q&A pairs to match.
 pub const QA_MIN_F1: f64 = 0.5;
@@ -39,10 +39,15 @@ struct Tally {
     pairs: BTreeMap<(String, String), (MatchCounts, u64)>,
     total: MatchCounts,
     compared: u64,
+    /// Per item: the counts over its pairs, and how many annotators took part.
+    items: BTreeMap<i64, (MatchCounts, u64)>,
 }
 
 impl Tally {
-    fn add(&mut self, a: &str, b: &str, counts: MatchCounts) {
+    fn add(&mut self, item: i64, annotators: usize, a: &str, b: &str, counts: MatchCounts) {
+        let per_item = self.items.entry(item).or_default();
+        per_item.0 += counts;
+        per_item.1 = annotators as u64;
         let key = if a <= b { (a, b) } else { (b, a) };
         let e = self
             .pairs
@@ -55,6 +60,15 @@ impl Tally {
     }
 
     fn push(self, out: &mut Scope, what: &str) {
+        for (item, (counts, annotators)) in &self.items {
+            out.per_item.push(ItemAgreement {
+                item: *item,
+                annotations: *annotators,
+                measure: what.to_owned(),
+                agreement: counts.f1().ok(),
+                tie: false,
+            });
+        }
         out.measures.push(Measure::of(
             what,
             None,
@@ -75,13 +89,13 @@ impl Tally {
     }
 }
 
-/// Every pair of two annotators' work on the same item.
-fn item_pairs<'a, 'w>(items: &BTreeMap<i64, Vec<&'w Work<'a>>>) -> Vec<(&'w Work<'a>, &'w Work<'a>)> {
+/// Every pair of two annotators' work on the same item, with how many annotated the item.
+fn item_pairs<'a, 'w>(items: &BTreeMap<i64, Vec<&'w Work<'a>>>) -> Vec<(&'w Work<'a>, &'w Work<'a>, usize)> {
     let mut out = Vec::new();
     for entries in items.values() {
         for (i, a) in entries.iter().enumerate() {
             for b in &entries[i + 1..] {
-                out.push((*a, *b));
+                out.push((*a, *b, entries.len()));
             }
         }
     }
@@ -108,11 +122,11 @@ pub(super) fn qa(out: &mut Scope, work: &[Work<'_>]) {
     let mut tally = Tally::default();
     let mut citations = Vec::new();
     let mut types: Vec<(String, String)> = Vec::new();
-    for (a, b) in item_pairs(&items) {
+    for (a, b, n) in item_pairs(&items) {
         let Ok(c) = compare_qa(&cited(a), &cited(b), QA_MIN_F1) else {
             continue;
         };
-        tally.add(a.annotator, b.annotator, c.counts);
+        tally.add(a.item, n, a.annotator, b.annotator, c.counts);
         citations.push(c.citations.map(|s| s.f1));
         types.extend(c.types);
     }
@@ -145,7 +159,7 @@ pub(super) fn objects(out: &mut Scope, ctx: &ItemContext, work: &[Work<'_>]) {
     };
     let items = by_item(work);
     let mut tally = Tally::default();
-    for (a, b) in item_pairs(&items) {
+    for (a, b, n) in item_pairs(&items) {
         let radius = ctx
             .diagonal
             .get(&a.item)
@@ -156,7 +170,7 @@ pub(super) fn objects(out: &mut Scope, ctx: &ItemContext, work: &[Work<'_>]) {
             names: Names::Normalized,
         };
         if let Ok(m) = match_objects(&as_marks(&ma), &as_marks(&mb), rule) {
-            tally.add(a.annotator, b.annotator, m.counts);
+            tally.add(a.item, n, a.annotator, b.annotator, m.counts);
         }
     }
     tally.push(out, "object F1 (within 5% of the diagonal, same name)");
@@ -183,9 +197,9 @@ pub(super) fn events(out: &mut Scope, work: &[Work<'_>]) {
     };
     let items = by_item(work);
     let mut tally = Tally::default();
-    for (a, b) in item_pairs(&items) {
+    for (a, b, n) in item_pairs(&items) {
         if let Ok(m) = match_events(&events(a), &events(b), EVENT_MIN_IOU) {
-            tally.add(a.annotator, b.annotator, m.counts);
+            tally.add(a.item, n, a.annotator, b.annotator, m.counts);
         }
     }
     tally.push(out, "event F1 (temporal IoU >= 0.5)");

@@ -109,6 +109,35 @@ pub struct Scope {
     pub consensus: Vec<ConsensusSummary>,
     /// Submitted payloads that did not parse for the template (left out).
     pub unreadable: u64,
+    /// Agreement on each item with two or more annotations, least agreement first: the items
+    /// to adjudicate.
+    pub per_item: Vec<ItemAgreement>,
+}
+
+/// How much the annotators of one item agree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemAgreement {
+    /// The item.
+    pub item: i64,
+    /// Its annotations compared.
+    pub annotations: u64,
+    /// What `agreement` is ("share behind the majority vote", "mean pairwise support",
+    /// "object F1").
+    pub measure: String,
+    /// The agreement, 0 to 1; `None` when undefined (nothing to match on either side).
+    pub agreement: Option<f64>,
+    /// Whether the consensus is a tie (classification, ranking).
+    pub tie: bool,
+}
+
+impl Scope {
+    /// Sorts [`Scope::per_item`]: least agreement first, undefined last, then by item.
+    fn sort_items(&mut self) {
+        self.per_item.sort_by(|a, b| {
+            let key = |x: &ItemAgreement| x.agreement.unwrap_or(f64::INFINITY);
+            key(a).total_cmp(&key(b)).then(a.item.cmp(&b.item))
+        });
+    }
 }
 
 /// What the measures need of the items: image diagonals (object matching radius) and the
@@ -198,5 +227,6 @@ pub fn scope(template: &Template, ctx: &ItemContext, work: &[&SubmittedWork]) ->
         Spec::ImageCaption { .. } => matching::objects(&mut out, ctx, &parsed),
         Spec::VideoCaption { .. } => matching::events(&mut out, &parsed),
     }
+    out.sort_items();
     out
 }

@@ -11,7 +11,9 @@ use sift_quality::{
 };
 use sift_template::Payload;
 
-use super::{ConsensusFigure, ConsensusSummary, ItemContext, Measure, PairFigure, Scope, Work};
+use super::{
+    ConsensusFigure, ConsensusSummary, ItemAgreement, ItemContext, Measure, PairFigure, Scope, Work,
+};
 
 /// Ranks per dimension, then response id (a ranking payload's `rankings`).
 type Ranks = BTreeMap<String, BTreeMap<String, u32>>;
@@ -43,6 +45,8 @@ pub(super) fn figures(out: &mut Scope, dims: &[String], ctx: &ItemContext, work:
                 .push((w.annotator, &p.rankings));
         }
     }
+    // Per item over the dimensions: (annotations, support values, any tie).
+    let mut per_item: BTreeMap<i64, (u64, Vec<f64>, bool)> = BTreeMap::new();
     for dim in dims {
         let records = by_item.iter().flat_map(|(item, entries)| {
             entries.iter().flat_map(move |(who, rankings)| {
@@ -93,6 +97,10 @@ pub(super) fn figures(out: &mut Scope, dims: &[String], ctx: &ItemContext, work:
                 items += 1;
                 ties += u64::from(c.tie);
                 support.extend(c.support);
+                let e = per_item.entry(*item).or_default();
+                e.0 = e.0.max(rankings.len() as u64);
+                e.1.extend(c.support);
+                e.2 |= c.tie;
             }
             for (i, (who, mine)) in full.iter().enumerate() {
                 let others: Vec<Vec<u32>> = rankings
@@ -140,6 +148,15 @@ pub(super) fn figures(out: &mut Scope, dims: &[String], ctx: &ItemContext, work:
                 kappa: None,
             });
         }
+    }
+    for (item, (annotations, supports, tie)) in per_item {
+        out.per_item.push(ItemAgreement {
+            item,
+            annotations,
+            measure: "mean pairwise support of the consensus order".into(),
+            agreement: (!supports.is_empty()).then(|| supports.iter().sum::<f64>() / supports.len() as f64),
+            tie,
+        });
     }
 }
 
