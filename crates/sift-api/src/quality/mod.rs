@@ -115,7 +115,7 @@ impl Project {
                 settings: self.gold_settings()?,
                 records: self.gold_records()?,
             },
-            quotas: self.quota_report()?,
+            quotas: self.quota_report_of(&work)?,
         })
     }
 

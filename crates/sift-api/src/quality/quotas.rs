@@ -11,6 +11,7 @@ use sift_quality::{
     Bounds, LengthBand, QuotaStatus, ShareTarget, Tally, band_tally, evaluate_balance, evaluate_rate,
     evaluate_shares, word_count,
 };
+use sift_store::SubmittedWork;
 use sift_template::{Payload, QuotaBounds, Spec};
 
 use crate::{Project, Result};
@@ -54,6 +55,14 @@ fn to_bounds(b: QuotaBounds) -> Bounds {
 impl Project {
     /// The template's dataset targets against the submitted and approved work.
     pub fn quota_report(&self) -> Result<QuotaReport> {
+        if self.template.quotas().is_empty() {
+            return self.quota_report_of(&[]);
+        }
+        self.quota_report_of(&self.store.submitted_work()?)
+    }
+
+    /// [`Project::quota_report`] of work already read (the quality report reads it once).
+    pub(crate) fn quota_report_of(&self, work: &[SubmittedWork]) -> Result<QuotaReport> {
         let quotas = self.template.quotas().clone();
         if quotas.is_empty() {
             return Ok(QuotaReport {
@@ -61,7 +70,6 @@ impl Project {
                 all_met: true,
             });
         }
-        let work = self.store.submitted_work()?;
         let payloads: Vec<(i64, Payload)> = work
             .iter()
             .filter_map(|w| {
