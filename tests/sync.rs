@@ -83,6 +83,14 @@ fn ranking_payload(first: &str) -> Value {
     )
 }
 
+/// Manifest line `i` of the ranking items the tests hand out (`pass.id` is `i`).
+fn item_line(i: usize) -> String {
+    json!({"source": format!("Question {i}: why is the sky blue?"), "prompt": format!("Question {i}"),
+           "responses": ["Rayleigh scattering.", "The ocean.", "Blue light scatters more.", "Dust."],
+           "pass": {"id": i}})
+    .to_string()
+}
+
 /// A lead project with `n` ranking items, annotators alice and bob, and batch `wk1` dealt
 /// out to both, configured to sync with `g` under `prefix`.
 fn lead_project(g: &Garage, dir: &Path, prefix: &str, n: usize) -> PathBuf {
@@ -93,14 +101,7 @@ fn lead_project(g: &Garage, dir: &Path, prefix: &str, n: usize) -> PathBuf {
         .arg("--template")
         .arg(template("ranking.toml")));
     let manifest = dir.join("items.jsonl");
-    let lines: Vec<String> = (0..n)
-        .map(|i| {
-            json!({"source": format!("Question {i}: why is the sky blue?"), "prompt": format!("Question {i}"),
-                   "responses": ["Rayleigh scattering.", "The ocean.", "Blue light scatters more.", "Dust."],
-                   "pass": {"id": i}})
-            .to_string()
-        })
-        .collect();
+    let lines: Vec<String> = (0..n).map(item_line).collect();
     std::fs::write(&manifest, lines.join("\n") + "\n").unwrap();
     ok(sift(g).arg("import").arg(&manifest).arg("-p").arg(&lead));
     for who in ["alice", "bob"] {
@@ -394,14 +395,7 @@ fn gold_items_travel_in_batches_without_their_answers_and_are_graded_after_the_p
     let lead = lead_project(&g, tmp.path(), "team-g", 2);
     // Items 3 and 4 become gold; 5 and 6 are ordinary work for the next batch.
     let more = tmp.path().join("more.jsonl");
-    let lines: Vec<String> = (2..6)
-        .map(|i| {
-            json!({"source": format!("Question {i}: why is the sky blue?"), "prompt": format!("Question {i}"),
-                   "responses": ["Rayleigh scattering.", "The ocean.", "Blue light scatters more.", "Dust."],
-                   "pass": {"id": i}})
-            .to_string()
-        })
-        .collect();
+    let lines: Vec<String> = (2..6).map(item_line).collect();
     std::fs::write(&more, lines.join("\n") + "\n").unwrap();
     ok(sift(&g).arg("import").arg(&more).arg("-p").arg(&lead));
     let answer = ranking_payload("0");

@@ -8,32 +8,21 @@
 mod support;
 
 use serde_json::{Value, json};
-use sift_api::{Caller, ConsensusMethod, ExportFormat, ExportOptions, NoProgress, Project, Role};
+use sift_api::{ConsensusMethod, ExportFormat, ExportOptions, NoProgress, Project};
 use sift_quality::{DawidSkeneOptions, Ratings, dawid_skene};
-use support::{RANKING_TEMPLATE, project_of, repo};
+use support::{LABELS, PEOPLE, RANKING_TEMPLATE, annotator, project_of, repo};
 
-const PEOPLE: [&str; 3] = ["ann", "bob", "cy"];
-/// Labels of items 1..=7 by ann, bob and cy; item 7 is a three-way tie.
-const LABELS: [[&str; 3]; 7] = [
-    ["billing", "billing", "billing"],
-    ["account", "account", "technical"],
-    ["technical", "technical", "technical"],
-    ["billing", "account", "billing"],
-    ["account", "account", "account"],
-    ["technical", "billing", "technical"],
-    ["billing", "account", "technical"],
-];
+/// The labels of item 7 by ann, bob and cy, after the shared six: a three-way tie.
+const TIE: [&str; 3] = ["billing", "account", "technical"];
 
-fn caller(name: &str) -> Caller {
-    Caller {
-        name: name.into(),
-        role: Role::Annotator,
-    }
+/// Labels of items 1..=7.
+fn labels() -> Vec<[&'static str; 3]> {
+    LABELS.iter().copied().chain([TIE]).collect()
 }
 
 fn submit(p: &mut Project, who: &str, item: usize, payload: &Value) {
     p.call(
-        &caller(who),
+        &annotator(who),
         "submit",
         json!({"item_id": item, "payload": payload, "time_spent_ms": 10_000}),
         None,
@@ -60,14 +49,14 @@ fn export(p: &Project, consensus: Option<ConsensusMethod>) -> (Vec<Value>, Optio
 
 fn classification_project(dir: &std::path::Path) -> Project {
     let template = repo().join("labeling-templates/classification.toml");
-    let lines: Vec<_> = (0..LABELS.len())
+    let lines: Vec<_> = (0..labels().len())
         .map(|i| json!({"source": format!("Message {i}."), "ticket": i}))
         .collect();
     let mut p = project_of(&dir.join("proj"), &template, &lines, &PEOPLE);
     let people: Vec<String> = PEOPLE.iter().map(|s| (*s).to_owned()).collect();
-    p.create_batch_with_overlap(Some("wk1"), LABELS.len(), &people, 3)
+    p.create_batch_with_overlap(Some("wk1"), labels().len(), &people, 3)
         .unwrap();
-    for (i, row) in LABELS.iter().enumerate() {
+    for (i, row) in labels().iter().enumerate() {
         for (who, label) in PEOPLE.iter().zip(row) {
             submit(&mut p, who, i + 1, &json!({"labels": [label]}));
         }
@@ -127,11 +116,11 @@ fn dawid_skene_gives_the_posterior_of_the_em_estimate() {
     let (lines, no_consensus) = export(&p, Some(ConsensusMethod::DawidSkene));
     // The same estimate computed here from the labels (class indices in template order).
     let classes = ["billing", "technical", "account", "feature-request", "other"];
-    let records = LABELS.iter().enumerate().flat_map(|(i, row)| {
+    let records = labels().into_iter().enumerate().flat_map(|(i, row)| {
         PEOPLE
             .iter()
             .zip(row)
-            .map(move |(who, l)| (i, *who, classes.iter().position(|c| c == l).unwrap()))
+            .map(move |(who, l)| (i, *who, classes.iter().position(|c| c == &l).unwrap()))
     });
     let labelled = Ratings::from_records(records).unwrap();
     let ds = dawid_skene(&labelled.ratings, classes.len(), DawidSkeneOptions::default()).unwrap();
@@ -141,7 +130,7 @@ fn dawid_skene_gives_the_posterior_of_the_em_estimate() {
         .enumerate()
         .filter_map(|(i, u)| u.as_ref().filter(|u| !u.tie).map(|u| (i + 1, u.confidence)))
         .collect();
-    assert_eq!(no_consensus, Some((LABELS.len() - expected.len()) as u64));
+    assert_eq!(no_consensus, Some((labels().len() - expected.len()) as u64));
     assert_eq!(lines.len(), expected.len());
     for (line, (item, posterior)) in lines.iter().zip(&expected) {
         let meta = &line["topic-metadata"];

@@ -11,17 +11,10 @@ mod support;
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
-use sift_api::{Caller, NoProgress, Project, Role};
-use support::{project_of, repo};
+use sift_api::{NoProgress, Project, Role};
+use support::{annotator as caller, project_of, repo};
 
 const CLASSES: [&str; 3] = ["billing", "account", "technical"];
-
-fn caller(name: &str) -> Caller {
-    Caller {
-        name: name.into(),
-        role: Role::Annotator,
-    }
-}
 
 /// 200 messages; every tenth (20) carries the expected class in field `expected`.
 fn project(dir: &std::path::Path) -> Project {
@@ -166,10 +159,7 @@ fn gold_items_are_mixed_in_at_the_rate_once_each_and_graded() {
 
     // Reviewers see the whole item, field included.
     p.add_annotator("rita", Role::Reviewer).unwrap();
-    let reviewer = Caller {
-        name: "rita".into(),
-        role: Role::Reviewer,
-    };
+    let reviewer = support::caller("rita", Role::Reviewer);
     let item = p
         .call(&reviewer, "get_item", json!({"item_id": 1}), None)
         .unwrap();

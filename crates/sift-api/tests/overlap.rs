@@ -11,19 +11,12 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
-use sift_api::{Caller, Project, Role};
-use support::{project_of, repo};
+use sift_api::Project;
+use support::{annotator as caller, project_of, repo};
 
 const PEOPLE: [&str; 4] = ["ann", "bob", "cy", "dee"];
 const ITEMS: usize = 30;
 const K: u32 = 3;
-
-fn caller(name: &str) -> Caller {
-    Caller {
-        name: name.into(),
-        role: Role::Annotator,
-    }
-}
 
 #[test]
 fn k_people_label_each_item_at_the_same_time_and_nobody_twice() {

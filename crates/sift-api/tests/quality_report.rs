@@ -10,27 +10,9 @@ mod support;
 
 use serde_json::{Value, json};
 use sift_api::quality::html;
-use sift_api::{Caller, Project, Role};
+use sift_api::{Project, Role};
 use sift_quality::{Ratings, alpha_nominal, cohen_kappa, fleiss_kappa};
-use support::{RANKING_TEMPLATE, project_of, repo};
-
-const PEOPLE: [&str; 3] = ["ann", "bob", "cy"];
-/// Labels of items 1..=6 by ann, bob and cy.
-const LABELS: [[&str; 3]; 6] = [
-    ["billing", "billing", "billing"],
-    ["account", "account", "technical"],
-    ["technical", "technical", "technical"],
-    ["billing", "account", "billing"],
-    ["account", "account", "account"],
-    ["technical", "billing", "technical"],
-];
-
-fn caller(name: &str, role: Role) -> Caller {
-    Caller {
-        name: name.into(),
-        role,
-    }
-}
+use support::{LABELS, PEOPLE, RANKING_TEMPLATE, caller, project_of, repo};
 
 fn labelled_project(dir: &std::path::Path) -> Project {
     let template = repo().join("labeling-templates/classification.toml");

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use sift_api::{NoProgress, Project, Role};
+use sift_api::{Caller, NoProgress, Project, Role};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -86,3 +86,29 @@ name = "accuracy"
 title = "Accuracy"
 description = "How accurate the response is."
 "#;
+
+/// Three annotators who label the same items in the quality tests.
+pub const PEOPLE: [&str; 3] = ["ann", "bob", "cy"];
+
+/// Labels of items 1..=6 by ann, bob and cy (classes of `labeling-templates/classification.toml`).
+pub const LABELS: [[&str; 3]; 6] = [
+    ["billing", "billing", "billing"],
+    ["account", "account", "technical"],
+    ["technical", "technical", "technical"],
+    ["billing", "account", "billing"],
+    ["account", "account", "account"],
+    ["technical", "billing", "technical"],
+];
+
+/// `name` calling with `role`.
+pub fn caller(name: &str, role: Role) -> Caller {
+    Caller {
+        name: name.into(),
+        role,
+    }
+}
+
+/// `name` calling as an annotator.
+pub fn annotator(name: &str) -> Caller {
+    caller(name, Role::Annotator)
+}
