@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use serde_json::{Map, Value, json};
+use sift_core::{apply, named_enum};
 use sift_quality::{DawidSkeneOptions, Ratings, dawid_skene, majority_labels, majority_vote, set_agreement};
 use sift_store::{ExportFilter, ExportRow};
 use sift_template::{ClassificationPayload, Payload, RankingPayload, Spec, export};
@@ -31,24 +32,11 @@ use crate::quality::rank_consensus;
 use crate::{Error, Progress, Project, Result};
 
 /// How `--consensus` combines the annotations of an item.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[apply(named_enum!)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum ConsensusMethod {
     /// Majority vote (classification), Kemeny / Borda (ranking).
-    #[default]
     Vote,
     /// Dawid-Skene (single-label classification only).
     DawidSkene,

@@ -16,6 +16,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use sift_core::{apply, named_enum};
 use sift_store::ExportFilter;
 use sift_template::Kind;
 
@@ -28,19 +29,8 @@ use sink::Sink;
 
 /// Output formats. The serde names, the CLI's `--format` names (`FromStr`), `as_str` and
 /// `Display` are one set of kebab-case names, derived once.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[apply(named_enum!)]
+#[derive(Default)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum ExportFormat {
