@@ -41,6 +41,11 @@ impl Restorer {
         self.applied
     }
 
+    /// The schema version of the file.
+    pub fn schema(&self) -> Result<u32> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
     /// How many changes were applied.
     pub fn applied_count(&self) -> u64 {
         self.count

@@ -61,7 +61,13 @@ impl Store {
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             install_triggers(&tx)?;
-            tx.execute("UPDATE backup_state SET enabled = 1 WHERE id = 1", [])?;
+            // Turned on again after a pause: the log has a gap, the chain starts afresh.
+            tx.execute(
+                "UPDATE backup_state SET enabled = 1,
+                    snapshot_seq = CASE WHEN enabled = 0 THEN NULL ELSE snapshot_seq END
+                 WHERE id = 1",
+                [],
+            )?;
             tx.commit()?;
             Ok(())
         })

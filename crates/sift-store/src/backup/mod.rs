@@ -97,7 +97,7 @@ pub(crate) fn captured(name: &str, virtual_tables: &[String]) -> bool {
 }
 
 /// Unix milliseconds now.
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
