@@ -24,8 +24,8 @@ mod status;
 mod tests;
 
 pub use config::{BackupConfig, Encryption};
-pub use restore::{RestoreReport, restore};
+pub use restore::{RestoreReport, format_ms, parse_time, restore};
 pub use retention::{ExpireReport, expire};
 pub use ship::{ShipReport, ship_pending};
-pub use shipper::Shipper;
+pub use shipper::{CommitSignal, Shipper, ShipperState};
 pub use status::{BackupStatus, RemoteSnapshot, remote_chain};

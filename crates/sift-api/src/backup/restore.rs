@@ -33,6 +33,30 @@ pub struct RestoreReport {
     pub problems: Vec<String>,
 }
 
+/// A restore time: RFC 3339 (`2026-12-05T20:14:00Z`, any offset) or Unix milliseconds.
+pub fn parse_time(text: &str) -> Result<i64> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse()
+            .map_err(|_| Error::BadRequest(format!("time {text:?}: too large")));
+    }
+    let parsed =
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).map_err(|e| {
+            Error::BadRequest(format!(
+                "time {text:?}: {e}; give RFC 3339 (2026-12-05T20:14:00Z) or Unix milliseconds"
+            ))
+        })?;
+    Ok((parsed.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// Unix milliseconds as Sift writes times (RFC 3339, UTC).
+pub fn format_ms(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(sift_core::format_rfc3339)
+        .unwrap_or_else(|_| ms.to_string())
+}
+
 /// Restores the backup in `remote` into the folder `to` (which must not hold a project) as
 /// of `at_ms` (Unix ms; `None`: everything).
 pub fn restore(remote: &dyn ObjectStore, to: &Path, at_ms: Option<i64>) -> Result<RestoreReport> {

@@ -58,7 +58,7 @@ impl Shipper {
             return Ok(None);
         }
         let shipper = Shipper::start(project.store.path(), remote, config)?;
-        project.set_commit_hook(Some(Box::new(shipper.notifier())))?;
+        project.set_commit_hook(Some(shipper.signal().hook()))?;
         Ok(Some(shipper))
     }
 
@@ -84,12 +84,13 @@ impl Shipper {
 
     /// A commit hook that wakes this shipper (never blocks; lets the commit go ahead).
     pub fn notifier(&self) -> impl FnMut() -> bool + Send + 'static {
-        let tx = self.tx.clone();
-        move || {
-            // A full queue already holds a wake-up.
-            let _ = tx.try_send(Msg::Commit);
-            false
-        }
+        self.signal().hook()
+    }
+
+    /// A handle that wakes this shipper, for another connection to the same file (e.g. the
+    /// one `sift serve` opens): install [`CommitSignal::hook`] as its commit hook.
+    pub fn signal(&self) -> CommitSignal {
+        CommitSignal { tx: self.tx.clone() }
     }
 
     /// Ships everything captured so far and waits for it.
@@ -103,6 +104,31 @@ impl Shipper {
     /// What the shipper did last.
     pub fn state(&self) -> ShipperState {
         self.state.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+/// Wakes a [`Shipper`] after a commit; cheap to clone. A stopped shipper ignores it.
+#[derive(Clone)]
+pub struct CommitSignal {
+    tx: Sender<Msg>,
+}
+
+impl std::fmt::Debug for CommitSignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CommitSignal")
+    }
+}
+
+impl CommitSignal {
+    /// A commit hook (see [`Project::set_commit_hook`]) that wakes the shipper and lets the
+    /// commit go ahead; it never blocks.
+    pub fn hook(&self) -> Box<dyn FnMut() -> bool + Send> {
+        let tx = self.tx.clone();
+        Box::new(move || {
+            // A full queue already holds a wake-up.
+            let _ = tx.try_send(Msg::Commit);
+            false
+        })
     }
 }
 
