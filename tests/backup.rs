@@ -31,7 +31,7 @@ fn sift(g: &Garage) -> Command {
     cmd
 }
 
-fn ok(out: Output) -> Value {
+fn ok(out: &Output) -> Value {
     assert!(
         out.status.success(),
         "failed: {}\n{}",
@@ -52,7 +52,7 @@ fn store_args(g: &Garage) -> Vec<String> {
 }
 
 fn enable(g: &Garage, project: &Path, prefix: &str) -> Value {
-    ok(sift(g)
+    ok(&sift(g)
         .args(["--json", "backup", "enable", "-p"])
         .arg(project)
         .args(["--bucket", g.bucket(), "--prefix", prefix])
@@ -71,7 +71,7 @@ fn restore(g: &Garage, prefix: &str, to: &Path, at: Option<&str>) -> Value {
     if let Some(at) = at {
         cmd.args(["--at", at]);
     }
-    ok(cmd.output().unwrap())
+    ok(&cmd.output().unwrap())
 }
 
 /// Every row a restore brings back (not sessions, the backup's own or the search index).
@@ -166,7 +166,7 @@ fn labelling_through_a_server_that_is_killed_is_restored_from_the_bucket() {
         old.len()
     );
     // The restored project opens and serves.
-    ok(sift(&g)
+    ok(&sift(&g)
         .args(["--json", "status", "-p"])
         .arg(&to)
         .output()
@@ -181,13 +181,13 @@ fn point_in_time_restore_equals_a_copy_and_a_corrupted_object_is_skipped() {
     let enabled = enable(&g, &p.path, "pit");
     assert!(enabled["snapshot"].is_string(), "{enabled}");
     let now = |project: &Path| {
-        ok(sift(&g)
+        ok(&sift(&g)
             .args(["--json", "backup", "now", "-p"])
             .arg(project)
             .output()
             .unwrap())
     };
-    ok(sift(&g)
+    ok(&sift(&g)
         .args(["--json", "annotator", "add", "bob", "-p"])
         .arg(&p.path)
         .output()
@@ -205,12 +205,12 @@ fn point_in_time_restore_equals_a_copy_and_a_corrupted_object_is_skipped() {
         .as_millis()
         .to_string();
     std::thread::sleep(Duration::from_millis(50));
-    ok(sift(&g)
+    ok(&sift(&g)
         .args(["--json", "annotator", "add", "carol", "-p"])
         .arg(&p.path)
         .output()
         .unwrap());
-    ok(sift(&g)
+    ok(&sift(&g)
         .args(["--json", "annotator", "add", "dave", "-p"])
         .arg(&p.path)
         .output()
@@ -218,7 +218,7 @@ fn point_in_time_restore_equals_a_copy_and_a_corrupted_object_is_skipped() {
     let shipped = now(&p.path);
     assert!(shipped["changes"].as_u64().unwrap() > 0, "{shipped}");
 
-    let status = ok(sift(&g)
+    let status = ok(&sift(&g)
         .args(["--json", "backup", "status", "-p"])
         .arg(&p.path)
         .output()

@@ -28,4 +28,4 @@ pub use restore::{RestoreReport, format_ms, parse_time, restore};
 pub use retention::{ExpireReport, expire};
 pub use ship::{ShipReport, ship_pending};
 pub use shipper::{CommitSignal, Shipper, ShipperState};
-pub use status::{BackupStatus, RemoteSnapshot, remote_chain};
+pub use status::{BackupStatus, RemoteChain, RemoteSnapshot, remote_chain};

@@ -6,7 +6,7 @@
 //! [`IDLE_CHECK`] without a commit it also looks for changes other processes left unshipped
 //! (a few rows read, never the whole file). Dropping the shipper ships what is left first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -151,7 +151,7 @@ fn run(
     config: &BackupConfig,
     rx: &Receiver<Msg>,
     state: &Mutex<ShipperState>,
-    path: &PathBuf,
+    path: &Path,
 ) {
     let owner = owner();
     let mut backoff = Duration::ZERO;

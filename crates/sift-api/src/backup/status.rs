@@ -41,10 +41,25 @@ pub struct BackupStatus {
     pub snapshots: Vec<RemoteSnapshot>,
     /// Change segments in the bucket.
     pub segments: usize,
+    /// Their bytes in all.
+    pub segment_bytes: u64,
 }
 
-/// The snapshots (oldest first), the newest change `(seq, at_ms)` and the segment count.
-pub fn remote_chain(remote: &dyn ObjectStore) -> Result<(Vec<RemoteSnapshot>, Option<(i64, i64)>, usize)> {
+/// What the bucket holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteChain {
+    /// Snapshots, oldest first.
+    pub snapshots: Vec<RemoteSnapshot>,
+    /// The newest change shipped and when it was written (Unix ms).
+    pub last_change: Option<(i64, i64)>,
+    /// Change segments.
+    pub segments: usize,
+    /// Their bytes in all.
+    pub segment_bytes: u64,
+}
+
+/// The chain in the bucket: snapshots, the newest change, the segments.
+pub fn remote_chain(remote: &dyn ObjectStore) -> Result<RemoteChain> {
     let mut snapshots: Vec<RemoteSnapshot> = remote
         .list(SNAPSHOTS)?
         .into_iter()
@@ -58,13 +73,16 @@ pub fn remote_chain(remote: &dyn ObjectStore) -> Result<(Vec<RemoteSnapshot>, Op
         })
         .collect();
     snapshots.sort_by_key(|s| (s.upto_seq, s.at_ms));
-    let segments: Vec<_> = remote
-        .list(CHANGES)?
-        .iter()
-        .filter_map(|o| parse_segment(&o.key))
-        .collect();
+    let listed = remote.list(CHANGES)?;
+    let bytes = listed.iter().map(|o| o.size).sum();
+    let segments: Vec<_> = listed.iter().filter_map(|o| parse_segment(&o.key)).collect();
     let last = segments.iter().map(|s| (s.last, s.last_at_ms)).max();
-    Ok((snapshots, last, segments.len()))
+    Ok(RemoteChain {
+        snapshots,
+        last_change: last,
+        segments: segments.len(),
+        segment_bytes: bytes,
+    })
 }
 
 impl Project {
@@ -74,10 +92,16 @@ impl Project {
         let config = self.backup_config()?;
         let now = sift_store::backup::now_ms();
         let age = |ms: i64| (now - ms).max(0) as f64 / 1000.0;
-        let (snapshots, last, segments) = match remote {
+        let chain = match remote {
             Some(r) => remote_chain(r)?,
-            None => (Vec::new(), None, 0),
+            None => RemoteChain {
+                snapshots: Vec::new(),
+                last_change: None,
+                segments: 0,
+                segment_bytes: 0,
+            },
         };
+        let last = chain.last_change;
         Ok(BackupStatus {
             enabled: state.enabled && config.is_some(),
             location: config.map(|c| c.location()),
@@ -86,8 +110,9 @@ impl Project {
             shipped_seq: state.shipped_seq,
             last_remote_change: last,
             last_remote_age_s: last.map(|(_, at)| age(at)),
-            snapshots,
-            segments,
+            snapshots: chain.snapshots,
+            segments: chain.segments,
+            segment_bytes: chain.segment_bytes,
         })
     }
 }

@@ -105,7 +105,7 @@ fn the_shipper_ships_commits_within_a_second_and_a_restore_equals_the_source() {
     let start = Instant::now();
     let target = p.store.backup_state().unwrap().captured_seq;
     loop {
-        let (_, last, _) = remote_chain(&remote).unwrap();
+        let last = remote_chain(&remote).unwrap().last_change;
         if last.is_some_and(|(seq, _)| seq == target) {
             break;
         }
@@ -223,7 +223,7 @@ fn retention_keeps_the_newest_snapshots_and_the_segments_they_need() {
     }
     p.save_draft(5, "ann", &draft(5), 100).unwrap();
     p.backup_ship(&remote, false).unwrap();
-    let (snapshots, _, _) = remote_chain(&remote).unwrap();
+    let snapshots = remote_chain(&remote).unwrap().snapshots;
     assert_eq!(snapshots.len(), 2);
     // Every segment left holds changes after the oldest kept snapshot.
     let oldest = snapshots[0].upto_seq;

@@ -131,7 +131,7 @@ fn decode(v: &Value) -> std::result::Result<Sql, String> {
 }
 
 fn unhex(hex: &str) -> std::result::Result<Vec<u8>, String> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err("odd hex length".into());
     }
     (0..hex.len())
