@@ -274,3 +274,178 @@ fn point_in_time_restore_equals_a_copy_and_a_corrupted_object_is_skipped() {
     assert!(problems.contains("could not be included"), "{report}");
     assert_eq!(dump(&damaged.join("project.sift")), dump(&copy));
 }
+
+/// The first row's two columns.
+fn two<A: rusqlite::types::FromSql, B: rusqlite::types::FromSql>(project: &Path, sql: &str) -> (A, B) {
+    sift_tests::open_read_only(project)
+        .query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn run_ok(cmd: &mut Command) -> Value {
+    ok(&cmd.arg("--json").output().unwrap())
+}
+
+fn remote_args(g: &Garage, prefix: &str) -> Vec<String> {
+    let mut v = vec![
+        "--bucket".into(),
+        g.bucket().into(),
+        "--prefix".into(),
+        prefix.into(),
+    ];
+    v.extend(store_args(g));
+    v
+}
+
+/// An annotator labels on their machine with backup on, the lead returns one submission with a
+/// comment, the machine is lost: restored into a second folder, the annotator has their draft,
+/// their submission, the returned work with its comment, their queue and their sync settings,
+/// and goes on syncing.
+#[test]
+fn an_annotators_work_comes_back_on_a_new_machine() {
+    let g = Garage::start();
+    let dir = tempfile::tempdir().unwrap();
+    let lead = dir.path().join("lead");
+    run_ok(
+        sift(&g)
+            .arg("init")
+            .arg(&lead)
+            .arg("--template")
+            .arg(sift_tests::template("ranking.toml")),
+    );
+    let manifest = dir.path().join("items.jsonl");
+    let lines: Vec<String> = (0..4)
+        .map(|i| {
+            json!({"source": format!("Question {i}"), "prompt": format!("Question {i}: why is the sky blue?"),
+                   "responses": ["Rayleigh scattering.", "The ocean.", "Blue light scatters more.", "Dust."]})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&manifest, lines.join("\n") + "\n").unwrap();
+    run_ok(sift(&g).arg("import").arg(&manifest).arg("-p").arg(&lead));
+    run_ok(sift(&g).args(["annotator", "add", "bob", "-p"]).arg(&lead));
+    run_ok(
+        sift(&g)
+            .args(["annotator", "add", "rita", "--role", "reviewer", "-p"])
+            .arg(&lead),
+    );
+    run_ok(
+        sift(&g)
+            .args([
+                "batch", "create", "--size", "4", "--assign", "bob", "--name", "wk1", "-p",
+            ])
+            .arg(&lead),
+    );
+    run_ok(
+        sift(&g)
+            .args(["sync", "config", "-p"])
+            .arg(&lead)
+            .args(remote_args(&g, "team")),
+    );
+    run_ok(sift(&g).args(["sync", "push", "-p"]).arg(&lead));
+
+    let bob = dir.path().join("bob");
+    run_ok(
+        sift(&g)
+            .args(["sync", "join"])
+            .arg(&bob)
+            .args(["--annotator", "bob"])
+            .args(remote_args(&g, "team")),
+    );
+    enable(&g, &bob, "people/bob");
+    let items: Vec<i64> = sift_tests::query_column(&bob, "SELECT item_id FROM batch_items ORDER BY position");
+    let annotate = |item: i64, text: &str, submit: bool| {
+        let payload = ranking_payload(["0", "3", "2", "1"], text);
+        let mut cmd = sift(&g);
+        cmd.args([
+            "annotate",
+            &item.to_string(),
+            "--as",
+            "bob",
+            "--payload",
+            &payload.to_string(),
+            "-p",
+        ])
+        .arg(&bob);
+        if submit {
+            cmd.arg("--submit");
+        }
+        run_ok(&mut cmd);
+    };
+    annotate(items[0], "Submitted by bob: response 0 is clearest.", true);
+    annotate(items[1], "Submitted by bob, to be returned: response 0.", true);
+    annotate(items[2], "A draft bob has not finished.", false);
+    run_ok(sift(&g).args(["sync", "push", "-p"]).arg(&bob));
+    run_ok(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    let (id, version): (i64, i64) = two(
+        &lead,
+        "SELECT a.id, a.submitted_version FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id
+         WHERE instr(v.payload, 'to be returned') > 0",
+    );
+    run_ok(
+        sift(&g)
+            .args([
+                "review",
+                "return",
+                &id.to_string(),
+                "--version",
+                &version.to_string(),
+            ])
+            .args(["--as", "rita", "--comment", "Response 2 is the clearer one", "-p"])
+            .arg(&lead),
+    );
+    run_ok(sift(&g).args(["sync", "push", "-p"]).arg(&lead));
+    run_ok(sift(&g).args(["sync", "pull", "-p"]).arg(&bob));
+    run_ok(sift(&g).args(["backup", "now", "-p"]).arg(&bob));
+    let before = dump(&bob.join("project.sift"));
+    let status = |project: &Path| {
+        let mut v = run_ok(sift(&g).args(["status", "-p"]).arg(project));
+        v["project"]["path"] = Value::Null;
+        v
+    };
+    let queue_before = status(&bob);
+
+    // The machine is lost; a new one restores into another folder.
+    std::fs::remove_dir_all(&bob).unwrap();
+    let again = dir.path().join("bob-new-machine");
+    let report = restore(&g, "people/bob", &again, None);
+    assert_eq!(report["problems"], json!([]), "{report}");
+    assert_eq!(dump(&again.join("project.sift")), before);
+    let (state, comment): (String, String) = two(
+        &again,
+        "SELECT a.state, r.comment FROM annotations a JOIN reviews r ON r.annotation_id = a.id",
+    );
+    assert_eq!(
+        (state.as_str(), comment.as_str()),
+        ("returned", "Response 2 is the clearer one")
+    );
+    let draft: String = sift_tests::query_one(
+        &again,
+        "SELECT a.state FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id
+         WHERE instr(v.payload, 'not finished') > 0",
+    );
+    assert_eq!(draft, "draft");
+    assert_eq!(status(&again), queue_before);
+    // Bob goes on: finishes the draft and pushes; the lead receives it.
+    let payload = ranking_payload(["0", "3", "2", "1"], "Finished on the new machine.");
+    run_ok(
+        sift(&g)
+            .args([
+                "annotate",
+                &items[2].to_string(),
+                "--as",
+                "bob",
+                "--payload",
+                &payload.to_string(),
+            ])
+            .args(["--submit", "-p"])
+            .arg(&again),
+    );
+    run_ok(sift(&g).args(["sync", "push", "-p"]).arg(&again));
+    run_ok(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    let arrived: i64 = sift_tests::query_one(
+        &lead,
+        "SELECT count(*) FROM annotation_versions WHERE instr(payload, 'Finished on the new machine') > 0",
+    );
+    assert_eq!(arrived, 1);
+}
