@@ -17,6 +17,9 @@ use crate::{Error, Project, Result};
 /// Most changes in one segment.
 pub(super) const SEGMENT_CHANGES: usize = 5000;
 
+/// More unshipped changes than this ship as a snapshot instead.
+pub(super) const BULK_CHANGES: i64 = 50_000;
+
 /// How long a claim keeps other processes off a range (a shipper that died frees it then).
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -86,8 +89,14 @@ fn ship(
             None => true,
             Some((_, s, at)) => s != schema || now - at >= config.snapshot_every_s as i64 * 1000,
         };
-    if due {
-        snapshot(store, remote, &mut report)?;
+    // A bulk change (an import of many items) travels as a snapshot, not as rows: its
+    // changes are then in the snapshot and need no segments (no point in time inside it).
+    let bulk = state.pending > BULK_CHANGES;
+    if due || bulk {
+        let upto = snapshot(store, remote, &mut report)?;
+        if bulk {
+            store.backup_shipped(owner, upto)?;
+        }
         report.expired = super::expire(remote, config.keep_snapshots as usize)?.snapshots;
     }
     loop {
@@ -132,7 +141,8 @@ fn segment(changes: &[Change], schema: u32) -> Vec<u8> {
 }
 
 /// Takes a snapshot beside the project file, uploads it and records it.
-fn snapshot(store: &mut Store, remote: &dyn ObjectStore, report: &mut ShipReport) -> Result<()> {
+/// Returns the newest change the snapshot holds.
+fn snapshot(store: &mut Store, remote: &dyn ObjectStore, report: &mut ShipReport) -> Result<i64> {
     let folder = store.path().parent().unwrap_or(Path::new(".")).to_owned();
     let tmp = tempfile::Builder::new()
         .prefix(".backup-snapshot-")
@@ -158,5 +168,5 @@ fn snapshot(store: &mut Store, remote: &dyn ObjectStore, report: &mut ShipReport
     store.backup_snapshot_shipped(info.upto_seq, info.schema, info.at_ms)?;
     report.snapshot = Some(key);
     report.snapshot_bytes = size;
-    Ok(())
+    Ok(info.upto_seq)
 }

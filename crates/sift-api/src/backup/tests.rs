@@ -248,3 +248,29 @@ fn config_is_checked_and_ship_needs_backup_on() {
     let remote = MemoryStore::new("m");
     assert!(p.backup_ship(&remote, false).is_err());
 }
+
+#[test]
+fn a_bulk_import_travels_as_a_snapshot_not_as_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let mut p = project(&src, 1);
+    p.backup_enable(&config()).unwrap();
+    let remote = MemoryStore::new("s3://backups/team/demo");
+    p.backup_ship(&remote, false).unwrap();
+    let manifest = dir.path().join("big.jsonl");
+    let lines: String = (0..26_000)
+        .map(|i| format!("{{\"source\":\"Bulk passage {i}.\"}}\n"))
+        .collect();
+    std::fs::write(&manifest, lines).unwrap();
+    p.import(&manifest, &Default::default(), &NoProgress).unwrap();
+    assert!(p.store.backup_state().unwrap().pending > ship::BULK_CHANGES);
+    let report = p.backup_ship(&remote, false).unwrap();
+    assert!(report.snapshot.is_some(), "{report:?}");
+    assert!(report.changes < 10, "{report:?}");
+    assert_eq!(p.store.backup_state().unwrap().pending, 0);
+    p.save_draft(1, "ann", &draft(1), 100).unwrap();
+    p.backup_ship(&remote, false).unwrap();
+    let r = restore(&remote, &dir.path().join("r"), None).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(dump(&r.file), dump(&file(&src)));
+}
