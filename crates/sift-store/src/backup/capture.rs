@@ -396,6 +396,22 @@ fn install_triggers(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Before migrations run (inside their transaction): drops the capture triggers, which could
+/// refuse a schema change (a dropped column a trigger names), and clears the fingerprint so the
+/// next open makes them again for the new schema. A file older than the backup tables has none.
+pub(crate) fn before_migration(conn: &Connection) -> Result<()> {
+    let has_state: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'backup_state')",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_state {
+        drop_triggers(conn)?;
+        conn.execute("UPDATE backup_state SET fingerprint = NULL WHERE id = 1", [])?;
+    }
+    Ok(())
+}
+
 /// Removes the capture triggers from a restored file and marks backup off in it.
 pub(crate) fn detach(conn: &Connection, upto: i64) -> Result<()> {
     drop_triggers(conn)?;

@@ -19,6 +19,7 @@ mod snapshot;
 mod tests;
 
 pub use apply::Restorer;
+pub(crate) use capture::before_migration;
 pub use capture::{BackupState, Claim};
 pub use snapshot::SnapshotInfo;
 

@@ -300,3 +300,38 @@ fn damaged_changes_are_refused() {
     assert!(Change::from_line(r#"{"seq":6,"at":1,"t":"settings","op":"x","row":{}}"#).is_err());
     assert!(Change::from_line(r#"{"seq":6,"at":1"#).is_err());
 }
+
+/// A migration may drop a column the capture triggers name: the triggers are dropped before
+/// migrations run and made again, for the new schema, on the next open.
+#[test]
+fn migrations_are_not_refused_by_the_capture_triggers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    store
+        .conn
+        .execute_batch("CREATE TABLE later (a TEXT, gone TEXT)")
+        .unwrap();
+    store.backup_enable().unwrap();
+    assert!(
+        store
+            .conn
+            .execute_batch("ALTER TABLE later DROP COLUMN gone")
+            .is_err()
+    );
+    super::before_migration(&store.conn).unwrap();
+    store
+        .conn
+        .execute_batch("ALTER TABLE later DROP COLUMN gone")
+        .unwrap();
+    drop(store);
+    let mut store = Store::open(&dir.path().join("p.sift")).unwrap();
+    store
+        .conn
+        .execute("INSERT INTO later (a) VALUES ('x')", [])
+        .unwrap();
+    let changes = claim_all(&mut store);
+    assert_eq!(
+        changes.last().map(|c| (c.table.as_str(), c.row.as_str())),
+        Some(("later", r#"{"_rowid_":1,"a":"x"}"#))
+    );
+}
