@@ -65,6 +65,7 @@ impl Shipper {
     /// Starts a shipper for the project file `file` (its own connection).
     pub fn start(file: &Path, remote: Box<dyn ObjectStore + Send>, config: BackupConfig) -> Result<Shipper> {
         let store = Store::open(file)?;
+        store.backup_shipper_connection()?;
         let (tx, rx) = bounded::<Msg>(64);
         let state = Arc::new(Mutex::new(ShipperState::default()));
         let thread_state = Arc::clone(&state);
