@@ -123,6 +123,10 @@ def restore_time(sift, work, items, bucket):
     restore_s = time.perf_counter() - t0
     if report["problems"]:
         sys.exit(f"restore reported problems: {report['problems']}")
+    restored_items = run(sift, "status", "-p", to)["items"]
+    if restored_items != items:
+        sys.exit(f"the restored project has {restored_items} items, not {items}")
+    print(f"  restored project: {restored_items:,} items, {report['changes']} changes after the snapshot")
     return enable_s, enabled["snapshot_bytes"], size, cp_s, restore_s
 
 
