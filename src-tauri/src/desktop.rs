@@ -34,6 +34,9 @@ struct OpenProject {
     folder: PathBuf,
     /// Prefix of media URLs (`http://127.0.0.1:PORT/<secret>/<n>/media`).
     media_base: String,
+    /// Ships every commit to the backup bucket while backup is on (docs/backup.md); dropped
+    /// (after a last pass) when another project is opened.
+    _backup: Option<sift_api::backup::Shipper>,
 }
 
 /// What `create_project` needs.
@@ -144,6 +147,12 @@ impl Desktop {
         let media_base = self.media.mount(media_project, &caller.name);
         project.set_media_base(media_base.clone());
         let me = project.me(&caller, Some(media_base.clone()))?;
+        // Backup failing to start never keeps the project from opening: it says why, and the
+        // changes wait in the file for the next shipper.
+        let backup = start_backup(&mut project).unwrap_or_else(|e| {
+            crate::warn(&format!("backup of {} is not running: {e}", file.display()));
+            None
+        });
         let entry = RecentProject {
             path: folder.clone(),
             name: me.project.name.clone(),
@@ -164,6 +173,7 @@ impl Desktop {
             file,
             folder,
             media_base,
+            _backup: backup,
         });
         Ok(me)
     }
@@ -276,4 +286,18 @@ fn ensure_user(project: &Project, name: &str) -> Result<Caller, Error> {
         },
         other => other,
     }
+}
+
+/// Starts the backup shipper of `project` when backup is on for it, woken by its commits.
+fn start_backup(project: &mut Project) -> Result<Option<sift_api::backup::Shipper>, CommandError> {
+    let Some(config) = project.backup_config()? else {
+        return Ok(None);
+    };
+    if !project.backup_enabled()? {
+        return Ok(None);
+    }
+    let remote = sift_s3::S3Store::connect(&config.connection(), sift_s3::Tuning::from_env())
+        .map_err(Error::from)?
+        .with_encryption(config.encryption.clone());
+    Ok(sift_api::backup::Shipper::start_for(project, Box::new(remote))?)
 }

@@ -27,7 +27,13 @@ impl Served {
     /// Starts `sift serve -p <project> --port 0 <extra…>` and waits until it listens.
     /// Panics with the server's standard error if it does not.
     pub fn start(project: &Path, extra: &[&str]) -> Served {
+        Self::start_with_env(project, extra, &[])
+    }
+
+    /// [`Served::start`] with these variables set (an S3 key for backup, say).
+    pub fn start_with_env(project: &Path, extra: &[&str], env: &[(String, String)]) -> Served {
         let mut cmd = Command::new(sift_bin());
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         cmd.env_remove("SIFT_PROJECT")
             .env("NO_COLOR", "1")
             .args(["serve", "-p"])

@@ -13,6 +13,7 @@
 mod access;
 mod annotate;
 pub mod autolabel;
+pub mod backup;
 pub mod browse;
 pub mod commands;
 mod embed;

@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod autolabel;
+mod backup;
 mod batch;
 mod choices;
 mod embed;
@@ -235,6 +236,9 @@ enum Command {
     /// Hand out batches and collect results through S3 (AWS or S3-compatible, e.g. Garage);
     /// alone, a round: push and pull in the order the project's role needs.
     Sync(sync::SyncArgs),
+    /// Back the project up continuously to S3 and restore it (docs/backup.md).
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
     /// Serve the labeling UI to browsers (127.0.0.1 unless --host says otherwise).
     #[command(
         after_help = "Every request needs an annotator's token: create one with `sift annotator add NAME`.\n\nExamples:\n  sift serve -p reviews\n  sift serve -p reviews --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem --allow-host sift.lan\n  sift serve -p reviews --host 0.0.0.0 --insecure-http   # plain HTTP: a trusted LAN only"
@@ -412,6 +416,7 @@ fn run(command: Command, out: &Out) -> anyhow::Result<()> {
         Command::Report(args) => report::report(args, out)?,
         Command::Gold(command) => gold::run(command, out)?,
         Command::Sync(args) => sync::run(args, out)?,
+        Command::Backup(command) => backup::run(command, out)?,
         Command::Batch(command) => batch::run(command, out)?,
         Command::Import {
             file,

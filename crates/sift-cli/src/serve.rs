@@ -37,7 +37,10 @@ pub(crate) fn serve(project: ProjectArg, opts: ServeOptions, out: &Out) -> anyho
         Some(every) => Some(crate::learn::background(&project.project, every)?),
         None => None,
     };
+    // Backup on: every commit of the server wakes the shipper (docs/backup.md).
+    let shipper = crate::backup::start_shipper(&project.project)?;
     let mut config = sift_server::ServerConfig::new(project.project, (host, opts.port).into());
+    config.backup_signal = shipper.as_ref().map(sift_api::backup::Shipper::signal);
     config.ui_dir = ui_dir;
     config.tls = opts.tls;
     config.insecure_http = opts.insecure_http;

@@ -6,7 +6,9 @@ use std::path::Path;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
 use base64::Engine as _;
+use sift_api::backup::Encryption;
 use sift_api::{RemoteError, RemoteErrorKind};
 
 /// What each task needs (cheap to clone: the client is reference-counted).
@@ -17,6 +19,8 @@ pub(crate) struct Ctx {
     pub prefix: String,
     pub endpoint: String,
     pub attempts: u32,
+    /// Server-side encryption asked for every write.
+    pub encryption: Option<Encryption>,
 }
 
 impl Ctx {
@@ -37,14 +41,27 @@ impl Ctx {
         let checksum = sha_b64(sha256).ok_or_else(|| {
             RemoteError::new(RemoteErrorKind::Other, format!("{sha256:?} is not a SHA-256"))
         })?;
-        Ok(self
+        let put = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(self.full(key))
             .body(ByteStream::from(body))
             .checksum_sha256(checksum)
-            .metadata("sha256", sha256))
+            .metadata("sha256", sha256);
+        Ok(match self.sse() {
+            None => put,
+            Some((mode, kms)) => put.server_side_encryption(mode).set_ssekms_key_id(kms),
+        })
+    }
+
+    /// The `x-amz-server-side-encryption` header and KMS key to send with writes, if any.
+    pub(crate) fn sse(&self) -> Option<(ServerSideEncryption, Option<String>)> {
+        match &self.encryption {
+            None => None,
+            Some(Encryption::SseS3) => Some((ServerSideEncryption::Aes256, None)),
+            Some(Encryption::SseKms { key_id }) => Some((ServerSideEncryption::AwsKms, key_id.clone())),
+        }
     }
 
     /// Turns an SDK failure into a message that says what to do.
@@ -242,5 +259,50 @@ mod tests {
         assert_eq!(sha_b64("zz"), None);
         // CRC32C check value of "123456789" is 0xE3069283.
         assert_eq!(crc32c_b64(b"123456789"), b64(&[0xE3, 0x06, 0x92, 0x83]));
+    }
+}
+
+#[cfg(test)]
+mod sse_tests {
+    use super::*;
+
+    fn ctx(encryption: Option<Encryption>) -> Ctx {
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_s3::config::Region::new("garage"))
+            .build();
+        Ctx {
+            client: Client::from_conf(conf),
+            bucket: "b".into(),
+            prefix: "p/".into(),
+            endpoint: "test".into(),
+            attempts: 1,
+            encryption,
+        }
+    }
+
+    /// Backup's encryption setting becomes the headers of every write.
+    #[test]
+    fn writes_carry_the_server_side_encryption_asked_for() {
+        let sha = "ab".repeat(32);
+        let plain = ctx(None).checked_put("k", vec![1], &sha).unwrap();
+        assert_eq!(plain.get_server_side_encryption(), &None);
+        let s3 = ctx(Some(Encryption::SseS3))
+            .checked_put("k", vec![1], &sha)
+            .unwrap();
+        assert_eq!(
+            s3.get_server_side_encryption(),
+            &Some(ServerSideEncryption::Aes256)
+        );
+        let kms = ctx(Some(Encryption::SseKms {
+            key_id: Some("alias/sift".into()),
+        }))
+        .checked_put("k", vec![1], &sha)
+        .unwrap();
+        assert_eq!(
+            kms.get_server_side_encryption(),
+            &Some(ServerSideEncryption::AwsKms)
+        );
+        assert_eq!(kms.get_ssekms_key_id().as_deref(), Some("alias/sift"));
     }
 }

@@ -40,6 +40,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::error::{ProvideErrorMetadata as _, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
+use sift_api::backup::Encryption;
 use sift_api::{
     DownloadDone, DownloadJob, Fetched, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind,
     RemoteObject, SyncConfig, UploadDone, UploadJob, too_large,
@@ -112,6 +113,8 @@ pub struct S3Store {
     prefix: String,
     endpoint: String,
     tuning: Tuning,
+    /// Server-side encryption asked for every object written (backup's setting).
+    encryption: Option<Encryption>,
     /// Shared with the stores of sibling buckets.
     runtime: Arc<tokio::runtime::Runtime>,
 }
@@ -208,8 +211,17 @@ impl S3Store {
             },
             endpoint,
             tuning,
+            encryption: None,
             runtime: Arc::new(runtime),
         })
+    }
+
+    /// The same store asking for server-side encryption (SSE-S3 or SSE-KMS) of every object
+    /// it writes, single or multipart.
+    #[must_use]
+    pub fn with_encryption(mut self, encryption: Option<Encryption>) -> Self {
+        self.encryption = encryption;
+        self
     }
 
     fn ctx(&self) -> Ctx {
@@ -219,6 +231,7 @@ impl S3Store {
             prefix: self.prefix.clone(),
             endpoint: self.endpoint.clone(),
             attempts: self.tuning.max_attempts,
+            encryption: self.encryption.clone(),
         }
     }
 }
@@ -352,8 +365,23 @@ impl ObjectStore for S3Store {
             prefix: self.prefix.clone(),
             endpoint: self.endpoint.clone(),
             tuning: self.tuning.clone(),
+            encryption: self.encryption.clone(),
             runtime: Arc::clone(&self.runtime),
         }))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), RemoteError> {
+        let ctx = self.ctx();
+        self.runtime.block_on(async {
+            ctx.client
+                .delete_object()
+                .bucket(&ctx.bucket)
+                .key(ctx.full(key))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| ctx.error("delete", key, &e))
+        })
     }
 
     fn download_files(

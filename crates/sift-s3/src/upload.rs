@@ -161,13 +161,17 @@ pub(crate) async fn upload_multipart(
     let (upload_id, stored) = match find_unfinished(ctx, &job.key).await? {
         Some(found) => found,
         None => {
-            let created = ctx
+            let mut create = ctx
                 .client
                 .create_multipart_upload()
                 .bucket(&ctx.bucket)
                 .key(ctx.full(&job.key))
                 .metadata("sha256", &job.sha256)
-                .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+                .checksum_algorithm(ChecksumAlgorithm::Crc32C);
+            if let Some((mode, kms)) = ctx.sse() {
+                create = create.server_side_encryption(mode).set_ssekms_key_id(kms);
+            }
+            let created = create
                 .send()
                 .await
                 .map_err(|e| ctx.error("start uploading", &job.key, &e))?;

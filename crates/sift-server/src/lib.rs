@@ -56,6 +56,9 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
     /// Allow plain HTTP on an address other than loopback (tokens and work travel unencrypted).
     pub insecure_http: bool,
+    /// Wakes the project's backup shipper after each commit of the server's connection
+    /// (`sift serve` starts the shipper when backup is on).
+    pub backup_signal: Option<sift_api::backup::CommitSignal>,
 }
 
 /// A PEM certificate chain and its private key.
@@ -79,6 +82,7 @@ impl ServerConfig {
             allowed_hosts: Vec::new(),
             tls: None,
             insecure_http: false,
+            backup_signal: None,
         }
     }
 }
@@ -214,6 +218,9 @@ pub async fn bind(config: &ServerConfig) -> Result<Bound, ServeError> {
     };
     let mut project = Project::open(&config.project)?;
     project.set_media_base("/media");
+    if let Some(signal) = &config.backup_signal {
+        project.set_commit_hook(Some(signal.hook()))?;
+    }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind {

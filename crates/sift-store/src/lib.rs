@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 mod annotations;
+pub mod backup;
 mod browse;
 mod embeddings;
 mod error;
@@ -96,6 +97,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_batch_overlap.sql"),
     include_str!("migrations/0014_gold.sql"),
     include_str!("migrations/0015_item_hashes.sql"),
+    include_str!("migrations/0016_backup.sql"),
 ];
 
 /// Page size of new project files.

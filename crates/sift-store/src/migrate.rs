@@ -58,6 +58,7 @@ impl Store {
         } else {
             None
         };
+        crate::backup::before_migration(&tx)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             let version = i as u32 + 1;
             tx.execute_batch(sql)

@@ -111,6 +111,7 @@ impl Store {
         } else {
             store.configure().in_file(path)?;
             store.migrate().in_file(path)?;
+            store.backup_refresh_triggers().in_file(path)?;
         }
         Ok(store)
     }

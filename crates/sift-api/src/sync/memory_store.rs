@@ -138,6 +138,11 @@ impl ObjectStore for MemoryStore {
             .collect()
     }
 
+    fn delete(&self, key: &str) -> Result<(), RemoteError> {
+        self.remove(key);
+        Ok(())
+    }
+
     fn sibling(&self, bucket: &str) -> Result<Box<dyn ObjectStore>, RemoteError> {
         let objects = Arc::clone(
             self.buckets

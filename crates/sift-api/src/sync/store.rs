@@ -188,6 +188,14 @@ pub trait ObjectStore: Sync {
         jobs: &[DownloadJob],
         progress: &(dyn Fn(u64) + Sync),
     ) -> Vec<std::result::Result<DownloadDone, RemoteError>>;
+    /// Deletes an object (a missing one is no error). Backup retention uses it; a store that
+    /// cannot delete says so.
+    fn delete(&self, key: &str) -> std::result::Result<(), RemoteError> {
+        Err(RemoteError::new(
+            RemoteErrorKind::Other,
+            format!("{}: this store cannot delete {key}", self.location()),
+        ))
+    }
     /// The same store, credentials and prefix on another bucket (an annotator's own results
     /// bucket).
     fn sibling(&self, bucket: &str) -> std::result::Result<Box<dyn ObjectStore>, RemoteError>;
