@@ -461,6 +461,117 @@ fn gold_items_travel_in_batches_without_their_answers_and_are_graded_after_the_p
     assert_eq!(alice_record["correct"], 1, "{alice_record}");
 }
 
+/// An annotator who joins again on a new machine (the old folder gone, no backup) gets their
+/// own work back from their result segments: drafts and submissions, the work the lead
+/// returned with its comment, their place in the queue; what they save next goes out once,
+/// in a new segment that overwrites none of the old ones.
+#[test]
+fn an_annotator_joining_again_gets_their_own_work_back_from_the_bucket() {
+    let g = Garage::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let lead = lead_project(&g, tmp.path(), "team-r", 6);
+    ok(sift(&g).args(["sync", "push", "-p"]).arg(&lead));
+    let first = tmp.path().join("laptop-1");
+    std::fs::create_dir_all(&first).unwrap();
+    let (alice, _) = join(&g, &first, "team-r", "alice", false);
+    let mine = item_ids(&alice);
+    assert_eq!(mine.len(), 3);
+    // A draft on the first item, submissions on the other two.
+    annotate(
+        &g,
+        &alice,
+        "alice",
+        mine[0],
+        &json!({"rationale": "half done"}),
+        false,
+    );
+    annotate(&g, &alice, "alice", mine[1], &ranking_payload("0"), true);
+    annotate(&g, &alice, "alice", mine[2], &ranking_payload("1"), true);
+    ok(sift(&g).args(["sync", "push", "-p"]).arg(&alice));
+    // The lead returns the last one with a comment.
+    ok(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    ok(sift(&g)
+        .args(["annotator", "add", "rita", "--role", "reviewer", "-p"])
+        .arg(&lead));
+    let returned: i64 = query_one(
+        &lead,
+        "SELECT a.id FROM annotations a JOIN annotators p ON p.id = a.annotator_id
+         WHERE p.name = 'alice' AND a.state = 'submitted' ORDER BY a.item_id DESC LIMIT 1",
+    );
+    ok(sift(&g)
+        .args(["review", "return", &returned.to_string(), "--version", "1"])
+        .args(["--as", "rita", "--comment", "Rank response 3 higher", "-p"])
+        .arg(&lead));
+    ok(sift(&g).args(["sync", "push", "-p"]).arg(&lead));
+    let segment_keys = || -> Vec<String> {
+        use sift_api::ObjectStore as _;
+        let store = store_as(&g, g.access_key(), g.secret_key(), g.bucket(), "team-r");
+        store
+            .list("results/alice/")
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .filter(|k| k.ends_with(".jsonl"))
+            .collect()
+    };
+    let old_segments = segment_keys();
+    assert!(!old_segments.is_empty());
+
+    // The laptop is gone; alice joins again elsewhere.
+    std::fs::remove_dir_all(&first).unwrap();
+    let second = tmp.path().join("laptop-2");
+    std::fs::create_dir_all(&second).unwrap();
+    let (again, joined) = join(&g, &second, "team-r", "alice", false);
+    assert_eq!(joined["recovered"], 3, "{joined}");
+    assert_eq!(joined["problems"], json!([]), "{joined}");
+    let states: Vec<String> = query_column(
+        &again,
+        "SELECT a.state FROM annotations a JOIN items i ON i.id = a.item_id ORDER BY i.source_line",
+    );
+    assert_eq!(states, ["draft", "submitted", "returned"], "{joined}");
+    let comment: String = query_one(&again, "SELECT comment FROM reviews");
+    assert_eq!(comment, "Rank response 3 higher");
+    let draft: String = query_one(
+        &again,
+        "SELECT v.payload FROM annotation_versions v JOIN annotations a ON a.id = v.annotation_id WHERE a.state = 'draft'",
+    );
+    assert!(draft.contains("half done"), "{draft}");
+    // Nothing taken back goes out again.
+    let status = ok_json(sift(&g).args(["sync", "status", "-p"]).arg(&again));
+    assert_eq!(status["versions_to_push"], 0, "{status}");
+    // Her queue starts with the returned work, then the draft.
+    let mut project = sift_api::Project::open(&again).unwrap();
+    let alice_caller = sift_api::Caller {
+        name: "alice".into(),
+        role: sift_api::Role::Annotator,
+    };
+    let queue = project
+        .call(&alice_caller, "queue", json!({"limit": 10}), None)
+        .unwrap();
+    drop(project);
+    let reasons: Vec<&str> = queue["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["returned", "draft"], "{queue}");
+
+    // She fixes the returned work; the push adds a segment after the old ones.
+    let fixed: i64 = query_one(&again, "SELECT item_id FROM annotations WHERE state = 'returned'");
+    annotate(&g, &again, "alice", fixed, &ranking_payload("0"), true);
+    let pushed = ok_json(sift(&g).args(["sync", "push", "-p"]).arg(&again));
+    assert_eq!(pushed["versions"], 1, "{pushed}");
+    let now = segment_keys();
+    for key in &old_segments {
+        assert!(now.contains(key), "{key} is still there: {now:?}");
+    }
+    assert_eq!(now.len(), old_segments.len() + 1, "{now:?}");
+    let merged = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&lead));
+    assert_eq!(merged["versions"], 1, "{merged}");
+    assert_eq!(merged["problems"], json!([]), "{merged}");
+}
+
 fn noise(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut v = Vec::with_capacity(len + 8);

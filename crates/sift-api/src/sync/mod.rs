@@ -25,6 +25,7 @@ mod media;
 pub mod memory_store;
 mod pull;
 mod push;
+mod recover;
 mod round;
 mod run;
 mod status;

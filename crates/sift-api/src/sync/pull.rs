@@ -102,7 +102,7 @@ impl SyncRun<'_> {
 
     /// Versions whose payload meets the template (as a draft or a submission); the others
     /// are problems of this pull and are not merged.
-    fn checked_versions(
+    pub(super) fn checked_versions(
         &mut self,
         key: &str,
         batch: &str,
@@ -185,6 +185,8 @@ impl SyncRun<'_> {
             }
         }
         self.progress.finish();
+        // The annotator's own work already in the bucket (a new machine, a folder made again).
+        self.recover_own_results(&doc, &name)?;
         // The lead's reviews of this annotator's work, once the batches they are about are here.
         for o in &objects {
             let Some(batch) = layout::reviews_key_batch(&o.key, &name) else {

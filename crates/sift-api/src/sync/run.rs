@@ -64,6 +64,9 @@ pub struct SyncReport {
     pub versions: u64,
     /// Versions pulled again that were already merged.
     pub duplicate_versions: u64,
+    /// The annotator's own versions taken back from the bucket (joining again on a new
+    /// machine: `recover.rs`).
+    pub recovered: u64,
     /// Reviews published to annotators (lead push) or received from the lead (annotator pull).
     pub reviews: u64,
     /// Of the reviews received, items returned for rework (annotator pull).

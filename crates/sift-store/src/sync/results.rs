@@ -69,6 +69,10 @@ pub struct MergeStats {
     pub duplicates: u64,
     /// Problems with single lines (`key:line: reason`); those lines were not merged.
     pub rejected: Vec<String>,
+    /// `(annotation id, version)` of each version added (an annotator taking their own work
+    /// back records these as pushed: they are in the bucket already).
+    #[serde(skip)]
+    pub merged: Vec<(i64, i64)>,
 }
 
 impl Store {
@@ -326,6 +330,7 @@ impl Store {
                 v.created_at
             ])?;
             stats.added += 1;
+            stats.merged.push((annotation_id, v.version));
         }
         record_objects(&tx, Direction::Pull, std::slice::from_ref(&segment.object))?;
         tx.execute(

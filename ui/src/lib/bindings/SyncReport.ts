@@ -46,6 +46,11 @@ versions: number,
  */
 duplicate_versions: number, 
 /**
+ * The annotator's own versions taken back from the bucket (joining again on a new
+ * machine: `recover.rs`).
+ */
+recovered: number, 
+/**
  * Reviews published to annotators (lead push) or received from the lead (annotator pull).
  */
 reviews: number, 
