@@ -25,6 +25,7 @@ mod progress;
 pub mod quality;
 mod scoring;
 mod sessions;
+pub mod shards;
 pub mod simulate;
 mod sync;
 

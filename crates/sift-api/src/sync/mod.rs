@@ -17,9 +17,9 @@
 //!
 //! [`Project::sync_round`]: crate::Project::sync_round
 
-mod config;
+pub(crate) mod config;
 mod digest;
-mod layout;
+pub(crate) mod layout;
 mod media;
 #[cfg(any(test, feature = "memory-store"))]
 pub mod memory_store;
@@ -45,3 +45,4 @@ pub use store::{
     DownloadDone, DownloadJob, Fetched, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind,
     RemoteObject, UploadDone, UploadJob, too_large,
 };
+pub(crate) use wire::check_line_length as check_line;

@@ -1,0 +1,528 @@
+//! A worker's run over its shard: [`score_shard`] and [`embed_shard`] read `pool/index.json`
+//! and the pool's segments (each checked against the SHA-256 its key names), keep the items
+//! of their shard, run the model over them in batches and write the results as segments
+//! `<kind>/<name>@<version>/<I>-of-<N>/<seq>.jsonl`, each ending with a trailer (line count and
+//! SHA-256 of the lines). A rerun lists what the shard already wrote, keeps the items of every
+//! complete segment and skips them, and writes its segments under new sequence numbers: a
+//! worker killed at any moment leaves whole segments or nothing, and nothing is written twice.
+//! When every item of the shard has a line, `done.json` records it with the pool's hash.
+//! [`fetch_model`] pulls a model version's files by name.
+
+use std::cell::RefCell;
+use std::collections::{HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sift_al::Strategy;
+
+use super::Shard;
+use super::wire::{
+    MAX_INDEX_BYTES, MAX_MODEL_FILE_BYTES, MAX_SEGMENT_BYTES, ModelDoc, PoolIndex, ResultLine, ResultTrailer,
+    ResultTrailerBody, SHARDS_VERSION, ScoreLine, ShardDone, VectorLine, check_index, item_hash, json_line,
+    parse_doc, parse_pool_segment, parse_result_segment,
+};
+use crate::scoring::{BatchModel, ScoreInput, Scorer, records_for};
+use crate::sync::layout::{POOL_INDEX_KEY, model_dir, parse_shard_key, shard_dir, shard_done_key};
+use crate::sync::{DownloadJob, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind, sha256_hex};
+use crate::{Encoder, Error, Progress, Result};
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// This worker's shard.
+    pub shard: Shard,
+    /// Items per model batch.
+    pub batch_size: usize,
+    /// Result lines per segment written (a segment also closes at 64 MiB).
+    pub segment_items: usize,
+}
+
+/// What a worker did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WorkerReport {
+    /// `scores` or `embeddings`.
+    pub kind: String,
+    /// `<name>@<version>`.
+    pub model: String,
+    /// `I/N`.
+    pub shard: String,
+    /// Items in the pool.
+    pub pool_items: u64,
+    /// Items of this shard in the pool (counted once the whole pool was read).
+    pub shard_items: u64,
+    /// Items of this shard that earlier runs already wrote (skipped).
+    pub already_done: u64,
+    /// Items given a result now.
+    pub items_done: u64,
+    /// Of those, items the model could not handle (a line with the reason).
+    pub items_failed: u64,
+    /// Segments written now.
+    pub segments_written: Vec<String>,
+    /// Segments of earlier runs that were incomplete or damaged (their items are redone).
+    pub segments_ignored: Vec<String>,
+    /// Whether the shard is finished (`done.json` written now or before).
+    pub finished: bool,
+    /// Whether the run was cancelled before the shard was done (rerun to resume).
+    pub cancelled: bool,
+    /// Where the model ran and its runtime.
+    pub device: String,
+    /// The runtime that ran the model.
+    pub runtime: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Items done per second.
+    pub items_per_second: f64,
+}
+
+/// A model version pulled from the bucket.
+#[derive(Debug, Clone)]
+pub struct PulledModel {
+    /// Its `model.json`.
+    pub doc: ModelDoc,
+    /// The folder holding its files.
+    pub dir: PathBuf,
+    /// The model file.
+    pub path: PathBuf,
+}
+
+/// Downloads `models/<name>@<version>/` into `cache/<name>@<version>/` (files already there
+/// with the right hash are kept; every download is checked against `model.json`).
+pub fn fetch_model(remote: &dyn ObjectStore, label: &str, cache: &Path) -> Result<PulledModel> {
+    if !crate::sync::is_key_segment(label) || !label.contains('@') {
+        return Err(Error::BadRequest(format!("model {label:?}: write NAME@VERSION")));
+    }
+    let dir = model_dir(label);
+    let key = format!("{dir}model.json");
+    let fetched = remote.get(&key, MAX_INDEX_BYTES)?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "{}/{key}: no such model in the bucket (the lead publishes it with `sift sync push --pool --model {label}`)",
+            remote.location()
+        ))
+    })?;
+    let doc: ModelDoc = parse_doc(&fetched.body, &key)?;
+    if doc.sift_model != SHARDS_VERSION || format!("{}@{}", doc.name, doc.version) != label {
+        return Err(Error::ManifestFile {
+            file: key,
+            reason: format!(
+                "describes {}@{} (layout {}), not {label}",
+                doc.name, doc.version, doc.sift_model
+            ),
+        });
+    }
+    let local = cache.join(label);
+    std::fs::create_dir_all(&local).map_err(|e| Error::io("cannot create", &local, e))?;
+    let mut jobs = Vec::new();
+    for f in &doc.files {
+        if !crate::sync::is_key_segment(&f.name)
+            || f.size > MAX_MODEL_FILE_BYTES
+            || crate::parse_sha(&f.sha256).is_none()
+        {
+            return Err(Error::ManifestFile {
+                file: key.clone(),
+                reason: format!(
+                    "file {:?}: not a plain name, too large or without a SHA-256",
+                    f.name
+                ),
+            });
+        }
+        let dest = local.join(&f.name);
+        let have = std::fs::metadata(&dest).is_ok_and(|m| m.len() == f.size)
+            && crate::sha256_file(&dest).is_ok_and(|sha| sha == f.sha256);
+        if !have {
+            let _ = std::fs::remove_file(&dest);
+            jobs.push(DownloadJob {
+                key: format!("{dir}{}", f.name),
+                dest,
+                size: f.size,
+                sha256: f.sha256.clone(),
+            });
+        }
+    }
+    for done in remote.download_files(&jobs, &|_| {}) {
+        done?;
+    }
+    if !doc.files.iter().any(|f| f.name == doc.model_file) {
+        return Err(Error::ManifestFile {
+            file: key,
+            reason: format!("the model file {:?} is not among its files", doc.model_file),
+        });
+    }
+    let path = local.join(&doc.model_file);
+    Ok(PulledModel {
+        doc,
+        dir: local,
+        path,
+    })
+}
+
+/// Scores this worker's shard of the pool with `scorer`, writing to `results`.
+pub fn score_shard(
+    pool: &dyn ObjectStore,
+    results: &dyn ObjectStore,
+    label: &str,
+    scorer: &mut dyn Scorer,
+    opts: &WorkerOptions,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<WorkerReport> {
+    let strategies: Vec<String> = Strategy::ALL.iter().map(|s| s.name().to_owned()).collect();
+    run_shard::<_, ScoreLine>(
+        pool,
+        results,
+        label,
+        "scores",
+        scorer,
+        opts,
+        progress,
+        cancel,
+        |batch, out, hashes| {
+            records_for(batch, out, &strategies)
+                .into_iter()
+                .zip(hashes)
+                .map(|(r, h)| ScoreLine {
+                    item: sift_core::hex::encode(h),
+                    scores: r.scores,
+                    error: r.error,
+                    embedding: r.embedding,
+                })
+                .collect()
+        },
+    )
+}
+
+/// Embeds this worker's shard of the pool with `encoder`, writing to `results`.
+pub fn embed_shard(
+    pool: &dyn ObjectStore,
+    results: &dyn ObjectStore,
+    label: &str,
+    encoder: &mut dyn Encoder,
+    opts: &WorkerOptions,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<WorkerReport> {
+    let mut dim = None;
+    run_shard::<_, VectorLine>(
+        pool,
+        results,
+        label,
+        "embeddings",
+        encoder,
+        opts,
+        progress,
+        cancel,
+        |batch, out, hashes| {
+            let mut out = out.into_iter();
+            batch
+                .iter()
+                .zip(hashes)
+                .map(|(_, h)| {
+                    let v = out
+                        .next()
+                        .unwrap_or_else(|| Err("the encoder returned no result for this item".to_owned()))
+                        .and_then(|v| crate::embed::check_vector(&v, &mut dim).map(|()| v));
+                    match v {
+                        Ok(v) => VectorLine {
+                            item: sift_core::hex::encode(h),
+                            vector: Some(v),
+                            error: None,
+                        },
+                        Err(e) => VectorLine {
+                            item: sift_core::hex::encode(h),
+                            vector: None,
+                            error: Some(e),
+                        },
+                    }
+                })
+                .collect()
+        },
+    )
+}
+
+/// Whether a result line records a failure.
+trait Failed {
+    fn failed(&self) -> bool;
+}
+
+impl Failed for ScoreLine {
+    fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+impl Failed for VectorLine {
+    fn failed(&self) -> bool {
+        self.vector.is_none()
+    }
+}
+
+/// The run shared by both kinds: resume, read the pool, run, write segments, mark done.
+#[allow(clippy::too_many_arguments)]
+fn run_shard<M: BatchModel + ?Sized, L: Serialize + DeserializeOwned + ResultLine + Failed>(
+    pool: &dyn ObjectStore,
+    results: &dyn ObjectStore,
+    label: &str,
+    kind: &str,
+    model: &mut M,
+    opts: &WorkerOptions,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+    mut lines_of: impl FnMut(&[ScoreInput], Vec<M::Output>, &[[u8; 16]]) -> Vec<L>,
+) -> Result<WorkerReport> {
+    let started = Instant::now();
+    let shard = opts.shard;
+    let shard_label = shard.label();
+    let dir = shard_dir(kind, label, &shard.key_segment());
+    let info = model.describe();
+    let mut report = WorkerReport {
+        kind: kind.to_owned(),
+        model: label.to_owned(),
+        shard: shard_label.clone(),
+        device: info.device.clone(),
+        runtime: info.runtime_version.clone(),
+        ..WorkerReport::default()
+    };
+
+    // The pool.
+    let index_body = pool.get(POOL_INDEX_KEY, MAX_INDEX_BYTES)?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "{}/{POOL_INDEX_KEY}: no pool (the lead writes it with `sift sync push --pool`)",
+            pool.location()
+        ))
+    })?;
+    let pool_sha = sha256_hex(&index_body.body);
+    let index: PoolIndex = parse_doc(&index_body.body, POOL_INDEX_KEY)?;
+    check_index(&index, POOL_INDEX_KEY)?;
+    report.pool_items = index.items;
+
+    // What earlier runs wrote.
+    let mut done: HashSet<[u8; 16]> = HashSet::new();
+    let mut next_seq = 0_u64;
+    let mut segments_before = 0_u64;
+    for o in results.list(&dir)? {
+        let Some(k) = parse_shard_key(&o.key) else {
+            continue;
+        };
+        let Some(seq) = k.seq else {
+            let fetched = results.get(&o.key, MAX_INDEX_BYTES)?;
+            let finished = fetched
+                .and_then(|f| serde_json::from_slice::<ShardDone>(&f.body).ok())
+                .is_some_and(|d| d.pool_sha256 == pool_sha && d.shard == shard_label && d.model == label);
+            if finished {
+                report.finished = true;
+            }
+            continue;
+        };
+        next_seq = next_seq.max(seq + 1);
+        let parsed = match results.get(&o.key, MAX_SEGMENT_BYTES) {
+            Ok(Some(f)) => parse_result_segment::<L>(&f.body, &o.key, label, &shard_label),
+            Ok(None) => continue,
+            Err(e) if e.kind == RemoteErrorKind::TooLarge => Err(e.into()),
+            Err(e) => return Err(e.into()),
+        };
+        match parsed {
+            Ok((lines, _)) => {
+                segments_before += 1;
+                for (i, l) in lines.iter().enumerate() {
+                    done.insert(item_hash(l.item(), &o.key, i as u64 + 1)?);
+                }
+            }
+            Err(e) => {
+                progress.note(&format!("{e}; its items are done again"));
+                report.segments_ignored.push(o.key.clone());
+            }
+        }
+    }
+    if report.finished {
+        report.already_done = done.len() as u64;
+        report.shard_items = done.len() as u64;
+        return Ok(report);
+    }
+
+    let error: RefCell<Option<Error>> = RefCell::new(None);
+    let queue: RefCell<VecDeque<[u8; 16]>> = RefCell::new(VecDeque::new());
+    let mut buffered: VecDeque<ScoreInput> = VecDeque::new();
+    let mut segment_at = 0_usize;
+    let mut shard_items = 0_u64;
+    let mut already = 0_u64;
+    let mut counter = 0_i64;
+    let batch_size = opts.batch_size.clamp(1, 1 << 16);
+    progress.start(&format!("{kind} shard {shard_label}"), None);
+
+    let mut body: Vec<u8> = Vec::new();
+    let mut body_lines = 0_u64;
+    let mut written = 0_u64;
+    let mut failed = 0_u64;
+    let mut segments_written = Vec::new();
+    let mut flush = |body: &mut Vec<u8>, body_lines: &mut u64| -> Result<()> {
+        if *body_lines == 0 {
+            return Ok(());
+        }
+        let trailer = json_line(&ResultTrailer {
+            end: ResultTrailerBody {
+                model: label.to_owned(),
+                shard: shard_label.clone(),
+                lines: *body_lines,
+                sha256: sha256_hex(body),
+                device: info.device.clone(),
+                runtime: info.runtime_version.clone(),
+            },
+        })?;
+        body.extend_from_slice(&trailer);
+        let key = format!("{dir}{next_seq:08}.jsonl");
+        let sha = sha256_hex(body);
+        match results.put(&key, std::mem::take(body), &sha, PutMode::IfAbsent)? {
+            PutOutcome::Written { .. } => {}
+            PutOutcome::AlreadyExists => {
+                return Err(RemoteError::new(
+                    RemoteErrorKind::Other,
+                    format!("{key} exists: is another worker running shard {shard_label}?"),
+                )
+                .into());
+            }
+        }
+        segments_written.push(key);
+        next_seq += 1;
+        *body_lines = 0;
+        Ok(())
+    };
+
+    let outcome = {
+        let mut next = || -> Option<Vec<ScoreInput>> {
+            if cancel.load(Ordering::Relaxed) || error.borrow().is_some() {
+                return None;
+            }
+            while buffered.len() < batch_size && segment_at < index.segments.len() {
+                let seg = &index.segments[segment_at];
+                segment_at += 1;
+                let loaded = load_segment(pool, &seg.key, &seg.sha256);
+                match loaded {
+                    Ok(lines) => {
+                        for (i, line) in lines.into_iter().enumerate() {
+                            let hash = match item_hash(&line.item, &seg.key, i as u64 + 1) {
+                                Ok(h) => h,
+                                Err(e) => {
+                                    *error.borrow_mut() = Some(e);
+                                    return None;
+                                }
+                            };
+                            if !shard.owns(&hash) {
+                                continue;
+                            }
+                            shard_items += 1;
+                            if done.contains(&hash) {
+                                already += 1;
+                                continue;
+                            }
+                            queue.borrow_mut().push_back(hash);
+                            counter += 1;
+                            buffered.push_back(ScoreInput {
+                                item_id: counter,
+                                content: line.content,
+                                media_ref: line.media,
+                            });
+                        }
+                    }
+                    Err(e) => {
+                        *error.borrow_mut() = Some(e);
+                        return None;
+                    }
+                }
+            }
+            let take = buffered.len().min(batch_size);
+            (take > 0).then(|| buffered.drain(..take).collect())
+        };
+        let mut sink = |batch: Vec<ScoreInput>, out: Vec<M::Output>| -> bool {
+            let hashes: Vec<[u8; 16]> = {
+                let mut q = queue.borrow_mut();
+                batch.iter().filter_map(|_| q.pop_front()).collect()
+            };
+            for line in lines_of(&batch, out, &hashes) {
+                if line.failed() {
+                    failed += 1;
+                }
+                match json_line(&line) {
+                    Ok(bytes) => body.extend_from_slice(&bytes),
+                    Err(e) => {
+                        *error.borrow_mut() = Some(e);
+                        return false;
+                    }
+                }
+                body_lines += 1;
+                written += 1;
+            }
+            if (body_lines as usize >= opts.segment_items || body.len() as u64 >= MAX_SEGMENT_BYTES / 2)
+                && let Err(e) = flush(&mut body, &mut body_lines)
+            {
+                *error.borrow_mut() = Some(e);
+                return false;
+            }
+            progress.set_position(written);
+            !cancel.load(Ordering::Relaxed)
+        };
+        model.run_stream(&mut next, &mut sink)
+    };
+    progress.finish();
+    // What finished is kept even when the run stops early.
+    let flushed = flush(&mut body, &mut body_lines);
+    if let Some(e) = error.into_inner() {
+        return Err(e);
+    }
+    flushed?;
+    outcome.map_err(|e| Error::BadRequest(format!("{kind} with {label} failed: {e}")))?;
+    report.segments_written = segments_written;
+    report.items_done = written;
+    report.items_failed = failed;
+    report.already_done = already;
+    report.cancelled = cancel.load(Ordering::Relaxed) && segment_at < index.segments.len();
+    if !report.cancelled && segment_at == index.segments.len() && buffered.is_empty() {
+        report.shard_items = shard_items;
+        let doc = ShardDone {
+            sift_shard: SHARDS_VERSION,
+            model: label.to_owned(),
+            shard: shard_label.clone(),
+            pool_sha256: pool_sha,
+            items: shard_items,
+            segments: segments_before + report.segments_written.len() as u64,
+        };
+        let bytes = serde_json::to_vec(&doc).map_err(|e| Error::Internal(e.to_string()))?;
+        let sha = sha256_hex(&bytes);
+        results.put(
+            &shard_done_key(kind, label, &shard.key_segment()),
+            bytes,
+            &sha,
+            PutMode::Overwrite,
+        )?;
+        report.finished = true;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    report.items_per_second = if report.seconds > 0.0 {
+        written as f64 / report.seconds
+    } else {
+        0.0
+    };
+    Ok(report)
+}
+
+/// A pool segment, read with its size bounded and checked against the SHA-256 its key names.
+fn load_segment(pool: &dyn ObjectStore, key: &str, sha: &str) -> Result<Vec<super::wire::PoolLine>> {
+    let fetched = pool.get(key, MAX_SEGMENT_BYTES)?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "{}/{key}: listed in the pool index but missing",
+            pool.location()
+        ))
+    })?;
+    if !sha256_hex(&fetched.body).eq_ignore_ascii_case(sha) {
+        return Err(RemoteError::new(
+            RemoteErrorKind::Integrity,
+            format!(
+                "{}/{key}: content does not match the SHA-256 its name says; not read",
+                pool.location()
+            ),
+        )
+        .into());
+    }
+    parse_pool_segment(&fetched.body, key)
+}
