@@ -18,6 +18,7 @@ mod progress;
 mod report;
 mod scoring;
 mod serve;
+mod shard;
 mod simulate;
 mod status;
 mod sync;

@@ -202,7 +202,8 @@ mod tests {
             let before: Vec<u32> = pool.iter().map(|h| shard_of(h, count)).collect();
             let mut grown = pool.clone();
             grown.extend((0..round + 1).map(|_| hash()));
-            grown.rotate_left(round % grown.len());
+            let turn = round % grown.len();
+            grown.rotate_left(turn);
             let after: HashMap<[u8; 16], u32> = grown.iter().map(|h| (*h, shard_of(h, count))).collect();
             for (h, s) in pool.iter().zip(&before) {
                 assert_eq!(after[h], *s, "round {round}: an added item moved an existing one");
