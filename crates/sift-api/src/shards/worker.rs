@@ -29,6 +29,9 @@ use crate::sync::layout::{POOL_INDEX_KEY, model_dir, parse_shard_key, shard_dir,
 use crate::sync::{DownloadJob, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind, sha256_hex};
 use crate::{Encoder, Error, Progress, Result};
 
+/// The id of the copy that keeps a lone item out of a batch of one (real ids start at 1).
+const PADDING: i64 = 0;
+
 /// How a worker runs.
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
@@ -432,9 +435,21 @@ fn run_shard<M: BatchModel + ?Sized, L: Serialize + DeserializeOwned + ResultLin
                 }
             }
             let take = buffered.len().min(batch_size);
-            (take > 0).then(|| buffered.drain(..take).collect())
+            let mut batch: Vec<ScoreInput> = buffered.drain(..take).collect();
+            // ONNX Runtime's CPU kernels switch to another path for a batch of one row, whose
+            // results can differ in the last bits from the same row in a larger batch; a lone
+            // item is run beside a copy of itself (id 0, dropped) so that every item gets what
+            // a run over the whole pool in one process gives it.
+            if batch.len() == 1 && batch_size > 1 {
+                let mut pad = batch[0].clone();
+                pad.item_id = PADDING;
+                batch.push(pad);
+            }
+            (!batch.is_empty()).then_some(batch)
         };
         let mut sink = |batch: Vec<ScoreInput>, out: Vec<M::Output>| -> bool {
+            let (batch, out): (Vec<ScoreInput>, Vec<M::Output>) =
+                batch.into_iter().zip(out).filter(|(input, _)| input.item_id != PADDING).unzip();
             let hashes: Vec<[u8; 16]> = {
                 let mut q = queue.borrow_mut();
                 batch.iter().filter_map(|_| q.pop_front()).collect()
