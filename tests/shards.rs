@@ -86,7 +86,8 @@ fn lead_project(g: &Garage, dir: &Path, n: usize) -> PathBuf {
         .arg(template("qa.toml")));
     let fixtures = sift_tests::repo_root().join("crates/sift-onnx/tests/fixtures");
     let reference: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures.join("digits_reference.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("digits_reference.json")).unwrap())
+            .unwrap();
     let features = reference["features"].as_array().unwrap();
     let mut lines = String::with_capacity(n * 300);
     for i in 0..n {
@@ -112,10 +113,15 @@ fn lead_project(g: &Garage, dir: &Path, n: usize) -> PathBuf {
         .arg(&config)
         .arg("-p")
         .arg(&proj));
-    ok(sift(g)
-        .args(["sync", "config", "-p"])
-        .arg(&proj)
-        .args(["--bucket", g.bucket(), "--endpoint", &g.endpoint(), "--region", g.region(), "--path-style"]));
+    ok(sift(g).args(["sync", "config", "-p"]).arg(&proj).args([
+        "--bucket",
+        g.bucket(),
+        "--endpoint",
+        &g.endpoint(),
+        "--region",
+        g.region(),
+        "--path-style",
+    ]));
     proj
 }
 
@@ -123,7 +129,10 @@ fn lead_project(g: &Garage, dir: &Path, n: usize) -> PathBuf {
 fn worker_key(g: &Garage) -> (String, String) {
     let script = sift_tests::repo_root().join("docs/sync-policies/garage-workers.sh");
     let out = g.run_script(&script, &[g.bucket(), RESULTS_BUCKET, g.access_key()]);
-    let line = out.lines().find(|l| l.starts_with("workers key ")).unwrap_or_else(|| panic!("{out}"));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("workers key "))
+        .unwrap_or_else(|| panic!("{out}"));
     let w: Vec<&str> = line.split_whitespace().collect();
     (w[2].to_owned(), w[4].to_owned())
 }
@@ -138,7 +147,17 @@ fn worker(g: &Garage, key: &(String, String), i: u32, results: Option<&str>, cac
         .env("SIFT_PATH_STYLE", "true")
         .env("SIFT_MODEL_CACHE", cache)
         .current_dir(cache)
-        .args(["score", "--json", "--model", "digits@1", "--from-bucket", "--device", "cpu", "--threads", "1"])
+        .args([
+            "score",
+            "--json",
+            "--model",
+            "digits@1",
+            "--from-bucket",
+            "--device",
+            "cpu",
+            "--threads",
+            "1",
+        ])
         .args(["--shard", &format!("{i}/{SHARDS}"), "--segment-items", "2000"]);
     if let Some(b) = results {
         cmd.env("SIFT_RESULTS_BUCKET", b);
@@ -154,7 +173,13 @@ fn results_store(g: &Garage) -> sift_s3::S3Store {
         path_style: true,
         ..sift_api::SyncConfig::new(RESULTS_BUCKET, sift_api::SyncRole::Lead)
     };
-    sift_s3::S3Store::connect_with_key(&config, sift_s3::Tuning::default(), g.access_key(), g.secret_key()).unwrap()
+    sift_s3::S3Store::connect_with_key(
+        &config,
+        sift_s3::Tuning::default(),
+        g.access_key(),
+        g.secret_key(),
+    )
+    .unwrap()
 }
 
 /// Every item hash in shard `i`'s segments, with repeats.
@@ -214,7 +239,16 @@ fn four_workers_score_the_pool_in_shards_and_the_lead_merges_exactly_a_single_ru
     let key = worker_key(&g);
     let pushed = ok_json(
         sift(&g)
-            .args(["sync", "push", "--pool", "--model", "digits@1", "--workers-bucket", RESULTS_BUCKET, "-p"])
+            .args([
+                "sync",
+                "push",
+                "--pool",
+                "--model",
+                "digits@1",
+                "--workers-bucket",
+                RESULTS_BUCKET,
+                "-p",
+            ])
             .arg(&lead),
     );
     assert_eq!(pushed["items"], n as u64, "{pushed}");
@@ -228,7 +262,10 @@ fn four_workers_score_the_pool_in_shards_and_the_lead_merges_exactly_a_single_ru
     std::fs::create_dir_all(&cache).unwrap();
     let refused = worker(&g, &key, 1, None, &cache).output().unwrap();
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(!refused.status.success(), "a write to the pool bucket went through: {stderr}");
+    assert!(
+        !refused.status.success(),
+        "a write to the pool bucket went through: {stderr}"
+    );
     assert!(
         stderr.contains("access denied") && stderr.contains(g.bucket()),
         "the refusal is not reported clearly: {stderr}"
@@ -268,12 +305,14 @@ fn four_workers_score_the_pool_in_shards_and_the_lead_merges_exactly_a_single_ru
         let r: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(r["finished"], true, "{r}");
     }
-    let rerun: Value = serde_json::from_str(&ok(&mut worker(&g, &key, 0, Some(RESULTS_BUCKET), &cache))).unwrap();
+    let rerun: Value =
+        serde_json::from_str(&ok(&mut worker(&g, &key, 0, Some(RESULTS_BUCKET), &cache))).unwrap();
     let shards_seconds = t.elapsed().as_secs_f64();
     assert_eq!(rerun["already_done"], before.len() as u64, "{rerun}");
     assert_eq!(rerun["finished"], true, "{rerun}");
     // A finished shard run again does nothing.
-    let third: Value = serde_json::from_str(&ok(&mut worker(&g, &key, 0, Some(RESULTS_BUCKET), &cache))).unwrap();
+    let third: Value =
+        serde_json::from_str(&ok(&mut worker(&g, &key, 0, Some(RESULTS_BUCKET), &cache))).unwrap();
     assert_eq!(third["items_done"], 0, "{third}");
     assert!(third["segments_written"].as_array().unwrap().is_empty());
 
@@ -320,15 +359,29 @@ fn four_workers_score_the_pool_in_shards_and_the_lead_merges_exactly_a_single_ru
     let (single_scores, single_vectors) = scores_of(&single);
     assert_eq!(merged_scores.len(), n * 4);
     // The items the model cannot score came back as failures, with their reason.
-    let failed = merged_scores.iter().filter(|s| s.contains(" NULL ") && s.len() > 30).count();
+    let failed = merged_scores
+        .iter()
+        .filter(|s| s.contains(" NULL ") && s.len() > 30)
+        .count();
     assert_eq!(failed, n.div_ceil(10_000) * 4, "{:?}", &merged_scores[..8]);
-    let differ: Vec<_> = merged_scores.iter().zip(&single_scores).filter(|(a, b)| a != b).collect();
+    let differ: Vec<_> = merged_scores
+        .iter()
+        .zip(&single_scores)
+        .filter(|(a, b)| a != b)
+        .collect();
     if !differ.is_empty() {
         let ids: Vec<&str> = differ.iter().map(|(a, _)| a.split(' ').next().unwrap()).collect();
-        panic!("the merged scores differ from a single run's: {} rows, items {:?}", differ.len(), ids);
+        panic!(
+            "the merged scores differ from a single run's: {} rows, items {:?}",
+            differ.len(),
+            ids
+        );
     }
     assert_eq!(merged_scores.len(), single_scores.len());
-    assert!(merged_vectors == single_vectors, "the merged vectors differ from a single run's");
+    assert!(
+        merged_vectors == single_vectors,
+        "the merged vectors differ from a single run's"
+    );
     eprintln!(
         "{n} items: 4 workers (one killed and rerun) {shards_seconds:.1} s, merge {merge_seconds:.1} s, \
          single process {single_seconds:.1} s"

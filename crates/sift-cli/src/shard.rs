@@ -117,7 +117,13 @@ pub enum Work {
 }
 
 /// `sift score|embed --shard I/N --from-bucket --model NAME@VERSION`.
-pub fn run_worker(work: Work, args: &WorkerArgs, model: Option<&str>, run: &RunArgs, out: &Out) -> anyhow::Result<()> {
+pub fn run_worker(
+    work: Work,
+    args: &WorkerArgs,
+    model: Option<&str>,
+    run: &RunArgs,
+    out: &Out,
+) -> anyhow::Result<()> {
     let shard = args.shard()?;
     let label = model.context("a worker needs --model NAME@VERSION (as the lead published it)")?;
     let (pool, results) = stores(args)?;
@@ -138,8 +144,9 @@ pub fn run_worker(work: Work, args: &WorkerArgs, model: Option<&str>, run: &RunA
     };
     let report = match work {
         Work::Score => {
-            let mut scorer = sift_onnx::open_registered(&pulled.path, &pulled.doc.config, &pulled.dir, &options)
-                .map_err(api_error)?;
+            let mut scorer =
+                sift_onnx::open_registered(&pulled.path, &pulled.doc.config, &pulled.dir, &options)
+                    .map_err(api_error)?;
             opts.batch_size = scorer.batch_size(opts.batch_size);
             sift_api::shards::score_shard(&pool, results, label, &mut scorer, &opts, &progress, &cancel)?
         }
@@ -174,7 +181,9 @@ fn worker_text(r: &WorkerReport) -> String {
         r.items_per_second
     );
     for key in &r.segments_ignored {
-        t.push_str(&format!("ignored incomplete segment {key} (its items were done again)\n"));
+        t.push_str(&format!(
+            "ignored incomplete segment {key} (its items were done again)\n"
+        ));
     }
     t.push_str(if r.finished {
         "The shard is finished.\n"

@@ -15,6 +15,8 @@ mod choice;
 mod merge;
 mod pool;
 mod status;
+#[cfg(test)]
+mod tests;
 pub mod wire;
 mod worker;
 

@@ -448,8 +448,11 @@ fn run_shard<M: BatchModel + ?Sized, L: Serialize + DeserializeOwned + ResultLin
             (!batch.is_empty()).then_some(batch)
         };
         let mut sink = |batch: Vec<ScoreInput>, out: Vec<M::Output>| -> bool {
-            let (batch, out): (Vec<ScoreInput>, Vec<M::Output>) =
-                batch.into_iter().zip(out).filter(|(input, _)| input.item_id != PADDING).unzip();
+            let (batch, out): (Vec<ScoreInput>, Vec<M::Output>) = batch
+                .into_iter()
+                .zip(out)
+                .filter(|(input, _)| input.item_id != PADDING)
+                .unzip();
             let hashes: Vec<[u8; 16]> = {
                 let mut q = queue.borrow_mut();
                 batch.iter().filter_map(|_| q.pop_front()).collect()

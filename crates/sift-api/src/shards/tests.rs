@@ -1,0 +1,305 @@
+//! Tests of the shard rules without a network or a model runtime: keys, result segments as a
+//! reader takes them (incomplete, damaged, another shard's), and a worker run over an
+//! in-memory bucket with a deterministic model, killed in the middle and resumed.
+
+use std::sync::atomic::AtomicBool;
+
+use super::wire::*;
+use super::*;
+use crate::NoProgress;
+use crate::scoring::{BatchModel, ItemOutput, ItemResult, ModelOutput, RunInfo, ScoreInput, ScorerError};
+use crate::sync::layout::{POOL_INDEX_KEY, parse_shard_key, pool_segment_key};
+use crate::sync::memory_store::MemoryStore;
+use crate::sync::{ObjectStore, PutMode, sha256_hex};
+
+/// Class probabilities from the item's content length: the same item, the same output.
+/// `stop_after` batches, it refuses the next one (a worker that dies).
+struct LengthModel {
+    stop_after: Option<usize>,
+    batches: usize,
+}
+
+impl BatchModel for LengthModel {
+    type Output = ItemResult;
+
+    fn describe(&self) -> RunInfo {
+        RunInfo {
+            device: "test".into(),
+            runtime_version: "none".into(),
+        }
+    }
+
+    fn run_batch(&mut self, items: &[ScoreInput]) -> std::result::Result<Vec<ItemResult>, ScorerError> {
+        if self.stop_after.is_some_and(|n| self.batches >= n) {
+            return Err(ScorerError("stopped".into()));
+        }
+        self.batches += 1;
+        Ok(items
+            .iter()
+            .map(|i| {
+                let p = (i.content.len() % 7) as f32 / 10.0 + 0.1;
+                Ok(ItemOutput::new(ModelOutput::Probabilities(vec![p, 1.0 - p])))
+            })
+            .collect())
+    }
+}
+
+/// A pool of `n` items in segments of `per` items, written as the lead writes it.
+fn pool(store: &MemoryStore, n: usize, per: usize) -> Vec<String> {
+    let mut segments = Vec::new();
+    let mut hashes = Vec::new();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(per) {
+        let mut body = Vec::new();
+        for i in chunk {
+            let hash = sift_core::hex::encode(&blake3::hash(format!("item {i}").as_bytes()).as_bytes()[..16]);
+            hashes.push(hash.clone());
+            body.extend(
+                json_line(&PoolLine {
+                    item: hash,
+                    content: format!("{{\"n\":{i}}}"),
+                    media: None,
+                })
+                .unwrap(),
+            );
+        }
+        let sha = sha256_hex(&body);
+        let key = pool_segment_key(&sha);
+        segments.push(PoolSegmentRef {
+            key: key.clone(),
+            sha256: sha.clone(),
+            size: body.len() as u64,
+            items: chunk.len() as u64,
+        });
+        store.put(&key, body, &sha, PutMode::Overwrite).unwrap();
+    }
+    let index = PoolIndex {
+        sift_pool: SHARDS_VERSION,
+        items: n as u64,
+        segments,
+    };
+    let body = serde_json::to_vec(&index).unwrap();
+    store
+        .put(
+            POOL_INDEX_KEY,
+            body.clone(),
+            &sha256_hex(&body),
+            PutMode::Overwrite,
+        )
+        .unwrap();
+    hashes
+}
+
+fn opts(index: u32, count: u32) -> WorkerOptions {
+    WorkerOptions {
+        shard: Shard::new(index, count, "test").unwrap(),
+        batch_size: 4,
+        segment_items: 8,
+    }
+}
+
+fn run(store: &MemoryStore, model: &mut LengthModel, o: &WorkerOptions) -> crate::Result<WorkerReport> {
+    score_shard(
+        store,
+        store,
+        "m@1",
+        model,
+        o,
+        &NoProgress,
+        &AtomicBool::new(false),
+    )
+}
+
+/// Writes `body` under `key` with its own checksum.
+fn put(store: &MemoryStore, key: &str, body: Vec<u8>) {
+    let sha = sha256_hex(&body);
+    store.put(key, body, &sha, PutMode::Overwrite).unwrap();
+}
+
+/// Every item line in a shard's complete segments.
+fn lines(store: &MemoryStore, shard: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in store.keys() {
+        let Some(k) = parse_shard_key(&key) else { continue };
+        if k.seq.is_none() || format!("{}/{}", k.index, k.count) != shard {
+            continue;
+        }
+        let body = store.get(&key, u64::MAX).unwrap().unwrap().body;
+        if let Ok((ls, _)) = parse_result_segment::<ScoreLine>(&body, &key, "m@1", shard) {
+            out.extend(ls.into_iter().map(|l| l.item));
+        }
+    }
+    out
+}
+
+#[test]
+fn shard_keys_are_read_back_or_refused() {
+    let k = parse_shard_key("scores/digits@2/3-of-8/00000001.jsonl").unwrap();
+    assert_eq!(
+        (k.kind, k.label, k.index, k.count, k.seq),
+        ("scores", "digits@2", 3, 8, Some(1))
+    );
+    assert_eq!(
+        parse_shard_key("embeddings/enc@1/0-of-1/done.json").unwrap().seq,
+        None
+    );
+    for bad in [
+        "scores/digits@2/8-of-8/1.jsonl",
+        "scores/digits/0-of-8/1.jsonl",
+        "scores/../0-of-8/1.jsonl",
+        "results/digits@2/0-of-8/1.jsonl",
+        "scores/digits@2/0-of-8/x/1.jsonl",
+        "scores/digits@2/0-of-8/1.json",
+    ] {
+        assert!(parse_shard_key(bad).is_none(), "{bad}");
+    }
+}
+
+#[test]
+fn a_worker_killed_midway_resumes_and_writes_every_item_once() {
+    let store = MemoryStore::new("mem://pool");
+    let hashes = pool(&store, 200, 64);
+    let o = opts(1, 3);
+    let mine: Vec<&String> = hashes
+        .iter()
+        .filter(|h| o.shard.owns(&sift_core::hex::decode_array(h).unwrap()))
+        .collect();
+    // Dies on its sixth batch of 4: what the five before it gave (20 items) is written.
+    let died = run(
+        &store,
+        &mut LengthModel {
+            stop_after: Some(5),
+            batches: 0,
+        },
+        &o,
+    );
+    assert!(died.unwrap_err().to_string().contains("stopped"));
+    assert_eq!(
+        lines(&store, "1/3").len(),
+        20,
+        "what finished before the failure is kept"
+    );
+    // A segment cut short (no trailer), as a store without atomic writes could leave it.
+    put(
+        &store,
+        "scores/m@1/1-of-3/00000099.jsonl",
+        b"{\"item\":\"00\"}\n".to_vec(),
+    );
+    let report = run(
+        &store,
+        &mut LengthModel {
+            stop_after: None,
+            batches: 0,
+        },
+        &o,
+    )
+    .unwrap();
+    assert_eq!(report.already_done, 20);
+    assert_eq!(report.items_done as usize, mine.len() - 20);
+    assert_eq!(
+        report.segments_ignored,
+        vec!["scores/m@1/1-of-3/00000099.jsonl".to_owned()]
+    );
+    assert!(
+        report
+            .segments_written
+            .iter()
+            .all(|k| k.as_str() > "scores/m@1/1-of-3/00000099.jsonl")
+    );
+    assert!(report.finished);
+    let mut written = lines(&store, "1/3");
+    written.sort();
+    let mut expected: Vec<String> = mine.into_iter().cloned().collect();
+    expected.sort();
+    assert_eq!(written, expected, "every item of the shard once, and no other");
+    // Finished: running again writes nothing.
+    let again = run(
+        &store,
+        &mut LengthModel {
+            stop_after: None,
+            batches: 0,
+        },
+        &o,
+    )
+    .unwrap();
+    assert!(again.finished && again.items_done == 0 && again.segments_written.is_empty());
+}
+
+#[test]
+fn a_pool_that_does_not_match_its_hashes_or_counts_is_refused() {
+    let store = MemoryStore::new("mem://pool");
+    pool(&store, 20, 10);
+    let index: PoolIndex =
+        serde_json::from_slice(&store.get(POOL_INDEX_KEY, u64::MAX).unwrap().unwrap().body).unwrap();
+    // Another body under a segment's name.
+    let key = &index.segments[1].key;
+    put(&store, key, b"{\"item\":\"00\",\"content\":\"{}\"}\n".to_vec());
+    let e = run(
+        &store,
+        &mut LengthModel {
+            stop_after: None,
+            batches: 0,
+        },
+        &opts(0, 1),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains(key.as_str()) && e.contains("SHA-256"), "{e}");
+    // An index whose counts do not add up.
+    let mut lying = index.clone();
+    lying.items += 1;
+    put(&store, POOL_INDEX_KEY, serde_json::to_vec(&lying).unwrap());
+    let e = run(
+        &store,
+        &mut LengthModel {
+            stop_after: None,
+            batches: 0,
+        },
+        &opts(0, 1),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("pool/index.json") && e.contains("21"), "{e}");
+}
+
+#[test]
+fn result_segments_count_only_when_whole_and_their_own() {
+    let body = |lines: &str, shard: &str, count: u64| {
+        let mut b = lines.as_bytes().to_vec();
+        let t = ResultTrailer {
+            end: ResultTrailerBody {
+                model: "m@1".into(),
+                shard: shard.into(),
+                lines: count,
+                sha256: sha256_hex(lines.as_bytes()),
+                device: "cpu".into(),
+                runtime: "x".into(),
+            },
+        };
+        b.extend(json_line(&t).unwrap());
+        b
+    };
+    let line = "{\"item\":\"000102030405060708090a0b0c0d0e0f\",\"scores\":[]}\n";
+    let ok = body(line, "0/2", 1);
+    assert!(parse_result_segment::<ScoreLine>(&ok, "k", "m@1", "0/2").is_ok());
+    assert!(
+        parse_result_segment::<ScoreLine>(&ok, "k", "m@1", "1/2")
+            .unwrap_err()
+            .to_string()
+            .contains("shard")
+    );
+    assert!(parse_result_segment::<ScoreLine>(&ok[..ok.len() - 5], "k", "m@1", "0/2").is_err());
+    assert!(parse_result_segment::<ScoreLine>(line.as_bytes(), "k", "m@1", "0/2").is_err());
+    let mut tampered = ok.clone();
+    tampered[10] = b'f';
+    let e = parse_result_segment::<ScoreLine>(&tampered, "k", "m@1", "0/2")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("SHA-256"), "{e}");
+    let wrong_count = body(line, "0/2", 2);
+    assert!(
+        parse_result_segment::<ScoreLine>(&wrong_count, "k", "m@1", "0/2")
+            .unwrap_err()
+            .to_string()
+            .contains("2")
+    );
+}
