@@ -109,6 +109,7 @@ fn stores(args: &WorkerArgs) -> anyhow::Result<(S3Store, Option<Box<dyn sift_api
 }
 
 /// What a worker runs.
+#[derive(Debug, Clone, Copy)]
 pub enum Work {
     /// `sift score`.
     Score,
