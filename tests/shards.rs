@@ -400,3 +400,51 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn the_aws_worker_policy_writes_results_only_and_reads_the_pool() {
+    let policy: Value = serde_json::from_str(
+        &std::fs::read_to_string(sift_tests::repo_root().join("docs/sync-policies/aws-worker-policy.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let (mut writes, mut reads) = (Vec::new(), Vec::new());
+    for s in policy["Statement"].as_array().unwrap() {
+        assert_eq!(s["Effect"], "Allow");
+        let actions: Vec<String> = match &s["Action"] {
+            Value::String(a) => vec![a.clone()],
+            a => a
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_owned())
+                .collect(),
+        };
+        assert!(actions.iter().all(|a| !a.ends_with('*')), "{actions:?}");
+        let resources: Vec<String> = match &s["Resource"] {
+            Value::String(r) => vec![r.clone()],
+            r => r
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap().to_owned())
+                .collect(),
+        };
+        if actions.iter().any(|a| a == "s3:PutObject") {
+            writes.extend(resources.clone());
+        }
+        if actions.iter().any(|a| a == "s3:GetObject") {
+            reads.extend(resources);
+        }
+    }
+    assert_eq!(
+        writes,
+        [
+            "arn:aws:s3:::BUCKET/PREFIX/scores/*",
+            "arn:aws:s3:::BUCKET/PREFIX/embeddings/*"
+        ]
+    );
+    for needed in ["pool/*", "models/*"] {
+        assert!(reads.iter().any(|r| r.ends_with(needed)), "{reads:?}");
+    }
+}
