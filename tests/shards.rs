@@ -8,7 +8,10 @@
 //!   segments (pulling again adds nothing), and the scores and vectors equal a single-process
 //!   `sift score` of the same project bit for bit; `sift status` shows every shard done;
 //! - the same worker key writing its results beside the pool is refused by Garage, and the
-//!   worker says so.
+//!   worker says so;
+//! - two `sift embed` workers, their shard from `JOB_COMPLETION_INDEX`, pull the MiniLM encoder
+//!   (model and tokenizer) from the bucket; the merged vectors equal a single-process
+//!   `sift embed`'s up to rounding (a text encoder pads each batch to its longest text).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failing loudly is the point
 
@@ -447,4 +450,124 @@ fn the_aws_worker_policy_writes_results_only_and_reads_the_pool() {
     for needed in ["pool/*", "models/*"] {
         assert!(reads.iter().any(|r| r.ends_with(needed)), "{reads:?}");
     }
+}
+
+#[test]
+fn two_workers_embed_the_pool_with_a_pulled_encoder_and_the_lead_merges_the_vectors() {
+    let g = Garage::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 200;
+    let proj = tmp.path().join("lead");
+    ok(sift(&g)
+        .args(["init"])
+        .arg(&proj)
+        .arg("--template")
+        .arg(template("qa.toml")));
+    let text = std::fs::read_to_string(sift_tests::repo_root().join("demo/classification.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().take(n).collect();
+    assert_eq!(lines.len(), n);
+    let manifest = tmp.path().join("texts.jsonl");
+    std::fs::write(&manifest, lines.join("\n") + "\n").unwrap();
+    ok(sift(&g).arg("import").arg(&manifest).arg("-p").arg(&proj));
+    let enc = sift_tests::learning::encoder_dir();
+    ok(sift(&g)
+        .args(["model", "add"])
+        .arg(enc.join("model.onnx"))
+        .arg("--config")
+        .arg(enc.join("model.toml"))
+        .arg("-p")
+        .arg(&proj));
+    let single = tmp.path().join("single");
+    copy_dir(&proj, &single);
+    ok(sift(&g)
+        .args(["sync", "config", "-p"])
+        .arg(&proj)
+        .args([
+            "--bucket",
+            g.bucket(),
+            "--prefix",
+            "enc",
+            "--endpoint",
+            &g.endpoint(),
+            "--region",
+            g.region(),
+        ])
+        .arg("--path-style"));
+    let pushed = ok_json(
+        sift(&g)
+            .args(["sync", "push", "--pool", "--model", "all-minilm-l6-v2@1", "-p"])
+            .arg(&proj),
+    );
+    assert_eq!(
+        pushed["models"],
+        json!(["models/all-minilm-l6-v2@1/model.json"]),
+        "{pushed}"
+    );
+
+    let cache = tmp.path().join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    for i in 0..2 {
+        // The shard from the scheduler's environment, as a Kubernetes Indexed Job sets it.
+        let mut cmd = sift(&g);
+        cmd.env("JOB_COMPLETION_INDEX", i.to_string())
+            .env("SIFT_SHARD_COUNT", "2")
+            .args([
+                "embed",
+                "--json",
+                "--from-bucket",
+                "--model",
+                "all-minilm-l6-v2@1",
+                "--device",
+                "cpu",
+            ])
+            .args([
+                "--pool-bucket",
+                g.bucket(),
+                "--pool-prefix",
+                "enc",
+                "--endpoint",
+                &g.endpoint(),
+            ])
+            .args(["--region", g.region(), "--path-style", "--model-cache"])
+            .arg(&cache);
+        let r: Value = serde_json::from_str(&ok(&mut cmd)).unwrap();
+        assert_eq!(r["kind"], "embeddings", "{r}");
+        assert_eq!(r["shard"], format!("{i}/2"), "{r}");
+        assert_eq!(r["finished"], true, "{r}");
+    }
+    let pulled = ok_json(sift(&g).args(["sync", "pull", "-p"]).arg(&proj));
+    assert!(pulled["problems"].as_array().unwrap().is_empty(), "{pulled}");
+    let status = ok_json(sift(&g).args(["status", "-p"]).arg(&proj));
+    assert_eq!(status["shards"][0]["kind"], "embeddings", "{status}");
+    assert_eq!(status["shards"][0]["done"], json!([0, 1]), "{status}");
+
+    ok(sift(&g).args(["embed", "--device", "cpu", "-p"]).arg(&single));
+    let vectors = |p: &Path| {
+        query_column::<Vec<u8>>(
+            p,
+            "SELECT vector FROM item_embeddings WHERE model_version_id = 1 ORDER BY item_id",
+        )
+        .into_iter()
+        .map(|b| {
+            b.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect::<Vec<f32>>()
+        })
+        .collect::<Vec<_>>()
+    };
+    let (merged, one) = (vectors(&proj), vectors(&single));
+    assert_eq!(merged.len(), n);
+    assert_eq!(one.len(), n);
+    let worst = merged
+        .iter()
+        .zip(&one)
+        .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+        .fold(0.0_f32, f32::max);
+    eprintln!("largest difference between merged and single-process vectors: {worst:e}");
+    // A text encoder pads each batch to its longest text, and the shards' batches hold other
+    // texts than the single run's: the same vectors up to rounding, not bit for bit.
+    assert!(
+        worst < 1e-6,
+        "the merged vectors differ from a single run's (largest difference {worst:e})"
+    );
 }
