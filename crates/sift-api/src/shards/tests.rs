@@ -303,3 +303,107 @@ fn result_segments_count_only_when_whole_and_their_own() {
             .contains("2")
     );
 }
+
+/// A lead project with `n` items, a registered model `m@1` and sync set up.
+fn lead(dir: &std::path::Path, n: usize) -> crate::Project {
+    let manifest = dir.join("items.jsonl");
+    let lines: Vec<String> = (0..n)
+        .map(|i| serde_json::json!({"source": format!("Passage {i}"), "n": i}).to_string())
+        .collect();
+    std::fs::write(&manifest, lines.join("\n") + "\n").unwrap();
+    let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../labeling-templates/qa.toml");
+    let mut lead = crate::init_project(&dir.join("lead"), &template, None).unwrap();
+    lead.import(&manifest, &crate::ImportOptions::default(), &NoProgress)
+        .unwrap();
+    let file = dir.join("m.onnx");
+    std::fs::write(&file, b"not run in these tests").unwrap();
+    let model = lead
+        .add_model(&crate::NewModel {
+            name: "m".into(),
+            model_file: file,
+            config: String::new(),
+            assets: Vec::new(),
+            signature: None,
+        })
+        .unwrap();
+    assert_eq!(model.label(), "m@1");
+    lead.set_sync_config(&crate::SyncConfig::new("team", crate::SyncRole::Lead))
+        .unwrap();
+    lead
+}
+
+#[test]
+fn the_lead_merges_each_whole_segment_once_and_refuses_hostile_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::new("mem://team");
+    let mut lead = lead(dir.path(), 40);
+    let pushed = lead.push_pool(&store, &NoProgress).unwrap();
+    assert_eq!(
+        (pushed.items, pushed.segments, pushed.segments_written),
+        (40, 1, 1)
+    );
+    assert_eq!(lead.push_pool(&store, &NoProgress).unwrap().segments_written, 0);
+    for i in 0..2 {
+        let r = run(
+            &store,
+            &mut LengthModel {
+                stop_after: None,
+                batches: 0,
+            },
+            &opts(i, 2),
+        )
+        .unwrap();
+        assert!(r.finished);
+    }
+    // A worker that lies: a whole segment (its trailer checks) with a score Sift does not make.
+    let hostile = "{\"item\":\"000102030405060708090a0b0c0d0e0f\",\"scores\":[[\"margin\",0.5],[\"ratio\",0.5],[\"entropy\",0.5],[\"evil\",1.0]]}\n";
+    let mut body = hostile.as_bytes().to_vec();
+    body.extend(
+        json_line(&ResultTrailer {
+            end: ResultTrailerBody {
+                model: "m@1".into(),
+                shard: "1/2".into(),
+                lines: 1,
+                sha256: sha256_hex(hostile.as_bytes()),
+                device: "x".into(),
+                runtime: "x".into(),
+            },
+        })
+        .unwrap(),
+    );
+    put(&store, "scores/m@1/1-of-2/00000077.jsonl", body);
+    let opts = crate::SyncOptions::default();
+    let pulled = lead.sync_pull(&store, &opts, &NoProgress).unwrap();
+    assert_eq!(pulled.problems.len(), 1, "{:?}", pulled.problems);
+    assert!(
+        pulled.problems[0].contains("00000077.jsonl") && pulled.problems[0].contains("evil"),
+        "{:?}",
+        pulled.problems
+    );
+    let merged = pulled.segments.len();
+    assert!(merged >= 2, "{:?}", pulled.segments);
+    let counts = lead.model_scores().unwrap();
+    assert_eq!(counts[0].items_scored, 40);
+    // Shard 1 has a segment that could not be merged: not done.
+    let progress = lead.shard_progress().unwrap();
+    assert_eq!(
+        (progress[0].done.clone(), progress[0].missing.clone()),
+        (vec![0], vec![1])
+    );
+    // Pulling again merges nothing again, and reports the refused segment again.
+    let again = lead.sync_pull(&store, &opts, &NoProgress).unwrap();
+    assert!(again.segments.is_empty());
+    assert_eq!(again.segments_unchanged as usize, merged);
+    assert_eq!(again.problems.len(), 1);
+    let runs: i64 = lead
+        .model_scores()
+        .unwrap()
+        .iter()
+        .map(|c| c.items_scored as i64 + c.items_failed as i64)
+        .sum();
+    assert_eq!(runs, 40);
+    // Once the bad segment is gone, the shard counts as done.
+    assert!(store.remove("scores/m@1/1-of-2/00000077.jsonl"));
+    lead.sync_pull(&store, &opts, &NoProgress).unwrap();
+    assert_eq!(lead.shard_progress().unwrap()[0].done, vec![0, 1]);
+}
