@@ -142,6 +142,7 @@ pub fn run_worker(
         shard,
         batch_size: run.batch_size(&config),
         segment_items: args.segment_items.max(1),
+        media_dir: Some(cache.join("media")),
     };
     let report = match work {
         Work::Score => {
@@ -200,12 +201,13 @@ pub fn push_pool(
     store: &S3Store,
     models: &[String],
     workers_bucket: Option<&str>,
+    media: bool,
     out: &Out,
 ) -> anyhow::Result<()> {
     if let Some(b) = workers_bucket {
         project.set_shard_results_bucket(Some(b))?;
     }
-    let mut report = project.push_pool(store, &Bar::new(out.is_json()))?;
+    let mut report = project.push_pool(store, media, &Bar::new(out.is_json()))?;
     for spec in models {
         let model = project.model(Some(spec))?;
         report.models.push(project.push_model(store, &model)?);
@@ -215,6 +217,15 @@ pub fn push_pool(
             "pool: {} items in {} segments ({} written now, {} bytes) in {:.1} s\n",
             report.items, report.segments, report.segments_written, report.bytes_written, report.seconds
         );
+        if report.media_files > 0 {
+            t.push_str(&format!(
+                "media: {} files uploaded ({} bytes)\n",
+                report.media_files, report.media_bytes
+            ));
+        }
+        for p in &report.problems {
+            t.push_str(&format!("problem: {p}\n"));
+        }
         for m in &report.models {
             t.push_str(&format!("model published: {m}\n"));
         }

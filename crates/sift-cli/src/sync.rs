@@ -246,11 +246,13 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
             pool: true,
             models,
             workers_bucket,
+            media,
             ..
         } => {
             let mut p = Project::open(&project.project)?;
             let store = remote_for(&p)?;
-            crate::shard::push_pool(&mut p, &store, &models, workers_bucket.as_deref(), out)?;
+            let media = media || p.require_sync_config()?.media;
+            crate::shard::push_pool(&mut p, &store, &models, workers_bucket.as_deref(), media, out)?;
         }
         SyncCommand::Push {
             project,

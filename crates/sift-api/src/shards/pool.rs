@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use sift_store::{Direction, SyncObject};
 
 use super::wire::{
-    ModelDoc, ModelFile, POOL_SEGMENT_BYTES, POOL_SEGMENT_ITEMS, PoolIndex, PoolLine, PoolSegmentRef,
-    SHARDS_VERSION, json_line,
+    MediaObject, ModelDoc, ModelFile, POOL_SEGMENT_BYTES, POOL_SEGMENT_ITEMS, PoolIndex, PoolLine,
+    PoolSegmentRef, SHARDS_VERSION, json_line,
 };
 use crate::sync::layout::{POOL_INDEX_KEY, model_dir, pool_segment_key};
 use crate::sync::{ObjectStore, PutMode, UploadJob, sha256_file, sha256_hex};
@@ -27,6 +27,12 @@ pub struct PoolReport {
     pub segments_written: u64,
     /// Bytes written now.
     pub bytes_written: u64,
+    /// Media files uploaded now (`--media`), and their bytes.
+    pub media_files: u64,
+    /// Bytes of media uploaded now.
+    pub media_bytes: u64,
+    /// Items whose media could not be sent, with why (they go without it).
+    pub problems: Vec<String>,
     /// `model.json` keys written (models published for workers).
     pub models: Vec<String>,
     /// Wall-clock seconds.
@@ -41,7 +47,15 @@ impl Project {
     /// [`POOL_SEGMENT_ITEMS`] items (and about [`POOL_SEGMENT_BYTES`]), in item order, then the
     /// index. Segments are named by their SHA-256, so pushing an unchanged pool writes only
     /// the index, and a pool that grew rewrites only its last segments.
-    pub fn push_pool(&mut self, remote: &dyn ObjectStore, progress: &dyn Progress) -> Result<PoolReport> {
+    ///
+    /// With `media`, items' local media files (inside the project's media folders) are
+    /// uploaded as a batch's are and named in their pool lines, for workers to download.
+    pub fn push_pool(
+        &mut self,
+        remote: &dyn ObjectStore,
+        media: bool,
+        progress: &dyn Progress,
+    ) -> Result<PoolReport> {
         let started = std::time::Instant::now();
         let listed: HashSet<String> = remote.list("pool/")?.into_iter().map(|o| o.key).collect();
         let mut report = PoolReport::default();
@@ -77,11 +91,27 @@ impl Project {
             let rows = self.store.pool_items(after, 10_000)?;
             let Some(last) = rows.last() else { break };
             after = last.id;
+            let mut objects = if media {
+                let wanted: Vec<(i64, Option<String>)> =
+                    rows.iter().map(|r| (r.id, r.media_ref.clone())).collect();
+                let pushed = self.push_pool_media(remote, &wanted, progress)?;
+                report.media_files += pushed.files;
+                report.media_bytes += pushed.bytes;
+                report.problems.extend(pushed.problems);
+                pushed.media
+            } else {
+                Default::default()
+            };
             for row in rows {
                 let line = json_line(&PoolLine {
                     item: sift_core::hex::encode(&row.hash),
                     content: row.content,
                     media: row.media_ref,
+                    media_object: objects.remove(&row.id).map(|(key, size, sha256)| MediaObject {
+                        key,
+                        size,
+                        sha256,
+                    }),
                 })?;
                 if in_body > 0 && body.len() + line.len() > POOL_SEGMENT_BYTES {
                     flush(&mut body, &mut in_body, &mut report)?;

@@ -58,6 +58,7 @@ fn pool(store: &MemoryStore, n: usize, per: usize) -> Vec<String> {
                     item: hash,
                     content: format!("{{\"n\":{i}}}"),
                     media: None,
+                    media_object: None,
                 })
                 .unwrap(),
             );
@@ -94,6 +95,7 @@ fn opts(index: u32, count: u32) -> WorkerOptions {
         shard: Shard::new(index, count, "test").unwrap(),
         batch_size: 4,
         segment_items: 8,
+        media_dir: None,
     }
 }
 
@@ -337,12 +339,17 @@ fn the_lead_merges_each_whole_segment_once_and_refuses_hostile_ones() {
     let dir = tempfile::tempdir().unwrap();
     let store = MemoryStore::new("mem://team");
     let mut lead = lead(dir.path(), 40);
-    let pushed = lead.push_pool(&store, &NoProgress).unwrap();
+    let pushed = lead.push_pool(&store, false, &NoProgress).unwrap();
     assert_eq!(
         (pushed.items, pushed.segments, pushed.segments_written),
         (40, 1, 1)
     );
-    assert_eq!(lead.push_pool(&store, &NoProgress).unwrap().segments_written, 0);
+    assert_eq!(
+        lead.push_pool(&store, false, &NoProgress)
+            .unwrap()
+            .segments_written,
+        0
+    );
     for i in 0..2 {
         let r = run(
             &store,
@@ -406,4 +413,95 @@ fn the_lead_merges_each_whole_segment_once_and_refuses_hostile_ones() {
     assert!(store.remove("scores/m@1/1-of-2/00000077.jsonl"));
     lead.sync_pull(&store, &opts, &NoProgress).unwrap();
     assert_eq!(lead.shard_progress().unwrap()[0].done, vec![0, 1]);
+}
+
+/// Reads each item's media file: fails an item whose copy is missing; the output depends on
+/// the bytes.
+struct MediaModel;
+
+impl BatchModel for MediaModel {
+    type Output = ItemResult;
+
+    fn describe(&self) -> RunInfo {
+        RunInfo {
+            device: "test".into(),
+            runtime_version: "none".into(),
+        }
+    }
+
+    fn run_batch(&mut self, items: &[ScoreInput]) -> std::result::Result<Vec<ItemResult>, ScorerError> {
+        Ok(items
+            .iter()
+            .map(|i| {
+                let path = i.media_ref.as_deref().ok_or("no media")?;
+                let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+                let p = (bytes.len() % 7) as f32 / 10.0 + 0.1;
+                Ok(ItemOutput::new(ModelOutput::Probabilities(vec![p, 1.0 - p])))
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn a_pool_pushed_with_media_hands_workers_checked_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let media = dir.path().join("photos");
+    std::fs::create_dir_all(&media).unwrap();
+    let mut lines = String::new();
+    for i in 0..12 {
+        std::fs::write(media.join(format!("p{i}.jpg")), vec![b'x'; 100 + i]).unwrap();
+        lines.push_str(&format!("{{\"source-ref\": \"photos/p{i}.jpg\"}}\n"));
+    }
+    // One item names a file outside the project's media folders: never uploaded.
+    lines.push_str("{\"source-ref\": \"/etc/hostname\"}\n");
+    let manifest = dir.path().join("photos.jsonl");
+    std::fs::write(&manifest, lines).unwrap();
+    let template =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../labeling-templates/image-caption.toml");
+    let mut lead = crate::init_project(&dir.path().join("lead"), &template, None).unwrap();
+    lead.import(&manifest, &crate::ImportOptions::default(), &NoProgress)
+        .unwrap();
+    lead.set_sync_config(&crate::SyncConfig::new("team", crate::SyncRole::Lead))
+        .unwrap();
+    let store = MemoryStore::new("mem://team");
+    let pushed = lead.push_pool(&store, true, &NoProgress).unwrap();
+    assert_eq!((pushed.items, pushed.media_files), (13, 12), "{pushed:?}");
+    assert_eq!(pushed.problems.len(), 1, "{:?}", pushed.problems);
+    assert!(pushed.problems[0].contains("outside the project's media folders"));
+
+    let copies = dir.path().join("worker-media");
+    let o = WorkerOptions {
+        media_dir: Some(copies.clone()),
+        ..opts(0, 1)
+    };
+    let r = score_shard(
+        &store,
+        &store,
+        "m@1",
+        &mut MediaModel,
+        &o,
+        &NoProgress,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    // The item without a media object keeps the lead's reference (a shared file system).
+    assert_eq!((r.items_done, r.items_failed), (13, 0), "{r:?}");
+    assert_eq!(std::fs::read_dir(&copies).unwrap().count(), 12);
+    // A worker with nowhere to put media refuses, rather than scoring without it.
+    let without = WorkerOptions {
+        media_dir: None,
+        ..opts(0, 2)
+    };
+    let e = score_shard(
+        &store,
+        &store,
+        "m@1",
+        &mut MediaModel,
+        &without,
+        &NoProgress,
+        &AtomicBool::new(false),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("carries media"), "{e}");
 }

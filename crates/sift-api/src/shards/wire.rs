@@ -61,6 +61,21 @@ pub struct PoolLine {
     /// The item's media reference (a remote URI, or a path on storage the workers share).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<String>,
+    /// The media file in the bucket, when the lead pushed the pool with media: workers
+    /// download it (checked against its size and SHA-256) and hand the model that copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_object: Option<MediaObject>,
+}
+
+/// A media file in the bucket (`media/<sha256>.<ext>`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MediaObject {
+    /// Its key.
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// SHA-256 (hex) of its bytes.
+    pub sha256: String,
 }
 
 /// `models/<name>@<version>/model.json`.

@@ -41,6 +41,8 @@ pub struct WorkerOptions {
     pub batch_size: usize,
     /// Result lines per segment written (a segment also closes at 64 MiB).
     pub segment_items: usize,
+    /// Where media named by the pool is downloaded (needed when the pool carries media).
+    pub media_dir: Option<PathBuf>,
 }
 
 /// What a worker did.
@@ -401,37 +403,34 @@ fn run_shard<M: BatchModel + ?Sized, L: Serialize + DeserializeOwned + ResultLin
                 let seg = &index.segments[segment_at];
                 segment_at += 1;
                 let loaded = load_segment(pool, &seg.key, &seg.sha256);
-                match loaded {
-                    Ok(lines) => {
-                        for (i, line) in lines.into_iter().enumerate() {
-                            let hash = match item_hash(&line.item, &seg.key, i as u64 + 1) {
-                                Ok(h) => h,
-                                Err(e) => {
-                                    *error.borrow_mut() = Some(e);
-                                    return None;
-                                }
-                            };
-                            if !shard.owns(&hash) {
-                                continue;
-                            }
-                            shard_items += 1;
-                            if done.contains(&hash) {
-                                already += 1;
-                                continue;
-                            }
-                            queue.borrow_mut().push_back(hash);
-                            counter += 1;
-                            buffered.push_back(ScoreInput {
-                                item_id: counter,
-                                content: line.content,
-                                media_ref: line.media,
-                            });
+                let mut pending = Vec::new();
+                let picked = loaded.and_then(|lines| {
+                    for (i, line) in lines.into_iter().enumerate() {
+                        let hash = item_hash(&line.item, &seg.key, i as u64 + 1)?;
+                        if !shard.owns(&hash) {
+                            continue;
                         }
+                        shard_items += 1;
+                        if done.contains(&hash) {
+                            already += 1;
+                            continue;
+                        }
+                        pending.push((hash, line));
                     }
-                    Err(e) => {
-                        *error.borrow_mut() = Some(e);
-                        return None;
-                    }
+                    fetch_media(pool, opts.media_dir.as_deref(), &mut pending)
+                });
+                if let Err(e) = picked {
+                    *error.borrow_mut() = Some(e);
+                    return None;
+                }
+                for (hash, line) in pending {
+                    queue.borrow_mut().push_back(hash);
+                    counter += 1;
+                    buffered.push_back(ScoreInput {
+                        item_id: counter,
+                        content: line.content,
+                        media_ref: line.media,
+                    });
                 }
             }
             let take = buffered.len().min(batch_size);
@@ -543,4 +542,52 @@ fn load_segment(pool: &dyn ObjectStore, key: &str, sha: &str) -> Result<Vec<supe
         .into());
     }
     parse_pool_segment(&fetched.body, key)
+}
+
+/// Downloads the media the `pending` lines name into `dir` (files already there with the right
+/// size are kept: a download is checked against size and SHA-256 before it is renamed into
+/// place) and points each line's media reference at its copy.
+fn fetch_media(
+    pool: &dyn ObjectStore,
+    dir: Option<&Path>,
+    pending: &mut [([u8; 16], super::wire::PoolLine)],
+) -> Result<()> {
+    let mut jobs: Vec<DownloadJob> = Vec::new();
+    let mut seen = HashSet::new();
+    for (_, line) in pending.iter_mut() {
+        let Some(object) = &line.media_object else {
+            continue;
+        };
+        let dir = dir.ok_or_else(|| {
+            Error::BadRequest(
+                "the pool carries media: give the worker a folder for it (--model-cache)".into(),
+            )
+        })?;
+        if !crate::sync::layout::is_media_key(&object.key) || crate::parse_sha(&object.sha256).is_none() {
+            return Err(Error::ManifestFile {
+                file: POOL_INDEX_KEY.to_owned(),
+                reason: format!("media object {:?} is not media/<sha256>.<ext>", object.key),
+            });
+        }
+        let dest = dir.join(crate::sync::layout::media_file_name(&object.key));
+        if seen.insert(dest.clone()) && !std::fs::metadata(&dest).is_ok_and(|m| m.len() == object.size) {
+            jobs.push(DownloadJob {
+                key: object.key.clone(),
+                dest: dest.clone(),
+                size: object.size,
+                sha256: object.sha256.clone(),
+            });
+        }
+        line.media = Some(dest.to_string_lossy().into_owned());
+    }
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+    }
+    for done in pool.download_files(&jobs, &|_| {}) {
+        done?;
+    }
+    Ok(())
 }

@@ -120,7 +120,7 @@ pub(super) fn media_key(sha: &str, path: &Path) -> String {
 }
 
 /// Whether `key` is a media object of this layout (and so a safe file name).
-pub(super) fn is_media_key(key: &str) -> bool {
+pub(crate) fn is_media_key(key: &str) -> bool {
     key.strip_prefix("media/").is_some_and(|name| {
         let (sha, ext) = name.split_once('.').unwrap_or((name, ""));
         parse_sha(sha).is_some() && ext.len() <= 8 && ext.chars().all(|c| c.is_ascii_alphanumeric())
@@ -128,7 +128,7 @@ pub(super) fn is_media_key(key: &str) -> bool {
 }
 
 /// The file name a media object is downloaded to.
-pub(super) fn media_file_name(key: &str) -> &str {
+pub(crate) fn media_file_name(key: &str) -> &str {
     key.rsplit('/').next().unwrap_or(key)
 }
 

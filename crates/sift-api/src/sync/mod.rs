@@ -23,6 +23,7 @@ pub(crate) mod layout;
 mod media;
 #[cfg(any(test, feature = "memory-store"))]
 pub mod memory_store;
+mod pool_media;
 mod pull;
 mod push;
 mod round;
