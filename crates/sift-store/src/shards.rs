@@ -54,6 +54,20 @@ pub struct ShardMergeStats {
 }
 
 impl Store {
+    /// Forgets which shards' `done.json` were recorded as pulled (the lead pushed another pool:
+    /// a shard is done again only once its worker has run over the new one).
+    pub fn forget_finished_shards(&self) -> Result<()> {
+        self.writing(|| {
+            self.conn.execute(
+                "DELETE FROM sync_objects WHERE direction = 'pull'
+                   AND (remote_key LIKE 'scores/%' OR remote_key LIKE 'embeddings/%')
+                   AND remote_key LIKE '%/done.json'",
+                [],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Unlabeled items (no annotation yet) after `after_id`, in id order, `limit` of them.
     pub fn pool_items(&self, after_id: i64, limit: u32) -> Result<Vec<PoolItem>> {
         let mut stmt = self.conn.prepare_cached(

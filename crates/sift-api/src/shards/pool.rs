@@ -136,6 +136,10 @@ impl Project {
         let bytes = serde_json::to_vec(&index).map_err(|e| Error::Internal(e.to_string()))?;
         let sha = sha256_hex(&bytes);
         let size = bytes.len() as i64;
+        let before = self.store.sync_object(POOL_INDEX_KEY, Direction::Push)?;
+        if before.is_some_and(|o| o.sha256 != sha) {
+            self.store.forget_finished_shards()?;
+        }
         remote.put(POOL_INDEX_KEY, bytes, &sha, PutMode::Overwrite)?;
         self.store.record_sync_objects(
             Direction::Push,

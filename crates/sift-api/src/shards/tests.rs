@@ -505,3 +505,32 @@ fn a_pool_pushed_with_media_hands_workers_checked_copies() {
     .to_string();
     assert!(e.contains("carries media"), "{e}");
 }
+
+#[test]
+fn a_new_pool_makes_finished_shards_missing_until_their_workers_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::new("mem://team");
+    let mut lead = lead(dir.path(), 10);
+    lead.push_pool(&store, false, &NoProgress).unwrap();
+    let mut model = LengthModel {
+        stop_after: None,
+        batches: 0,
+    };
+    run(&store, &mut model, &opts(0, 1)).unwrap();
+    let opts_sync = crate::SyncOptions::default();
+    lead.sync_pull(&store, &opts_sync, &NoProgress).unwrap();
+    assert_eq!(lead.shard_progress().unwrap()[0].done, vec![0]);
+    // More items, a new pool: the old done.json names the old one.
+    let more = dir.path().join("more.jsonl");
+    std::fs::write(&more, "{\"source\": \"Passage 99\"}\n").unwrap();
+    lead.import(&more, &crate::ImportOptions::default(), &NoProgress)
+        .unwrap();
+    lead.push_pool(&store, false, &NoProgress).unwrap();
+    lead.sync_pull(&store, &opts_sync, &NoProgress).unwrap();
+    assert_eq!(lead.shard_progress().unwrap()[0].missing, vec![0]);
+    let r = run(&store, &mut model, &opts(0, 1)).unwrap();
+    assert_eq!((r.already_done, r.items_done, r.finished), (10, 1, true));
+    lead.sync_pull(&store, &opts_sync, &NoProgress).unwrap();
+    assert_eq!(lead.shard_progress().unwrap()[0].done, vec![0]);
+    assert_eq!(lead.model_scores().unwrap()[0].items_scored, 11);
+}

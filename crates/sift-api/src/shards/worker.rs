@@ -493,8 +493,11 @@ fn run_shard<M: BatchModel + ?Sized, L: Serialize + DeserializeOwned + ResultLin
     report.items_done = written;
     report.items_failed = failed;
     report.already_done = already;
-    report.cancelled = cancel.load(Ordering::Relaxed) && segment_at < index.segments.len();
-    if !report.cancelled && segment_at == index.segments.len() && buffered.is_empty() {
+    // Every item handed out, and every one handed out written (a model that reads ahead may
+    // have taken batches it never ran when the run stopped).
+    let consumed = segment_at == index.segments.len() && buffered.is_empty() && written == counter as u64;
+    report.cancelled = cancel.load(Ordering::Relaxed) && !consumed;
+    if consumed {
         report.shard_items = shard_items;
         let doc = ShardDone {
             sift_shard: SHARDS_VERSION,
