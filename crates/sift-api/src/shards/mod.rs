@@ -6,12 +6,14 @@
 //!   and which shard a worker is (`--shard I/N` or the scheduler's environment);
 //! - `wire`: the documents and their parsers, with their limits;
 //! - `pool`: the lead pushes the pool and publishes model versions;
-//! - `worker`: a worker pulls a model, runs its shard and writes result segments, resuming;
+//! - `worker`: a worker runs its shard and writes result segments, resuming; `fetch`: the
+//!   model and the media it downloads;
 //! - `merge`: the lead's pull merges them, once; `status`: shards done and missing.
 //!
 //! The keys are in the remote layout table, `sync/layout.rs`.
 
 mod choice;
+mod fetch;
 mod merge;
 mod pool;
 mod status;
@@ -21,7 +23,8 @@ pub mod wire;
 mod worker;
 
 pub use choice::{MAX_SHARDS, Shard, shard_of};
+pub use fetch::{PulledModel, fetch_model};
 pub use merge::ShardMergeReport;
 pub use pool::PoolReport;
 pub use status::ShardProgress;
-pub use worker::{PulledModel, WorkerOptions, WorkerReport, embed_shard, fetch_model, score_shard};
+pub use worker::{WorkerOptions, WorkerReport, embed_shard, score_shard};
