@@ -534,3 +534,26 @@ fn a_new_pool_makes_finished_shards_missing_until_their_workers_run_again() {
     assert_eq!(lead.shard_progress().unwrap()[0].done, vec![0]);
     assert_eq!(lead.model_scores().unwrap()[0].items_scored, 11);
 }
+
+#[test]
+fn pool_lines_are_read_by_their_start_and_checked_when_kept() {
+    let h = "000102030405060708090a0b0c0d0e0f";
+    let other = "ff0102030405060708090a0b0c0d0e0f";
+    // As the lead writes it; with the fields in another order (parsed to find the item); and a
+    // line whose start names another item than its field (a duplicate key).
+    let body = format!(
+        "{{\"item\":\"{h}\",\"content\":\"{{}}\"}}\n{{\"content\":\"{{}}\",\"item\":\"{other}\"}}\n{{\"item\":\"{h}\",\"content\":\"{{}}\",\"item\":\"{other}\"}}\n"
+    );
+    let mut seen = Vec::new();
+    let e = for_each_pool_line(body.as_bytes(), "pool/x.jsonl", |hash, parse| {
+        seen.push(sift_core::hex::encode(&hash));
+        parse().map(|_| ())
+    })
+    .unwrap_err()
+    .to_string();
+    assert_eq!(seen, [h, other, h]);
+    assert!(
+        e.contains("pool/x.jsonl") && e.contains("duplicate field `item`"),
+        "{e}"
+    );
+}

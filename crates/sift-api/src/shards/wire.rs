@@ -240,25 +240,51 @@ pub(crate) fn check_index(index: &PoolIndex, file: &str) -> Result<()> {
     Ok(())
 }
 
-/// The lines of a pool segment whose bytes were checked against its key.
-pub(crate) fn parse_pool_segment(body: &[u8], file: &str) -> Result<Vec<PoolLine>> {
+/// Calls `f(hash, parse)` for each line of a pool segment whose bytes were checked against its
+/// key: `hash` read from the line's start as the lead writes it (`{"item":"<32 hex>"`, else from
+/// the parsed line), `parse` the whole line, checked, for the lines a worker keeps (a worker
+/// reads every line of the pool and keeps 1/N of them: the others are not parsed).
+pub(crate) fn for_each_pool_line(
+    body: &[u8],
+    file: &str,
+    mut f: impl FnMut([u8; 16], &mut dyn FnMut() -> Result<PoolLine>) -> Result<()>,
+) -> Result<()> {
     let text = std::str::from_utf8(body).map_err(|_| Error::ManifestFile {
         file: file.to_owned(),
         reason: "not UTF-8".into(),
     })?;
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| {
-            crate::sync::check_line(l, file, i as u64 + 1)?;
-            let line: PoolLine = serde_json::from_str(l).map_err(|e| Error::Manifest {
+    for (i, l) in text.lines().enumerate() {
+        let line_no = i as u64 + 1;
+        crate::sync::check_line(l, file, line_no)?;
+        let parse_line = || -> Result<PoolLine> {
+            serde_json::from_str(l).map_err(|e| Error::Manifest {
                 file: file.to_owned(),
-                line: i as u64 + 1,
+                line: line_no,
                 reason: e.to_string(),
-            })?;
-            item_hash(&line.item, file, i as u64 + 1)?;
+            })
+        };
+        let quick = l
+            .strip_prefix("{\"item\":\"")
+            .and_then(|rest| rest.get(..32).filter(|_| rest.as_bytes().get(32) == Some(&b'"')))
+            .and_then(|hex| sift_core::hex::decode_array::<16>(hex).ok());
+        let hash = match quick {
+            Some(h) => h,
+            None => item_hash(&parse_line()?.item, file, line_no)?,
+        };
+        let mut parse = || -> Result<PoolLine> {
+            let line = parse_line()?;
+            if item_hash(&line.item, file, line_no)? != hash {
+                return Err(Error::Manifest {
+                    file: file.to_owned(),
+                    line: line_no,
+                    reason: "the item field does not match the line's start".into(),
+                });
+            }
             Ok(line)
-        })
-        .collect()
+        };
+        f(hash, &mut parse)?;
+    }
+    Ok(())
 }
 
 /// A result segment: its lines (as `T`) and its trailer, checked: the trailer is the last

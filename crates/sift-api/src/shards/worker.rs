@@ -21,8 +21,8 @@ use super::Shard;
 use super::fetch::fetch_media;
 use super::wire::{
     MAX_INDEX_BYTES, MAX_SEGMENT_BYTES, PoolIndex, ResultLine, ResultTrailer, ResultTrailerBody,
-    SHARDS_VERSION, ScoreLine, ShardDone, VectorLine, check_index, item_hash, json_line, parse_doc,
-    parse_pool_segment, parse_result_segment,
+    SHARDS_VERSION, ScoreLine, ShardDone, VectorLine, check_index, for_each_pool_line, item_hash, json_line,
+    parse_doc, parse_result_segment,
 };
 use crate::scoring::{BatchModel, ScoreInput, Scorer, records_for};
 use crate::sync::layout::{POOL_INDEX_KEY, parse_shard_key, shard_dir, shard_done_key};
@@ -323,19 +323,19 @@ fn run_shard<M: BatchModel + ?Sized, L: Serialize + DeserializeOwned + ResultLin
                 segment_at += 1;
                 let loaded = load_segment(pool, &seg.key, &seg.sha256);
                 let mut pending = Vec::new();
-                let picked = loaded.and_then(|lines| {
-                    for (i, line) in lines.into_iter().enumerate() {
-                        let hash = item_hash(&line.item, &seg.key, i as u64 + 1)?;
+                let picked = loaded.and_then(|body| {
+                    for_each_pool_line(&body, &seg.key, |hash, parse| {
                         if !shard.owns(&hash) {
-                            continue;
+                            return Ok(());
                         }
                         shard_items += 1;
                         if done.contains(&hash) {
                             already += 1;
-                            continue;
+                            return Ok(());
                         }
-                        pending.push((hash, line));
-                    }
+                        pending.push((hash, parse()?));
+                        Ok(())
+                    })?;
                     fetch_media(pool, opts.media_dir.as_deref(), &mut pending)
                 });
                 if let Err(e) = picked {
@@ -446,7 +446,7 @@ fn run_shard<M: BatchModel + ?Sized, L: Serialize + DeserializeOwned + ResultLin
 }
 
 /// A pool segment, read with its size bounded and checked against the SHA-256 its key names.
-fn load_segment(pool: &dyn ObjectStore, key: &str, sha: &str) -> Result<Vec<super::wire::PoolLine>> {
+fn load_segment(pool: &dyn ObjectStore, key: &str, sha: &str) -> Result<Vec<u8>> {
     let fetched = pool.get(key, MAX_SEGMENT_BYTES)?.ok_or_else(|| {
         Error::NotFound(format!(
             "{}/{key}: listed in the pool index but missing",
@@ -463,5 +463,5 @@ fn load_segment(pool: &dyn ObjectStore, key: &str, sha: &str) -> Result<Vec<supe
         )
         .into());
     }
-    parse_pool_segment(&fetched.body, key)
+    Ok(fetched.body)
 }
