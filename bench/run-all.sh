@@ -22,6 +22,7 @@ run "uncertainty scores + top-k vs numpy (1,000,000 x 10, one thread)" env PATH=
 run "end-to-end image scoring vs Python onnxruntime (2,000 JPEGs, CPU)" env PYTHON="$python" "$root/bench/scoring/run.sh"
 run "S3 sync push vs aws s3 sync on Garage (10,000 x 10 KiB, 20 x 50 MiB, no-op re-sync)" env SIFT_BIN="$sift" PYTHON="$python" "$root/bench/sync/run.sh"
 run "continuous backup: save latency with vs without, bytes per save, restore of 1,000,000 items" env SIFT_BIN="$sift" PYTHON="$python" "$root/bench/backup/run.sh"
+run "scoring in shards: 1, 2, 4 workers on Garage vs one process, and the merge" env SIFT_BIN="$sift" PYTHON="$python" "$root/bench/shards/run.sh"
 run "sift-learn heads + digits simulation vs scikit-learn" env PYTHON="$python" "$root/bench/learn/run.sh"
 run "sift serve: 50 annotators saving drafts (paced 200/s, flat out) vs Label Studio" "$python" "$root/bench/serve/load.py" --sift "$sift"
 run "rescoring 100,000 stored vectors of 384 (sift learn) vs numpy + sqlite3" env SIFT_BIN="$sift" PYTHON="$python" "$root/bench/rescore/run.sh"

@@ -77,7 +77,7 @@ pub struct EmbedReport {
 
 /// Checks one vector: non-empty, finite, and as long as the version's other vectors (`dim`,
 /// set by the first vector when there is none yet).
-fn check_vector(vector: &[f32], dim: &mut Option<usize>) -> std::result::Result<(), String> {
+pub(crate) fn check_vector(vector: &[f32], dim: &mut Option<usize>) -> std::result::Result<(), String> {
     if vector.is_empty() {
         return Err("the encoder returned an empty vector".to_owned());
     }

@@ -26,6 +26,7 @@ mod progress;
 pub mod quality;
 mod scoring;
 mod sessions;
+pub mod shards;
 pub mod simulate;
 mod sync;
 

@@ -25,6 +25,8 @@ pub struct EmbedArgs {
     limit: Option<u64>,
     #[command(flatten)]
     run: RunArgs,
+    #[command(flatten)]
+    worker: crate::shard::WorkerArgs,
 }
 
 /// The encoder to run: `spec`, or the newest model version whose config declares an encoder.
@@ -60,7 +62,11 @@ pub fn embed(args: EmbedArgs, out: &Out) -> anyhow::Result<()> {
         model,
         limit,
         run,
+        worker,
     } = args;
+    if worker.is_worker() {
+        return crate::shard::run_worker(crate::shard::Work::Embed, &worker, model.as_deref(), &run, out);
+    }
     let options = run.options()?;
     let mut project = crate::open(&project)?;
     let (model, config) = encoder_model(&project, model.as_deref())?;

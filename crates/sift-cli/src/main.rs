@@ -19,6 +19,7 @@ mod progress;
 mod report;
 mod scoring;
 mod serve;
+mod shard;
 mod simulate;
 mod status;
 mod sync;

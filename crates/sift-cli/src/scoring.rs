@@ -38,7 +38,7 @@ pub enum ModelCommand {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Scores every unlabeled item the model version has not scored yet, saving each batch as it\ncompletes: Ctrl-C stops after the current batch, and running the command again resumes.\nItems whose media cannot be read are recorded with the reason and skipped.\n\nExamples:\n  sift score -p proj\n  sift score -p proj --model photos@2 --device cuda --batch-size 64"
+    after_help = "Scores every unlabeled item the model version has not scored yet, saving each batch as it\ncompletes: Ctrl-C stops after the current batch, and running the command again resumes.\nItems whose media cannot be read are recorded with the reason and skipped.\n\nExamples:\n  sift score -p proj\n  sift score -p proj --model photos@2 --device cuda --batch-size 64\n  sift score --model photos@2 --shard 3/8 --from-bucket --pool-bucket pool   # a worker (docs/scale-out.md)"
 )]
 pub struct ScoreArgs {
     #[command(flatten)]
@@ -51,6 +51,8 @@ pub struct ScoreArgs {
     limit: Option<u64>,
     #[command(flatten)]
     run: RunArgs,
+    #[command(flatten)]
+    worker: crate::shard::WorkerArgs,
 }
 
 /// How a model runs: the options `sift score` and `sift embed` share.
@@ -250,7 +252,11 @@ pub fn score(args: ScoreArgs, out: &Out) -> anyhow::Result<()> {
         model,
         limit,
         run,
+        worker,
     } = args;
+    if worker.is_worker() {
+        return crate::shard::run_worker(crate::shard::Work::Score, &worker, model.as_deref(), &run, out);
+    }
     let options = run.options()?;
     let mut project = crate::open(&project)?;
     let model = project.model(model.as_deref())?;

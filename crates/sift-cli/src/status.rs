@@ -11,12 +11,14 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
     let models = project.model_scores()?;
     let batches = project.batch_progress()?;
     let quotas = project.quota_report()?;
+    let shards = project.shard_progress()?;
     if out.is_json() {
         let mut value = serde_json::to_value(&status)?;
         if let Some(map) = value.as_object_mut() {
             map.insert("models".into(), serde_json::to_value(&models)?);
             map.insert("batches".into(), serde_json::to_value(&batches)?);
             map.insert("quotas".into(), serde_json::to_value(&quotas)?);
+            map.insert("shards".into(), serde_json::to_value(&shards)?);
         }
         out.emit(&value, String::new);
         return Ok(());
@@ -62,6 +64,9 @@ pub fn status(project: &Project, out: &Out) -> anyhow::Result<()> {
             ));
         }
         crate::output::stdout(&table);
+    }
+    if !shards.is_empty() {
+        crate::output::stdout(&crate::shard::progress_table(&shards));
     }
     Ok(())
 }

@@ -74,7 +74,7 @@ pub enum SyncCommand {
     },
     /// Lead: upload batches (and media with --media). Annotator: upload saved work.
     #[command(
-        after_help = "Examples:\n  sift sync push -p proj\n  sift sync push -p proj --batch week-42 --media"
+        after_help = "Examples:\n  sift sync push -p proj\n  sift sync push -p proj --batch week-42 --media\n  sift sync push -p proj --pool --model digits@1 --workers-bucket results   # for workers"
     )]
     Push {
         #[command(flatten)]
@@ -85,6 +85,15 @@ pub enum SyncCommand {
         /// Transfer media too.
         #[arg(long)]
         media: bool,
+        /// Lead: write the unlabeled pool for workers instead (`pool/`; docs/scale-out.md).
+        #[arg(long)]
+        pool: bool,
+        /// With --pool: also publish this model version for workers (repeat for several).
+        #[arg(long = "model", value_name = "NAME@VERSION", requires = "pool")]
+        models: Vec<String>,
+        /// With --pool: the bucket workers write results to (their key may write only there).
+        #[arg(long, value_name = "BUCKET", requires = "pool")]
+        workers_bucket: Option<String>,
     },
     /// Annotator: download assigned batches (and media). Lead: merge annotators' results.
     #[command(after_help = "Examples:\n  sift sync pull -p proj\n  sift sync pull -p proj --media --json")]
@@ -234,8 +243,22 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
         }
         SyncCommand::Push {
             project,
+            pool: true,
+            models,
+            workers_bucket,
+            media,
+            ..
+        } => {
+            let mut p = Project::open(&project.project)?;
+            let store = remote_for(&p)?;
+            let media = media || p.require_sync_config()?.media;
+            crate::shard::push_pool(&mut p, &store, &models, workers_bucket.as_deref(), media, out)?;
+        }
+        SyncCommand::Push {
+            project,
             batches,
             media,
+            ..
         } => {
             let opts = SyncOptions {
                 batches,

@@ -34,6 +34,7 @@ mod queue;
 mod rows;
 mod scores;
 mod sessions;
+mod shards;
 mod status;
 mod suggestions;
 mod sync;
@@ -69,6 +70,7 @@ pub use scores::{
     ScoringRunRow, StoredScore,
 };
 pub use sessions::{SessionCap, SessionRow};
+pub use shards::{PoolItem, ShardMerge, ShardMergeStats, ShardRows};
 pub use sift_core::{AnnotationState, Role};
 pub use status::{AnnotatorCounts, StatusCounts};
 pub use suggestions::{SuggestionCounts, SuggestionUse, VersionSuggestion};

@@ -30,7 +30,7 @@ pub use queue::{BatchEntry, BatchReport, PlainBatchReport, QueueOptions};
 pub use runner::{BatchModel, Scorer};
 pub(crate) use runner::{Pass, run_pass};
 pub use score::{ScoreFailure, ScoreOptions, ScoreReport, score_output};
-pub(crate) use score::{probabilities_of, score_input};
+pub(crate) use score::{probabilities_of, records_for, score_input};
 
 /// One item handed to a [`Scorer`].
 #[derive(Debug, Clone, PartialEq, Eq)]

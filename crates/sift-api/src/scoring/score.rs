@@ -175,7 +175,11 @@ pub(crate) fn probabilities_of(output: &ItemOutput) -> Option<Vec<f32>> {
 }
 
 /// Turns a batch's scorer results into the records to store.
-fn records_for(batch: &[ScoreInput], results: Vec<ItemResult>, strategies: &[String]) -> Vec<ScoreRecord> {
+pub(crate) fn records_for(
+    batch: &[ScoreInput],
+    results: Vec<ItemResult>,
+    strategies: &[String],
+) -> Vec<ScoreRecord> {
     let mut results = results.into_iter();
     batch
         .iter()

@@ -12,7 +12,21 @@
 //! <prefix>/results/<annotator>/<batch>/<seq>.jsonl
 //!                                                annotator: append-only segments of saved versions,
 //!                                                      each ending with a trailer line
+//! <prefix>/pool/index.json                       lead: the pool's segments, their SHA-256, sizes and
+//!                                                      item counts (the one pool object rewritten)
+//! <prefix>/pool/<sha256>.jsonl                   lead: a segment of unlabeled items, named by content
+//! <prefix>/models/<name>@<version>/model.json    lead: a model version's config and files
+//! <prefix>/models/<name>@<version>/<file>        lead: the model file and its assets
+//! <prefix>/scores/<name>@<version>/<I>-of-<N>/<seq>.jsonl
+//!                                                worker I of N: scores, each segment with a trailer
+//! <prefix>/embeddings/<name>@<version>/<I>-of-<N>/<seq>.jsonl
+//!                                                worker I of N: vectors, likewise
+//! <prefix>/{scores,embeddings}/<name>@<version>/<I>-of-<N>/done.json
+//!                                                worker I of N: the shard is finished (for a pool)
 //! ```
+//!
+//! Workers write `scores/` and `embeddings/` to the results bucket when the lead names one
+//! (their key may write there and nowhere else), else beside the pool.
 
 use std::path::Path;
 
@@ -106,7 +120,7 @@ pub(super) fn media_key(sha: &str, path: &Path) -> String {
 }
 
 /// Whether `key` is a media object of this layout (and so a safe file name).
-pub(super) fn is_media_key(key: &str) -> bool {
+pub(crate) fn is_media_key(key: &str) -> bool {
     key.strip_prefix("media/").is_some_and(|name| {
         let (sha, ext) = name.split_once('.').unwrap_or((name, ""));
         parse_sha(sha).is_some() && ext.len() <= 8 && ext.chars().all(|c| c.is_ascii_alphanumeric())
@@ -114,6 +128,91 @@ pub(super) fn is_media_key(key: &str) -> bool {
 }
 
 /// The file name a media object is downloaded to.
-pub(super) fn media_file_name(key: &str) -> &str {
+pub(crate) fn media_file_name(key: &str) -> &str {
     key.rsplit('/').next().unwrap_or(key)
+}
+
+/// `pool/index.json`: the pool's segments.
+pub(crate) const POOL_INDEX_KEY: &str = "pool/index.json";
+
+/// `pool/<sha256>.jsonl`.
+pub(crate) fn pool_segment_key(sha: &str) -> String {
+    format!("pool/{sha}.jsonl")
+}
+
+/// The SHA-256 a `pool/<sha256>.jsonl` key names.
+pub(crate) fn pool_segment_sha(key: &str) -> Option<&str> {
+    key.strip_prefix("pool/")?
+        .strip_suffix(".jsonl")
+        .filter(|sha| parse_sha(sha).is_some())
+}
+
+/// `models/<name>@<version>/`: a model version's folder.
+pub(crate) fn model_dir(label: &str) -> String {
+    format!("models/{label}/")
+}
+
+/// `scores/` or `embeddings/`: the two kinds of worker results.
+pub(crate) const RESULT_KINDS: [&str; 2] = ["scores", "embeddings"];
+
+/// `<kind>/<name>@<version>/<I>-of-<N>/`: one shard's results.
+pub(crate) fn shard_dir(kind: &str, label: &str, shard: &str) -> String {
+    format!("{kind}/{label}/{shard}/")
+}
+
+/// `<kind>/<name>@<version>/<I>-of-<N>/done.json`.
+pub(crate) fn shard_done_key(kind: &str, label: &str, shard: &str) -> String {
+    format!("{kind}/{label}/{shard}/done.json")
+}
+
+/// What a listed key under `scores/` or `embeddings/` is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ShardKey<'k> {
+    /// `scores` or `embeddings`.
+    pub kind: &'k str,
+    /// `<name>@<version>`.
+    pub label: &'k str,
+    /// `I`.
+    pub index: u32,
+    /// `N`.
+    pub count: u32,
+    /// The segment's sequence number; `None` for `done.json`.
+    pub seq: Option<u64>,
+}
+
+/// Reads `<kind>/<name>@<version>/<I>-of-<N>/(<seq>.jsonl|done.json)` back; anything else
+/// (another file, a name outside the alphabet, `I >= N`) is `None`.
+pub(crate) fn parse_shard_key(key: &str) -> Option<ShardKey<'_>> {
+    let mut parts = key.split('/');
+    let kind = parts.next().filter(|k| RESULT_KINDS.contains(k))?;
+    let label = parts.next().filter(|l| check_key_segment(l, "").is_ok())?;
+    let (name, version) = label.rsplit_once('@')?;
+    if name.is_empty() || version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (index, count) = parts.next()?.split_once("-of-")?;
+    let (index, count): (u32, u32) = (index.parse().ok()?, count.parse().ok()?);
+    if index >= count {
+        return None;
+    }
+    let file = parts.next()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let seq = if file == "done.json" {
+        None
+    } else {
+        let seq = file.strip_suffix(".jsonl")?;
+        if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(seq.parse().ok()?)
+    };
+    Some(ShardKey {
+        kind,
+        label,
+        index,
+        count,
+        seq,
+    })
 }

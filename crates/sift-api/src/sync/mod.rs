@@ -17,12 +17,13 @@
 //!
 //! [`Project::sync_round`]: crate::Project::sync_round
 
-mod config;
+pub(crate) mod config;
 mod digest;
-mod layout;
+pub(crate) mod layout;
 mod media;
 #[cfg(any(test, feature = "memory-store"))]
 pub mod memory_store;
+mod pool_media;
 mod pull;
 mod push;
 mod recover;
@@ -46,3 +47,4 @@ pub use store::{
     DownloadDone, DownloadJob, Fetched, ObjectStore, PutMode, PutOutcome, RemoteError, RemoteErrorKind,
     RemoteObject, UploadDone, UploadJob, too_large,
 };
+pub(crate) use wire::check_line_length as check_line;

@@ -97,6 +97,21 @@ impl SyncRun<'_> {
             }
         }
         self.progress.finish();
+        self.pull_shard_results()
+    }
+
+    /// Merges workers' score and embedding segments (`crate::shards`), from the bucket the
+    /// workers write to.
+    fn pull_shard_results(&mut self) -> Result<()> {
+        let own = match self.project.shard_results_bucket()? {
+            Some(bucket) => Some(self.remote.sibling(&bucket)?),
+            None => None,
+        };
+        let results = own.as_deref().unwrap_or(self.remote);
+        let merged = self.project.merge_shard_results(results, self.progress)?;
+        self.report.segments.extend(merged.segments);
+        self.report.segments_unchanged += merged.segments_unchanged;
+        self.report.problems.extend(merged.problems);
         Ok(())
     }
 

@@ -17,7 +17,7 @@ use crate::{Error, Result};
 pub(super) const MAX_LINE_BYTES: usize = sift_manifest::DEFAULT_MAX_LINE_BYTES;
 
 /// Refuses line `line` of `file` when it is longer than [`MAX_LINE_BYTES`].
-pub(super) fn check_line_length(text: &str, file: &str, line: u64) -> Result<()> {
+pub(crate) fn check_line_length(text: &str, file: &str, line: u64) -> Result<()> {
     if text.len() > MAX_LINE_BYTES {
         return Err(Error::Manifest {
             file: file.to_owned(),

@@ -61,12 +61,12 @@ fn item_in_batch(conn: &rusqlite::Connection, hash: &[u8; 16], batch_id: Option<
 
 /// An item's 16-byte content hash from column `i` (zeros for a blob of another length,
 /// which no item of a Sift file has; the other side then reports the item as unknown).
-fn hash16(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<[u8; 16]> {
+pub(crate) fn hash16(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<[u8; 16]> {
     let blob: Vec<u8> = r.get(i)?;
     Ok(blob.as_slice().try_into().unwrap_or([0; 16]))
 }
 
-fn record_objects(
+pub(crate) fn record_objects(
     tx: &rusqlite::Transaction<'_>,
     direction: Direction,
     objects: &[SyncObject],
