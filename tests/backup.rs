@@ -210,13 +210,20 @@ fn point_in_time_restore_equals_a_copy_and_a_corrupted_object_is_skipped() {
         .arg(&p.path)
         .output()
         .unwrap());
+    // Each command ships its change as it ends: the last segment holds dave's alone.
+    let before_dave = p.path.with_file_name("before-dave.sift");
+    rusqlite::Connection::open(&file)
+        .unwrap()
+        .execute("VACUUM INTO ?1", [before_dave.to_str().unwrap()])
+        .unwrap();
     ok(&sift(&g)
         .args(["--json", "annotator", "add", "dave", "-p"])
         .arg(&p.path)
         .output()
         .unwrap());
+    // Each command shipped its own change as it ended: nothing is left for `backup now`.
     let shipped = now(&p.path);
-    assert!(shipped["changes"].as_u64().unwrap() > 0, "{shipped}");
+    assert_eq!(shipped["changes"], 0, "{shipped}");
 
     let status = ok(&sift(&g)
         .args(["--json", "backup", "status", "-p"])
@@ -235,7 +242,7 @@ fn point_in_time_restore_equals_a_copy_and_a_corrupted_object_is_skipped() {
     assert_eq!(dump(&latest.join("project.sift")), dump(&file));
 
     // Corrupt the last segment in the bucket (same key, other bytes): detected, reported,
-    // skipped; the restore holds everything before it.
+    // skipped; the restore holds everything before it (up to carol).
     let config = sift_api::SyncConfig {
         prefix: "pit".into(),
         region: Some(g.region().into()),
@@ -272,7 +279,7 @@ fn point_in_time_restore_equals_a_copy_and_a_corrupted_object_is_skipped() {
         "{report}"
     );
     assert!(problems.contains("could not be included"), "{report}");
-    assert_eq!(dump(&damaged.join("project.sift")), dump(&copy));
+    assert_eq!(dump(&damaged.join("project.sift")), dump(&before_dave));
 }
 
 /// The first row's two columns.
@@ -448,4 +455,56 @@ fn an_annotators_work_comes_back_on_a_new_machine() {
         "SELECT count(*) FROM annotation_versions WHERE instr(payload, 'Finished on the new machine') > 0",
     );
     assert_eq!(arrived, 1);
+}
+
+/// A change made with the CLI alone (no `sift serve`, no desktop app) is shipped when the
+/// command ends: nothing waits for a later session.
+#[test]
+fn a_cli_change_is_in_the_bucket_when_the_command_ends() {
+    let g = Garage::start();
+    let p = ranking_project(3, &[("ann", "annotator")]);
+    enable(&g, &p.path, "cli");
+    ok(&sift(&g)
+        .args(["--json", "annotator", "add", "zed", "-p"])
+        .arg(&p.path)
+        .output()
+        .unwrap());
+    let status = ok(&sift(&g)
+        .args(["--json", "backup", "status", "-p"])
+        .arg(&p.path)
+        .output()
+        .unwrap());
+    assert_eq!(status["pending"], 0, "{status}");
+    let to = p.path.with_file_name("restored-cli");
+    restore(&g, "cli", &to, None);
+    let names: Vec<String> = rusqlite::Connection::open(to.join("project.sift"))
+        .unwrap()
+        .prepare("SELECT name FROM annotators ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert!(names.contains(&"zed".to_owned()), "{names:?}");
+    // A store that cannot be reached does not fail the command: it says so, and the change
+    // stays captured for the next ship.
+    let out = sift(&g)
+        .env("AWS_ACCESS_KEY_ID", "GKnotakey")
+        .env("SIFT_S3_MAX_ATTEMPTS", "1")
+        .args(["--json", "annotator", "add", "yan", "-p"])
+        .arg(&p.path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("backup of"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = ok(&sift(&g)
+        .args(["--json", "backup", "status", "-p"])
+        .arg(&p.path)
+        .output()
+        .unwrap());
+    assert!(status["pending"].as_i64().unwrap() > 0, "{status}");
 }

@@ -123,6 +123,46 @@ fn configured(p: &Project) -> anyhow::Result<BackupConfig> {
         .context("backup is not set up for this project: run `sift backup enable --bucket B ...`")
 }
 
+/// Projects this command opened (through `crate::open`), to ship their changes at its end.
+static OPENED: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Notes that this command opened `project`.
+pub(crate) fn opened(project: &std::path::Path) {
+    if let Ok(mut list) = OPENED.lock()
+        && !list.iter().any(|p| p == project)
+    {
+        list.push(project.to_owned());
+    }
+}
+
+/// Ships what the command changed in each project it opened that has backup on, so a CLI
+/// change does not wait for the next `sift serve` or desktop session. A failure never fails
+/// the command: it is said on standard error, and the changes stay captured for the next ship.
+pub(crate) fn ship_opened() {
+    let projects = OPENED.lock().map(|l| l.clone()).unwrap_or_default();
+    for project in projects {
+        if let Err(e) = ship_if_pending(&project) {
+            crate::output::stderr(&format!(
+                "warning: backup of {} not shipped now ({e:#}); it ships with the next `sift serve`, desktop session or `sift backup now`",
+                project.display()
+            ));
+        }
+    }
+}
+
+fn ship_if_pending(project: &std::path::Path) -> anyhow::Result<()> {
+    let mut p = Project::open(project)?;
+    let Some(config) = p.backup_config()? else {
+        return Ok(());
+    };
+    if !p.backup_enabled()? || p.backup_status(None)?.pending == 0 {
+        return Ok(());
+    }
+    let remote = connect(&config)?;
+    p.backup_ship(&remote, false)?;
+    Ok(())
+}
+
 /// The shipper `sift serve` runs while backup is on (`None` when it is off).
 pub(crate) fn start_shipper(project: &std::path::Path) -> anyhow::Result<Option<Shipper>> {
     let p = Project::open(project)?;

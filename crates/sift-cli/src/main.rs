@@ -371,7 +371,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Out::new(cli.json);
     match run(cli.command, &out) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            // What this command changed goes to the backup before the process ends.
+            backup::ship_opened();
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             let code = classify(&err);
             out.error(&err, code);
@@ -396,6 +400,7 @@ fn classify(err: &anyhow::Error) -> Code {
 }
 
 fn open(p: &ProjectArg) -> anyhow::Result<Project> {
+    backup::opened(&p.project);
     Ok(Project::open(&p.project)?)
 }
 

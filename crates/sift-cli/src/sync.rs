@@ -182,7 +182,7 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
             remote,
             results_buckets,
         } => {
-            let p = Project::open(&project.project)?;
+            let p = crate::open(&project)?;
             let current = p.sync_config()?;
             let untouched = remote.bucket.is_none()
                 && remote.prefix.is_none()
@@ -249,7 +249,7 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
             media,
             ..
         } => {
-            let mut p = Project::open(&project.project)?;
+            let mut p = crate::open(&project)?;
             let store = remote_for(&p)?;
             let media = media || p.require_sync_config()?.media;
             crate::shard::push_pool(&mut p, &store, &models, workers_bucket.as_deref(), media, out)?;
@@ -275,7 +275,7 @@ pub fn run(args: SyncArgs, out: &Out) -> anyhow::Result<()> {
             one_way(&project.project, &opts, out, Project::sync_pull)?;
         }
         SyncCommand::Status { project } => {
-            let p = Project::open(&project.project)?;
+            let p = crate::open(&project)?;
             let store = remote_for(&p)?;
             let status = p.sync_status(&store)?;
             out.emit(&status, || status_text(&status));
@@ -290,6 +290,7 @@ type Direction =
 
 /// One direction on the project's remote: shows its report, and fails when it has problems.
 fn one_way(project: &Path, opts: &SyncOptions, out: &Out, direction: Direction) -> anyhow::Result<()> {
+    crate::backup::opened(project);
     let mut p = Project::open(project)?;
     let store = remote_for(&p)?;
     let report = direction(&mut p, &store, opts, &Bar::new(out.is_json()))?;
@@ -300,7 +301,7 @@ fn one_way(project: &Path, opts: &SyncOptions, out: &Out, direction: Direction) 
 /// A round: both directions in the order the role needs. When the second fails, the report
 /// of the first is shown before the error.
 fn round(args: &RoundArgs, out: &Out) -> anyhow::Result<()> {
-    let mut p = Project::open(&args.project.project)?;
+    let mut p = crate::open(&args.project)?;
     let store = remote_for(&p)?;
     let opts = SyncOptions {
         media: args.media,
@@ -376,6 +377,12 @@ fn report_text(r: &SyncReport) -> String {
     }
     if r.items_added > 0 {
         s += &format!("  items:    {} added\n", r.items_added);
+    }
+    if r.recovered > 0 {
+        s += &format!(
+            "  yours:    {} earlier version(s) of your work taken back from the bucket\n",
+            r.recovered
+        );
     }
     if !r.segments.is_empty() || r.segments_unchanged > 0 || r.versions > 0 {
         s += &format!(

@@ -137,6 +137,7 @@ export function reportLines(r: SyncReport): string[] {
     lines.push(`${n(r.batches.length, "batch", "batches")} ${push ? "published" : "received"}: ${r.batches.join(", ")}`);
   }
   if (r.items_added > 0) lines.push(`${n(r.items_added, "new item")} to label`);
+  if (r.recovered > 0) lines.push(`${n(r.recovered, "earlier version")} of your work taken back`);
   if (r.versions > 0) lines.push(`${n(r.versions, "annotation version")} ${push ? "pushed" : "merged"}`);
   if (r.segments.length > 0) lines.push(`${n(r.segments.length, "result file")} ${push ? "written" : "read"}`);
   if (r.duplicate_versions > 0) lines.push(`${n(r.duplicate_versions, "version")} already merged earlier (skipped)`);

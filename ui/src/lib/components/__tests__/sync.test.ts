@@ -59,6 +59,7 @@ function report(direction: "push" | "pull", fields: Partial<SyncReport> = {}): S
     segments_unchanged: 0,
     versions: 0,
     duplicate_versions: 0,
+    recovered: 0,
     reviews: 0,
     returned: 0,
     media_files: 0,
@@ -288,11 +289,11 @@ describe("Sync panel (desktop)", () => {
     await waitFor(() => expect(calls(b, "sync_now").length).toBeGreaterThan(0));
     b.finish([
       report("push", { role: "annotator", versions: 1, segments: ["results/ann/week-1/000002.jsonl"] }),
-      report("pull", { role: "annotator", batches: ["week-2"], items_added: 3, reviews: 2, returned: 1, media_files: 3, media_bytes: 323584, resumed_bytes: 2048 }),
+      report("pull", { role: "annotator", batches: ["week-2"], items_added: 3, recovered: 4, reviews: 2, returned: 1, media_files: 3, media_bytes: 323584, resumed_bytes: 2048 }),
     ]);
     const [push, pull] = within(await screen.findByTestId("sync-summary")).getAllByTestId("sync-report");
     expectTexts(push, ["Pushed your work", "1 annotation version pushed"]);
-    expectTexts(pull, ["Pulled batches", "1 batch received: week-2", "3 new items to label", "2 reviews received from the lead (1 item returned to you for rework)", "3 media files downloaded (316 KB)", "2.0 KB of interrupted downloads reused"]);
+    expectTexts(pull, ["Pulled batches", "1 batch received: week-2", "3 new items to label", "4 earlier versions of your work taken back", "2 reviews received from the lead (1 item returned to you for rework)", "3 media files downloaded (316 KB)", "2.0 KB of interrupted downloads reused"]);
     expect(screen.getByTestId("sync-summary")).toHaveTextContent("✓ Synced");
     await fireEvent.click(screen.getByTestId("sync-edit"));
     expect(screen.getByLabelText("Bucket")).toHaveValue("team-labels");
