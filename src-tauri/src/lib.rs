@@ -8,6 +8,7 @@
 //!   does not play video from custom schemes), behind a per-launch secret.
 //! - [`shell`]: the File menu, the window title, the native dialogs.
 //! - [`sync`]: S3 sync from the window (settings, status, push and pull with progress).
+//! - [`recovery`]: a recent project whose folder is gone, restored from its backup.
 //! - [`lab`]: *Open in Lab*, which starts the lead's console (`sift-lab`) on the open project.
 //!
 //! Security: `build.rs` declares an app manifest, so every command is refused unless
@@ -27,6 +28,7 @@ pub mod error;
 pub mod lab;
 pub mod media;
 pub mod recent;
+pub mod recovery;
 pub mod shell;
 pub mod sync;
 pub mod templates;

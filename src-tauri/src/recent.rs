@@ -1,6 +1,7 @@
 //! The recent-projects list: a small JSON file in the app's config folder, most recent
 //! first. Entries whose folder has gone are kept (marked `exists: false`) so a project on an
-//! unplugged drive comes back when the drive does.
+//! unplugged drive comes back when the drive does, and one whose folder is gone for good can
+//! be restored from its backup (see [`crate::recovery`]).
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -22,6 +23,10 @@ pub struct RecentProject {
     pub template: String,
     /// When it was last opened, in seconds since the Unix epoch.
     pub opened_at: u64,
+    /// Where the project is backed up, when it is (never a secret: credentials come from the
+    /// AWS chain): if the folder goes, the window offers to restore it from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<sift_api::backup::BackupConfig>,
     /// Whether the project file is still there (computed when the list is read).
     #[serde(default, skip_deserializing)]
     pub exists: bool,
@@ -99,6 +104,7 @@ mod tests {
             kind: "qa".into(),
             template: "qa".into(),
             opened_at: 0,
+            backup: None,
             exists: false,
         }
     }
