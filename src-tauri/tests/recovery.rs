@@ -165,9 +165,7 @@ fn a_lost_project_is_offered_and_restored_through_the_commands() {
     assert!(!elsewhere.exists());
 
     // Restored, opened, and backed up again.
-    let restored = app
-        .invoke("restore_project", json!({"path": folder}))
-        .unwrap();
+    let restored = app.invoke("restore_project", json!({"path": folder})).unwrap();
     assert_eq!(restored["me"]["project"]["name"], "field notes", "{restored}");
     assert_eq!(restored["backup_resumed"], true);
     assert!(restored["changes"].as_u64().unwrap() >= 1, "{restored}");

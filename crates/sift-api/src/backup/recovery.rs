@@ -90,8 +90,7 @@ mod tests {
     use crate::{NoProgress, Role};
 
     fn project(dir: &Path) -> Project {
-        let template =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/qa-minimal.toml");
+        let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/qa-minimal.toml");
         let mut p = crate::init_project(dir, &template, Some("demo")).unwrap();
         let manifest = dir.join("manifest.jsonl");
         std::fs::write(&manifest, "{\"source\":\"One.\"}\n{\"source\":\"Two.\"}\n").unwrap();
@@ -111,7 +110,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("laptop");
         let mut p = project(&src);
-        p.backup_enable(&BackupConfig::new("backups", "team/demo")).unwrap();
+        p.backup_enable(&BackupConfig::new("backups", "team/demo"))
+            .unwrap();
         let remote = MemoryStore::new("s3://backups/team/demo");
         p.backup_ship(&remote, false).unwrap();
         let draft = serde_json::json!({"pairs": [{"question": "kept?"}]});
@@ -135,7 +135,9 @@ mod tests {
         let back = Project::open(&src).unwrap();
         assert!(back.backup_enabled().unwrap());
         let ann = back.caller_named("ann").unwrap();
-        let item = back.call(&ann, "get_item", serde_json::json!({"item_id": 2}), None).unwrap();
+        let item = back
+            .call(&ann, "get_item", serde_json::json!({"item_id": 2}), None)
+            .unwrap();
         assert!(item.to_string().contains("kept?"), "{item}");
         // Shipping goes on into the same chain: a new snapshot, no error.
         let mut back = back;
