@@ -18,7 +18,7 @@ use serde_json::Value;
 use sift_api::{Me, SyncConfig, SyncReport, SyncStatus};
 use sift_error::Code;
 use tauri::ipc::{CommandArg, CommandItem, InvokeBody, InvokeError};
-use tauri::{AppHandle, Runtime, State, Webview};
+use tauri::{AppHandle, Manager, Runtime, State, Webview};
 
 use crate::desktop::{Desktop, NewProjectArgs};
 use crate::error::CommandError;
@@ -232,8 +232,15 @@ pub async fn restore_project<R: Runtime>(
             )
         })?;
     let recovered = crate::recovery::restore(entry, sync.connector()).await?;
-    let me = desktop.open(&path)?;
-    crate::shell::project_changed(&app);
+    // Opening starts the backup shipper, whose S3 client drives a runtime of its own: on a
+    // blocking thread, never on an async worker.
+    let handle = app.clone();
+    let me = crate::recovery::blocking(move || {
+        let me = handle.state::<Desktop>().open(&path)?;
+        crate::shell::project_changed(&handle);
+        Ok(me)
+    })
+    .await?;
     Ok(RestoredProject {
         me,
         changes: recovered.report.changes,

@@ -83,6 +83,21 @@ impl RecentList {
     }
 }
 
+/// The project to open at start: the most recent one that exists, unless a more recent one
+/// is gone but backed up — then none, so the window offers to restore that one (the person
+/// expects the project they last worked in, not an older one in its place).
+pub fn to_open_at_start(entries: &[RecentProject]) -> Option<&Path> {
+    for entry in entries {
+        if entry.exists {
+            return Some(&entry.path);
+        }
+        if entry.backup.is_some() {
+            return None;
+        }
+    }
+    None
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
     SystemTime::now()
@@ -130,6 +145,27 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(list.entries().len(), MAX_RECENT);
+    }
+
+    #[test]
+    fn at_start_a_lost_backed_up_project_is_not_replaced_by_an_older_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gone = entry(&dir.path().join("gone"), "gone");
+        let mut older = entry(&dir.path().join("older"), "older");
+        older.exists = true;
+        // Gone without a backup: the older one opens.
+        assert_eq!(
+            to_open_at_start(&[gone.clone(), older.clone()]),
+            Some(older.path.as_path())
+        );
+        // Gone but backed up: none opens (the window offers the restore).
+        gone.backup = Some(sift_api::backup::BackupConfig::new("backups", "gone"));
+        assert_eq!(to_open_at_start(&[gone.clone(), older.clone()]), None);
+        assert_eq!(
+            to_open_at_start(&[older.clone(), gone]),
+            Some(older.path.as_path())
+        );
+        assert_eq!(to_open_at_start(&[]), None);
     }
 
     #[test]

@@ -65,7 +65,8 @@ impl Drop for Restoring {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs `work` on a blocking thread (the S3 client drives a runtime of its own).
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
 ) -> Result<T, CommandError> {
     tauri::async_runtime::spawn_blocking(work)
