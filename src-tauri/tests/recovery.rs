@@ -172,7 +172,7 @@ fn a_lost_project_is_offered_and_restored_through_the_commands() {
     assert_eq!(restored["problems"], json!([]));
     let me = app.invoke("me", json!({})).unwrap();
     assert_eq!(me["project"]["name"], "field notes");
-    let back = Project::open(&folder).unwrap();
+    let mut back = Project::open(&folder).unwrap();
     assert!(back.backup_enabled().unwrap());
     let ann = back.caller_named("ann").unwrap();
     let item = back.call(&ann, "get_item", json!({"item_id": 2}), None).unwrap();

@@ -132,7 +132,7 @@ mod tests {
         let got = recover(&remote, &src).unwrap();
         assert!(got.report.problems.is_empty(), "{:?}", got.report.problems);
         assert!(got.backup_resumed);
-        let back = Project::open(&src).unwrap();
+        let mut back = Project::open(&src).unwrap();
         assert!(back.backup_enabled().unwrap());
         let ann = back.caller_named("ann").unwrap();
         let item = back
@@ -140,7 +140,6 @@ mod tests {
             .unwrap();
         assert!(item.to_string().contains("kept?"), "{item}");
         // Shipping goes on into the same chain: a new snapshot, no error.
-        let mut back = back;
         back.backup_ship(&remote, false).unwrap();
         assert!(recovery_offer(&remote).unwrap().unwrap().snapshots >= 1);
 
