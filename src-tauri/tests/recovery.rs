@@ -94,6 +94,7 @@ fn backed_up_project(folder: &Path, remote: &MemoryStore) -> BackupConfig {
     let mut config = BackupConfig::new("backups", "team/field-notes");
     config.endpoint = Some("http://127.0.0.1:9".into());
     config.path_style = true;
+    config.region = Some("garage".into());
     p.backup_enable(&config).unwrap();
     p.backup_ship(remote, false).unwrap();
     let draft = json!({"pairs": [{"question": "still here?"}]});
