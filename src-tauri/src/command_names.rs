@@ -3,7 +3,7 @@
 // is registered, what is granted and what exists can never drift apart.
 
 /// Calls `$callback` with `[$prefix]` and the commands only the desktop app has (choosing
-/// which project is open, S3 sync, starting the Lab). Each is a hand-written `#[tauri::command]` in
+/// which project is open, S3 sync, recovery from backup, starting the Lab). Each is a hand-written `#[tauri::command]` in
 /// `commands.rs` of the same name; the labeling UI's commands come from
 /// `sift_api::ui_commands!`.
 macro_rules! desktop_commands {
@@ -19,6 +19,8 @@ macro_rules! desktop_commands {
             save_sync_settings,
             sync_status,
             sync_now,
+            recovery_candidates,
+            restore_project,
             open_in_lab
         }
     };

@@ -2,7 +2,8 @@
 //! adapter that hands the UI's argument object to `Project::call` for the local user — the
 //! same table `POST /api/<command>` dispatches through in `sift serve`, with the same JSON
 //! in and out — so the UI's client only swaps its transport. A few desktop-only commands
-//! choose the project, sync it with S3 (see [`crate::sync`]) or open it in the Lab (see
+//! choose the project, sync it with S3 (see [`crate::sync`]), restore it from its backup
+//! (see [`crate::recovery`]) or open it in the Lab (see
 //! [`crate::lab`]). Every command needs an `allow-<name>` grant (see `build.rs` and
 //! `capabilities/default.json`).
 
@@ -17,12 +18,13 @@ use serde_json::Value;
 use sift_api::{Me, SyncConfig, SyncReport, SyncStatus};
 use sift_error::Code;
 use tauri::ipc::{CommandArg, CommandItem, InvokeBody, InvokeError};
-use tauri::{AppHandle, Runtime, State, Webview};
+use tauri::{AppHandle, Manager, Runtime, State, Webview};
 
 use crate::desktop::{Desktop, NewProjectArgs};
 use crate::error::CommandError;
 use crate::lab::LabLauncher;
 use crate::recent::RecentProject;
+use crate::recovery::{RecoveryCandidate, RestoredProject};
 use crate::sync::{ChannelProgress, SyncNowArgs, Syncer};
 
 /// The whole argument object of an `invoke(command, args)`, as `POST /api/<command>` gets
@@ -193,6 +195,59 @@ pub async fn sync_now<R: Runtime>(
     });
     let project = desktop.open_again()?;
     sync.sync_now(project, progress).await
+}
+
+// ------------------------------------------------------------ desktop only: recovery
+
+/// The recent projects whose folder is gone but whose bucket holds a backup of them (each
+/// with the backup's location and the time of its newest change, or why the bucket could
+/// not be asked); see [`crate::recovery`].
+#[tauri::command]
+pub async fn recovery_candidates(
+    desktop: State<'_, Desktop>,
+    sync: State<'_, Syncer>,
+) -> Result<Vec<RecoveryCandidate>, CommandError> {
+    crate::recovery::candidates(desktop.recent(), sync.connector()).await
+}
+
+/// Restores the recent project in `{path}` (its folder gone, its backup known) from its
+/// bucket into that folder on a blocking thread, turns its backup on again, opens it and
+/// returns `me` with the restore's report. Only a folder of the recent list is accepted.
+#[tauri::command]
+pub async fn restore_project<R: Runtime>(
+    app: AppHandle<R>,
+    desktop: State<'_, Desktop>,
+    sync: State<'_, Syncer>,
+    args: Args,
+) -> Result<RestoredProject, CommandError> {
+    let OpenArgs { path } = args.parse("restore_project")?;
+    let entry = desktop
+        .recent()
+        .into_iter()
+        .find(|e| e.path == path)
+        .ok_or_else(|| {
+            CommandError::new(
+                Code::NotFound,
+                format!("{} is not one of the recent projects", path.display()),
+            )
+        })?;
+    let recovered = crate::recovery::restore(entry, sync.connector()).await?;
+    // Opening starts the backup shipper, whose S3 client drives a runtime of its own: on a
+    // blocking thread, never on an async worker.
+    let handle = app.clone();
+    let me = crate::recovery::blocking(move || {
+        let me = handle.state::<Desktop>().open(&path)?;
+        crate::shell::project_changed(&handle);
+        Ok(me)
+    })
+    .await?;
+    Ok(RestoredProject {
+        me,
+        changes: recovered.report.changes,
+        last_change_ms: recovered.report.last_change_ms,
+        problems: recovered.report.problems,
+        backup_resumed: recovered.backup_resumed,
+    })
 }
 
 // ------------------------------------------------------------ desktop only: the Lab

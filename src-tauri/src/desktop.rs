@@ -159,6 +159,7 @@ impl Desktop {
             kind: me.project.kind.clone(),
             template: me.project.template.clone(),
             opened_at: 0,
+            backup: project.backup_config().ok().flatten(),
             exists: true,
         };
         if let Err(e) = self.recent.record(entry) {
@@ -197,10 +198,12 @@ impl Desktop {
     /// named ends up on top). Folders that hold no project are skipped with a warning.
     pub fn remember(&self, folders: &[PathBuf]) {
         for folder in folders.iter().rev() {
-            let found = sift_api::resolve_project_path(folder)
-                .and_then(|file| Ok((Project::open(&file)?.info()?, file)));
+            let found = sift_api::resolve_project_path(folder).and_then(|file| {
+                let project = Project::open(&file)?;
+                Ok((project.info()?, project.backup_config()?, file))
+            });
             match found {
-                Ok((info, file)) => {
+                Ok((info, backup, file)) => {
                     let dir = file.parent().map_or_else(|| folder.clone(), Path::to_owned);
                     let recorded = self.recent.record(RecentProject {
                         path: dir.canonicalize().unwrap_or(dir),
@@ -208,6 +211,7 @@ impl Desktop {
                         kind: info.kind,
                         template: info.template,
                         opened_at: 0,
+                        backup,
                         exists: true,
                     });
                     if let Err(e) = recorded {

@@ -8,6 +8,7 @@
 //!   does not play video from custom schemes), behind a per-launch secret.
 //! - [`shell`]: the File menu, the window title, the native dialogs.
 //! - [`sync`]: S3 sync from the window (settings, status, push and pull with progress).
+//! - [`recovery`]: a recent project whose folder is gone, restored from its backup.
 //! - [`lab`]: *Open in Lab*, which starts the lead's console (`sift-lab`) on the open project.
 //!
 //! Security: `build.rs` declares an app manifest, so every command is refused unless
@@ -27,6 +28,7 @@ pub mod error;
 pub mod lab;
 pub mod media;
 pub mod recent;
+pub mod recovery;
 pub mod shell;
 pub mod sync;
 pub mod templates;
@@ -202,7 +204,8 @@ fn launch(projects: Vec<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Opens the first project named on the command line (remembering the others), else the
-/// most recent one that still exists. Returns whether a project is open.
+/// most recent one that still exists, unless a more recent one is gone but backed up (the
+/// page then offers to restore it). Returns whether a project is open.
 fn open_at_start<R: Runtime>(app: &tauri::AppHandle<R>, projects: &[PathBuf]) -> bool {
     let desktop = app.state::<Desktop>();
     if let Some((first, rest)) = projects.split_first() {
@@ -213,12 +216,7 @@ fn open_at_start<R: Runtime>(app: &tauri::AppHandle<R>, projects: &[PathBuf]) ->
         }
         return false;
     }
-    desktop
-        .recent()
-        .iter()
-        .filter(|r| r.exists)
-        .take(1)
-        .any(|r| desktop.open(&r.path).is_ok())
+    recent::to_open_at_start(&desktop.recent()).is_some_and(|path| desktop.open(path).is_ok())
 }
 
 fn create_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {

@@ -1,6 +1,7 @@
 //! The recent-projects list: a small JSON file in the app's config folder, most recent
 //! first. Entries whose folder has gone are kept (marked `exists: false`) so a project on an
-//! unplugged drive comes back when the drive does.
+//! unplugged drive comes back when the drive does, and one whose folder is gone for good can
+//! be restored from its backup (see [`crate::recovery`]).
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -22,6 +23,10 @@ pub struct RecentProject {
     pub template: String,
     /// When it was last opened, in seconds since the Unix epoch.
     pub opened_at: u64,
+    /// Where the project is backed up, when it is (never a secret: credentials come from the
+    /// AWS chain): if the folder goes, the window offers to restore it from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<sift_api::backup::BackupConfig>,
     /// Whether the project file is still there (computed when the list is read).
     #[serde(default, skip_deserializing)]
     pub exists: bool,
@@ -78,6 +83,21 @@ impl RecentList {
     }
 }
 
+/// The project to open at start: the most recent one that exists, unless a more recent one
+/// is gone but backed up — then none, so the window offers to restore that one (the person
+/// expects the project they last worked in, not an older one in its place).
+pub fn to_open_at_start(entries: &[RecentProject]) -> Option<&Path> {
+    for entry in entries {
+        if entry.exists {
+            return Some(&entry.path);
+        }
+        if entry.backup.is_some() {
+            return None;
+        }
+    }
+    None
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
     SystemTime::now()
@@ -99,6 +119,7 @@ mod tests {
             kind: "qa".into(),
             template: "qa".into(),
             opened_at: 0,
+            backup: None,
             exists: false,
         }
     }
@@ -124,6 +145,27 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(list.entries().len(), MAX_RECENT);
+    }
+
+    #[test]
+    fn at_start_a_lost_backed_up_project_is_not_replaced_by_an_older_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gone = entry(&dir.path().join("gone"), "gone");
+        let mut older = entry(&dir.path().join("older"), "older");
+        older.exists = true;
+        // Gone without a backup: the older one opens.
+        assert_eq!(
+            to_open_at_start(&[gone.clone(), older.clone()]),
+            Some(older.path.as_path())
+        );
+        // Gone but backed up: none opens (the window offers the restore).
+        gone.backup = Some(sift_api::backup::BackupConfig::new("backups", "gone"));
+        assert_eq!(to_open_at_start(&[gone.clone(), older.clone()]), None);
+        assert_eq!(
+            to_open_at_start(&[older.clone(), gone]),
+            Some(older.path.as_path())
+        );
+        assert_eq!(to_open_at_start(&[]), None);
     }
 
     #[test]

@@ -48,6 +48,12 @@ impl Syncer {
         }
     }
 
+    /// How a configuration is connected (restoring from a backup reaches its bucket the
+    /// same way; see [`crate::recovery`]).
+    pub fn connector(&self) -> Arc<Connect> {
+        Arc::clone(&self.connect)
+    }
+
     /// S3 (or an S3-compatible store) through `sift-s3`, tuned from `SIFT_S3_*`.
     pub fn s3() -> Self {
         Self::new(|config| {

@@ -8,6 +8,8 @@
 //! - `layout`: the keys (`snapshots/…`, `changes/…`, each naming its SHA-256);
 //! - `ship`: one shipping pass (a snapshot when due, then every captured change in segments);
 //! - `shipper`: the background thread a writing process runs, woken by commits, debounced;
+//! - `recovery`: the offer a window makes for a project in the bucket but not on disk, and
+//!   recovering it there (restore, then backup on again);
 //! - `restore`: newest valid snapshot at or before a time plus the changes after it;
 //! - `status` and `retention`: what was shipped, the snapshot chain, expiring old snapshots.
 //!
@@ -15,6 +17,7 @@
 
 mod config;
 mod layout;
+mod recovery;
 mod restore;
 mod retention;
 mod ship;
@@ -24,6 +27,7 @@ mod status;
 mod tests;
 
 pub use config::{BackupConfig, Encryption};
+pub use recovery::{Recovered, RecoveryOffer, recover, recovery_offer};
 pub use restore::{RestoreReport, format_ms, parse_time, restore};
 pub use retention::{ExpireReport, expire};
 pub use ship::{ShipReport, ship_pending};
