@@ -76,37 +76,7 @@ fn restore(g: &Garage, prefix: &str, to: &Path, at: Option<&str>) -> Value {
 
 /// Every row a restore brings back (not sessions, the backup's own or the search index).
 fn dump(file: &Path) -> Vec<(String, Vec<String>)> {
-    let conn = rusqlite::Connection::open(file).unwrap();
-    let names: Vec<String> = conn
-        .prepare(
-            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'
-             AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'backup_%' AND name NOT LIKE 'item_search%'
-             AND name <> 'sessions' ORDER BY name",
-        )
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    names
-        .into_iter()
-        .map(|t| {
-            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
-            let n = stmt.column_count();
-            let mut rows: Vec<String> = stmt
-                .query_map([], |r| {
-                    (0..n)
-                        .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
-                        .collect::<rusqlite::Result<Vec<_>>>()
-                        .map(|v| v.join("|"))
-                })
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap();
-            rows.sort();
-            (t, rows)
-        })
-        .collect()
+    sift_api::backup::backed_up_rows(file).unwrap()
 }
 
 #[test]

@@ -32,4 +32,5 @@ pub use restore::{RestoreReport, format_ms, parse_time, restore};
 pub use retention::{ExpireReport, expire};
 pub use ship::{ShipReport, ship_pending};
 pub use shipper::{CommitSignal, Shipper, ShipperState};
+pub use sift_store::backup::{TableRows, backed_up_rows};
 pub use status::{BackupStatus, RemoteChain, RemoteSnapshot, remote_chain};

@@ -7,6 +7,7 @@
 //! - `snapshot`: a consistent copy of the file through SQLite's online backup API, with
 //!   secrets removed (securely deleted) before it leaves the machine.
 //! - `apply`: a restored file is a snapshot plus changes applied in order, triggers off.
+//! - `rows`: every row a backup carries, comparable between two files.
 //!
 //! Which tables are captured is decided once here ([`captured`]): not SQLite's own, not the
 //! backup tables, not full-text indexes (derived; the indexer refills them from the items),
@@ -14,6 +15,7 @@
 
 mod apply;
 mod capture;
+mod rows;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -21,6 +23,7 @@ mod tests;
 pub use apply::Restorer;
 pub(crate) use capture::before_migration;
 pub use capture::{BackupState, Claim};
+pub use rows::{TableRows, backed_up_rows};
 pub use snapshot::SnapshotInfo;
 
 /// Tables never captured or restored from changes, besides SQLite's own and virtual tables
