@@ -126,12 +126,16 @@ fn configured(p: &Project) -> anyhow::Result<BackupConfig> {
 /// Projects this command opened (through `crate::open`), to ship their changes at its end.
 static OPENED: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
 
-/// Notes that this command opened `project`.
-pub(crate) fn opened(project: &std::path::Path) {
+/// Notes that this command opened `project` at `path`, when its backup is on (the common case,
+/// backup off, costs one settings read on the open connection and nothing at the end).
+pub(crate) fn opened(project: &Project, path: &std::path::Path) {
+    if !project.backup_enabled().unwrap_or(false) {
+        return;
+    }
     if let Ok(mut list) = OPENED.lock()
-        && !list.iter().any(|p| p == project)
+        && !list.iter().any(|p| p == path)
     {
-        list.push(project.to_owned());
+        list.push(path.to_owned());
     }
 }
 

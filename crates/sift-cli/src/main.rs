@@ -33,7 +33,6 @@ use sift_api::{
     ConsensusMethod, Decision, ExportFormat, ExportOptions, ImportFormat, ImportOptions, Project,
     ReviewInput, Role, SftStyle,
 };
-use sift_error::{Code, ErrorCode};
 use strum::VariantArray as _;
 
 use crate::output::Out;
@@ -377,7 +376,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
-            let code = classify(&err);
+            let code = output::classify(&err);
             out.error(&err, code);
             if code.is_user_error() {
                 ExitCode::from(1)
@@ -388,20 +387,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// The boundary code of the first `sift_api::Error` in the chain (internal if none).
-fn classify(err: &anyhow::Error) -> Code {
-    err.chain()
-        .find_map(|e| e.downcast_ref::<sift_api::Error>().map(ErrorCode::code))
-        .or_else(|| {
-            err.chain()
-                .find_map(|e| e.downcast_ref::<std::io::Error>().map(|_| Code::Io))
-        })
-        .unwrap_or(Code::Internal)
-}
-
 fn open(p: &ProjectArg) -> anyhow::Result<Project> {
-    backup::opened(&p.project);
-    Ok(Project::open(&p.project)?)
+    let project = Project::open(&p.project)?;
+    backup::opened(&project, &p.project);
+    Ok(project)
 }
 
 fn run(command: Command, out: &Out) -> anyhow::Result<()> {

@@ -293,3 +293,17 @@ impl Out {
         let _ = std::io::stdout().flush();
     }
 }
+
+/// The boundary code of the first `sift_api::Error` in the chain (internal if none).
+pub(crate) fn classify(err: &anyhow::Error) -> Code {
+    err.chain()
+        .find_map(|e| {
+            e.downcast_ref::<sift_api::Error>()
+                .map(sift_error::ErrorCode::code)
+        })
+        .or_else(|| {
+            err.chain()
+                .find_map(|e| e.downcast_ref::<std::io::Error>().map(|_| Code::Io))
+        })
+        .unwrap_or(Code::Internal)
+}

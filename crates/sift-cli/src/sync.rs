@@ -290,8 +290,8 @@ type Direction =
 
 /// One direction on the project's remote: shows its report, and fails when it has problems.
 fn one_way(project: &Path, opts: &SyncOptions, out: &Out, direction: Direction) -> anyhow::Result<()> {
-    crate::backup::opened(project);
     let mut p = Project::open(project)?;
+    crate::backup::opened(&p, project);
     let store = remote_for(&p)?;
     let report = direction(&mut p, &store, opts, &Bar::new(out.is_json()))?;
     out.emit(&report, || report_text(&report));
